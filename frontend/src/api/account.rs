@@ -1,0 +1,82 @@
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::Me;
+
+#[cfg(feature = "ssr")]
+use super::ctx;
+
+#[server(prefix = "/sfn", endpoint = "public/login")]
+pub async fn login(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<Me, AppError> {
+    ctx::run(async move {
+        let parts = ctx::parts()?;
+        let me = ctx::ports()?
+            .account
+            .login(&parts, username, password)
+            .await?;
+        let target = if me.must_change_password {
+            "/account".to_owned()
+        } else {
+            super::safe_next(next.as_deref())
+        };
+        leptos_axum::redirect(&target);
+        Ok(me)
+    })
+    .await
+}
+
+#[server(prefix = "/sfn", endpoint = "self/logout")]
+pub async fn logout() -> Result<(), AppError> {
+    ctx::run(async move {
+        let parts = ctx::parts()?;
+        ctx::ports()?.account.logout(&parts).await?;
+        leptos_axum::redirect("/login");
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/sfn", endpoint = "self/me")]
+pub async fn whoami() -> Result<Me, AppError> {
+    ctx::run(async move {
+        let actor = ctx::actor::<crate::authz::SelfService>()?;
+        ctx::ports()?.account.me(&actor).await
+    })
+    .await
+}
+
+#[server(prefix = "/sfn", endpoint = "self/change_password")]
+pub async fn change_password(current: String, new: String, repeat: String) -> Result<(), AppError> {
+    ctx::run(async move {
+        if new != repeat {
+            return Err(AppError::bad_request(
+                "repeat",
+                "The two new passwords differ. Type the same password twice.",
+            ));
+        }
+        let actor = ctx::actor::<crate::authz::SelfService>()?;
+        ctx::ports()?
+            .account
+            .change_password(&actor, crate::model::PasswordChange { current, new })
+            .await?;
+        // Changing the password ends every session, this one included.
+        leptos_axum::redirect("/login?changed=1");
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/sfn", endpoint = "self/logout_all")]
+pub async fn logout_all() -> Result<(), AppError> {
+    ctx::run(async move {
+        let actor = ctx::actor::<crate::authz::SelfService>()?;
+        ctx::ports()?.account.logout_all(&actor).await?;
+        leptos_axum::redirect("/login");
+        Ok(())
+    })
+    .await
+}

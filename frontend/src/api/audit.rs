@@ -1,0 +1,16 @@
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::{AuditEntry, AuditQuery};
+
+#[cfg(feature = "ssr")]
+use super::ctx;
+
+#[server(prefix = "/sfn", endpoint = "admin/list_audit")]
+pub async fn list_audit(query: AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
+    ctx::run(async move {
+        let actor = ctx::actor::<crate::authz::AdminRole>()?;
+        ctx::ports()?.audit.list(&actor, query).await
+    })
+    .await
+}

@@ -1,0 +1,36 @@
+//! Server functions: thin doors into the ports. Each endpoint path carries the least role
+//! it needs (`/sfn/<role>/<name>`), which the route × role security test reads back;
+//! the check itself is the `Actor` the port method demands.
+
+pub mod account;
+pub mod audit;
+pub mod engine;
+pub mod tokens;
+pub mod users;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ctx;
+
+/// Where to go after signing in: only a local path, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/users")), "/users");
+        assert_eq!(safe_next(Some("//evil.example/x")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

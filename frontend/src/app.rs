@@ -1,0 +1,69 @@
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::shell::Shell;
+use crate::pages::{
+    account::AccountPage, audit::AuditPage, login::LoginPage, not_found::NotFound,
+    placeholder::PlaceholderPage, users::UsersPage,
+};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.ico" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/bosun.css" />
+        <Title text="bosun" />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage />
+                <ParentRoute path=path!("") view=Shell>
+                    <Route
+                        path=path!("")
+                        view=|| view! { <PlaceholderPage title="Services" feature="the services overview" /> }
+                    />
+                    <Route
+                        path=path!("logs")
+                        view=|| view! { <PlaceholderPage title="Logs" feature="the live log viewer" /> }
+                    />
+                    <Route
+                        path=path!("backups")
+                        view=|| view! { <PlaceholderPage title="Backups" feature="database backups" /> }
+                    />
+                    <Route
+                        path=path!("certificates")
+                        view=|| view! { <PlaceholderPage title="Certificates" feature="certificate inventory and renewal" /> }
+                    />
+                    <Route
+                        path=path!("links")
+                        view=|| view! { <PlaceholderPage title="Links" feature="links to the stack's monitors" /> }
+                    />
+                    <Route path=path!("audit") view=AuditPage />
+                    <Route path=path!("users") view=UsersPage />
+                    <Route path=path!("account") view=AccountPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

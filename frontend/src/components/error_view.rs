@@ -1,0 +1,48 @@
+use leptos::prelude::*;
+
+use crate::error::{AppError, ErrorKind};
+
+/// Shows an error the way users need it: what happened, what to do, and the request id.
+/// An ended session sends the browser back to the sign-in page instead.
+#[component]
+pub fn ErrorView(error: AppError) -> impl IntoView {
+    if error.kind == ErrorKind::Unauthenticated {
+        let navigate = leptos_router::hooks::use_navigate();
+        let here = leptos_router::hooks::use_location()
+            .pathname
+            .get_untracked();
+        let target = format!("/login?expired=1&next={}", urlencode(&here));
+        request_animation_frame(move || navigate(&target, Default::default()));
+    }
+    let title = match error.kind {
+        ErrorKind::Forbidden => "Not allowed",
+        ErrorKind::NotFound => "Not found",
+        ErrorKind::Unauthenticated => "Signed out",
+        ErrorKind::BadRequest => "Check your input",
+        ErrorKind::Conflict => "Conflict",
+        ErrorKind::TooManyRequests => "Slow down",
+        ErrorKind::Unavailable => "Unavailable",
+        ErrorKind::Internal => "Server error",
+    };
+    view! {
+        <div class="alert alert-error" role="alert">
+            <strong>{title}": "</strong>
+            <span class="alert-message">{error.message.clone()}</span>
+            {error.request_id.clone().map(|id| view! { <small class="request-id">" (request id " <code>{id}</code> ")"</small> })}
+        </div>
+    }
+}
+
+/// Percent-encodes a path for a query parameter.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

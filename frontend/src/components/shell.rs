@@ -1,0 +1,108 @@
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet};
+use leptos_router::hooks::use_location;
+
+use crate::api::account::{Logout, whoami};
+use crate::api::engine::engine_state;
+use crate::components::engine_banner::EngineBanner;
+use crate::components::error_view::ErrorView;
+use crate::model::Me;
+use crate::nav::PAGES;
+
+/// The signed-in user, for pages that adapt to the role.
+#[derive(Clone)]
+pub struct CurrentUser(pub Me);
+
+/// Header, navigation and engine banner around every signed-in page.
+#[component]
+pub fn Shell() -> impl IntoView {
+    let me = Resource::new(|| (), |_| whoami());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(user) => view! { <Layout user /> }.into_any(),
+                    Err(error) => view! { <main class="content"><ErrorView error /></main> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Layout(user: Me) -> impl IntoView {
+    provide_context(CurrentUser(user.clone()));
+    let menu_open = RwSignal::new(false);
+    let location = use_location();
+    // Close the phone menu after navigating.
+    Effect::new(move |_| {
+        location.pathname.track();
+        menu_open.set(false);
+    });
+    let engine = Resource::new(|| (), |_| engine_state());
+    let logout = ServerAction::<Logout>::new();
+    let role = user.role;
+    let pending_change = user.must_change_password;
+    let links = PAGES
+        .iter()
+        .filter(|p| role.allows(p.role) && (!pending_change || p.before_password_change))
+        .map(|p| {
+            view! {
+                <li>
+                    <A href=p.path exact=true>
+                        {p.title}
+                    </A>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="app" class:menu-open=move || menu_open.get()>
+            <header class="topbar">
+                <button
+                    class="menu-toggle"
+                    aria-label="Menu"
+                    aria-expanded=move || menu_open.get().to_string()
+                    data-testid="menu-toggle"
+                    on:click=move |_| menu_open.update(|o| *o = !*o)
+                >
+                    "☰"
+                </button>
+                <a class="brand" href="/">
+                    "bosun"
+                </a>
+                <div class="who">
+                    <span class="username" data-testid="current-user">
+                        {user.username.clone()}
+                    </span>
+                    <span class=format!("role role-{role}")>{role.as_str()}</span>
+                    <ActionForm action=logout attr:class="inline">
+                        <button type="submit" class="link-button" data-testid="logout">
+                            "Sign out"
+                        </button>
+                    </ActionForm>
+                </div>
+            </header>
+            <nav class="sidenav" aria-label="Main" data-testid="nav">
+                <ul>{links}</ul>
+            </nav>
+            <main class="content">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let initial = engine.await.ok();
+                        view! { <EngineBanner initial /> }
+                    })}
+                </Suspense>
+                {pending_change
+                    .then(|| {
+                        view! {
+                            <div class="banner banner-warn" role="status">
+                                "Your password was generated or reset. Set a new one below before using bosun."
+                            </div>
+                        }
+                    })}
+                <Outlet />
+            </main>
+        </div>
+    }
+}

@@ -1,0 +1,66 @@
+//! The page table: one source for the navigation and for the server's page guard.
+
+use crate::model::Role;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub path: &'static str,
+    pub title: &'static str,
+    pub role: Role,
+    /// Reachable while a generated password still has to be changed.
+    pub before_password_change: bool,
+}
+
+const fn page(path: &'static str, title: &'static str, role: Role) -> Page {
+    Page {
+        path,
+        title,
+        role,
+        before_password_change: false,
+    }
+}
+
+pub const PAGES: &[Page] = &[
+    page("/", "Services", Role::Viewer),
+    page("/logs", "Logs", Role::Viewer),
+    page("/backups", "Backups", Role::Viewer),
+    page("/certificates", "Certificates", Role::Viewer),
+    page("/links", "Links", Role::Viewer),
+    page("/audit", "Audit", Role::Admin),
+    page("/users", "Users", Role::Admin),
+    Page {
+        path: "/account",
+        title: "Account",
+        role: Role::Viewer,
+        before_password_change: true,
+    },
+];
+
+pub const LOGIN_PATH: &str = "/login";
+
+/// The page a path belongs to (exact match, or a sub-path of a page other than `/`).
+pub fn page_for(path: &str) -> Option<&'static Page> {
+    let path = path.trim_end_matches('/');
+    let path = if path.is_empty() { "/" } else { path };
+    PAGES.iter().find(|p| p.path == path).or_else(|| {
+        PAGES.iter().filter(|p| p.path != "/").find(|p| {
+            path.strip_prefix(p.path)
+                .is_some_and(|rest| rest.starts_with('/'))
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_found_by_path() {
+        assert_eq!(page_for("/").map(|p| p.title), Some("Services"));
+        assert_eq!(page_for("/users").map(|p| p.role), Some(Role::Admin));
+        assert_eq!(page_for("/users/").map(|p| p.role), Some(Role::Admin));
+        assert_eq!(page_for("/users/7").map(|p| p.role), Some(Role::Admin));
+        assert_eq!(page_for("/usersx"), None);
+        assert_eq!(page_for("/nope"), None);
+    }
+}

@@ -1,0 +1,118 @@
+use leptos::prelude::*;
+
+use crate::api::account::{ChangePassword, LogoutAll};
+use crate::api::tokens::{CreateToken, RevokeToken, list_tokens};
+use crate::components::error_view::ErrorView;
+use crate::components::shell::CurrentUser;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let user = use_context::<CurrentUser>().map(|u| u.0);
+    let pending = user.as_ref().is_some_and(|u| u.must_change_password);
+    view! {
+        <section class="page">
+            <h1>"Account"</h1>
+            <PasswordCard />
+            {(!pending).then(|| view! { <TokensCard /> })}
+            <SessionsCard />
+        </section>
+    }
+}
+
+#[component]
+fn PasswordCard() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let result = move || change.value().get();
+    view! {
+        <div class="card">
+            <h2>"Change password"</h2>
+            <p class="muted">"At least 12 characters, and not containing your user name. Changing it signs out all your sessions."</p>
+            {move || match result() {
+                Some(Ok(())) => view! {
+                    <div class="alert alert-ok" role="status" data-testid="password-changed">
+                        "Password changed. Sign in again with the new password."
+                    </div>
+                }.into_any(),
+                Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
+                None => ().into_any(),
+            }}
+            <ActionForm action=change attr:class="stack">
+                <label>"Current password" <input type="password" name="current" autocomplete="current-password" required /></label>
+                <label>"New password" <input type="password" name="new" autocomplete="new-password" minlength="12" required /></label>
+                <label>"Repeat new password" <input type="password" name="repeat" autocomplete="new-password" minlength="12" required /></label>
+                <button type="submit" class="primary" disabled=move || change.pending().get()>"Change password"</button>
+            </ActionForm>
+        </div>
+    }
+}
+
+#[component]
+fn TokensCard() -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_tokens(),
+    );
+    view! {
+        <div class="card">
+            <h2>"API tokens"</h2>
+            <p class="muted">"Use a token as " <code>"Authorization: Bearer …"</code> " on /api/v1. It acts with your role."</p>
+            {move || match create.value().get() {
+                Some(Ok(created)) => view! {
+                    <div class="alert alert-ok" role="status">
+                        "Token " <strong>{created.token.name.clone()}</strong> " created. Copy it now; it is not shown again:"
+                        <pre class="secret" data-testid="new-token">{created.secret.clone()}</pre>
+                    </div>
+                }.into_any(),
+                Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
+                None => ().into_any(),
+            }}
+            <ActionForm action=create attr:class="row">
+                <input type="text" name="name" placeholder="Token name, e.g. ci-deploy" required maxlength="64" />
+                <button type="submit">"Create token"</button>
+            </ActionForm>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Ok(list) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <div class="table-wrap"><table>
+                                <thead><tr><th>"Name"</th><th>"Starts with"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|t| {
+                                        let id = t.id;
+                                        view! {
+                                            <tr>
+                                                <td>{t.name}</td>
+                                                <td><code>{t.prefix}</code></td>
+                                                <td>{t.created_at}</td>
+                                                <td>{t.last_used_at.unwrap_or_else(|| "never".into())}</td>
+                                                <td><button class="danger small" on:click=move |_| { revoke.dispatch(RevokeToken { id }); }>"Revoke"</button></td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table></div>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorView error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn SessionsCard() -> impl IntoView {
+    let logout_all = ServerAction::<LogoutAll>::new();
+    view! {
+        <div class="card">
+            <h2>"Sessions"</h2>
+            <p class="muted">"Signs you out everywhere, including this browser. API tokens stay valid; revoke them above."</p>
+            <ActionForm action=logout_all>
+                <button type="submit" class="danger" data-testid="logout-all">"Sign out all my sessions"</button>
+            </ActionForm>
+        </div>
+    }
+}

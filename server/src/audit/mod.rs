@@ -1,0 +1,95 @@
+//! The audit log: every sign-in and every change, with who, from where, and how it ended.
+
+use std::net::IpAddr;
+
+use async_trait::async_trait;
+use bosun_frontend::authz::{Actor, Admin, Requirement};
+use bosun_frontend::error::{AppError, ErrorKind};
+use bosun_frontend::model::{AuditEntry, AuditOutcome, AuditQuery};
+use bosun_frontend::ports::AuditPort;
+
+use crate::error::OrInternal;
+use crate::store::Store;
+use crate::store::audit::NewAuditRecord;
+
+#[derive(Clone)]
+pub struct AuditService {
+    store: Store,
+}
+
+/// Who did it, when there may be no actor yet (sign-in attempts).
+pub struct Who<'a> {
+    pub username: &'a str,
+    pub client: IpAddr,
+    pub request_id: &'a str,
+}
+
+impl<'a, R: Requirement> From<&'a Actor<R>> for Who<'a> {
+    fn from(a: &'a Actor<R>) -> Self {
+        Who {
+            username: a.username(),
+            client: a.client(),
+            request_id: a.request_id(),
+        }
+    }
+}
+
+impl AuditService {
+    pub fn new(store: Store) -> Self {
+        AuditService { store }
+    }
+
+    /// Writes one record. A failure to write is logged loudly but does not undo the change.
+    pub async fn record(
+        &self,
+        who: Who<'_>,
+        action: &str,
+        target: &str,
+        outcome: AuditOutcome,
+        detail: Option<String>,
+    ) {
+        let record = NewAuditRecord {
+            actor: who.username.to_owned(),
+            client: Some(who.client.to_string()),
+            action: action.to_owned(),
+            target: target.to_owned(),
+            outcome,
+            request_id: Some(who.request_id.to_owned()),
+            detail,
+        };
+        if let Err(e) = self.store.insert_audit(&record).await {
+            tracing::error!(error = %e, action, target, "could not write the audit record");
+        }
+    }
+
+    /// Records how an action ended, from its result: ok, denied (403) or failed with the reason.
+    pub async fn outcome<T>(
+        &self,
+        who: Who<'_>,
+        action: &str,
+        target: &str,
+        result: &Result<T, AppError>,
+    ) {
+        let (outcome, detail) = match result {
+            Ok(_) => (AuditOutcome::Ok, None),
+            Err(e) if e.kind == ErrorKind::Forbidden => {
+                (AuditOutcome::Denied, Some(e.message.clone()))
+            }
+            Err(e) => (AuditOutcome::Failed, Some(e.message.clone())),
+        };
+        self.record(who, action, target, outcome, detail).await;
+    }
+}
+
+#[async_trait]
+impl AuditPort for AuditService {
+    async fn list(&self, _actor: &Admin, query: AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
+        let limit = query
+            .effective_limit()
+            .map_err(|m| AppError::bad_request("limit", m))?;
+        self.store
+            .list_audit(&query, limit)
+            .await
+            .or_internal("listing the audit log")
+    }
+}

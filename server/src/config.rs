@@ -1,0 +1,368 @@
+//! Start-up configuration: flags and `BOSUN_*` variables (a flag wins over its variable).
+//! Anything unknown or invalid stops start-up with a message naming the variable.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{CommandFactory, Parser, ValueEnum, error::ContextKind, error::ContextValue};
+use ipnet::IpNet;
+use url::Url;
+
+/// A secret value: never shown by `Debug` or `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TlsMode {
+    /// HTTPS with a certificate bosun makes and keeps in the data dir.
+    Auto,
+    /// HTTPS with the PEM files given by --tls-cert and --tls-key.
+    Files,
+    /// Plain HTTP, only for running behind a TLS-terminating proxy.
+    Off,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 30m, 12h, 90s)"))?;
+    if d < Duration::from_secs(60) {
+        return Err("must be at least 1 minute".into());
+    }
+    Ok(d)
+}
+
+fn parse_public_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s).map_err(|e| e.to_string())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("must be an http:// or https:// URL with a host".into());
+    }
+    Ok(url)
+}
+
+fn parse_proxy(s: &str) -> Result<IpNet, String> {
+    s.parse::<IpNet>()
+        .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{s:?} is not an IP address or CIDR range"))
+}
+
+/// bosun: a web admin console for the Docker Compose stacks on this host.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "bosun", version, about, max_term_width = 100)]
+pub struct Config {
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        env = "BOSUN_LISTEN",
+        default_value = "0.0.0.0:8443",
+        value_name = "ADDR:PORT"
+    )]
+    pub listen: SocketAddr,
+
+    /// Directory for the embedded database, TLS material and backups.
+    #[arg(
+        long,
+        env = "BOSUN_DATA_DIR",
+        default_value = "./data",
+        value_name = "DIR"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Password for the first `admin` user; used only while no user exists.
+    #[arg(
+        long,
+        env = "BOSUN_ADMIN_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD"
+    )]
+    pub admin_password: Option<Secret>,
+
+    /// File holding the first admin's password (e.g. a Docker secret); used only while no user exists.
+    #[arg(
+        long,
+        env = "BOSUN_ADMIN_PASSWORD_FILE",
+        value_name = "FILE",
+        conflicts_with = "admin_password"
+    )]
+    pub admin_password_file: Option<PathBuf>,
+
+    /// HTTPS mode.
+    #[arg(long, env = "BOSUN_TLS", value_enum, default_value = "auto")]
+    pub tls: TlsMode,
+
+    /// Certificate chain (PEM) for --tls files.
+    #[arg(long, env = "BOSUN_TLS_CERT", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) for --tls files.
+    #[arg(long, env = "BOSUN_TLS_KEY", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Extra DNS names or IPs for the generated certificate (comma-separated).
+    #[arg(
+        long,
+        env = "BOSUN_TLS_NAMES",
+        value_delimiter = ',',
+        value_name = "NAMES"
+    )]
+    pub tls_names: Vec<String>,
+
+    /// Sign a session out after this much inactivity.
+    #[arg(long, env = "BOSUN_SESSION_IDLE", default_value = "30m", value_parser = parse_duration, value_name = "DURATION")]
+    pub session_idle: Duration,
+
+    /// Sign a session out this long after sign-in, active or not.
+    #[arg(long, env = "BOSUN_SESSION_ABSOLUTE", default_value = "12h", value_parser = parse_duration, value_name = "DURATION")]
+    pub session_absolute: Duration,
+
+    /// Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For and X-Forwarded-Proto are believed.
+    #[arg(long, env = "BOSUN_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy, value_name = "CIDRS")]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// The URL users browse to, e.g. https://bosun.lan:8443; used for origin checks and messages.
+    #[arg(long, env = "BOSUN_PUBLIC_URL", value_parser = parse_public_url, value_name = "URL")]
+    pub public_url: Option<Url>,
+
+    /// Where the site (wasm, JS, CSS) was built.
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        value_name = "DIR"
+    )]
+    pub site_root: PathBuf,
+
+    /// Log filter, e.g. `info` or `bosun_server=debug,info`.
+    #[arg(long, env = "BOSUN_LOG", default_value = "info", value_name = "FILTER")]
+    pub log: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Clap(#[from] clap::Error),
+    #[error(
+        "unknown setting {name}: remove it or check its spelling (`bosun --help` lists every setting)"
+    )]
+    UnknownVariable { name: String },
+    #[error("invalid value for {setting}: {reason}")]
+    Invalid { setting: String, reason: String },
+}
+
+impl ConfigError {
+    /// clap exits for --help/--version; everything else is a real error.
+    pub fn is_informational(&self) -> bool {
+        matches!(self, ConfigError::Clap(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion))
+    }
+}
+
+impl Config {
+    /// Parses flags and the environment, then checks what clap can't.
+    pub fn load<I, T>(
+        args: I,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let known: Vec<String> = Config::command()
+            .get_arguments()
+            .filter_map(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()))
+            .collect();
+        if let Some((name, _)) = env
+            .into_iter()
+            .find(|(k, _)| k.starts_with("BOSUN_") && !known.contains(k))
+        {
+            return Err(ConfigError::UnknownVariable { name });
+        }
+        let config = Config::try_parse_from(args).map_err(name_the_variable)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |setting: &str, reason: &str| ConfigError::Invalid {
+            setting: setting.to_owned(),
+            reason: reason.to_owned(),
+        };
+        if self.tls == TlsMode::Files && (self.tls_cert.is_none() || self.tls_key.is_none()) {
+            return Err(invalid(
+                "--tls / BOSUN_TLS",
+                "`files` needs both --tls-cert (BOSUN_TLS_CERT) and --tls-key (BOSUN_TLS_KEY)",
+            ));
+        }
+        if self.session_idle > self.session_absolute {
+            return Err(invalid(
+                "--session-idle / BOSUN_SESSION_IDLE",
+                "must not be longer than the absolute timeout (BOSUN_SESSION_ABSOLUTE)",
+            ));
+        }
+        for name in &self.tls_names {
+            if name.trim().is_empty() || name.contains(char::is_whitespace) {
+                return Err(invalid(
+                    "--tls-names / BOSUN_TLS_NAMES",
+                    &format!("{name:?} is not a host name or IP"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn https(&self) -> bool {
+        self.tls != TlsMode::Off
+    }
+}
+
+/// clap names the flag; users who set the variable need to see its name too.
+fn name_the_variable(err: clap::Error) -> ConfigError {
+    let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) else {
+        return ConfigError::Clap(err);
+    };
+    let flag = arg.split_whitespace().next().unwrap_or(arg).to_owned();
+    let env = Config::command()
+        .get_arguments()
+        .find(|a| a.get_long().is_some_and(|l| format!("--{l}") == flag))
+        .and_then(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()));
+    let reason = match (err.get(ContextKind::InvalidValue), err.source()) {
+        (Some(ContextValue::String(v)), Some(src)) => format!("{v:?}: {src}"),
+        (Some(ContextValue::String(v)), None) => format!("{v:?} is not accepted"),
+        _ => err.kind().to_string(),
+    };
+    match env {
+        Some(env) => ConfigError::Invalid {
+            setting: format!("{flag} / {env}"),
+            reason,
+        },
+        None => ConfigError::Clap(err),
+    }
+}
+
+use std::error::Error as _;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(args: &[&str], env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        // clap reads the environment itself; tests pass it through flags instead, so
+        // only the unknown-variable check sees `env`.
+        Config::load(std::iter::once("bosun").chain(args.iter().copied()), env)
+    }
+
+    #[test]
+    fn defaults() {
+        let c = load(&[], &[]).unwrap();
+        assert_eq!(c.listen, "0.0.0.0:8443".parse().unwrap());
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert_eq!(c.tls, TlsMode::Auto);
+        assert_eq!(c.session_idle, Duration::from_secs(30 * 60));
+        assert_eq!(c.session_absolute, Duration::from_secs(12 * 3600));
+        assert!(c.https());
+    }
+
+    #[test]
+    fn flags_parse_into_types() {
+        let c = load(
+            &[
+                "--listen",
+                "127.0.0.1:9000",
+                "--session-idle",
+                "10m",
+                "--trusted-proxies",
+                "10.0.0.0/8,192.168.1.5",
+                "--public-url",
+                "https://bosun.lan:8443",
+            ],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.session_idle, Duration::from_secs(600));
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(c.trusted_proxies[1].contains(&"192.168.1.5".parse::<IpAddr>().unwrap()));
+        assert_eq!(c.public_url.unwrap().host_str(), Some("bosun.lan"));
+    }
+
+    #[test]
+    fn unknown_variable_is_named() {
+        let err = load(&[], &[("BOSUN_LISTN", "x")]).unwrap_err();
+        assert!(err.to_string().contains("BOSUN_LISTN"), "{err}");
+        // Other programs' variables are not ours to judge.
+        assert!(load(&[], &[("PATH", "/bin"), ("LEPTOS_SITE_ROOT", "site")]).is_ok());
+    }
+
+    #[test]
+    fn invalid_values_name_flag_and_variable() {
+        let err = load(&["--listen", "nonsense"], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--listen") && err.contains("BOSUN_LISTEN"),
+            "{err}"
+        );
+        let err = load(&["--session-idle", "5s"], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("BOSUN_SESSION_IDLE") && err.contains("at least 1 minute"),
+            "{err}"
+        );
+        let err = load(&["--trusted-proxies", "not-an-ip"], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("BOSUN_TRUSTED_PROXIES"), "{err}");
+        let err = load(&["--public-url", "ftp://x"], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("BOSUN_PUBLIC_URL"), "{err}");
+        let err = load(&["--tls", "maybe"], &[]).unwrap_err().to_string();
+        assert!(err.contains("BOSUN_TLS"), "{err}");
+    }
+
+    #[test]
+    fn cross_field_rules() {
+        let err = load(&["--tls", "files"], &[]).unwrap_err().to_string();
+        assert!(err.contains("BOSUN_TLS_CERT"), "{err}");
+        let err = load(&["--session-idle", "13h"], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("BOSUN_SESSION_ABSOLUTE"), "{err}");
+    }
+
+    #[test]
+    fn the_admin_password_never_shows_in_debug_output() {
+        let c = load(&["--admin-password", "s3cret-value-xyz"], &[]).unwrap();
+        assert_eq!(
+            c.admin_password.as_ref().map(Secret::expose),
+            Some("s3cret-value-xyz")
+        );
+        assert!(!format!("{c:?}").contains("s3cret-value-xyz"));
+    }
+}

@@ -1,0 +1,113 @@
+//! Per-request context: a request id, the client address, and who is calling.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use bosun_frontend::authz::RequestInfo;
+use bosun_frontend::error::AppError;
+use http::HeaderValue;
+use tower_sessions::Session;
+use tracing::Instrument;
+
+use super::client_ip::client_ip;
+use super::error::{ApiError, REQUEST_ID};
+use super::{AppState, SESSION_COOKIE};
+use crate::auth::principal::{self, Resolved};
+
+fn bearer(req: &Request) -> Option<String> {
+    let value = req
+        .headers()
+        .get(http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    value.strip_prefix("Bearer ").map(|s| s.trim().to_owned())
+}
+
+pub fn has_session_cookie(headers: &http::HeaderMap) -> bool {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| c.trim().starts_with(&format!("{SESSION_COOKIE}=")))
+}
+
+pub async fn request_context(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let request_id = uuid::Uuid::new_v4().simple().to_string();
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let client = client_ip(peer, req.headers(), &state.security.trusted_proxies);
+    let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
+
+    // Owned copies: the request body is not Sync, so no borrow of `req` may cross an await.
+    let token = bearer(&req);
+    let session = req.extensions().get::<Session>().cloned();
+    let had_cookie = has_session_cookie(req.headers());
+    let resolved = async {
+        if let Some(secret) = token {
+            return principal::from_token(&state.store, &secret).await;
+        }
+        match session {
+            Some(session) => {
+                principal::from_session(
+                    &state.store,
+                    &session,
+                    had_cookie,
+                    state.security.session_absolute_ms,
+                )
+                .await
+            }
+            None => Ok(Resolved::Anonymous),
+        }
+    }
+    .instrument(span.clone())
+    .await;
+
+    let (principal, session_expired) = match resolved {
+        Ok(Resolved::Principal(p)) => (Some(p), false),
+        Ok(Resolved::Anonymous) => (None, false),
+        Ok(Resolved::SessionEnded) => (None, true),
+        Ok(Resolved::BadToken) => {
+            let e = AppError::new(
+                bosun_frontend::error::ErrorKind::Unauthenticated,
+                "The API token is not valid: it was revoked, its user was disabled, or it was mistyped. Create a new one under Account.",
+            )
+            .with_request_id(&request_id);
+            return with_id(ApiError(e).into_response(), &request_id);
+        }
+        Err(e) => {
+            tracing::error!(parent: &span, error = %e, "resolving the caller failed");
+            return with_id(
+                ApiError(AppError::internal().with_request_id(&request_id)).into_response(),
+                &request_id,
+            );
+        }
+    };
+
+    req.extensions_mut().insert(RequestInfo {
+        request_id: request_id.clone(),
+        client,
+        principal,
+        session_expired,
+    });
+    let response = REQUEST_ID
+        .scope(request_id.clone(), next.run(req).instrument(span))
+        .await;
+    with_id(response, &request_id)
+}
+
+fn with_id(mut response: Response, id: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
+}

@@ -1,0 +1,48 @@
+//! The HTTP surface: pages and server functions (Leptos), the REST API, static files.
+
+pub mod access;
+pub mod client_ip;
+pub mod context;
+pub mod csrf;
+pub mod error;
+pub mod extract;
+pub mod rest;
+pub mod router;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use bosun_frontend::ports::Ports;
+use ipnet::IpNet;
+use leptos::config::LeptosOptions;
+
+use crate::services::Services;
+use crate::store::Store;
+
+pub const SESSION_COOKIE: &str = "bosun_session";
+
+/// What the middleware needs to judge a request.
+#[derive(Debug)]
+pub struct Security {
+    pub https: bool,
+    /// `scheme://host[:port]` of BOSUN_PUBLIC_URL, if set.
+    pub public_origin: Option<String>,
+    pub trusted_proxies: Vec<IpNet>,
+    pub session_absolute_ms: i64,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub services: Services,
+    pub ports: Ports,
+    pub store: Store,
+    pub security: Arc<Security>,
+    pub openapi_json: Arc<String>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}

@@ -1,0 +1,67 @@
+//! REST API under /api/v1: the same services as the pages, documented by OpenAPI.
+//! Each operation's `security` lists the least role it needs as the scope; the route × role
+//! security test reads it back from the document and checks the server agrees.
+
+pub mod audit;
+pub mod engine;
+pub mod me;
+pub mod openapi;
+pub mod session;
+pub mod tokens;
+pub mod users;
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "bosun", description = "Admin console for Docker Compose stacks."),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "session", description = "Signing in and out"),
+        (name = "me", description = "The signed-in user"),
+        (name = "users", description = "User administration (admin)"),
+        (name = "tokens", description = "API tokens of the signed-in user"),
+        (name = "audit", description = "The audit log (admin)"),
+        (name = "engine", description = "The Docker engine connection"),
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(super::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// The REST routes and the OpenAPI document describing exactly them.
+pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(session::login, session::logout))
+        .routes(routes!(me::me))
+        .routes(routes!(me::change_password))
+        .routes(routes!(me::logout_all))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::update, users::delete))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(audit::list))
+        .routes(routes!(engine::status))
+        .routes(routes!(engine::events))
+        .routes(routes!(openapi::document))
+        .split_for_parts()
+}

@@ -1,0 +1,57 @@
+//! Assembles every route and the middleware around them.
+
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use bosun_frontend::app::{App, shell};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use time::Duration as CookieDuration;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+use super::{AppState, SESSION_COOKIE, access, context, csrf};
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub fn router(
+    state: AppState,
+    sessions: SqliteStore,
+    idle: std::time::Duration,
+    secure_cookie: bool,
+) -> Router {
+    let (api, _doc) = super::rest::api();
+    let leptos_options = state.leptos.clone();
+    let ports = state.ports.clone();
+    let routes = generate_route_list(App);
+
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_secure(secure_cookie)
+        .with_same_site(SameSite::Strict)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(CookieDuration::seconds(
+            i64::try_from(idle.as_secs()).unwrap_or(i64::MAX),
+        )));
+
+    Router::new()
+        .merge(api)
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ports.clone()),
+            move || shell(leptos_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn(access::access))
+        .layer(from_fn_with_state(state.clone(), csrf::csrf))
+        .layer(from_fn_with_state(state.clone(), context::request_context))
+        .layer(session_layer)
+        // Outside the session layer: health checks touch nothing.
+        .route("/healthz", get(healthz))
+        .with_state(state)
+}

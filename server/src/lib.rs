@@ -1,0 +1,194 @@
+//! bosun's server: a library with a thin `main`, so tests can start it on port 0.
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod docker;
+pub mod error;
+pub mod http;
+pub mod services;
+pub mod store;
+pub mod tls;
+pub mod users;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use leptos::config::LeptosOptions;
+use tower_sessions::ExpiredDeletion;
+use tower_sessions_sqlx_store::SqliteStore;
+
+use crate::auth::bootstrap::{FirstAdmin, ensure_first_admin};
+use crate::auth::password::PasswordHasherPool;
+use crate::auth::throttle::LoginThrottle;
+use crate::config::{Config, TlsMode};
+use crate::http::{AppState, Security};
+use crate::services::Services;
+use crate::store::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("could not create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("session store: {0}")]
+    Sessions(String),
+    #[error(transparent)]
+    Bootstrap(#[from] auth::bootstrap::BootstrapError),
+    #[error(transparent)]
+    Hash(#[from] auth::password::HashError),
+    #[error("TLS: {0}")]
+    Tls(#[from] tls::TlsError),
+    #[error("Docker client: {0}")]
+    Docker(#[from] bollard::errors::Error),
+    #[error("serving: {0}")]
+    Serve(#[from] std::io::Error),
+    #[error("OpenAPI document: {0}")]
+    OpenApi(String),
+}
+
+/// What `run` tells its caller once it is listening.
+pub struct Started {
+    pub first_admin: FirstAdmin,
+    pub local_addr: SocketAddr,
+}
+
+/// Starts bosun on `listener` and serves until `shutdown` resolves.
+/// `on_start` is called once everything is ready, before the first request is accepted.
+pub async fn run(
+    config: Config,
+    listener: std::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    on_start: impl FnOnce(Started) + Send,
+) -> Result<(), StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let store = Store::open(&config.data_dir).await?;
+
+    let sessions = SqliteStore::new(store.pool().clone())
+        .with_table_name("tower_sessions")
+        .map_err(StartError::Sessions)?;
+    sessions
+        .migrate()
+        .await
+        .map_err(|e| StartError::Sessions(e.to_string()))?;
+    let cleanup = tokio::spawn(
+        sessions
+            .clone()
+            .continuously_delete_expired(Duration::from_secs(300)),
+    );
+
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let hasher = PasswordHasherPool::new(cores).await?;
+    let first_admin = ensure_first_admin(&store, &hasher, &config).await?;
+
+    let (engine, monitor) = docker::Engine::start()?;
+    let audit = audit::AuditService::new(store.clone());
+    let services = Services {
+        account: auth::account::AccountService::new(
+            store.clone(),
+            hasher.clone(),
+            Arc::new(LoginThrottle::standard()),
+            audit.clone(),
+        ),
+        tokens: auth::tokens::TokenService::new(store.clone(), audit.clone()),
+        users: users::UserService::new(store.clone(), hasher, audit.clone()),
+        audit,
+        engine,
+    };
+
+    let (_, doc) = http::rest::api();
+    let openapi_json = doc
+        .to_pretty_json()
+        .map_err(|e| StartError::OpenApi(e.to_string()))?;
+    let local_addr = listener.local_addr()?;
+    let leptos = LeptosOptions::builder()
+        .output_name("bosun")
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(local_addr)
+        .build();
+    let state = AppState {
+        leptos,
+        ports: services.ports(),
+        services,
+        store,
+        security: Arc::new(Security {
+            https: config.https(),
+            public_origin: config
+                .public_url
+                .as_ref()
+                .map(|u| u.origin().ascii_serialization()),
+            trusted_proxies: config.trusted_proxies.clone(),
+            session_absolute_ms: i64::try_from(config.session_absolute.as_millis())
+                .unwrap_or(i64::MAX),
+        }),
+        openapi_json: Arc::new(openapi_json),
+    };
+    let app = http::router::router(state, sessions, config.session_idle, config.https())
+        .into_make_service_with_connect_info::<SocketAddr>();
+
+    let handle = axum_server::Handle::<SocketAddr>::new();
+    let shutdown_handle = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        shutdown_handle.graceful_shutdown(Some(Duration::from_secs(10)));
+    });
+
+    let served = match config.tls {
+        TlsMode::Off => {
+            on_start(Started {
+                first_admin,
+                local_addr,
+            });
+            axum_server::from_tcp(listener)?
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+        TlsMode::Auto | TlsMode::Files => {
+            let key = match config.tls {
+                TlsMode::Files => match (&config.tls_cert, &config.tls_key) {
+                    (Some(c), Some(k)) => tls::load_pem_files(c, k)?,
+                    _ => {
+                        return Err(tls::TlsError::NoCertificate {
+                            path: "--tls-cert".into(),
+                        }
+                        .into());
+                    }
+                },
+                _ => {
+                    let names = tls::selfsigned::wanted_names(
+                        &config.tls_names,
+                        config.public_url.as_ref().and_then(|u| u.host_str()),
+                    );
+                    tls::selfsigned::load_or_create(&config.data_dir, &names)?
+                }
+            };
+            let resolver = Arc::new(tls::CertResolver::new(key));
+            let rustls = tls::server_config(resolver)?;
+            let tls_config = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(rustls));
+            on_start(Started {
+                first_admin,
+                local_addr,
+            });
+            axum_server::tls_rustls::from_tcp_rustls(listener, tls_config)?
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+    };
+    monitor.abort();
+    cleanup.abort();
+    served.map_err(StartError::Serve)
+}

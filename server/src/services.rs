@@ -1,0 +1,33 @@
+//! The service layer: one value per domain, shared by the pages (as ports) and the REST API.
+
+use std::sync::Arc;
+
+use bosun_frontend::ports::Ports;
+
+use crate::audit::AuditService;
+use crate::auth::account::AccountService;
+use crate::auth::tokens::TokenService;
+use crate::docker::Engine;
+use crate::users::UserService;
+
+#[derive(Clone)]
+pub struct Services {
+    pub account: AccountService,
+    pub tokens: TokenService,
+    pub users: UserService,
+    pub audit: AuditService,
+    pub engine: Engine,
+}
+
+impl Services {
+    /// The same services, as the ports the server functions call.
+    pub fn ports(&self) -> Ports {
+        Ports {
+            account: Arc::new(self.account.clone()),
+            tokens: Arc::new(self.tokens.clone()),
+            users: Arc::new(self.users.clone()),
+            audit: Arc::new(self.audit.clone()),
+            engine: Arc::new(self.engine.clone()),
+        }
+    }
+}

@@ -1,0 +1,89 @@
+use bosun_frontend::model::TokenDto;
+
+use super::users::UserRow;
+use super::{Store, StoreError, now_ms, rfc3339};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+impl TokenRow {
+    pub fn to_dto(&self) -> TokenDto {
+        TokenDto {
+            id: self.id,
+            name: self.name.clone(),
+            prefix: self.prefix.clone(),
+            created_at: rfc3339(self.created_at),
+            last_used_at: self.last_used_at.map(rfc3339),
+        }
+    }
+}
+
+impl Store {
+    pub async fn insert_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        prefix: &str,
+    ) -> Result<TokenRow, StoreError> {
+        Ok(sqlx::query_as(
+            "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?) \
+             RETURNING id, user_id, name, prefix, created_at, last_used_at",
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(prefix)
+        .bind(now_ms())
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    pub async fn list_tokens(&self, user_id: i64) -> Result<Vec<TokenRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, user_id, name, prefix, created_at, last_used_at FROM api_tokens \
+             WHERE user_id = ? ORDER BY created_at DESC",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Deletes a token of this user; false when no such token belongs to them.
+    pub async fn delete_token(&self, user_id: i64, id: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar(
+                "DELETE FROM api_tokens WHERE id = ? AND user_id = ? RETURNING name",
+            )
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(self.pool())
+            .await?,
+        )
+    }
+
+    /// The owner of a token by the hash of its secret, stamping its last use.
+    pub async fn user_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<UserRow>, StoreError> {
+        let user_id: Option<i64> = sqlx::query_scalar(
+            "UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? RETURNING user_id",
+        )
+        .bind(now_ms())
+        .bind(token_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        match user_id {
+            Some(id) => self.user_by_id(id).await,
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,174 @@
+use bosun_frontend::model::{Role, UserDto};
+
+use super::{Store, StoreError, now_ms, rfc3339};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub disabled: bool,
+    pub must_change_password: bool,
+    pub session_epoch: i64,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+}
+
+impl UserRow {
+    /// Rows are written only through this module, so an unknown role means a corrupt store;
+    /// treat it as the least privileged role rather than fail every request.
+    pub fn role(&self) -> Role {
+        self.role.parse().unwrap_or(Role::Viewer)
+    }
+
+    pub fn to_dto(&self) -> UserDto {
+        UserDto {
+            id: self.id,
+            username: self.username.clone(),
+            role: self.role(),
+            disabled: self.disabled,
+            must_change_password: self.must_change_password,
+            created_at: rfc3339(self.created_at),
+            last_login_at: self.last_login_at.map(rfc3339),
+        }
+    }
+}
+
+const COLUMNS: &str = "id, username, password_hash, role, disabled, must_change_password, session_epoch, created_at, last_login_at";
+
+impl Store {
+    pub async fn count_users(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRow>, StoreError> {
+        Ok(
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username = ?"))
+                .bind(username)
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>, StoreError> {
+        Ok(
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = ?"))
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<UserRow>, StoreError> {
+        Ok(
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+
+    pub async fn insert_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        must_change_password: bool,
+    ) -> Result<UserRow, StoreError> {
+        let now = now_ms();
+        Ok(sqlx::query_as(&format!(
+            "INSERT INTO users (username, password_hash, role, must_change_password, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+        ))
+        .bind(username)
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(must_change_password)
+        .bind(now)
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// Enabled admins other than `except`: the last one must not be removed, demoted or disabled.
+    pub async fn count_other_active_admins(&self, except: i64) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id != ?",
+        )
+        .bind(except)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    pub async fn set_role(&self, id: i64, role: Role) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET role = ?, updated_at = ? WHERE id = ?")
+            .bind(role.as_str())
+            .bind(now_ms())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Disabling also ends the user's sessions.
+    pub async fn set_disabled(&self, id: i64, disabled: bool) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE users SET disabled = ?, session_epoch = session_epoch + 1, updated_at = ? WHERE id = ?",
+        )
+        .bind(disabled)
+        .bind(now_ms())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Sets a password hash and ends every session of the user.
+    pub async fn set_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        must_change_password: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE users SET password_hash = ?, must_change_password = ?, \
+             session_epoch = session_epoch + 1, updated_at = ? WHERE id = ?",
+        )
+        .bind(password_hash)
+        .bind(must_change_password)
+        .bind(now_ms())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Ends every session of the user; returns the new epoch.
+    pub async fn bump_session_epoch(&self, id: i64) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ? RETURNING session_epoch",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    pub async fn touch_login(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET last_login_at = ? WHERE id = ?")
+            .bind(now_ms())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_user(&self, id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM users WHERE id = ?")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
