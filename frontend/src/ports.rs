@@ -43,6 +43,7 @@ pub trait TokensPort: Send + Sync {
 #[async_trait]
 pub trait UsersPort: Send + Sync {
     async fn list(&self, actor: &Admin) -> Result<Vec<UserDto>, AppError>;
+    async fn get(&self, actor: &Admin, id: i64) -> Result<UserDto, AppError>;
     async fn create(&self, actor: &Admin, input: NewUser) -> Result<UserDto, AppError>;
     async fn update(&self, actor: &Admin, id: i64, patch: UserPatch) -> Result<UserDto, AppError>;
     async fn delete(&self, actor: &Admin, id: i64) -> Result<(), AppError>;

@@ -135,7 +135,13 @@ pub async fn run(
         }),
         openapi_json: Arc::new(openapi_json),
     };
-    let app = http::router::router(state, sessions, config.session_idle, config.https())
+    // Secure cookies need HTTPS in the browser: ours, or a TLS proxy's in front of us.
+    let secure_cookie = config.https()
+        || config
+            .public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https");
+    let app = http::router::router(state, sessions, config.session_idle, secure_cookie)
         .into_make_service_with_connect_info::<SocketAddr>();
 
     let handle = axum_server::Handle::<SocketAddr>::new();

@@ -6,7 +6,7 @@ use crate::model::{AuditEntry, AuditQuery};
 #[cfg(feature = "ssr")]
 use super::ctx;
 
-#[server(prefix = "/sfn", endpoint = "admin/list_audit")]
+#[server(prefix = "/sfn", endpoint = "admin/list_audit", input = server_fn::codec::Json)]
 pub async fn list_audit(query: AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
     ctx::run(async move {
         let actor = ctx::actor::<crate::authz::AdminRole>()?;

@@ -36,15 +36,14 @@ pub async fn run<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             );
         }
-        if e.request_id.is_none() {
-            if let Some(id) = parts()
+        if e.request_id.is_none()
+            && let Some(id) = parts()
                 .ok()
                 .as_ref()
                 .and_then(request_info)
                 .map(|i| i.request_id.clone())
-            {
-                e.request_id = Some(id);
-            }
+        {
+            e.request_id = Some(id);
         }
         e
     })

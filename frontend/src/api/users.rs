@@ -44,7 +44,7 @@ pub async fn create_user(
     .await
 }
 
-#[server(prefix = "/sfn", endpoint = "admin/update_user")]
+#[server(prefix = "/sfn", endpoint = "admin/update_user", input = server_fn::codec::Json)]
 pub async fn update_user(id: i64, patch: UserPatch) -> Result<UserDto, AppError> {
     ctx::run(async move {
         let actor = ctx::actor::<crate::authz::AdminRole>()?;

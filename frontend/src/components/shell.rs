@@ -1,6 +1,5 @@
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
-use leptos_router::hooks::use_location;
 
 use crate::api::account::{Logout, whoami};
 use crate::api::engine::engine_state;
@@ -33,12 +32,10 @@ pub fn Shell() -> impl IntoView {
 fn Layout(user: Me) -> impl IntoView {
     provide_context(CurrentUser(user.clone()));
     let menu_open = RwSignal::new(false);
-    let location = use_location();
-    // Close the phone menu after navigating.
-    Effect::new(move |_| {
-        location.pathname.track();
-        menu_open.set(false);
-    });
+    // Effects run only in the browser, once the wasm bundle has hydrated the page;
+    // end-to-end tests wait for this marker before relying on client-side behaviour.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     let engine = Resource::new(|| (), |_| engine_state());
     let logout = ServerAction::<Logout>::new();
     let role = user.role;
@@ -57,7 +54,7 @@ fn Layout(user: Me) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="app" class:menu-open=move || menu_open.get()>
+        <div class="app" class:menu-open=move || menu_open.get() data-hydrated=move || hydrated.get().to_string()>
             <header class="topbar">
                 <button
                     class="menu-toggle"
@@ -83,7 +80,8 @@ fn Layout(user: Me) -> impl IntoView {
                     </ActionForm>
                 </div>
             </header>
-            <nav class="sidenav" aria-label="Main" data-testid="nav">
+            // Choosing a page closes the phone menu.
+            <nav class="sidenav" aria-label="Main" data-testid="nav" on:click=move |_| menu_open.set(false)>
                 <ul>{links}</ul>
             </nav>
             <main class="content">

@@ -50,7 +50,7 @@ pub fn UsersPage() -> impl IntoView {
                     <label>"User name" <input type="text" name="username" autocapitalize="none" required maxlength="64" /></label>
                     <label>"Initial password (the user must change it)" <input type="password" name="password" autocomplete="new-password" minlength="12" required /></label>
                     <label>"Role"
-                        <select name="role">
+                        <select name="role" aria-label="Role">
                             {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.as_str()}</option> }).collect_view()}
                         </select>
                     </label>

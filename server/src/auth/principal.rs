@@ -70,10 +70,8 @@ pub async fn from_session(
     });
     match user {
         Some(user) if live => Ok(Resolved::Principal(principal(&user, AuthMethod::Session))),
-        _ => {
-            // Forget it so the next request starts clean.
-            let _ = session.flush().await;
-            Ok(Resolved::SessionEnded)
-        }
+        // Left in place (it can never come back to life): the next page load can still
+        // tell the user that their session ended, rather than silently asking to sign in.
+        _ => Ok(Resolved::SessionEnded),
     }
 }

@@ -34,6 +34,8 @@ pub fn router(
         .with_secure(secure_cookie)
         .with_same_site(SameSite::Strict)
         .with_path("/")
+        // Save on every request so the idle timeout counts from the last activity.
+        .with_always_save(true)
         .with_expiry(Expiry::OnInactivity(CookieDuration::seconds(
             i64::try_from(idle.as_secs()).unwrap_or(i64::MAX),
         )));

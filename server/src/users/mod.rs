@@ -124,6 +124,10 @@ impl UsersPort for UserService {
         Ok(rows.iter().map(UserRow::to_dto).collect())
     }
 
+    async fn get(&self, _actor: &Admin, id: i64) -> Result<UserDto, AppError> {
+        Ok(self.load(id).await?.to_dto())
+    }
+
     async fn create(&self, actor: &Admin, input: NewUser) -> Result<UserDto, AppError> {
         let target = format!("user:{}", input.username);
         let result = async {

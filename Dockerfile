@@ -1,0 +1,42 @@
+# bosun as a container. Two ways to get the binary in:
+#
+#   docker build --target prebuilt -t bosun .   # copies target/release/bosun and target/site,
+#                                               # built on the host by `cargo leptos build --release`
+#   docker build -t bosun .                     # builds everything inside (needs a registry
+#                                               # for the rust image and crates.io)
+#
+# Stages are ordered so that the legacy builder (Docker 20.10 without BuildKit) stops at
+# `prebuilt` without touching the Rust stages; BuildKit skips unused stages anyway.
+
+ARG DEBIAN_IMAGE=debian:bookworm-slim
+
+FROM ${DEBIAN_IMAGE} AS runtime-base
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+ENV BOSUN_DATA_DIR=/data \
+    BOSUN_LISTEN=0.0.0.0:8443 \
+    LEPTOS_SITE_ROOT=/app/site
+VOLUME /data
+EXPOSE 8443
+# Root inside the container: the mounted Docker socket is owned by root (or the docker group).
+ENTRYPOINT ["/usr/local/bin/bosun"]
+
+FROM runtime-base AS prebuilt
+COPY target/release/bosun /usr/local/bin/bosun
+COPY target/site /app/site
+
+FROM rust:1-bookworm AS build
+RUN rustup target add wasm32-unknown-unknown \
+    && cargo install cargo-leptos --locked --version 0.3.10
+WORKDIR /src
+COPY . .
+RUN WBG=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock) \
+    && cargo install wasm-bindgen-cli --version "$WBG" \
+    && apt-get update && apt-get install -y --no-install-recommends nodejs npm \
+    && (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund) \
+    && PATH="/src/end2end/node_modules/.bin:$PATH" cargo leptos build --release
+
+FROM runtime-base AS runtime
+COPY --from=build /src/target/release/bosun /usr/local/bin/bosun
+COPY --from=build /src/target/site /app/site

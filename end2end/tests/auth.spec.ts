@@ -1,0 +1,78 @@
+import { expect, test } from '@playwright/test';
+import { adminPassword, createUser, expectMenuToggles, signIn, waitHydrated } from './helpers';
+
+test('an admin signs in through the form and sees the whole shell', async ({ page }) => {
+  await page.goto('/users');
+  await expect(page).toHaveURL(/\/login\?next=%2Fusers|\/login\?next=\/users/);
+  await signIn(page, 'admin', adminPassword, true);
+  await expect(page).toHaveURL(/\/users$/);
+  await expect(page.getByTestId('current-user')).toHaveText('admin');
+  const nav = page.getByTestId('nav');
+  for (const item of ['Services', 'Logs', 'Backups', 'Certificates', 'Links', 'Audit', 'Users', 'Account']) {
+    await expect(nav.getByRole('link', { name: item, exact: true })).toBeVisible();
+  }
+  await expect(page.getByTestId('users-table')).toContainText('admin');
+  // Pages of later features say plainly that they are not built yet.
+  await nav.getByRole('link', { name: 'Backups', exact: true }).click();
+  await expect(page.getByTestId('not-built')).toContainText('Not built yet');
+});
+
+test('a wrong password shows an error and stays on the sign-in page', async ({ page }) => {
+  await signIn(page, 'admin', 'definitely-not-it');
+  await expect(page.getByTestId('login-error')).toContainText('Wrong user name or password');
+  await expect(page).toHaveURL(/\/login/);
+});
+
+test('signing out returns to the sign-in page and the session is gone', async ({ page }) => {
+  await signIn(page, 'admin', adminPassword);
+  await expect(page.getByTestId('current-user')).toHaveText('admin');
+  await waitHydrated(page);
+  await page.getByTestId('logout').click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goto('/account');
+  await expect(page).toHaveURL(/\/login\?next=/);
+});
+
+test('a new viewer sets a password, then cannot reach Users', async ({ page }) => {
+  const initial = 'first-passphrase-1';
+  const chosen = 'second-passphrase-2';
+  const name = await createUser('viewer', initial);
+
+  await signIn(page, name, initial);
+  // A password set by an admin must be replaced first.
+  await expect(page).toHaveURL(/\/account$/);
+  await page.getByLabel('Current password').fill(initial);
+  await page.getByLabel('New password', { exact: true }).fill(chosen);
+  await page.getByLabel('Repeat new password').fill(chosen);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page).toHaveURL(/\/login\?changed=1/);
+
+  await signIn(page, name, chosen);
+  await expect(page.getByTestId('current-user')).toHaveText(name);
+  const nav = page.getByTestId('nav');
+  await expect(nav.getByRole('link', { name: 'Services', exact: true })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Users', exact: true })).toHaveCount(0);
+  await expect(nav.getByRole('link', { name: 'Audit', exact: true })).toHaveCount(0);
+
+  const response = await page.goto('/users');
+  expect(response?.status()).toBe(403);
+  await expect(page.getByRole('alert')).toContainText('needs the admin role');
+  await expect(page.getByTestId('users-table')).toHaveCount(0);
+});
+
+test('the shell works on a phone once hydrated', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, 'admin', adminPassword);
+  await expect(page.getByTestId('current-user')).toHaveText('admin');
+  const nav = page.getByTestId('nav');
+  await expect(nav).toBeHidden();
+  await expectMenuToggles(page);
+  await expect(nav).toBeVisible();
+  await nav.getByRole('link', { name: 'Audit', exact: true }).click();
+  await expect(page).toHaveURL(/\/audit$/);
+  await expect(nav).toBeHidden();
+  await expect(page.getByTestId('audit-table')).toContainText('session.login');
+  // Nothing overflows sideways on a phone.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+});

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Every check and test tier, in order: formatting, lints, unit tests, integration tests
+# against the real Docker engine, end-to-end tests in Chromium, and the container smoke test.
+# Installs what is missing first. CI runs exactly this (.ci/run). Stops at the first failure.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+source scripts/lib/toolchain.sh
+source scripts/lib/docker.sh
+
+step() { printf '\n[bosun] ==== %s ====\n' "$*" >&2; }
+
+step "setup"
+bosun_ensure_rust
+bosun_ensure_cargo_leptos
+bosun_ensure_wasm_bindgen
+bosun_ensure_node_deps
+bosun_ensure_chromium
+# A missing engine is a failure, never a skip: this installs and starts one, or fails.
+bosun_ensure_docker
+bosun_ensure_base_images
+
+step "format"
+cargo fmt --all --check
+
+step "lint"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p bosun-frontend --features hydrate --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "unit tests"
+cargo test --workspace --lib --bins --locked
+
+step "integration tests (real Docker engine)"
+cargo test -p bosun --test it --locked
+
+step "release build (server + wasm bundle, once)"
+cargo leptos build --release
+
+step "end-to-end tests (Chromium)"
+scripts/e2e.sh
+
+step "container image + smoke test"
+scripts/container-smoke.sh
+
+step "all tiers passed"

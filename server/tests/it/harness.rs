@@ -1,0 +1,224 @@
+//! Starts a real bosun (library, port 0, temp data dir) against the real Docker engine.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bosun_server::config::Config;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub const ADMIN_PASSWORD: &str = "integration-secret-1";
+
+/// A running bosun. Dropping it shuts the server down.
+pub struct TestServer {
+    pub base: String,
+    pub data: TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+/// Integration tests need the engine; a missing one is a failure, never a skip.
+pub async fn require_docker() {
+    let ok = match bollard::Docker::connect_with_defaults() {
+        Ok(d) => d.ping().await.is_ok(),
+        Err(_) => false,
+    };
+    assert!(
+        ok,
+        "No Docker engine answers (DOCKER_HOST or /var/run/docker.sock). \
+         The integration tests run against a real engine: start one with `scripts/test.sh` \
+         (it installs and starts dockerd) or `dockerd &`."
+    );
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(&["--admin-password", ADMIN_PASSWORD]).await
+    }
+
+    /// Extra flags on top of a temp data dir and a loopback port.
+    pub async fn start_with(extra: &[&str]) -> Self {
+        let data = tempfile::tempdir().expect("temp dir");
+        Self::start_in(data, extra).await
+    }
+
+    pub async fn start_in(data: TempDir, extra: &[&str]) -> Self {
+        require_docker().await;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("addr").port();
+        let data_dir = data.path().display().to_string();
+        let mut args = vec!["bosun", "--data-dir", &data_dir, "--site-root", &data_dir];
+        args.extend_from_slice(extra);
+        let config = Config::load(args, Vec::new()).expect("config");
+        let scheme = if config.https() { "https" } else { "http" };
+        let (tx, rx) = oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let result = bosun_server::run(
+                config,
+                listener,
+                async {
+                    let _ = rx.await;
+                },
+                move |_| {
+                    let _ = ready_tx.send(());
+                },
+            )
+            .await;
+            if let Err(e) = result {
+                panic!("bosun stopped with an error: {e}");
+            }
+        });
+        tokio::time::timeout(Duration::from_secs(30), ready_rx)
+            .await
+            .expect("bosun did not start within 30 s")
+            .expect("bosun failed to start");
+        TestServer {
+            base: format!("{scheme}://127.0.0.1:{port}"),
+            data,
+            shutdown: Some(tx),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn cert_path(&self) -> PathBuf {
+        self.data.path().join("tls").join("bosun.crt")
+    }
+
+    /// Stops the server and hands back its data dir, for restart tests.
+    pub async fn stop(mut self) -> TempDir {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        std::mem::replace(&mut self.data, tempfile::tempdir().expect("temp dir"))
+    }
+
+    /// A browser-like client: keeps cookies, sends this site's Origin, trusts bosun's own cert.
+    pub fn browser(&self) -> Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ORIGIN, self.base.parse().expect("origin"));
+        self.client_builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .build()
+            .expect("client")
+    }
+
+    /// A client without cookies or Origin, like curl or a script.
+    pub fn script(&self) -> Client {
+        self.client_builder().build().expect("client")
+    }
+
+    /// A browser on another site: same cookies as `browser` would have, a foreign Origin.
+    pub fn client_builder(&self) -> reqwest::ClientBuilder {
+        Client::builder()
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .use_preconfigured_tls(trusting(&self.cert_path()))
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Client {
+        let client = self.browser();
+        let r = client
+            .post(self.url("/api/v1/session"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(
+            r.status(),
+            StatusCode::OK,
+            "login of {username} failed: {}",
+            r.text().await.unwrap_or_default()
+        );
+        client
+    }
+
+    pub async fn admin(&self) -> Client {
+        self.login("admin", ADMIN_PASSWORD).await
+    }
+
+    /// Creates a user with `role` (as admin), lets them set their own password, signs them in.
+    pub async fn user(&self, admin: &Client, name: &str, role: &str) -> Client {
+        let initial = "an-initial-passphrase".to_owned();
+        let r = admin
+            .post(self.url("/api/v1/users"))
+            .json(&json!({"username": name, "password": initial, "role": role}))
+            .send()
+            .await
+            .expect("create user");
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
+        let client = self.login(name, &initial).await;
+        let r = client
+            .post(self.url("/api/v1/me/password"))
+            .json(&json!({"current": initial, "new": password_of(name)}))
+            .send()
+            .await
+            .expect("change password");
+        assert_eq!(
+            r.status(),
+            StatusCode::NO_CONTENT,
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
+        self.login(name, &password_of(name)).await
+    }
+}
+
+pub fn password_of(name: &str) -> String {
+    let _ = name;
+    "a-chosen-passphrase".to_owned()
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A rustls client config that trusts exactly bosun's self-signed certificate.
+pub fn trusting(cert: &Path) -> rustls::ClientConfig {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    // A plain-HTTP server has no certificate: trust nothing then.
+    if cert.exists() {
+        for c in CertificateDer::pem_file_iter(cert).expect("read cert") {
+            roots.add(c.expect("pem")).expect("add root");
+        }
+    }
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("protocols")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
+pub async fn json_of(r: reqwest::Response) -> Value {
+    r.json().await.expect("json body")
+}
+
+/// The audit entries newest first, as the admin API returns them.
+pub async fn audit(server: &TestServer, admin: &Client, query: &str) -> Vec<Value> {
+    let r = admin
+        .get(server.url(&format!("/api/v1/audit?{query}")))
+        .send()
+        .await
+        .expect("audit");
+    assert_eq!(r.status(), StatusCode::OK);
+    json_of(r).await.as_array().cloned().unwrap_or_default()
+}

@@ -1,0 +1,10 @@
+//! Integration tests: a real bosun against the real Docker engine, over real HTTPS.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod audit;
+mod auth;
+mod engine;
+mod harness;
+mod security;
+mod tls;
+mod users;

@@ -1,0 +1,301 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::harness::{TestServer, json_of, password_of};
+
+async fn id_of(s: &TestServer, admin: &reqwest::Client, name: &str) -> i64 {
+    let users: Vec<Value> = admin
+        .get(s.url("/api/v1/users"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    users
+        .iter()
+        .find(|u| u["username"] == name)
+        .and_then(|u| u["id"].as_i64())
+        .expect("user exists")
+}
+
+#[tokio::test]
+async fn admins_manage_users_with_validated_input() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let create = |body: Value| admin.post(s.url("/api/v1/users")).json(&body).send();
+
+    let r = create(
+        json!({"username": "Ops.Team", "password": "ops-team-password", "role": "operator"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let user = json_of(r).await;
+    assert_eq!(user["username"], "ops.team", "names are stored lower-case");
+    assert_eq!(user["must_change_password"], true);
+
+    let dup =
+        create(json!({"username": "ops.team", "password": "another-password", "role": "viewer"}))
+            .await
+            .unwrap();
+    assert_eq!(dup.status(), StatusCode::CONFLICT);
+    let bad_name =
+        create(json!({"username": "../etc", "password": "good-long-password", "role": "viewer"}))
+            .await
+            .unwrap();
+    assert_eq!(bad_name.status(), StatusCode::BAD_REQUEST);
+    let bad_role =
+        create(json!({"username": "x1", "password": "good-long-password", "role": "root"}))
+            .await
+            .unwrap();
+    assert_eq!(bad_role.status(), StatusCode::BAD_REQUEST);
+    let weak =
+        create(json!({"username": "weakling", "password": "weakling-1234", "role": "viewer"}))
+            .await
+            .unwrap();
+    assert_eq!(
+        weak.status(),
+        StatusCode::BAD_REQUEST,
+        "contains the user name"
+    );
+    assert_eq!(json_of(weak).await["field"], "password");
+
+    let id = user["id"].as_i64().unwrap();
+    let r = admin
+        .patch(s.url(&format!("/api/v1/users/{id}")))
+        .json(&json!({"role": "viewer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_of(r).await["role"], "viewer");
+    let r = admin
+        .patch(s.url(&format!("/api/v1/users/{id}")))
+        .json(&json!({"colour": "red"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "unknown fields are refused"
+    );
+    let r = admin
+        .delete(s.url(&format!("/api/v1/users/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = admin
+        .get(s.url(&format!("/api/v1/users/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn disabling_a_user_stops_their_sessions_and_tokens_at_once() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let dora = s.user(&admin, "dora", "operator").await;
+    let token = json_of(
+        dora.post(s.url("/api/v1/tokens"))
+            .json(&json!({"name": "ci"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let secret = token["secret"].as_str().unwrap().to_owned();
+    let bearer = |path: &str| s.script().get(s.url(path)).bearer_auth(&secret).send();
+    assert_eq!(bearer("/api/v1/me").await.unwrap().status(), StatusCode::OK);
+
+    let id = id_of(&s, &admin, "dora").await;
+    let r = admin
+        .patch(s.url(&format!("/api/v1/users/{id}")))
+        .json(&json!({"disabled": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        dora.get(s.url("/api/v1/me")).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        bearer("/api/v1/me").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = s
+        .script()
+        .post(s.url("/api/v1/session"))
+        .json(&json!({"username": "dora", "password": password_of("dora")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "a disabled account can't sign in"
+    );
+    assert!(
+        json_of(r).await["message"]
+            .as_str()
+            .unwrap()
+            .contains("disabled")
+    );
+
+    // Enabling again does not revive old sessions, but tokens work again.
+    admin
+        .patch(s.url(&format!("/api/v1/users/{id}")))
+        .json(&json!({"disabled": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        dora.get(s.url("/api/v1/me")).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(bearer("/api/v1/me").await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_last_admin_stays() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let me = id_of(&s, &admin, "admin").await;
+    for (method, body) in [
+        ("PATCH", json!({"role": "operator"})),
+        ("PATCH", json!({"disabled": true})),
+        ("DELETE", json!(null)),
+    ] {
+        let req = match method {
+            "PATCH" => admin
+                .patch(s.url(&format!("/api/v1/users/{me}")))
+                .json(&body),
+            _ => admin.delete(s.url(&format!("/api/v1/users/{me}"))),
+        };
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{method} {body}");
+    }
+    // With a second admin, the first may step down.
+    s.user(&admin, "second", "admin").await;
+    let r = admin
+        .patch(s.url(&format!("/api/v1/users/{me}")))
+        .json(&json!({"role": "operator"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_admin_password_reset_forces_a_change_and_ends_sessions() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let eve = s.user(&admin, "eve", "viewer").await;
+    let id = id_of(&s, &admin, "eve").await;
+    let r = admin
+        .patch(s.url(&format!("/api/v1/users/{id}")))
+        .json(&json!({"password": "temporary-pass-99"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_of(r).await["must_change_password"], true);
+    assert_eq!(
+        eve.get(s.url("/api/v1/me")).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let eve = s.login("eve", "temporary-pass-99").await;
+    assert_eq!(
+        eve.get(s.url("/api/v1/tokens"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn tokens_are_shown_once_act_with_the_owners_role_and_can_be_revoked() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let vic = s.user(&admin, "vic", "viewer").await;
+    let r = vic
+        .post(s.url("/api/v1/tokens"))
+        .json(&json!({"name": "grafana"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let created = json_of(r).await;
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("bsn_") && secret.len() > 40);
+
+    let listed = vic
+        .get(s.url("/api/v1/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        listed.contains("grafana") && !listed.contains(&secret),
+        "listing never shows the secret"
+    );
+    let dup = vic
+        .post(s.url("/api/v1/tokens"))
+        .json(&json!({"name": "grafana"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dup.status(), StatusCode::CONFLICT);
+    let blank = vic
+        .post(s.url("/api/v1/tokens"))
+        .json(&json!({"name": "  "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(blank.status(), StatusCode::BAD_REQUEST);
+
+    let as_token = |path: &str| s.script().get(s.url(path)).bearer_auth(&secret).send();
+    assert_eq!(
+        json_of(as_token("/api/v1/me").await.unwrap()).await["username"],
+        "vic"
+    );
+    assert_eq!(
+        as_token("/api/v1/users").await.unwrap().status(),
+        StatusCode::FORBIDDEN,
+        "a viewer's token is a viewer"
+    );
+    let wrong = s
+        .script()
+        .get(s.url("/api/v1/me"))
+        .bearer_auth("bsn_wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+
+    // Someone else can't revoke it.
+    let id = created["token"]["id"].as_i64().unwrap();
+    let r = admin
+        .delete(s.url(&format!("/api/v1/tokens/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = vic
+        .delete(s.url(&format!("/api/v1/tokens/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        as_token("/api/v1/me").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
