@@ -198,7 +198,16 @@ impl Config {
         {
             return Err(ConfigError::UnknownVariable { name });
         }
-        let config = Config::try_parse_from(args).map_err(name_the_variable)?;
+        let mut config = Config::try_parse_from(args).map_err(name_the_variable)?;
+        // An empty variable (as compose files pass through `${X:-}`) means "not set".
+        config.tls_names.retain(|n| !n.trim().is_empty());
+        if config
+            .admin_password
+            .as_ref()
+            .is_some_and(|p| p.expose().is_empty())
+        {
+            config.admin_password = None;
+        }
         config.validate()?;
         Ok(config)
     }
@@ -344,6 +353,18 @@ mod tests {
         assert!(err.contains("BOSUN_PUBLIC_URL"), "{err}");
         let err = load(&["--tls", "maybe"], &[]).unwrap_err().to_string();
         assert!(err.contains("BOSUN_TLS"), "{err}");
+    }
+
+    #[test]
+    fn empty_values_mean_unset() {
+        let c = load(&["--tls-names", "", "--admin-password", ""], &[]).unwrap();
+        assert!(c.tls_names.is_empty());
+        assert!(c.admin_password.is_none());
+        let c = load(&["--tls-names", "bosun.lan,,10.0.0.1"], &[]).unwrap();
+        assert_eq!(
+            c.tls_names,
+            vec!["bosun.lan".to_owned(), "10.0.0.1".to_owned()]
+        );
     }
 
     #[test]
