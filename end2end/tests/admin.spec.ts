@@ -14,7 +14,9 @@ test('an admin adds a user, changes their role, and the audit log shows both', a
   const row = page.locator(`tr[data-user="${name}"]`);
   await expect(row).toContainText('must change password');
 
+  const saved = page.waitForResponse((r) => r.url().includes('/sfn/admin/update_user') && r.ok());
   await row.getByLabel(`Role of ${name}`).selectOption('operator');
+  await saved;
   await page.goto(`/audit?actor=admin&action=user.`);
   const table = page.getByTestId('audit-table');
   await expect(table).toContainText(`user:${name} (role=operator)`);

@@ -76,3 +76,15 @@ test('the shell works on a phone once hydrated', async ({ page }) => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
 });
+
+test('after signing out everywhere, the next page says the session ended', async ({ page }) => {
+  await signIn(page, 'admin', adminPassword);
+  await expect(page.getByTestId('current-user')).toHaveText('admin');
+  await page.goto('/account');
+  await waitHydrated(page);
+  await page.getByTestId('logout-all').click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goto('/audit');
+  await expect(page).toHaveURL(/\/login\?next=%2Faudit&expired=1|\/login\?next=\/audit&expired=1/);
+  await expect(page.getByTestId('expired')).toContainText('Your session has ended');
+});

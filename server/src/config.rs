@@ -62,6 +62,20 @@ fn parse_public_url(s: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+fn parse_docker_host(s: &str) -> Result<String, String> {
+    let ok = s
+        .strip_prefix("unix://")
+        .is_some_and(|p| p.starts_with('/'))
+        || ["tcp://", "http://"]
+            .iter()
+            .any(|p| s.strip_prefix(p).is_some_and(|rest| !rest.is_empty()));
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err("expected unix:///path/to/docker.sock or tcp://host:port".into())
+    }
+}
+
 fn parse_proxy(s: &str) -> Result<IpNet, String> {
     s.parse::<IpNet>()
         .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
@@ -144,6 +158,10 @@ pub struct Config {
     /// The URL users browse to, e.g. https://bosun.lan:8443; used for origin checks and messages.
     #[arg(long, env = "BOSUN_PUBLIC_URL", value_parser = parse_public_url, value_name = "URL")]
     pub public_url: Option<Url>,
+
+    /// The Docker engine: `unix:///path/docker.sock` or `tcp://host:2375` (default: the local socket).
+    #[arg(long, env = "DOCKER_HOST", value_parser = parse_docker_host, value_name = "URL")]
+    pub docker_host: Option<String>,
 
     /// Where the site (wasm, JS, CSS) was built.
     #[arg(
@@ -351,6 +369,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("BOSUN_PUBLIC_URL"), "{err}");
+        let err = load(&["--docker-host", "ssh://x"], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("DOCKER_HOST"), "{err}");
         let err = load(&["--tls", "maybe"], &[]).unwrap_err().to_string();
         assert!(err.contains("BOSUN_TLS"), "{err}");
     }

@@ -45,8 +45,6 @@ pub enum StartError {
     Hash(#[from] auth::password::HashError),
     #[error("TLS: {0}")]
     Tls(#[from] tls::TlsError),
-    #[error("Docker client: {0}")]
-    Docker(#[from] bollard::errors::Error),
     #[error("serving: {0}")]
     Serve(#[from] std::io::Error),
     #[error("OpenAPI document: {0}")]
@@ -92,7 +90,7 @@ pub async fn run(
     let hasher = PasswordHasherPool::new(cores).await?;
     let first_admin = ensure_first_admin(&store, &hasher, &config).await?;
 
-    let (engine, monitor) = docker::Engine::start()?;
+    let (engine, monitor) = docker::Engine::start(config.docker_host.as_deref());
     let audit = audit::AuditService::new(store.clone());
     let services = Services {
         account: auth::account::AccountService::new(

@@ -29,7 +29,8 @@ pub async fn login(
     .await
 }
 
-#[server(prefix = "/sfn", endpoint = "self/logout")]
+/// Public so that signing out still works (and lands on the sign-in page) after the session ended.
+#[server(prefix = "/sfn", endpoint = "public/logout")]
 pub async fn logout() -> Result<(), AppError> {
     ctx::run(async move {
         let parts = ctx::parts()?;

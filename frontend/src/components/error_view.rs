@@ -6,12 +6,16 @@ use crate::error::{AppError, ErrorKind};
 /// An ended session sends the browser back to the sign-in page instead.
 #[component]
 pub fn ErrorView(error: AppError) -> impl IntoView {
-    if error.kind == ErrorKind::Unauthenticated {
+    let signed_out = error.kind == ErrorKind::Unauthenticated;
+    let here = leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked();
+    let login = format!("/login?expired=1&next={}", urlencode(&here));
+    // In the browser an ended session goes straight back to the sign-in page.
+    #[cfg(feature = "hydrate")]
+    if signed_out {
         let navigate = leptos_router::hooks::use_navigate();
-        let here = leptos_router::hooks::use_location()
-            .pathname
-            .get_untracked();
-        let target = format!("/login?expired=1&next={}", urlencode(&here));
+        let target = login.clone();
         request_animation_frame(move || navigate(&target, Default::default()));
     }
     let title = match error.kind {
@@ -28,6 +32,7 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
         <div class="alert alert-error" role="alert">
             <strong>{title}": "</strong>
             <span class="alert-message">{error.message.clone()}</span>
+            {signed_out.then(|| view! { " " <a href=login>"Sign in again"</a> })}
             {error.request_id.clone().map(|id| view! { <small class="request-id">" (request id " <code>{id}</code> ")"</small> })}
         </div>
     }

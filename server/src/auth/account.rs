@@ -69,7 +69,8 @@ impl AccountService {
         username: &str,
         password: &str,
     ) -> Result<UserRow, AppError> {
-        let name = username.trim().to_lowercase();
+        // Bounded: no valid name is longer than 64, and this string keys the throttle and the audit log.
+        let name: String = username.trim().to_lowercase().chars().take(65).collect();
         if let Some(wait) = self.throttle.check(&name, info.client, Instant::now()) {
             return Err(AppError::too_many_requests(wait));
         }
@@ -153,7 +154,7 @@ impl AccountPort for AccountService {
             Ok(me(&user))
         }
         .await;
-        let shown = username.trim().to_lowercase();
+        let shown: String = username.trim().to_lowercase().chars().take(65).collect();
         let who = Who {
             username: &shown,
             client: info.client,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
+use arc_swap::ArcSwapOption;
 use async_trait::async_trait;
 use bollard::Docker;
 use bosun_frontend::authz::Viewer;
@@ -18,7 +18,7 @@ use crate::store::{now_ms, rfc3339};
 
 #[derive(Clone)]
 pub struct Engine {
-    client: Arc<ArcSwap<Docker>>,
+    client: Arc<ArcSwapOption<Docker>>,
     status: watch::Receiver<EngineStatus>,
 }
 
@@ -32,20 +32,60 @@ fn disconnected(error: String) -> EngineStatus {
     }
 }
 
+/// Where the engine is. A client is made from it whenever the monitor (re)connects, so a
+/// socket that appears only later (dockerd started after bosun) is picked up.
+#[derive(Clone, Debug)]
+enum Host {
+    Local,
+    Unix(String),
+    Http(String),
+}
+
+impl Host {
+    fn connect(&self) -> Result<Docker, bollard::errors::Error> {
+        const TIMEOUT_SECS: u64 = 120;
+        match self {
+            Host::Local => Docker::connect_with_local_defaults(),
+            Host::Unix(path) => {
+                Docker::connect_with_unix(path, TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
+            }
+            Host::Http(url) => {
+                Docker::connect_with_http(url, TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
+            }
+        }
+    }
+}
+
+/// The engine is not reachable: say so in words a user can act on.
+pub fn unavailable(status: &EngineStatus) -> AppError {
+    AppError::unavailable(format!(
+        "The Docker engine can't be reached ({}). Check that dockerd runs and that its socket is mounted into bosun; bosun reconnects by itself.",
+        status.error.as_deref().unwrap_or("no connection")
+    ))
+}
+
 impl Engine {
-    /// Connects with the usual defaults (`DOCKER_HOST`, else the local socket) and starts the
-    /// monitor. Never fails: an engine that is down now is reported and retried.
-    pub fn start() -> Result<(Self, tokio::task::JoinHandle<()>), bollard::errors::Error> {
-        let docker = Docker::connect_with_defaults()?;
-        let client = Arc::new(ArcSwap::from_pointee(docker));
+    /// Starts the monitor for `host` (a validated `unix://` or `tcp://` URL; the local socket
+    /// when None). Never fails: an engine that is down now is reported and retried.
+    pub fn start(host: Option<&str>) -> (Self, tokio::task::JoinHandle<()>) {
+        let host = match host {
+            None => Host::Local,
+            Some(h) if h.starts_with("unix://") => Host::Unix(h.to_owned()),
+            Some(h) => Host::Http(h.to_owned()),
+        };
+        let client = Arc::new(ArcSwapOption::empty());
         let (tx, rx) = watch::channel(disconnected("connecting to the Docker engine…".into()));
-        let monitor = tokio::spawn(monitor(client.clone(), tx));
-        Ok((Engine { client, status: rx }, monitor))
+        let monitor = tokio::spawn(monitor(host, client.clone(), tx));
+        (Engine { client, status: rx }, monitor)
     }
 
-    /// The current client (negotiated to the engine's API version once it answered).
-    pub fn docker(&self) -> Arc<Docker> {
-        self.client.load_full()
+    /// The current client, negotiated to the engine's API version; an error a user can act on
+    /// while the engine is away.
+    pub fn docker(&self) -> Result<Arc<Docker>, AppError> {
+        match self.client.load_full() {
+            Some(d) if self.status.borrow().connected => Ok(d),
+            _ => Err(unavailable(&self.status.borrow())),
+        }
     }
 
     pub fn status(&self) -> EngineStatus {
@@ -57,22 +97,26 @@ impl Engine {
     }
 }
 
-async fn monitor(client: Arc<ArcSwap<Docker>>, tx: watch::Sender<EngineStatus>) {
-    let mut backoff = Duration::from_millis(500);
+async fn monitor(host: Host, client: Arc<ArcSwapOption<Docker>>, tx: watch::Sender<EngineStatus>) {
+    let mut backoff = Duration::from_millis(250);
     loop {
-        let docker = client.load_full();
-        match docker.version().await {
-            Ok(version) => {
-                backoff = Duration::from_millis(500);
-                let negotiated = match (*docker).clone().negotiate_version().await {
+        let attempt = async {
+            let docker = host.connect()?;
+            let version = docker.version().await?;
+            Ok::<_, bollard::errors::Error>((docker, version))
+        };
+        match attempt.await {
+            Ok((docker, version)) => {
+                backoff = Duration::from_millis(250);
+                let negotiated = match docker.clone().negotiate_version().await {
                     Ok(d) => d,
                     Err(e) => {
                         tracing::warn!(error = %e, "engine version negotiation failed; using the default API version");
-                        (*docker).clone()
+                        docker
                     }
                 };
                 let api_version = negotiated.client_version().to_string();
-                client.store(Arc::new(negotiated.clone()));
+                client.store(Some(Arc::new(negotiated.clone())));
                 tracing::info!(version = ?version.version, api = %api_version, "Docker engine connected");
                 tx.send_replace(EngineStatus {
                     connected: true,
@@ -91,12 +135,12 @@ async fn monitor(client: Arc<ArcSwap<Docker>>, tx: watch::Sender<EngineStatus>) 
                     }
                 }
                 tx.send_replace(disconnected(
-                    "the connection to the Docker engine was lost.".into(),
+                    "the connection to the Docker engine was lost".into(),
                 ));
                 tracing::warn!("Docker engine disconnected; retrying");
             }
             Err(e) => {
-                let message = format!("{e}.");
+                let message = e.to_string();
                 if tx.borrow().error.as_deref() != Some(message.as_str()) {
                     tracing::warn!(error = %e, "Docker engine unreachable; retrying");
                     tx.send_replace(disconnected(message));
@@ -104,9 +148,6 @@ async fn monitor(client: Arc<ArcSwap<Docker>>, tx: watch::Sender<EngineStatus>) 
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(5));
             }
-        }
-        if tx.is_closed() {
-            return;
         }
     }
 }

@@ -62,3 +62,118 @@ async fn the_engine_status_streams_as_server_sent_events() {
     let status: Value = serde_json::from_str(data).unwrap();
     assert!(status.get("connected").is_some(), "{status}");
 }
+
+/// A unix socket that forwards to the real engine while it runs: lets a test make the
+/// engine "go away" and "come back" for one bosun without touching the shared engine.
+struct EngineProxy {
+    path: std::path::PathBuf,
+    task: tokio::task::JoinHandle<()>,
+    connections: std::sync::Arc<tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl EngineProxy {
+    fn start(path: &std::path::Path) -> Self {
+        let _ = std::fs::remove_file(path);
+        let listener = tokio::net::UnixListener::bind(path).unwrap();
+        let connections: std::sync::Arc<tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>> =
+            Default::default();
+        let conns = connections.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
+                let handle = tokio::spawn(async move {
+                    if let Ok(mut engine) =
+                        tokio::net::UnixStream::connect("/var/run/docker.sock").await
+                    {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut engine).await;
+                    }
+                });
+                conns.lock().await.push(handle);
+            }
+        });
+        EngineProxy {
+            path: path.to_owned(),
+            task,
+            connections,
+        }
+    }
+
+    async fn stop(self) {
+        self.task.abort();
+        for c in self.connections.lock().await.drain(..) {
+            c.abort();
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+async fn wait_for(client: &reqwest::Client, s: &TestServer, connected: bool) -> Value {
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        status = json_of(client.get(s.url("/api/v1/engine")).send().await.unwrap()).await;
+        if status["connected"] == connected {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("engine never became connected={connected}: {status}");
+}
+
+#[tokio::test]
+async fn an_unreachable_engine_shows_a_banner_and_bosun_recovers_by_itself() {
+    crate::harness::require_docker().await;
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("engine.sock");
+    // Pointed at a socket nobody listens on yet.
+    let host = format!("unix://{}", socket.display());
+    let s = TestServer::start_with(&[
+        "--admin-password",
+        crate::harness::ADMIN_PASSWORD,
+        "--docker-host",
+        &host,
+    ])
+    .await;
+    let admin = s.admin().await;
+
+    // Nothing listens yet: bosun says so, and so does every page.
+    let down = wait_for(&admin, &s, false).await;
+    assert!(
+        down["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{down}"
+    );
+    let page = admin
+        .get(s.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("engine-banner") && page.contains("Docker engine unreachable"),
+        "no banner in the page"
+    );
+
+    // The engine appears: bosun connects without a restart.
+    let proxy = EngineProxy::start(&socket);
+    let up = wait_for(&admin, &s, true).await;
+    assert_eq!(up["version"], engine_version().await.as_str());
+    let page = admin
+        .get(s.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("engine-banner"), "banner still shown");
+
+    // It goes away mid-stream, and comes back again.
+    proxy.stop().await;
+    wait_for(&admin, &s, false).await;
+    let proxy = EngineProxy::start(&socket);
+    wait_for(&admin, &s, true).await;
+    proxy.stop().await;
+}

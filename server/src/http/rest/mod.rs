@@ -28,6 +28,7 @@ use super::AppState;
         (name = "tokens", description = "API tokens of the signed-in user"),
         (name = "audit", description = "The audit log (admin)"),
         (name = "engine", description = "The Docker engine connection"),
+        (name = "meta", description = "This API's own description"),
     )
 )]
 struct ApiDoc;

@@ -7,7 +7,7 @@ use crate::http::AppState;
 use crate::http::extract::Auth;
 
 /// This document.
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "engine",
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
     security(("session" = ["viewer"]), ("token" = ["viewer"])),
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json"), (status = 401, body = AppError)))]
 pub async fn document(
