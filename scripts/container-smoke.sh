@@ -5,22 +5,21 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 source scripts/lib/toolchain.sh
-source scripts/lib/docker.sh
 bosun_ensure_docker
 COMPOSE=$(bosun_ensure_compose)
 bosun_ensure_base_images
 
 [ -x target/release/bosun ] && [ -f target/site/pkg/bosun.wasm ] ||
-    { bosun__tlog "ERROR: build first: cargo leptos build --release"; exit 1; }
+    { bosun__log "ERROR: build first: cargo leptos build --release"; exit 1; }
 
 project=bosun-ci-smoke
 image=bosun:latest
 if ss -ltn 2>/dev/null | awk '{print $4}' | grep -qE '[:.]8443$'; then
-    bosun__tlog "ERROR: port 8443 is in use; stop whatever listens there (a bosun from scripts/start.sh?) and run again"
+    bosun__log "ERROR: port 8443 is in use; stop whatever listens there (a bosun from scripts/start.sh?) and run again"
     exit 1
 fi
 
-bosun__tlog "building $image (prebuilt artifacts)"
+bosun__log "building $image (prebuilt artifacts)"
 docker build --target prebuilt -t "$image" . >&2
 
 compose() { $COMPOSE -f docker-compose.yaml -p "$project" "$@"; }
@@ -34,15 +33,15 @@ for _ in $(seq 1 100); do
     sleep 0.2
 done
 health=$(curl -sk "$url/healthz")
-[ "$health" = ok ] || { compose logs >&2; bosun__tlog "ERROR: /healthz answered '$health'"; exit 1; }
+[ "$health" = ok ] || { compose logs >&2; bosun__log "ERROR: /healthz answered '$health'"; exit 1; }
 
 password=$(compose exec -T bosun cat /data/initial-admin-password | tr -d '\r\n')
-[ -n "$password" ] || { bosun__tlog "ERROR: no generated admin password in the data volume"; exit 1; }
+[ -n "$password" ] || { bosun__log "ERROR: no generated admin password in the data volume"; exit 1; }
 body=$(curl -sk -X POST "$url/api/v1/session" -H 'content-type: application/json' \
     -d "{\"username\":\"admin\",\"password\":\"$password\"}")
 case "$body" in
     *'"username":"admin"'*'"must_change_password":true'*) ;;
-    *) compose logs >&2; bosun__tlog "ERROR: sign-in failed: $body"; exit 1 ;;
+    *) compose logs >&2; bosun__log "ERROR: sign-in failed: $body"; exit 1 ;;
 esac
 # Through the mounted socket, the container must see the engine.
 jar=$(mktemp)
@@ -52,7 +51,7 @@ curl -sk -c "$jar" -X POST "$url/api/v1/session" -H 'content-type: application/j
 new_password="smoke-$(head -c 12 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
 code=$(curl -sk -b "$jar" -H "Origin: $url" -X POST "$url/api/v1/me/password" -H 'content-type: application/json' \
     -d "{\"current\":\"$password\",\"new\":\"$new_password\"}" -o /dev/null -w '%{http_code}')
-[ "$code" = 204 ] || { bosun__tlog "ERROR: password change answered $code"; exit 1; }
+[ "$code" = 204 ] || { bosun__log "ERROR: password change answered $code"; exit 1; }
 curl -sk -c "$jar" -X POST "$url/api/v1/session" -H 'content-type: application/json' \
     -d "{\"username\":\"admin\",\"password\":\"$new_password\"}" >/dev/null
 engine=""
@@ -63,8 +62,8 @@ for _ in $(seq 1 50); do
 done
 case "$engine" in
     *'"connected":true'*) ;;
-    *) compose logs >&2; bosun__tlog "ERROR: the container can't reach the engine: $engine"; exit 1 ;;
+    *) compose logs >&2; bosun__log "ERROR: the container can't reach the engine: $engine"; exit 1 ;;
 esac
 size=$(docker image inspect "$image" --format '{{.Size}}')
-bosun__tlog "container smoke test passed (image $image: $((size / 1024 / 1024)) MB)"
+bosun__log "container smoke test passed (image $image: $((size / 1024 / 1024)) MB)"
 echo "container smoke: 3 passed, 0 failed"

@@ -6,13 +6,12 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 source scripts/lib/toolchain.sh
-source scripts/lib/docker.sh
 bosun_ensure_node_deps
 bosun_ensure_chromium
 bosun_ensure_docker
 
 [ -x target/release/bosun ] && [ -f target/site/pkg/bosun.wasm ] ||
-    { bosun__tlog "ERROR: build first: cargo leptos build --release"; exit 1; }
+    { bosun__log "ERROR: build first: cargo leptos build --release"; exit 1; }
 
 data=$(mktemp -d)
 port=$(bosun_free_port)
@@ -30,7 +29,7 @@ trap cleanup EXIT
 
 for _ in $(seq 1 100); do
     curl -skf "https://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; bosun__tlog "ERROR: bosun exited"; exit 1; }
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; bosun__log "ERROR: bosun exited"; exit 1; }
     sleep 0.1
 done
 
@@ -38,7 +37,7 @@ export E2E_BOSUN_URL="https://127.0.0.1:$port" E2E_ADMIN_PASSWORD="$password"
 status=0
 (cd end2end && npx playwright test "$@") || status=$?
 if [ "$status" -ne 0 ]; then
-    bosun__tlog "bosun's log:"
+    bosun__log "bosun's log:"
     tail -n 50 "$log" >&2
 fi
 exit "$status"

@@ -6,8 +6,6 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 # shellcheck source=lib/toolchain.sh
 source scripts/lib/toolchain.sh
-# shellcheck source=lib/docker.sh
-source scripts/lib/docker.sh
 
 bosun_ensure_rust
 bosun_ensure_cargo_leptos
@@ -15,11 +13,11 @@ bosun_ensure_wasm_bindgen
 bosun_ensure_node_deps
 bosun_ensure_docker
 
-bosun__tlog "building (release)"
+bosun__log "building (release)"
 cargo leptos build --release >&2
 
 mkdir -p data
 export BOSUN_DATA_DIR=${BOSUN_DATA_DIR:-$root/data}
 export LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-$root/target/site}
-bosun__tlog "starting bosun (Ctrl-C stops it)"
+bosun__log "starting bosun (Ctrl-C stops it)"
 exec "$root/target/release/bosun" "$@"

@@ -6,7 +6,6 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 source scripts/lib/toolchain.sh
-source scripts/lib/docker.sh
 
 step() { printf '\n[bosun] ==== %s ====\n' "$*" >&2; }
 

@@ -15,32 +15,21 @@
 BOSUN_ROOT=${BOSUN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BOSUN_CARGO_LEPTOS_VERSION=0.3.10
 
-bosun__tlog() { printf '[bosun] %s\n' "$*" >&2; }
-
-bosun__as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
-
-bosun__apt() {
-    local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q)
-    bosun__tlog "apt-get install $*"
-    if ! bosun__as_root "${apt[@]}" install --no-install-recommends "$@" >&2; then
-        bosun__as_root "${apt[@]}" update >&2
-        bosun__as_root "${apt[@]}" install --no-install-recommends "$@" >&2
-    fi
-}
+# Shares logging, sudo and apt helpers with the Docker helpers.
+# shellcheck source=docker.sh
+source "$BOSUN_ROOT/scripts/lib/docker.sh"
 
 bosun_ensure_rust() {
     export PATH="$HOME/.cargo/bin:$PATH"
     if ! command -v cargo >/dev/null 2>&1; then
-        command -v curl >/dev/null 2>&1 || bosun__apt curl ca-certificates
-        command -v cc >/dev/null 2>&1 || bosun__apt build-essential
-        bosun__tlog "installing Rust with rustup"
+        command -v curl >/dev/null 2>&1 || bosun__apt_install curl ca-certificates
+        command -v cc >/dev/null 2>&1 || bosun__apt_install build-essential
+        bosun__log "installing Rust with rustup"
         curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal >&2 ||
-            { bosun__tlog "ERROR: could not install Rust; install it from https://rustup.rs and run this again"; return 1; }
+            { bosun__log "ERROR: could not install Rust; install it from https://rustup.rs and run this again"; return 1; }
         export PATH="$HOME/.cargo/bin:$PATH"
     fi
-    command -v cc >/dev/null 2>&1 || bosun__apt build-essential
+    command -v cc >/dev/null 2>&1 || bosun__apt_install build-essential
     if command -v rustup >/dev/null 2>&1; then
         rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
             rustup target add wasm32-unknown-unknown >&2
@@ -53,30 +42,30 @@ bosun_ensure_cargo_leptos() {
     if cargo leptos --version 2>/dev/null | grep -q "$BOSUN_CARGO_LEPTOS_VERSION"; then
         return 0
     fi
-    bosun__tlog "installing cargo-leptos $BOSUN_CARGO_LEPTOS_VERSION (about 15 minutes on 2 cores, once)"
+    bosun__log "installing cargo-leptos $BOSUN_CARGO_LEPTOS_VERSION (about 15 minutes on 2 cores, once)"
     cargo install cargo-leptos --locked --version "$BOSUN_CARGO_LEPTOS_VERSION" >&2
 }
 
 bosun_ensure_wasm_bindgen() {
     local want
     want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' "$BOSUN_ROOT/Cargo.lock")
-    [ -n "$want" ] || { bosun__tlog "ERROR: no wasm-bindgen in Cargo.lock"; return 1; }
+    [ -n "$want" ] || { bosun__log "ERROR: no wasm-bindgen in Cargo.lock"; return 1; }
     if wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
         return 0
     fi
-    bosun__tlog "installing wasm-bindgen-cli $want"
+    bosun__log "installing wasm-bindgen-cli $want"
     # Not --locked: one of its locked dependencies is missing from the crates mirror.
     cargo install wasm-bindgen-cli --version "$want" --force >&2
 }
 
 bosun_ensure_node_deps() {
     if ! command -v npm >/dev/null 2>&1; then
-        bosun__apt nodejs npm
+        bosun__apt_install nodejs npm
     fi
     local dir="$BOSUN_ROOT/end2end"
     if [ ! -x "$dir/node_modules/.bin/playwright" ] || [ ! -x "$dir/node_modules/.bin/wasm-opt" ] ||
         [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-        bosun__tlog "installing end2end npm packages"
+        bosun__log "installing end2end npm packages"
         (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >&2)
     fi
     # wasm-opt 132 from npm: Debian's binaryen 108 makes a bundle that fails to hydrate.
@@ -86,9 +75,9 @@ bosun_ensure_node_deps() {
 bosun_ensure_chromium() {
     E2E_CHROMIUM=${E2E_CHROMIUM:-/usr/bin/chromium}
     if [ ! -x "$E2E_CHROMIUM" ]; then
-        bosun__apt chromium
+        bosun__apt_install chromium
     fi
-    [ -x "$E2E_CHROMIUM" ] || { bosun__tlog "ERROR: no Chromium at $E2E_CHROMIUM (set E2E_CHROMIUM)"; return 1; }
+    [ -x "$E2E_CHROMIUM" ] || { bosun__log "ERROR: no Chromium at $E2E_CHROMIUM (set E2E_CHROMIUM)"; return 1; }
     export E2E_CHROMIUM
 }
 

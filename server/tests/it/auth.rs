@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_of};
+use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_of, status_of};
 
 fn session_cookie(r: &reqwest::Response) -> Option<String> {
     r.headers()
@@ -141,11 +141,11 @@ async fn sign_out_and_sign_out_everywhere_end_sessions() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        a.get(s.url("/api/v1/me")).send().await.unwrap().status(),
+        status_of(&a, &s, "/api/v1/me").await,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        b.get(s.url("/api/v1/me")).send().await.unwrap().status(),
+        status_of(&b, &s, "/api/v1/me").await,
         StatusCode::OK,
         "other session lives"
     );
@@ -161,12 +161,7 @@ async fn sign_out_and_sign_out_everywhere_end_sessions() {
     );
     for client in [&b, &c] {
         assert_eq!(
-            client
-                .get(s.url("/api/v1/me"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            status_of(client, &s, "/api/v1/me").await,
             StatusCode::UNAUTHORIZED
         );
     }
@@ -221,25 +216,12 @@ async fn a_generated_first_password_is_private_and_must_be_changed() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(
-        admin
-            .get(s.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&admin, &s, "/api/v1/me").await,
         StatusCode::UNAUTHORIZED,
         "sessions end"
     );
     let again = s.login("admin", "a-fresh-passphrase").await;
-    assert_eq!(
-        again
-            .get(s.url("/api/v1/users"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(status_of(&again, &s, "/api/v1/users").await, StatusCode::OK);
     // A restart never recreates or resets the admin.
     let data = s.stop().await;
     let s = TestServer::start_in(data, &[]).await;

@@ -4,7 +4,7 @@ use futures::StreamExt;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::harness::{TestServer, json_of};
+use crate::harness::{TestServer, json_of, text_of};
 
 async fn engine_version() -> String {
     let docker = bollard::Docker::connect_with_defaults().unwrap();
@@ -143,14 +143,7 @@ async fn an_unreachable_engine_shows_a_banner_and_bosun_recovers_by_itself() {
         down["error"].as_str().is_some_and(|e| !e.is_empty()),
         "{down}"
     );
-    let page = admin
-        .get(s.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(&admin, &s, "/").await;
     assert!(
         page.contains("engine-banner") && page.contains("Docker engine unreachable"),
         "no banner in the page"
@@ -160,14 +153,7 @@ async fn an_unreachable_engine_shows_a_banner_and_bosun_recovers_by_itself() {
     let proxy = EngineProxy::start(&socket);
     let up = wait_for(&admin, &s, true).await;
     assert_eq!(up["version"], engine_version().await.as_str());
-    let page = admin
-        .get(s.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(&admin, &s, "/").await;
     assert!(!page.contains("engine-banner"), "banner still shown");
 
     // It goes away mid-stream, and comes back again.

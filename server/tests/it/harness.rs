@@ -222,3 +222,25 @@ pub async fn audit(server: &TestServer, admin: &Client, query: &str) -> Vec<Valu
     assert_eq!(r.status(), StatusCode::OK);
     json_of(r).await.as_array().cloned().unwrap_or_default()
 }
+
+/// The status of a GET, for the many "is this allowed now?" checks.
+pub async fn status_of(client: &Client, s: &TestServer, path: &str) -> StatusCode {
+    client
+        .get(s.url(path))
+        .send()
+        .await
+        .expect("request")
+        .status()
+}
+
+/// The body of a GET as text.
+pub async fn text_of(client: &Client, s: &TestServer, path: &str) -> String {
+    client
+        .get(s.url(path))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body")
+}

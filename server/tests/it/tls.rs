@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 
-use crate::harness::{TestServer, trusting};
+use crate::harness::{TestServer, status_of, trusting};
 
 #[tokio::test]
 async fn https_by_default_with_a_certificate_for_localhost() {
@@ -79,15 +79,7 @@ async fn plain_http_only_when_asked() {
     assert_eq!(r.status(), StatusCode::OK);
     // Without a public https:// URL the cookie can't be Secure, or plain-HTTP sign-in would break.
     let admin = s.admin().await;
-    assert_eq!(
-        admin
-            .get(s.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(status_of(&admin, &s, "/api/v1/me").await, StatusCode::OK);
     // Behind a TLS proxy (public URL https://…) the cookie is Secure again.
     let proxied = TestServer::start_with(&[
         "--tls",

@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{TestServer, json_of, password_of};
+use crate::harness::{TestServer, json_of, password_of, status_of, text_of};
 
 async fn id_of(s: &TestServer, admin: &reqwest::Client, name: &str) -> i64 {
     let users: Vec<Value> = admin
@@ -120,7 +120,7 @@ async fn disabling_a_user_stops_their_sessions_and_tokens_at_once() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(
-        dora.get(s.url("/api/v1/me")).send().await.unwrap().status(),
+        status_of(&dora, &s, "/api/v1/me").await,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
@@ -154,7 +154,7 @@ async fn disabling_a_user_stops_their_sessions_and_tokens_at_once() {
         .await
         .unwrap();
     assert_eq!(
-        dora.get(s.url("/api/v1/me")).send().await.unwrap().status(),
+        status_of(&dora, &s, "/api/v1/me").await,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(bearer("/api/v1/me").await.unwrap().status(), StatusCode::OK);
@@ -204,16 +204,12 @@ async fn an_admin_password_reset_forces_a_change_and_ends_sessions() {
         .unwrap();
     assert_eq!(json_of(r).await["must_change_password"], true);
     assert_eq!(
-        eve.get(s.url("/api/v1/me")).send().await.unwrap().status(),
+        status_of(&eve, &s, "/api/v1/me").await,
         StatusCode::UNAUTHORIZED
     );
     let eve = s.login("eve", "temporary-pass-99").await;
     assert_eq!(
-        eve.get(s.url("/api/v1/tokens"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&eve, &s, "/api/v1/tokens").await,
         StatusCode::FORBIDDEN
     );
 }
@@ -234,14 +230,7 @@ async fn tokens_are_shown_once_act_with_the_owners_role_and_can_be_revoked() {
     let secret = created["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("bsn_") && secret.len() > 40);
 
-    let listed = vic
-        .get(s.url("/api/v1/tokens"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let listed = text_of(&vic, &s, "/api/v1/tokens").await;
     assert!(
         listed.contains("grafana") && !listed.contains(&secret),
         "listing never shows the secret"
