@@ -189,13 +189,6 @@ pub enum ConfigError {
     Invalid { setting: String, reason: String },
 }
 
-impl ConfigError {
-    /// clap exits for --help/--version; everything else is a real error.
-    pub fn is_informational(&self) -> bool {
-        matches!(self, ConfigError::Clap(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion))
-    }
-}
-
 impl Config {
     /// Parses flags and the environment, then checks what clap can't.
     pub fn load<I, T>(

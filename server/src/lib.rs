@@ -105,7 +105,7 @@ pub async fn run(
         engine,
     };
 
-    let (_, doc) = http::rest::api();
+    let (api, doc) = http::rest::api();
     let openapi_json = doc
         .to_pretty_json()
         .map_err(|e| StartError::OpenApi(e.to_string()))?;
@@ -139,7 +139,7 @@ pub async fn run(
             .public_url
             .as_ref()
             .is_some_and(|u| u.scheme() == "https");
-    let app = http::router::router(state, sessions, config.session_idle, secure_cookie)
+    let app = http::router::router(state, api, sessions, config.session_idle, secure_cookie)
         .into_make_service_with_connect_info::<SocketAddr>();
 
     let handle = axum_server::Handle::<SocketAddr>::new();

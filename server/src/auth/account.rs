@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use bosun_frontend::authz::{AnyUser, AuthMethod, RequestInfo};
+use bosun_frontend::authz::{AnyUser, RequestInfo};
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{AuditOutcome, Me, PasswordChange, Username, check_password};
 use bosun_frontend::ports::{AccountPort, request_info};
@@ -281,9 +281,6 @@ impl AccountPort for AccountService {
         self.audit
             .outcome(actor.into(), "session.logout_all", &target, &result)
             .await;
-        if actor.principal().method == AuthMethod::Token {
-            tracing::debug!("logout-all through a token: tokens stay valid");
-        }
         result
     }
 }

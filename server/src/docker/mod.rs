@@ -1,10 +1,8 @@
 //! The Docker engine connection: bollard with version negotiation, and a monitor that
 //! keeps the engine's status current and reconnects when the engine comes back.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::ArcSwapOption;
 use async_trait::async_trait;
 use bollard::Docker;
 use bosun_frontend::authz::Viewer;
@@ -18,7 +16,6 @@ use crate::store::{now_ms, rfc3339};
 
 #[derive(Clone)]
 pub struct Engine {
-    client: Arc<ArcSwapOption<Docker>>,
     status: watch::Receiver<EngineStatus>,
 }
 
@@ -56,14 +53,6 @@ impl Host {
     }
 }
 
-/// The engine is not reachable: say so in words a user can act on.
-pub fn unavailable(status: &EngineStatus) -> AppError {
-    AppError::unavailable(format!(
-        "The Docker engine can't be reached ({}). Check that dockerd runs and that its socket is mounted into bosun; bosun reconnects by itself.",
-        status.error.as_deref().unwrap_or("no connection")
-    ))
-}
-
 impl Engine {
     /// Starts the monitor for `host` (a validated `unix://` or `tcp://` URL; the local socket
     /// when None). Never fails: an engine that is down now is reported and retried.
@@ -73,19 +62,9 @@ impl Engine {
             Some(h) if h.starts_with("unix://") => Host::Unix(h.to_owned()),
             Some(h) => Host::Http(h.to_owned()),
         };
-        let client = Arc::new(ArcSwapOption::empty());
         let (tx, rx) = watch::channel(disconnected("connecting to the Docker engine…".into()));
-        let monitor = tokio::spawn(monitor(host, client.clone(), tx));
-        (Engine { client, status: rx }, monitor)
-    }
-
-    /// The current client, negotiated to the engine's API version; an error a user can act on
-    /// while the engine is away.
-    pub fn docker(&self) -> Result<Arc<Docker>, AppError> {
-        match self.client.load_full() {
-            Some(d) if self.status.borrow().connected => Ok(d),
-            _ => Err(unavailable(&self.status.borrow())),
-        }
+        let monitor = tokio::spawn(monitor(host, tx));
+        (Engine { status: rx }, monitor)
     }
 
     pub fn status(&self) -> EngineStatus {
@@ -97,7 +76,7 @@ impl Engine {
     }
 }
 
-async fn monitor(host: Host, client: Arc<ArcSwapOption<Docker>>, tx: watch::Sender<EngineStatus>) {
+async fn monitor(host: Host, tx: watch::Sender<EngineStatus>) {
     let mut backoff = Duration::from_millis(250);
     loop {
         let attempt = async {
@@ -116,7 +95,6 @@ async fn monitor(host: Host, client: Arc<ArcSwapOption<Docker>>, tx: watch::Send
                     }
                 };
                 let api_version = negotiated.client_version().to_string();
-                client.store(Some(Arc::new(negotiated.clone())));
                 tracing::info!(version = ?version.version, api = %api_version, "Docker engine connected");
                 tx.send_replace(EngineStatus {
                     connected: true,

@@ -17,13 +17,14 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// `api` is the REST router from `rest::api()`, built once together with its OpenAPI document.
 pub fn router(
     state: AppState,
+    api: Router<AppState>,
     sessions: SqliteStore,
     idle: std::time::Duration,
     secure_cookie: bool,
 ) -> Router {
-    let (api, _doc) = super::rest::api();
     let leptos_options = state.leptos.clone();
     let ports = state.ports.clone();
     let routes = generate_route_list(App);

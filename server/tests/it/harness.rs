@@ -244,3 +244,15 @@ pub async fn text_of(client: &Client, s: &TestServer, path: &str) -> String {
         .await
         .expect("body")
 }
+
+/// The body of a GET as JSON.
+pub async fn json_get(client: &Client, s: &TestServer, path: &str) -> Value {
+    client
+        .get(s.url(path))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json body")
+}

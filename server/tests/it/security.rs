@@ -4,7 +4,7 @@
 use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
 
-use crate::harness::TestServer;
+use crate::harness::{TestServer, json_get};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Need {
@@ -51,14 +51,7 @@ fn concrete(path: &str) -> String {
 }
 
 async fn rest_routes(s: &TestServer, admin: &Client) -> Vec<Route> {
-    let doc: Value = admin
-        .get(s.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = json_get(admin, s, "/api/v1/openapi.json").await;
     let mut routes = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().unwrap() {

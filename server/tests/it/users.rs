@@ -1,18 +1,13 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{TestServer, json_of, password_of, status_of, text_of};
+use crate::harness::{TestServer, json_get, json_of, password_of, status_of, text_of};
 
 async fn id_of(s: &TestServer, admin: &reqwest::Client, name: &str) -> i64 {
-    let users: Vec<Value> = admin
-        .get(s.url("/api/v1/users"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let users = json_get(admin, s, "/api/v1/users").await;
     users
+        .as_array()
+        .expect("a list")
         .iter()
         .find(|u| u["username"] == name)
         .and_then(|u| u["id"].as_i64())
