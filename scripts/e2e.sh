@@ -14,6 +14,10 @@ bosun_ensure_docker
     { bosun__log "ERROR: build first: cargo leptos build --release"; exit 1; }
 
 data=$(mktemp -d)
+pid=""
+# The demo stack the specs look at, under a project name of its own.
+demo_project="bosun-e2e-$$"
+
 port=$(bosun_free_port)
 password="e2e-$(head -c 12 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
 log="$data/bosun.log"
@@ -21,11 +25,15 @@ BOSUN_DATA_DIR="$data" BOSUN_LISTEN="127.0.0.1:$port" BOSUN_ADMIN_PASSWORD="$pas
     LEPTOS_SITE_ROOT="$root/target/site" target/release/bosun >"$log" 2>&1 &
 pid=$!
 cleanup() {
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    if [ -n "$pid" ]; then
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    fi
     rm -rf "$data"
+    end2end/stacks/demo/down.sh "$demo_project" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
+end2end/stacks/demo/up.sh "$demo_project"
 
 for _ in $(seq 1 100); do
     curl -skf "https://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
@@ -33,7 +41,7 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 
-export E2E_BOSUN_URL="https://127.0.0.1:$port" E2E_ADMIN_PASSWORD="$password"
+export E2E_BOSUN_URL="https://127.0.0.1:$port" E2E_ADMIN_PASSWORD="$password" E2E_DEMO_PROJECT="$demo_project"
 status=0
 (cd end2end && npx playwright test "$@") || status=$?
 if [ "$status" -ne 0 ]; then

@@ -7,6 +7,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 source scripts/lib/toolchain.sh
 
+# CI builds from scratch once: incremental caches only cost disk there.
+if [[ "${CI:-}" == "true" ]]; then export CARGO_INCREMENTAL=0; fi
+
 step() { printf '\n[bosun] ==== %s ====\n' "$*" >&2; }
 
 step "setup"

@@ -47,3 +47,20 @@ export async function expectMenuToggles(page: Page) {
     await expect(toggle).not.toHaveAttribute('aria-expanded', before ?? '', { timeout: 500 });
   }).toPass({ timeout: 15_000 });
 }
+
+/** A user of `role` who has already chosen their password; returns [name, password]. */
+export async function readyUser(role: 'viewer' | 'operator' | 'admin'): Promise<[string, string]> {
+  const initial = 'initial-passphrase-9';
+  const chosen = 'a-chosen-passphrase-7';
+  const name = await createUser(role, initial);
+  const api = await request.newContext({ baseURL, ignoreHTTPSErrors: true, extraHTTPHeaders: { Origin: baseURL } });
+  const r = await api.post('/api/v1/session', { data: { username: name, password: initial } });
+  expect(r.status(), await r.text()).toBe(200);
+  const c = await api.post('/api/v1/me/password', { data: { current: initial, new: chosen } });
+  expect(c.status(), await c.text()).toBeLessThan(300);
+  await api.dispose();
+  return [name, chosen];
+}
+
+/** The demo stack's compose project, started by scripts/e2e.sh. */
+export const demoProject = process.env.E2E_DEMO_PROJECT ?? 'bosun-demo';

@@ -5,8 +5,8 @@ use leptos_router::path;
 
 use crate::components::shell::Shell;
 use crate::pages::{
-    account::AccountPage, audit::AuditPage, login::LoginPage, not_found::NotFound,
-    placeholder::PlaceholderPage, users::UsersPage,
+    account::AccountPage, audit::AuditPage, links::LinksPage, login::LoginPage,
+    not_found::NotFound, placeholder::PlaceholderPage, services::ServicesPage, users::UsersPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -39,10 +39,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />
                 <ParentRoute path=path!("") view=Shell>
-                    <Route
-                        path=path!("")
-                        view=|| view! { <PlaceholderPage title="Services" feature="the services overview" /> }
-                    />
+                    <Route path=path!("") view=ServicesPage />
                     <Route
                         path=path!("logs")
                         view=|| view! { <PlaceholderPage title="Logs" feature="the live log viewer" /> }
@@ -55,10 +52,7 @@ pub fn App() -> impl IntoView {
                         path=path!("certificates")
                         view=|| view! { <PlaceholderPage title="Certificates" feature="certificate inventory and renewal" /> }
                     />
-                    <Route
-                        path=path!("links")
-                        view=|| view! { <PlaceholderPage title="Links" feature="links to the stack's monitors" /> }
-                    />
+                    <Route path=path!("links") view=LinksPage />
                     <Route path=path!("audit") view=AuditPage />
                     <Route path=path!("users") view=UsersPage />
                     <Route path=path!("account") view=AccountPage />

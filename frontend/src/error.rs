@@ -17,6 +17,8 @@ pub enum ErrorKind {
     Conflict,
     TooManyRequests,
     Unavailable,
+    /// The Docker engine refused or failed an operation.
+    EngineFailed,
     Internal,
 }
 
@@ -31,6 +33,7 @@ impl ErrorKind {
             ErrorKind::Conflict => 409,
             ErrorKind::TooManyRequests => 429,
             ErrorKind::Unavailable => 503,
+            ErrorKind::EngineFailed => 502,
             ErrorKind::Internal => 500,
         }
     }
@@ -104,6 +107,11 @@ impl AppError {
         Self::new(ErrorKind::Unavailable, message)
     }
 
+    /// The engine refused or failed; `message` says what failed and what to do next.
+    pub fn engine_failed(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::EngineFailed, message)
+    }
+
     /// A failure the user can't fix. The message stays generic; log the cause separately.
     pub fn internal() -> Self {
         Self::new(
@@ -120,7 +128,15 @@ impl AppError {
     pub fn status(&self) -> u16 {
         self.kind.status()
     }
+
+    /// The browser lost its connection before an answer came: the request may still have
+    /// been carried out on the server.
+    pub fn is_connection_lost(&self) -> bool {
+        self.kind == ErrorKind::Unavailable && self.field.as_deref() == Some(CONNECTION)
+    }
 }
+
+const CONNECTION: &str = "connection";
 
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
@@ -130,9 +146,12 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
                 AppError::bad_request("request", format!("The request could not be read: {msg}"))
             }
-            ServerFnErrorErr::Request(msg) => AppError::unavailable(format!(
-                "bosun could not be reached ({msg}). Check your connection and try again."
-            )),
+            ServerFnErrorErr::Request(msg) => AppError {
+                field: Some(CONNECTION.to_owned()),
+                ..AppError::unavailable(format!(
+                    "bosun could not be reached ({msg}). Check your connection and try again."
+                ))
+            },
             ServerFnErrorErr::UnsupportedRequestMethod(msg) => AppError::bad_request("method", msg),
             other => {
                 let mut e = AppError::internal();

@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::authz::{Admin, AnyUser, RequestInfo, Viewer};
+use crate::authz::{Admin, AnyUser, Operator, RequestInfo, Viewer};
 use crate::error::AppError;
 use crate::model::{
-    AuditEntry, AuditQuery, CreatedToken, EngineStatus, Me, NewToken, NewUser, PasswordChange,
-    TokenDto, UserDto, UserPatch,
+    ActionReport, AuditEntry, AuditQuery, ContainerAction, ContainerRef, CreatedToken,
+    EngineStatus, LinkDto, Me, NewToken, NewUser, Overview, PasswordChange, ProjectName,
+    ServiceName, TokenDto, UserDto, UserPatch,
 };
 
 /// Signing in and out, and what a user does to their own account.
@@ -59,6 +60,42 @@ pub trait EnginePort: Send + Sync {
     async fn status(&self, actor: &Viewer) -> Result<EngineStatus, AppError>;
 }
 
+/// How to present the inventory to this request.
+#[derive(Clone, Debug)]
+pub struct ViewOptions {
+    /// The host the browser used, for port links and `{host}` in link labels.
+    pub host: String,
+    /// Include `compose run` (one-off) containers.
+    pub include_oneoff: bool,
+}
+
+/// Compose projects, services and containers, and their lifecycle.
+#[async_trait]
+pub trait StacksPort: Send + Sync {
+    async fn overview(&self, actor: &Viewer, view: &ViewOptions) -> Result<Overview, AppError>;
+    /// Runs `action` on every container of the service. 409 while another action on the
+    /// same service runs.
+    async fn service_action(
+        &self,
+        actor: &Operator,
+        project: &ProjectName,
+        service: &ServiceName,
+        action: ContainerAction,
+    ) -> Result<ActionReport, AppError>;
+    async fn container_action(
+        &self,
+        actor: &Operator,
+        container: &ContainerRef,
+        action: ContainerAction,
+    ) -> Result<ActionReport, AppError>;
+}
+
+/// Links to the stack's monitors, each checked for reachability.
+#[async_trait]
+pub trait LinksPort: Send + Sync {
+    async fn links(&self, actor: &Viewer, host: &str) -> Result<Vec<LinkDto>, AppError>;
+}
+
 /// Everything the server functions need, provided as one context value.
 #[derive(Clone)]
 pub struct Ports {
@@ -67,9 +104,59 @@ pub struct Ports {
     pub users: Arc<dyn UsersPort>,
     pub audit: Arc<dyn AuditPort>,
     pub engine: Arc<dyn EnginePort>,
+    pub stacks: Arc<dyn StacksPort>,
+    pub links: Arc<dyn LinksPort>,
 }
 
 /// Lets server functions read the request facts the middleware attached.
 pub fn request_info(parts: &http::request::Parts) -> Option<&RequestInfo> {
     parts.extensions.get::<RequestInfo>()
+}
+
+/// The host name the browser used (`Host` header or HTTP/2 authority), without the port;
+/// IPv6 addresses keep their brackets. Anything odd becomes `localhost`.
+pub fn browser_host(parts: &http::request::Parts) -> String {
+    let authority = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_default();
+    host_of(&authority)
+}
+
+fn host_of(authority: &str) -> String {
+    let host = if authority.starts_with('[') {
+        authority
+            .find(']')
+            .map(|end| &authority[..=end])
+            .unwrap_or_default()
+    } else {
+        authority.split(':').next().unwrap_or_default()
+    };
+    let valid = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if valid {
+        host.to_ascii_lowercase()
+    } else {
+        "localhost".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_of;
+
+    #[test]
+    fn host_drops_the_port_and_keeps_ipv6_brackets() {
+        assert_eq!(host_of("nas.lan:8443"), "nas.lan");
+        assert_eq!(host_of("192.168.1.5"), "192.168.1.5");
+        assert_eq!(host_of("[fe80::1]:8443"), "[fe80::1]");
+        assert_eq!(host_of("evil\"><script>:1"), "localhost");
+        assert_eq!(host_of(""), "localhost");
+    }
 }

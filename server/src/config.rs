@@ -46,6 +46,15 @@ pub enum TlsMode {
     Off,
 }
 
+/// A short duration: zero up to 10 minutes.
+fn parse_short_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 30s, 2m, 0s)"))?;
+    if d > Duration::from_secs(600) {
+        return Err("must be at most 10 minutes".into());
+    }
+    Ok(d)
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 30m, 12h, 90s)"))?;
     if d < Duration::from_secs(60) {
@@ -150,6 +159,10 @@ pub struct Config {
     /// Sign a session out this long after sign-in, active or not.
     #[arg(long, env = "BOSUN_SESSION_ABSOLUTE", default_value = "12h", value_parser = parse_duration, value_name = "DURATION")]
     pub session_absolute: Duration,
+
+    /// Keep collecting container stats this long after the last page watching them closed.
+    #[arg(long, env = "BOSUN_STATS_LINGER", default_value = "30s", value_parser = parse_short_duration, value_name = "DURATION")]
+    pub stats_linger: Duration,
 
     /// Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For and X-Forwarded-Proto are believed.
     #[arg(long, env = "BOSUN_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy, value_name = "CIDRS")]

@@ -6,7 +6,9 @@ pub mod config;
 pub mod docker;
 pub mod error;
 pub mod http;
+pub mod links;
 pub mod services;
+pub mod stacks;
 pub mod store;
 pub mod tls;
 pub mod users;
@@ -45,6 +47,8 @@ pub enum StartError {
     Hash(#[from] auth::password::HashError),
     #[error("TLS: {0}")]
     Tls(#[from] tls::TlsError),
+    #[error("HTTP client for link checks: {0}")]
+    LinkClient(String),
     #[error("serving: {0}")]
     Serve(#[from] std::io::Error),
     #[error("OpenAPI document: {0}")]
@@ -92,7 +96,16 @@ pub async fn run(
 
     let (engine, monitor) = docker::Engine::start(config.docker_host.as_deref());
     let audit = audit::AuditService::new(store.clone());
+    let checker = links::check::Checker::new(tls::provider()).map_err(StartError::LinkClient)?;
+    let stats = docker::stats::StatsHub::new(
+        engine.clients(),
+        engine.inventory().clone(),
+        config.stats_linger,
+    );
     let services = Services {
+        stacks: stacks::StacksService::new(engine.clone(), audit.clone(), checker.clone()),
+        links: links::LinksService::new(engine.clone(), checker),
+        stats,
         account: auth::account::AccountService::new(
             store.clone(),
             hasher.clone(),

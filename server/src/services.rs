@@ -8,6 +8,9 @@ use crate::audit::AuditService;
 use crate::auth::account::AccountService;
 use crate::auth::tokens::TokenService;
 use crate::docker::Engine;
+use crate::docker::stats::StatsHub;
+use crate::links::LinksService;
+use crate::stacks::StacksService;
 use crate::users::UserService;
 
 #[derive(Clone)]
@@ -17,6 +20,9 @@ pub struct Services {
     pub users: UserService,
     pub audit: AuditService,
     pub engine: Engine,
+    pub stacks: StacksService,
+    pub links: LinksService,
+    pub stats: StatsHub,
 }
 
 impl Services {
@@ -28,6 +34,8 @@ impl Services {
             users: Arc::new(self.users.clone()),
             audit: Arc::new(self.audit.clone()),
             engine: Arc::new(self.engine.clone()),
+            stacks: Arc::new(self.stacks.clone()),
+            links: Arc::new(self.links.clone()),
         }
     }
 }

@@ -5,6 +5,8 @@
 pub mod account;
 pub mod audit;
 pub mod engine;
+pub mod links;
+pub mod stacks;
 pub mod tokens;
 pub mod users;
 

@@ -1,3 +1,6 @@
 pub mod engine_banner;
 pub mod error_view;
 pub mod shell;
+pub mod sparkline;
+pub mod sse;
+pub mod stack_view;

@@ -3,13 +3,24 @@
 
 pub mod audit;
 pub mod engine;
+pub mod link;
+pub mod names;
 pub mod role;
+pub mod stack;
+pub mod stats;
 pub mod token;
 pub mod user;
 
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
 pub use engine::EngineStatus;
+pub use link::{LinkCheck, LinkDto, LinkSource};
+pub use names::{ContainerAction, ContainerRef, NameError, ProjectName, ServiceName};
 pub use role::Role;
+pub use stack::{
+    ActionReport, ContainerDto, ContainerOutcome, ContainerState, Health, InventoryState,
+    NetworkDto, Outage, Overview, PortDto, ProjectDto, ServiceDto,
+};
+pub use stats::{ContainerStats, StatsFrame, StatsStatus};
 pub use token::{CreatedToken, NewToken, TokenDto};
 pub use user::{
     Credentials, Me, NewUser, PasswordChange, PasswordPolicyError, UserDto, UserPatch, Username,

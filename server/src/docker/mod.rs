@@ -1,7 +1,11 @@
-//! The Docker engine connection: bollard with version negotiation, and a monitor that
-//! keeps the engine's status current and reconnects when the engine comes back.
+//! The Docker engine: a bollard client with version negotiation, a monitor that keeps the
+//! engine status and the container inventory current, and per-container stats.
 
-use std::time::Duration;
+pub mod client;
+pub mod inventory;
+pub mod monitor;
+pub mod record;
+pub mod stats;
 
 use async_trait::async_trait;
 use bollard::Docker;
@@ -9,62 +13,42 @@ use bosun_frontend::authz::Viewer;
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::EngineStatus;
 use bosun_frontend::ports::EnginePort;
-use futures::StreamExt;
 use tokio::sync::watch;
 
-use crate::store::{now_ms, rfc3339};
+use self::client::Host;
+use self::inventory::Inventory;
+use self::monitor::{Monitor, disconnected};
 
 #[derive(Clone)]
 pub struct Engine {
     status: watch::Receiver<EngineStatus>,
-}
-
-fn disconnected(error: String) -> EngineStatus {
-    EngineStatus {
-        connected: false,
-        version: None,
-        api_version: None,
-        error: Some(error),
-        since: rfc3339(now_ms()),
-    }
-}
-
-/// Where the engine is. A client is made from it whenever the monitor (re)connects, so a
-/// socket that appears only later (dockerd started after bosun) is picked up.
-#[derive(Clone, Debug)]
-enum Host {
-    Local,
-    Unix(String),
-    Http(String),
-}
-
-impl Host {
-    fn connect(&self) -> Result<Docker, bollard::errors::Error> {
-        const TIMEOUT_SECS: u64 = 120;
-        match self {
-            Host::Local => Docker::connect_with_local_defaults(),
-            Host::Unix(path) => {
-                Docker::connect_with_unix(path, TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
-            }
-            Host::Http(url) => {
-                Docker::connect_with_http(url, TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
-            }
-        }
-    }
+    client: watch::Receiver<Option<Docker>>,
+    inventory: Inventory,
 }
 
 impl Engine {
     /// Starts the monitor for `host` (a validated `unix://` or `tcp://` URL; the local socket
     /// when None). Never fails: an engine that is down now is reported and retried.
     pub fn start(host: Option<&str>) -> (Self, tokio::task::JoinHandle<()>) {
-        let host = match host {
-            None => Host::Local,
-            Some(h) if h.starts_with("unix://") => Host::Unix(h.to_owned()),
-            Some(h) => Host::Http(h.to_owned()),
+        let (status_tx, status) =
+            watch::channel(disconnected("connecting to the Docker engine…".into()));
+        let (client_tx, client) = watch::channel(None);
+        let inventory = Inventory::default();
+        let monitor = Monitor {
+            host: Host::parse(host),
+            status: status_tx,
+            client: client_tx,
+            inventory: inventory.clone(),
         };
-        let (tx, rx) = watch::channel(disconnected("connecting to the Docker engine…".into()));
-        let monitor = tokio::spawn(monitor(host, tx));
-        (Engine { status: rx }, monitor)
+        let task = tokio::spawn(monitor.run());
+        (
+            Engine {
+                status,
+                client,
+                inventory,
+            },
+            task,
+        )
     }
 
     pub fn status(&self) -> EngineStatus {
@@ -74,59 +58,24 @@ impl Engine {
     pub fn subscribe(&self) -> watch::Receiver<EngineStatus> {
         self.status.clone()
     }
-}
 
-async fn monitor(host: Host, tx: watch::Sender<EngineStatus>) {
-    let mut backoff = Duration::from_millis(250);
-    loop {
-        let attempt = async {
-            let docker = host.connect()?;
-            let version = docker.version().await?;
-            Ok::<_, bollard::errors::Error>((docker, version))
-        };
-        match attempt.await {
-            Ok((docker, version)) => {
-                backoff = Duration::from_millis(250);
-                let negotiated = match docker.clone().negotiate_version().await {
-                    Ok(d) => d,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "engine version negotiation failed; using the default API version");
-                        docker
-                    }
-                };
-                let api_version = negotiated.client_version().to_string();
-                tracing::info!(version = ?version.version, api = %api_version, "Docker engine connected");
-                tx.send_replace(EngineStatus {
-                    connected: true,
-                    version: version.version.clone(),
-                    api_version: Some(api_version),
-                    error: None,
-                    since: rfc3339(now_ms()),
-                });
-                // The events stream stays open while the engine runs; its end means the engine went away.
-                let mut events =
-                    negotiated.events(None::<bollard::query_parameters::EventsOptions>);
-                while let Some(item) = events.next().await {
-                    if let Err(e) = item {
-                        tracing::warn!(error = %e, "Docker events stream failed");
-                        break;
-                    }
-                }
-                tx.send_replace(disconnected(
-                    "the connection to the Docker engine was lost".into(),
-                ));
-                tracing::warn!("Docker engine disconnected; retrying");
-            }
-            Err(e) => {
-                let message = e.to_string();
-                if tx.borrow().error.as_deref() != Some(message.as_str()) {
-                    tracing::warn!(error = %e, "Docker engine unreachable; retrying");
-                    tx.send_replace(disconnected(message));
-                }
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-            }
-        }
+    /// The client of the moment (None while disconnected), for long-running collectors.
+    pub fn clients(&self) -> watch::Receiver<Option<Docker>> {
+        self.client.clone()
+    }
+
+    pub fn inventory(&self) -> &Inventory {
+        &self.inventory
+    }
+
+    /// A client for the connected engine, or 503 saying what to check.
+    pub fn docker(&self) -> Result<Docker, AppError> {
+        self.client.borrow().clone().ok_or_else(|| {
+            let why = self.status().error.unwrap_or_default();
+            AppError::unavailable(format!(
+                "The Docker engine is unreachable ({why}). bosun reconnects by itself; check that dockerd is running and that /var/run/docker.sock is mounted into bosun, then try again."
+            ))
+        })
     }
 }
 

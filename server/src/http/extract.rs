@@ -60,3 +60,25 @@ impl<S: Send + Sync, R: Requirement> FromRequestParts<S> for Auth<R> {
         Ok(Auth(Actor::<R>::authorize(info)?))
     }
 }
+
+/// The host name the browser used, for links to published ports.
+pub struct BrowserHost(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for BrowserHost {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(BrowserHost(bosun_frontend::ports::browser_host(parts)))
+    }
+}
+
+/// Parses one path or query value, naming it in the 400 when it is not valid.
+pub fn param<T>(name: &str, value: &str) -> Result<T, ApiError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value
+        .parse()
+        .map_err(|e: T::Err| ApiError(AppError::bad_request(name, e.to_string())))
+}

@@ -156,10 +156,34 @@ async fn an_unreachable_engine_shows_a_banner_and_bosun_recovers_by_itself() {
     let page = text_of(&admin, &s, "/").await;
     assert!(!page.contains("engine-banner"), "banner still shown");
 
-    // It goes away mid-stream, and comes back again.
+    // It goes away mid-stream: the services overview keeps the last picture and says
+    // since when it may be stale; when the engine is back, it says there was an outage.
     proxy.stop().await;
     wait_for(&admin, &s, false).await;
+    let stale = crate::harness::json_get(&admin, &s, "/api/v1/overview").await;
+    assert_eq!(stale["engine"]["connected"], false, "{}", stale["engine"]);
+    assert!(stale["engine"]["disconnected_since"].is_string());
+    let refused = admin
+        .post(s.url("/api/v1/containers/anything/restart"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
     let proxy = EngineProxy::start(&socket);
     wait_for(&admin, &s, true).await;
+    let mut back = Value::Null;
+    for _ in 0..50 {
+        back = crate::harness::json_get(&admin, &s, "/api/v1/overview").await;
+        if back["engine"]["connected"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(back["engine"]["disconnected_since"], Value::Null);
+    assert!(
+        back["engine"]["last_outage"]["from"].is_string(),
+        "{}",
+        back["engine"]
+    );
     proxy.stop().await;
 }

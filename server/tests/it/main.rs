@@ -6,5 +6,8 @@ mod auth;
 mod engine;
 mod harness;
 mod security;
+mod services;
+mod sse;
+mod stacks;
 mod tls;
 mod users;

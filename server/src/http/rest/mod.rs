@@ -3,10 +3,15 @@
 //! security test reads it back from the document and checks the server agrees.
 
 pub mod audit;
+pub mod containers;
 pub mod engine;
+pub mod links;
 pub mod me;
 pub mod openapi;
+pub mod overview;
+pub mod projects;
 pub mod session;
+pub mod stats;
 pub mod tokens;
 pub mod users;
 
@@ -28,6 +33,7 @@ use super::AppState;
         (name = "tokens", description = "API tokens of the signed-in user"),
         (name = "audit", description = "The audit log (admin)"),
         (name = "engine", description = "The Docker engine connection"),
+        (name = "services", description = "Compose projects, services, containers, stats and monitor links"),
         (name = "meta", description = "This API's own description"),
     )
 )]
@@ -63,6 +69,16 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit::list))
         .routes(routes!(engine::status))
         .routes(routes!(engine::events))
+        .routes(routes!(overview::get))
+        .routes(routes!(overview::events))
+        .routes(routes!(projects::list))
+        .routes(routes!(projects::get))
+        .routes(routes!(projects::service))
+        .routes(routes!(projects::service_action))
+        .routes(routes!(containers::action))
+        .routes(routes!(links::list))
+        .routes(routes!(stats::status))
+        .routes(routes!(stats::events))
         .routes(routes!(openapi::document))
         .split_for_parts()
 }

@@ -1,0 +1,57 @@
+//! Server-sent events in the browser: one `EventSource` per call, closed with its owner.
+
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+
+/// Where a live stream stands, for the page's "live / reconnecting" note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Connecting,
+    Live,
+    /// The connection dropped; the browser retries by itself.
+    Lost,
+}
+
+/// Opens `url` and hands each JSON message to `on_message`. The browser reconnects by
+/// itself after a drop; `state` says where it stands. Closed when the current owner is.
+#[cfg(feature = "hydrate")]
+pub fn follow<T: DeserializeOwned + 'static>(
+    url: &str,
+    state: RwSignal<Stream>,
+    on_message: impl Fn(T) + 'static,
+) {
+    use send_wrapper::SendWrapper;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+
+    let Ok(source) = web_sys::EventSource::new(url) else {
+        state.set(Stream::Lost);
+        return;
+    };
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            if let Some(text) = ev.data().as_string()
+                && let Ok(value) = serde_json::from_str::<T>(&text)
+            {
+                state.set(Stream::Live);
+                on_message(value);
+            }
+        });
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| state.set(Stream::Lost));
+    source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let held = SendWrapper::new((source, on_message, on_error));
+    on_cleanup(move || {
+        let (source, _, _) = held.take();
+        source.close();
+    });
+}
+
+/// On the server there is nothing to follow; the page renders its first state.
+#[cfg(not(feature = "hydrate"))]
+pub fn follow<T: DeserializeOwned + 'static>(
+    _url: &str,
+    _state: RwSignal<Stream>,
+    _on_message: impl Fn(T) + 'static,
+) {
+}

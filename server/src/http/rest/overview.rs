@@ -1,0 +1,67 @@
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use bosun_frontend::authz::ViewerRole;
+use bosun_frontend::error::AppError;
+use bosun_frontend::model::Overview;
+use bosun_frontend::ports::StacksPort;
+use futures::Stream;
+
+use super::projects::ViewQuery;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{Auth, BrowserHost, QueryParams};
+
+/// Projects, containers outside any project ("Other"), and how fresh the picture is.
+#[utoipa::path(get, path = "/api/v1/overview", tag = "services", params(ViewQuery),
+    security(("session" = ["viewer"]), ("token" = ["viewer"])),
+    responses((status = 200, body = Overview), (status = 400, body = AppError), (status = 401, body = AppError)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Auth(actor): Auth<ViewerRole>,
+    BrowserHost(host): BrowserHost,
+    QueryParams(q): QueryParams<ViewQuery>,
+) -> Result<Json<Overview>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .stacks
+            .overview(&actor, &q.options(host))
+            .await?,
+    ))
+}
+
+/// Server-sent events: the overview now, then again after every change on the engine
+/// (container events, busy markers, engine lost or back). Bursts are merged.
+#[utoipa::path(get, path = "/api/v1/overview/events", tag = "services", params(ViewQuery),
+    security(("session" = ["viewer"]), ("token" = ["viewer"])),
+    responses((status = 200, description = "text/event-stream of Overview", content_type = "text/event-stream"), (status = 400, body = AppError), (status = 401, body = AppError)))]
+pub async fn events(
+    State(state): State<AppState>,
+    Auth(_actor): Auth<ViewerRole>,
+    BrowserHost(host): BrowserHost,
+    QueryParams(q): QueryParams<ViewQuery>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let stacks = state.services.stacks.clone();
+    let view = q.options(host);
+    let mut changes = stacks.engine().inventory().watch();
+    changes.mark_changed();
+    let stream = futures::stream::unfold(changes, move |mut changes| {
+        let stacks = stacks.clone();
+        let view = view.clone();
+        async move {
+            changes.changed().await.ok()?;
+            // Let a burst of events (a whole service stopping) settle into one frame.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            changes.mark_unchanged();
+            let event = Event::default()
+                .json_data(stacks.snapshot(&view))
+                .unwrap_or_else(|_| Event::default());
+            Some((Ok(event), changes))
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}

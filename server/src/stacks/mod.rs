@@ -1,0 +1,237 @@
+//! Compose projects, services and containers: the overview and the lifecycle actions.
+//! Every action takes an operator, one busy guard per service, and leaves an audit record.
+
+pub mod actions;
+pub mod busy;
+pub mod view;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bosun_frontend::authz::{Operator, Viewer};
+use bosun_frontend::error::AppError;
+use bosun_frontend::model::{
+    ActionReport, ContainerAction, ContainerRef, LinkCheck, Overview, ProjectDto, ProjectName,
+    ServiceDto, ServiceName,
+};
+use bosun_frontend::ports::{StacksPort, ViewOptions};
+use time::OffsetDateTime;
+
+use self::busy::BusyMap;
+use crate::audit::{AuditService, OwnedWho};
+use crate::docker::Engine;
+use crate::docker::record::Record;
+use crate::links::check::Checker;
+
+#[derive(Clone)]
+pub struct StacksService {
+    engine: Engine,
+    busy: BusyMap,
+    audit: AuditService,
+    checker: Checker,
+}
+
+struct PageExtras<'a>(&'a StacksService);
+
+impl view::Extras for PageExtras<'_> {
+    fn busy(&self, project: &str, service: &str) -> Option<String> {
+        self.0.busy.current(&service_key(project, service))
+    }
+    fn check(&self, url: &str) -> Option<LinkCheck> {
+        self.0.checker.cached(url)
+    }
+}
+
+/// The busy key (and audit target) of a service.
+pub fn service_key(project: &str, service: &str) -> String {
+    format!("{project}/{service}")
+}
+
+impl StacksService {
+    pub fn new(engine: Engine, audit: AuditService, checker: Checker) -> Self {
+        let busy = BusyMap::new(engine.inventory().clone());
+        StacksService {
+            engine,
+            busy,
+            audit,
+            checker,
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn busy(&self) -> &BusyMap {
+        &self.busy
+    }
+
+    /// Built from memory: no engine round trip.
+    pub fn snapshot(&self, view: &ViewOptions) -> Overview {
+        let inventory = self.engine.inventory();
+        view::overview(
+            &inventory.records(),
+            inventory.state(),
+            view,
+            &PageExtras(self),
+            OffsetDateTime::now_utc(),
+        )
+    }
+
+    pub fn project(
+        &self,
+        _actor: &Viewer,
+        view: &ViewOptions,
+        name: &ProjectName,
+    ) -> Result<ProjectDto, AppError> {
+        let overview = self.snapshot(view);
+        let names: Vec<String> = overview.projects.iter().map(|p| p.name.clone()).collect();
+        overview
+            .projects
+            .into_iter()
+            .find(|p| p.name == name.as_str())
+            .ok_or_else(|| {
+                AppError::not_found(format!(
+                    "There is no compose project “{name}” on this host. Projects: {}.",
+                    if names.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
+                ))
+            })
+    }
+
+    pub fn service(
+        &self,
+        actor: &Viewer,
+        view: &ViewOptions,
+        project: &ProjectName,
+        service: &ServiceName,
+    ) -> Result<ServiceDto, AppError> {
+        let p = self.project(actor, view, project)?;
+        let names: Vec<String> = p.services.iter().map(|s| s.name.clone()).collect();
+        p.services
+            .into_iter()
+            .find(|s| s.name == service.as_str())
+            .ok_or_else(|| {
+                AppError::not_found(format!(
+                    "Project “{project}” has no service “{service}”. Its services: {}.",
+                    names.join(", ")
+                ))
+            })
+    }
+
+    /// The service's containers (one-offs excluded), newest records from the inventory.
+    fn members(
+        &self,
+        project: &ProjectName,
+        service: &ServiceName,
+    ) -> Result<Vec<Arc<Record>>, AppError> {
+        let records = self.engine.inventory().records();
+        if !records
+            .iter()
+            .any(|r| r.project() == Some(project.as_str()))
+        {
+            return Err(AppError::not_found(format!(
+                "There is no compose project “{project}” on this host. Open Services to see the projects there are."
+            )));
+        }
+        let mut members: Vec<_> = records
+            .into_iter()
+            .filter(|r| {
+                r.project() == Some(project.as_str())
+                    && r.service() == Some(service.as_str())
+                    && !r.oneoff()
+            })
+            .collect();
+        if members.is_empty() {
+            return Err(AppError::not_found(format!(
+                "Project “{project}” has no service “{service}” with containers. Open Services to see its services."
+            )));
+        }
+        members.sort_by_key(|r| r.number());
+        Ok(members)
+    }
+}
+
+#[async_trait]
+impl StacksPort for StacksService {
+    async fn overview(&self, _actor: &Viewer, view: &ViewOptions) -> Result<Overview, AppError> {
+        Ok(self.snapshot(view))
+    }
+
+    async fn service_action(
+        &self,
+        actor: &Operator,
+        project: &ProjectName,
+        service: &ServiceName,
+        action: ContainerAction,
+    ) -> Result<ActionReport, AppError> {
+        let this = self.clone();
+        let who = OwnedWho::from(actor);
+        let (project, service) = (project.clone(), service.clone());
+        detached(async move {
+            let target = service_key(project.as_str(), service.as_str());
+            let result = async {
+                let members = this.members(&project, &service)?;
+                let _guard = this.busy.acquire(&target, action.doing(), &who.username)?;
+                actions::run(&this.engine, &target, &members, action).await
+            }
+            .await;
+            this.audit
+                .outcome(who.who(), &format!("service.{action}"), &target, &result)
+                .await;
+            result
+        })
+        .await
+    }
+
+    async fn container_action(
+        &self,
+        actor: &Operator,
+        container: &ContainerRef,
+        action: ContainerAction,
+    ) -> Result<ActionReport, AppError> {
+        let this = self.clone();
+        let who = OwnedWho::from(actor);
+        let container = container.clone();
+        detached(async move {
+            let found = this.engine.inventory().find(container.as_str());
+            let target = found
+                .as_ref()
+                .map_or_else(|| container.to_string(), |r| actions::label(r));
+            let result = async {
+                let record = found.ok_or_else(|| {
+                    AppError::not_found(format!(
+                        "There is no container “{container}” on this host. Open Services to see the containers there are."
+                    ))
+                })?;
+                // A container of a service shares the service's busy guard.
+                let key = match (record.project(), record.service()) {
+                    (Some(p), Some(s)) => service_key(p, s),
+                    _ => format!("container {}", record.name),
+                };
+                let _guard = this.busy.acquire(&key, action.doing(), &who.username)?;
+                actions::run(&this.engine, &target, &[record], action).await
+            }
+            .await;
+            this.audit
+                .outcome(who.who(), &format!("container.{action}"), &target, &result)
+                .await;
+            result
+        })
+        .await
+    }
+}
+
+/// Runs an action to its end even when the client goes away (a closed tab, a dropped
+/// connection): the engine work, the busy guard and the audit record stay consistent.
+async fn detached<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::spawn(work).await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "an action task failed");
+        Err(AppError::internal())
+    })
+}

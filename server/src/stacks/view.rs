@@ -1,0 +1,352 @@
+//! The inventory as the page and the API present it: grouped, sorted, with human status.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use bosun_frontend::model::{
+    ContainerDto, ContainerState, InventoryState, LinkCheck, NetworkDto, Overview, PortDto,
+    ProjectDto, ServiceDto,
+};
+use bosun_frontend::ports::ViewOptions;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::docker::record::{CONFIG_FILES, Port, Record, WORKING_DIR};
+use crate::links::detect;
+
+/// Reads what the page needs besides the records: busy markers and cached link checks.
+pub trait Extras {
+    fn busy(&self, project: &str, service: &str) -> Option<String>;
+    fn check(&self, url: &str) -> Option<LinkCheck>;
+}
+
+pub fn overview(
+    records: &[Arc<Record>],
+    engine: InventoryState,
+    view: &ViewOptions,
+    extras: &dyn Extras,
+    now: OffsetDateTime,
+) -> Overview {
+    let visible = |r: &&Arc<Record>| view.include_oneoff || !r.oneoff();
+    // project → service → containers
+    let mut grouped: BTreeMap<&str, BTreeMap<&str, Vec<&Record>>> = BTreeMap::new();
+    let mut other = Vec::new();
+    for r in records.iter().filter(visible) {
+        match (r.project(), r.service()) {
+            (Some(p), Some(s)) => grouped.entry(p).or_default().entry(s).or_default().push(r),
+            _ => other.push(container(r, &view.host, now)),
+        }
+    }
+    other.sort_by(|a, b| a.name.cmp(&b.name));
+
+    // Which projects sit on each network (host/none are not networks to share).
+    let mut network_projects: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for r in records {
+        if let Some(p) = r.project() {
+            for n in r
+                .networks
+                .iter()
+                .filter(|n| !matches!(n.as_str(), "host" | "none"))
+            {
+                network_projects.entry(n).or_default().insert(p);
+            }
+        }
+    }
+
+    let projects = grouped
+        .into_iter()
+        .map(|(name, services)| {
+            let any = services.values().flatten().next().copied();
+            let networks = network_projects
+                .iter()
+                .filter(|(_, ps)| ps.contains(name))
+                .map(|(n, ps)| NetworkDto {
+                    name: (*n).to_owned(),
+                    shared_with: ps
+                        .iter()
+                        .filter(|p| **p != name)
+                        .map(|p| (*p).to_owned())
+                        .collect(),
+                })
+                .collect();
+            ProjectDto {
+                name: name.to_owned(),
+                working_dir: any.and_then(|r| r.label(WORKING_DIR)).map(str::to_owned),
+                config_files: any.and_then(|r| r.label(CONFIG_FILES)).map(str::to_owned),
+                networks,
+                services: services
+                    .into_iter()
+                    .map(|(service, members)| {
+                        service_dto(name, service, members, view, extras, now)
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Overview {
+        projects,
+        other,
+        engine,
+    }
+}
+
+fn service_dto(
+    project: &str,
+    name: &str,
+    mut members: Vec<&Record>,
+    view: &ViewOptions,
+    extras: &dyn Extras,
+    now: OffsetDateTime,
+) -> ServiceDto {
+    members.sort_by(|a, b| a.number().cmp(&b.number()).then(a.name.cmp(&b.name)));
+    let newest = members.iter().max_by_key(|r| r.created).copied();
+    let links = detect::service_links(project, name, &members, &view.host)
+        .into_iter()
+        .map(|mut l| {
+            l.check = extras.check(&l.url);
+            l
+        })
+        .collect();
+    ServiceDto {
+        name: name.to_owned(),
+        image: newest.map(|r| r.image.clone()).unwrap_or_default(),
+        running: members
+            .iter()
+            .filter(|r| r.state == ContainerState::Running)
+            .count() as u32,
+        containers: members
+            .iter()
+            .map(|r| container(r, &view.host, now))
+            .collect(),
+        links,
+        busy: extras.busy(project, name),
+    }
+}
+
+pub fn container(r: &Record, host: &str, now: OffsetDateTime) -> ContainerDto {
+    let fmt = |t: Option<OffsetDateTime>| t.and_then(|t| t.format(&Rfc3339).ok());
+    ContainerDto {
+        id: r.id.clone(),
+        name: r.name.clone(),
+        project: r.project().map(str::to_owned),
+        service: r.service().map(str::to_owned),
+        number: r.number(),
+        oneoff: r.oneoff(),
+        state: r.state,
+        health: r.health,
+        status: status_text(r, now),
+        image: r.image.clone(),
+        ports: r.ports.iter().map(|p| port(p, host)).collect(),
+        started_at: fmt(r.started_at),
+        finished_at: fmt(r.finished_at),
+        restart_count: r.restart_count,
+        exit_code: r.exit_code,
+        oom_killed: r.oom_killed,
+    }
+}
+
+fn port(p: &Port, host: &str) -> PortDto {
+    PortDto {
+        container_port: p.container_port,
+        protocol: p.protocol.clone(),
+        host_ip: p.host_ip.clone(),
+        host_port: p.host_port,
+        url: (p.protocol == "tcp")
+            .then_some(p.host_port)
+            .flatten()
+            .map(|hp| format!("{}://{host}:{hp}", scheme(p.container_port))),
+    }
+}
+
+/// TLS ports by convention; everything else is plain HTTP.
+pub fn scheme(container_port: u16) -> &'static str {
+    if matches!(container_port, 443 | 8443 | 9443) {
+        "https"
+    } else {
+        "http"
+    }
+}
+
+/// Like `docker ps`: "Up 5 minutes (healthy)", "Exited (137) 2 hours ago".
+fn status_text(r: &Record, now: OffsetDateTime) -> String {
+    let since = |t: Option<OffsetDateTime>| t.map(|t| human_duration((now - t).whole_seconds()));
+    let health = r
+        .health
+        .map(|h| format!(" ({})", h.as_str()))
+        .unwrap_or_default();
+    match r.state {
+        ContainerState::Running => match since(r.started_at) {
+            Some(d) => format!("Up {d}{health}"),
+            None => format!("Up{health}"),
+        },
+        ContainerState::Paused => {
+            format!("Up {} (Paused)", since(r.started_at).unwrap_or_default())
+        }
+        ContainerState::Restarting => format!(
+            "Restarting ({}) {} ago",
+            r.exit_code.unwrap_or(0),
+            since(r.finished_at).unwrap_or_default()
+        ),
+        ContainerState::Exited => {
+            let oom = if r.oom_killed { ", out of memory" } else { "" };
+            match since(r.finished_at) {
+                Some(d) => format!("Exited ({}{oom}) {d} ago", r.exit_code.unwrap_or(0)),
+                None => format!("Exited ({}{oom})", r.exit_code.unwrap_or(0)),
+            }
+        }
+        ContainerState::Created => "Created".to_owned(),
+        ContainerState::Removing => "Removal in progress".to_owned(),
+        ContainerState::Dead => "Dead".to_owned(),
+    }
+}
+
+/// Docker's wording for a duration (go-units HumanDuration).
+pub fn human_duration(secs: i64) -> String {
+    let secs = secs.max(0);
+    let minutes = secs / 60;
+    let hours = (secs as f64 / 3600.0).round() as i64;
+    match secs {
+        0 => "Less than a second".to_owned(),
+        1 => "1 second".to_owned(),
+        s if s < 60 => format!("{s} seconds"),
+        _ if minutes == 1 => "About a minute".to_owned(),
+        _ if minutes < 60 => format!("{minutes} minutes"),
+        _ if hours == 1 => "About an hour".to_owned(),
+        _ if hours < 48 => format!("{hours} hours"),
+        _ if hours < 24 * 7 * 2 => format!("{} days", hours / 24),
+        _ if hours < 24 * 30 * 2 => format!("{} weeks", hours / 24 / 7),
+        _ if hours < 24 * 365 * 2 => format!("{} months", hours / 24 / 30),
+        _ => format!("{} years", hours / 24 / 365),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::docker::record::{NUMBER, ONEOFF, PROJECT, SERVICE};
+
+    struct NoExtras;
+    impl Extras for NoExtras {
+        fn busy(&self, _: &str, _: &str) -> Option<String> {
+            None
+        }
+        fn check(&self, _: &str) -> Option<LinkCheck> {
+            None
+        }
+    }
+
+    fn record(name: &str, labels: &[(&str, &str)], networks: &[&str]) -> Arc<Record> {
+        Arc::new(Record {
+            id: format!("id-{name}"),
+            name: name.to_owned(),
+            image: "img".into(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            state: ContainerState::Running,
+            health: None,
+            created: None,
+            started_at: None,
+            finished_at: None,
+            exit_code: None,
+            oom_killed: false,
+            restart_count: 0,
+            ports: vec![Port {
+                container_port: 8080,
+                protocol: "tcp".into(),
+                host_ip: Some("0.0.0.0".into()),
+                host_port: Some(49153),
+            }],
+            networks: networks.iter().map(|n| (*n).to_owned()).collect(),
+        })
+    }
+
+    fn compose(p: &str, s: &str, n: &str, nets: &[&str]) -> Arc<Record> {
+        record(
+            &format!("{p}_{s}_{n}"),
+            &[(PROJECT, p), (SERVICE, s), (NUMBER, n)],
+            nets,
+        )
+    }
+
+    #[test]
+    fn groups_by_labels_not_names_and_marks_shared_networks() {
+        let records = vec![
+            compose("shop", "web", "2", &["shop_default", "shared"]),
+            compose("shop", "web", "1", &["shop_default", "shared"]),
+            compose("shop", "db", "1", &["shop_default"]),
+            compose("mqtt", "broker", "1", &["shared"]),
+            record("loose", &[], &["bridge"]),
+            record(
+                "shop_web_run_1",
+                &[(PROJECT, "shop"), (SERVICE, "web"), (ONEOFF, "True")],
+                &["shop_default"],
+            ),
+        ];
+        let view = ViewOptions {
+            host: "nas.lan".into(),
+            include_oneoff: false,
+        };
+        let o = overview(
+            &records,
+            InventoryState::default(),
+            &view,
+            &NoExtras,
+            OffsetDateTime::now_utc(),
+        );
+        let names: Vec<_> = o.projects.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["mqtt", "shop"]);
+        let shop = &o.projects[1];
+        let web = shop.service("web").map(|s| {
+            s.containers
+                .iter()
+                .map(|c| (c.number, c.name.clone()))
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(
+            web,
+            Some(vec![
+                (Some(1), "shop_web_1".to_owned()),
+                (Some(2), "shop_web_2".to_owned())
+            ])
+        );
+        let shared = shop.networks.iter().find(|n| n.name == "shared");
+        assert_eq!(
+            shared.map(|n| n.shared_with.clone()),
+            Some(vec!["mqtt".to_owned()])
+        );
+        assert_eq!(o.other.len(), 1);
+        assert_eq!(
+            shop.services[1].containers[0].ports[0].url.as_deref(),
+            Some("http://nas.lan:49153")
+        );
+
+        let with_oneoff = ViewOptions {
+            include_oneoff: true,
+            ..view
+        };
+        let o = overview(
+            &records,
+            InventoryState::default(),
+            &with_oneoff,
+            &NoExtras,
+            OffsetDateTime::now_utc(),
+        );
+        assert_eq!(
+            o.projects[1].service("web").map(|s| s.containers.len()),
+            Some(3)
+        );
+    }
+
+    #[test]
+    fn durations_read_like_docker_ps() {
+        assert_eq!(human_duration(0), "Less than a second");
+        assert_eq!(human_duration(45), "45 seconds");
+        assert_eq!(human_duration(90), "About a minute");
+        assert_eq!(human_duration(600), "10 minutes");
+        assert_eq!(human_duration(3600), "About an hour");
+        assert_eq!(human_duration(5 * 3600), "5 hours");
+        assert_eq!(human_duration(3 * 86400), "3 days");
+    }
+}

@@ -1,0 +1,522 @@
+//! Services against the real engine: projects started with the compose CLI outside bosun,
+//! live events, lifecycle actions with busy guard and audit, stats, links.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of};
+use crate::sse::Events;
+use crate::stacks::{Demo, Network, Project, unique};
+
+fn find<'a>(list: &'a Value, name: &str) -> &'a Value {
+    list.as_array()
+        .and_then(|l| l.iter().find(|x| x["name"] == name))
+        .unwrap_or_else(|| panic!("{name} not in {list}"))
+}
+
+fn service<'a>(projects: &'a Value, project: &str, service: &str) -> &'a Value {
+    find(&find(projects, project)["services"], service)
+}
+
+/// Two small projects on one external network; `slow` ignores SIGTERM, so stopping it
+/// takes its whole 4 s grace period.
+fn small_project(network: &str) -> String {
+    format!(
+        r#"
+services:
+  app:
+    image: busybox:latest
+    command: ["sh", "-c", "while true; do sleep 1; done"]
+    init: true
+    networks: [shared]
+  slow:
+    image: busybox:latest
+    command: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]
+    stop_grace_period: 4s
+    networks: [shared]
+networks:
+  shared:
+    external: true
+    name: {network}
+"#
+    )
+}
+
+#[tokio::test]
+async fn projects_started_outside_bosun_are_listed_with_their_services_and_containers() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let viewer = s.user(&admin, "watcher", "viewer").await;
+    let demo = Demo::up("itlist").await;
+    let network = Network::create("itnet");
+    let b = Project::up(&unique("itb"), &small_project(&network.0)).await;
+    let c = Project::up(&unique("itc"), &small_project(&network.0)).await;
+    b.compose(&["run", "-d", "app", "sleep", "60"]).await;
+    let loose = unique("itloose");
+    let status = std::process::Command::new("docker")
+        .args([
+            "run",
+            "-d",
+            "--name",
+            &loose,
+            "busybox:latest",
+            "sleep",
+            "60",
+        ])
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+
+    // The inventory follows events; give it a moment to see the last container.
+    let mut projects = Value::Null;
+    for _ in 0..50 {
+        projects = json_get(&viewer, &s, "/api/v1/projects").await;
+        let listed = |p: &str| projects.as_array().unwrap().iter().any(|x| x["name"] == p);
+        if listed(&demo.project) && listed(&b.name) && listed(&c.name) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let d = find(&projects, &demo.project);
+    let names: Vec<&str> = d["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["db", "web", "worker"]);
+    for svc in ["db", "web", "worker"] {
+        let containers = service(&projects, &demo.project, svc)["containers"]
+            .as_array()
+            .unwrap();
+        assert_eq!(containers.len(), 1, "{svc}: {containers:?}");
+        assert_eq!(containers[0]["number"], 1);
+        assert_eq!(containers[0]["state"], "running");
+        assert!(containers[0]["status"].as_str().unwrap().starts_with("Up "));
+        assert!(containers[0]["started_at"].is_string());
+        assert_eq!(containers[0]["restart_count"], 0);
+    }
+    assert_eq!(
+        service(&projects, &demo.project, "db")["containers"][0]["health"],
+        "healthy"
+    );
+    // The web port is published on a random host port: the link uses it and our host.
+    let web = &service(&projects, &demo.project, "web")["containers"][0];
+    let inspect = bollard::Docker::connect_with_defaults()
+        .unwrap()
+        .inspect_container(web["id"].as_str().unwrap(), None)
+        .await
+        .unwrap();
+    let published = inspect.network_settings.unwrap().ports.unwrap()["8080/tcp"]
+        .clone()
+        .unwrap()[0]
+        .host_port
+        .clone()
+        .unwrap();
+    let port = web["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["container_port"] == 8080)
+        .unwrap();
+    assert_eq!(port["host_port"].to_string(), published);
+    assert_eq!(port["url"], format!("http://127.0.0.1:{published}"));
+
+    // Shared network, both ways; one-offs hidden unless asked for.
+    let net = find(&find(&projects, &b.name)["networks"], &network.0);
+    assert_eq!(net["shared_with"], serde_json::json!([c.name]));
+    assert_eq!(
+        service(&projects, &b.name, "app")["containers"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let with_oneoff = json_get(&viewer, &s, "/api/v1/projects?oneoff=true").await;
+    let app = service(&with_oneoff, &b.name, "app")["containers"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(app.len(), 2);
+    assert!(app.iter().any(|c| c["oneoff"] == true));
+
+    // Outside any project: the "Other" group.
+    let overview = json_get(&viewer, &s, "/api/v1/overview").await;
+    assert!(
+        overview["other"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == loose.as_str()),
+        "{loose} not in Other"
+    );
+
+    // One project, one service, and clear errors.
+    let one = json_get(&viewer, &s, &format!("/api/v1/projects/{}", demo.project)).await;
+    assert_eq!(one["services"].as_array().unwrap().len(), 3);
+    let web = json_get(
+        &viewer,
+        &s,
+        &format!("/api/v1/projects/{}/services/web", demo.project),
+    )
+    .await;
+    assert_eq!(web["containers"].as_array().unwrap().len(), 1);
+    let r = viewer
+        .get(s.url("/api/v1/projects/nosuchproject"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(
+        json_of(r).await["message"]
+            .as_str()
+            .unwrap()
+            .contains("nosuchproject")
+    );
+    let r = viewer
+        .get(s.url("/api/v1/projects/bad%20name"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_of(r).await["field"], "project");
+    let operator = s.user(&admin, "oscar", "operator").await;
+    let r = operator
+        .post(s.url(&format!(
+            "/api/v1/projects/{}/services/web/explode",
+            demo.project
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let e = json_of(r).await;
+    assert_eq!(e["field"], "action");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("start, stop or restart")
+    );
+
+    let _ = std::process::Command::new("docker")
+        .args(["rm", "-f", &loose])
+        .output();
+}
+
+#[tokio::test]
+async fn a_stop_through_the_api_arrives_on_the_events_stream_and_is_audited() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let operator = s.user(&admin, "oscar", "operator").await;
+    let viewer = s.user(&admin, "watcher", "viewer").await;
+    let demo = Demo::up("itstop").await;
+    let p = demo.project.clone();
+    let state_of = move |o: &Value, svc: &str| -> Option<String> {
+        o["projects"]
+            .as_array()?
+            .iter()
+            .find(|x| x["name"] == p.as_str())?["services"]
+            .as_array()?
+            .iter()
+            .find(|x| x["name"] == svc)?["containers"][0]["state"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let mut events = Events::open(&viewer, s.url("/api/v1/overview/events")).await;
+    events
+        .until(Duration::from_secs(10), |o| {
+            state_of(o, "worker").as_deref() == Some("running")
+        })
+        .await;
+
+    let r = operator
+        .post(s.url(&format!(
+            "/api/v1/projects/{}/services/worker/stop",
+            demo.project
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let report = json_of(r).await;
+    assert_eq!(report["containers"][0]["state"], "exited", "{report}");
+    // Pushed to the watching viewer within 2 s, no reload.
+    events
+        .until(Duration::from_secs(2), |o| {
+            state_of(o, "worker").as_deref() == Some("exited")
+        })
+        .await;
+    let stopped = json_get(
+        &viewer,
+        &s,
+        &format!("/api/v1/projects/{}/services/worker", demo.project),
+    )
+    .await;
+    assert!(
+        stopped["containers"][0]["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("Exited (")
+    );
+    assert!(stopped["containers"][0]["exit_code"].is_number());
+
+    // One container, by name, back on.
+    let name = stopped["containers"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = operator
+        .post(s.url(&format!("/api/v1/containers/{name}/start")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    events
+        .until(Duration::from_secs(2), |o| {
+            state_of(o, "worker").as_deref() == Some("running")
+        })
+        .await;
+
+    // Viewers may watch but not act.
+    let r = viewer
+        .post(s.url(&format!(
+            "/api/v1/projects/{}/services/worker/stop",
+            demo.project
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    let target = format!("{}/worker", demo.project);
+    let records = audit(&s, &admin, "action=service.stop").await;
+    assert!(
+        records.iter().any(|r| r["actor"] == "oscar"
+            && r["target"] == target.as_str()
+            && r["outcome"] == "ok"),
+        "{records:?}"
+    );
+    let records = audit(&s, &admin, "action=container.start").await;
+    assert!(records.iter().any(|r| r["actor"] == "oscar"
+        && r["outcome"] == "ok"
+        && r["target"].as_str().unwrap().contains(&name)));
+}
+
+#[tokio::test]
+async fn a_second_action_on_a_busy_service_is_refused_with_409() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let operator = s.user(&admin, "oscar", "operator").await;
+    let network = Network::create("itbusy");
+    let project = Project::up(&unique("itbusy"), &small_project(&network.0)).await;
+    let stop_url = s.url(&format!(
+        "/api/v1/projects/{}/services/slow/stop",
+        project.name
+    ));
+    // Wait until bosun has seen the project.
+    for _ in 0..50 {
+        let r = operator
+            .get(s.url(&format!("/api/v1/projects/{}", project.name)))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let first = tokio::spawn({
+        let operator = operator.clone();
+        let url = stop_url.clone();
+        async move { operator.post(url).send().await.unwrap() }
+    });
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let second = operator.post(&stop_url).send().await.unwrap();
+    assert_eq!(second.status(), StatusCode::CONFLICT);
+    let e = json_of(second).await;
+    assert!(e["message"].as_str().unwrap().contains("busy"), "{e}");
+    // The busy marker is visible to everyone meanwhile.
+    let svc = json_get(
+        &operator,
+        &s,
+        &format!("/api/v1/projects/{}/services/slow", project.name),
+    )
+    .await;
+    assert_eq!(svc["busy"], "stopping");
+    // A container of the same service shares the guard.
+    let id = svc["containers"][0]["id"].as_str().unwrap().to_owned();
+    let r = operator
+        .post(s.url(&format!("/api/v1/containers/{id}/restart")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+
+    let first = first.await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let svc = json_get(
+        &operator,
+        &s,
+        &format!("/api/v1/projects/{}/services/slow", project.name),
+    )
+    .await;
+    assert_eq!(svc["busy"], Value::Null);
+    assert_eq!(svc["containers"][0]["state"], "exited");
+    let records = audit(&s, &admin, "action=service.stop").await;
+    assert!(
+        records.iter().any(|r| r["outcome"] == "failed"
+            && r["detail"].as_str().unwrap_or_default().contains("busy"))
+    );
+}
+
+#[tokio::test]
+async fn stats_are_collected_while_watched_and_stop_afterwards() {
+    let s =
+        TestServer::start_with(&["--admin-password", ADMIN_PASSWORD, "--stats-linger", "1s"]).await;
+    let admin = s.admin().await;
+    let demo = Demo::up("itstats").await;
+    let projects = json_get(&admin, &s, "/api/v1/projects").await;
+    let db = service(&projects, &demo.project, "db")["containers"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let idle = json_get(&admin, &s, "/api/v1/stats").await;
+    assert_eq!(idle["watchers"], 0);
+    assert_eq!(idle["collecting"], serde_json::json!([]));
+
+    let mut events = Events::open(&admin, s.url("/api/v1/stats/events")).await;
+    let frame = events
+        .until(Duration::from_secs(20), |f| {
+            f["containers"][db.as_str()]["memory"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|v| v.as_u64().unwrap_or(0) > 0))
+        })
+        .await;
+    let stats = &frame["containers"][db.as_str()];
+    assert!(stats["memory_limit"].as_u64().unwrap() > 0);
+    assert!(
+        stats["cpu_percent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c.as_f64().unwrap() >= 0.0)
+    );
+    let busy = json_get(&admin, &s, "/api/v1/stats").await;
+    assert_eq!(busy["watchers"], 1);
+    assert!(
+        busy["collecting"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == db.as_str())
+    );
+
+    // Nobody watches: collection stops after the linger time.
+    drop(events);
+    let mut status = Value::Null;
+    for _ in 0..50 {
+        status = json_get(&admin, &s, "/api/v1/stats").await;
+        if status["watchers"] == 0 && status["collecting"] == serde_json::json!([]) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("stats collection did not stop: {status}");
+}
+
+#[tokio::test]
+async fn links_use_the_browsers_host_and_are_checked_by_bosun() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let demo = Demo::up("itlinks").await;
+    let mine = |links: &Value| -> Value {
+        links
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["project"] == demo.project.as_str())
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let mut link = Value::Null;
+    for _ in 0..50 {
+        link = mine(&json_get(&admin, &s, "/api/v1/links").await);
+        if !link.is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(link["title"], "Demo web");
+    assert_eq!(link["service"], "web");
+    assert!(
+        link["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:"),
+        "{link}"
+    );
+    assert_eq!(link["check"]["up"], true, "{link}");
+    assert_eq!(link["check"]["status"], 200);
+
+    // Opened as https://nas.invalid:… the link points there; bosun cannot reach it.
+    let other_host = admin
+        .get(s.url("/api/v1/links"))
+        .header("host", "nas.invalid:8443")
+        .send()
+        .await
+        .unwrap();
+    let link = mine(&json_of(other_host).await);
+    assert!(
+        link["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://nas.invalid:"),
+        "{link}"
+    );
+    assert_eq!(link["check"]["up"], false);
+    assert!(link["check"]["error"].is_string());
+}
+
+#[tokio::test]
+async fn an_action_runs_to_its_end_and_is_audited_when_the_client_goes_away() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let network = Network::create("itgone");
+    let project = Project::up(&unique("itgone"), &small_project(&network.0)).await;
+    let path = format!("/api/v1/projects/{}/services/slow", project.name);
+    for _ in 0..50 {
+        if crate::harness::status_of(&admin, &s, &path).await == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The client gives up after half a second; stopping `slow` takes 4 s.
+    let r = admin
+        .post(s.url(&format!("{path}/stop")))
+        .timeout(Duration::from_millis(500))
+        .send()
+        .await;
+    assert!(r.is_err(), "expected the client to time out");
+    let target = format!("{}/slow", project.name);
+    let mut records = Vec::new();
+    for _ in 0..100 {
+        records = audit(&s, &admin, "action=service.stop").await;
+        if !records.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        records
+            .iter()
+            .any(|r| r["target"] == target.as_str() && r["outcome"] == "ok"),
+        "{records:?}"
+    );
+    let svc = json_get(&admin, &s, &path).await;
+    assert_eq!(svc["containers"][0]["state"], "exited");
+    assert_eq!(svc["busy"], Value::Null);
+}

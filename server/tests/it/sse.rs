@@ -1,0 +1,64 @@
+//! Reads a `text/event-stream` response frame by frame.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use serde_json::Value;
+
+pub struct Events {
+    body: BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    buffer: String,
+}
+
+impl Events {
+    pub async fn open(client: &reqwest::Client, url: String) -> Self {
+        let r = client.get(url).send().await.unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "text/event-stream");
+        Events {
+            body: r.bytes_stream().boxed(),
+            buffer: String::new(),
+        }
+    }
+
+    /// The next `data:` frame as JSON, or None after `within`.
+    pub async fn next(&mut self, within: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let frame: String = self.buffer.drain(..end + 2).collect();
+                let data: String = frame
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data:"))
+                    .map(|d| d.trim_start())
+                    .collect();
+                if data.is_empty() {
+                    continue; // keep-alive comment
+                }
+                return Some(serde_json::from_str(&data).unwrap());
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.body.next())
+                .await
+                .ok()??
+                .unwrap();
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Frames until one satisfies `want`; panics with the last frame after `within`.
+    pub async fn until(&mut self, within: Duration, want: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut last = Value::Null;
+        while let Some(v) = self
+            .next(deadline.saturating_duration_since(tokio::time::Instant::now()))
+            .await
+        {
+            if want(&v) {
+                return v;
+            }
+            last = v;
+        }
+        panic!("no matching event within {within:?}; last: {last}");
+    }
+}
