@@ -5,7 +5,7 @@ use leptos_router::path;
 
 use crate::components::shell::Shell;
 use crate::pages::{
-    account::AccountPage, audit::AuditPage, links::LinksPage, login::LoginPage,
+    account::AccountPage, audit::AuditPage, links::LinksPage, login::LoginPage, logs::LogsPage,
     not_found::NotFound, placeholder::PlaceholderPage, services::ServicesPage, users::UsersPage,
 };
 
@@ -40,10 +40,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=ServicesPage />
-                    <Route
-                        path=path!("logs")
-                        view=|| view! { <PlaceholderPage title="Logs" feature="the live log viewer" /> }
-                    />
+                    <Route path=path!("logs") view=LogsPage />
                     <Route
                         path=path!("backups")
                         view=|| view! { <PlaceholderPage title="Backups" feature="database backups" /> }

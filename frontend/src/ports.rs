@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::model::{
     ActionReport, AuditEntry, AuditQuery, ContainerAction, ContainerRef, CreatedToken,
     EngineStatus, LinkDto, Me, NewToken, NewUser, Overview, PasswordChange, ProjectName,
-    ServiceName, TokenDto, UserDto, UserPatch,
+    RawLogQuery, ServiceName, TokenDto, UserDto, UserPatch,
 };
 
 /// Signing in and out, and what a user does to their own account.
@@ -96,6 +96,14 @@ pub trait LinksPort: Send + Sync {
     async fn links(&self, actor: &Viewer, host: &str) -> Result<Vec<LinkDto>, AppError>;
 }
 
+/// Logs; the lines themselves stream over REST (`…/logs?follow=true`).
+#[async_trait]
+pub trait LogsPort: Send + Sync {
+    /// Checks a query (every parameter and the filter) before the page opens its stream,
+    /// so a bad regex is a clear message rather than a failed stream.
+    async fn check(&self, actor: &Viewer, query: RawLogQuery) -> Result<(), AppError>;
+}
+
 /// Everything the server functions need, provided as one context value.
 #[derive(Clone)]
 pub struct Ports {
@@ -106,6 +114,7 @@ pub struct Ports {
     pub engine: Arc<dyn EnginePort>,
     pub stacks: Arc<dyn StacksPort>,
     pub links: Arc<dyn LinksPort>,
+    pub logs: Arc<dyn LogsPort>,
 }
 
 /// Lets server functions read the request facts the middleware attached.

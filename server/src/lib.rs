@@ -7,6 +7,7 @@ pub mod docker;
 pub mod error;
 pub mod http;
 pub mod links;
+pub mod logs;
 pub mod services;
 pub mod stacks;
 pub mod store;
@@ -105,6 +106,7 @@ pub async fn run(
     let services = Services {
         stacks: stacks::StacksService::new(engine.clone(), audit.clone(), checker.clone()),
         links: links::LinksService::new(engine.clone(), checker),
+        logs: logs::LogsService::new(engine.clone(), audit.clone()),
         stats,
         account: auth::account::AccountService::new(
             store.clone(),

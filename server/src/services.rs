@@ -10,6 +10,7 @@ use crate::auth::tokens::TokenService;
 use crate::docker::Engine;
 use crate::docker::stats::StatsHub;
 use crate::links::LinksService;
+use crate::logs::LogsService;
 use crate::stacks::StacksService;
 use crate::users::UserService;
 
@@ -22,6 +23,7 @@ pub struct Services {
     pub engine: Engine,
     pub stacks: StacksService,
     pub links: LinksService,
+    pub logs: LogsService,
     pub stats: StatsHub,
 }
 
@@ -36,6 +38,7 @@ impl Services {
             engine: Arc::new(self.engine.clone()),
             stacks: Arc::new(self.stacks.clone()),
             links: Arc::new(self.links.clone()),
+            logs: Arc::new(self.logs.clone()),
         }
     }
 }

@@ -27,7 +27,7 @@ bosun_ensure_base_images
 compose() { $COMPOSE -f "$here/docker-compose.yaml" -p "$project" "$@"; }
 
 if [ "$build" = 0 ]; then
-    for image in bosun-demo/postgres:15 bosun-demo/web:1 bosun-demo/worker:1; do
+    for image in bosun-demo/postgres:15 bosun-demo/web:1 bosun-demo/worker:2; do
         docker image inspect "$image" >/dev/null 2>&1 || build=1
     done
 fi

@@ -6,6 +6,7 @@ pub mod account;
 pub mod audit;
 pub mod engine;
 pub mod links;
+pub mod logs;
 pub mod stacks;
 pub mod tokens;
 pub mod users;

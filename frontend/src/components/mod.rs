@@ -1,5 +1,6 @@
 pub mod engine_banner;
 pub mod error_view;
+pub mod log_view;
 pub mod shell;
 pub mod sparkline;
 pub mod sse;

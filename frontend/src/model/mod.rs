@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod engine;
 pub mod link;
+pub mod logs;
 pub mod names;
 pub mod role;
 pub mod stack;
@@ -14,6 +15,10 @@ pub mod user;
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
 pub use engine::EngineStatus;
 pub use link::{LinkCheck, LinkDto, LinkSource};
+pub use logs::{
+    LogFrame, LogItem, LogLine, LogMarker, LogQuery, LogStream, MarkerKind, RawLogQuery,
+    StreamFilter, Tail,
+};
 pub use names::{ContainerAction, ContainerRef, NameError, ProjectName, ServiceName};
 pub use role::Role;
 pub use stack::{

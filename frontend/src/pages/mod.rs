@@ -2,6 +2,7 @@ pub mod account;
 pub mod audit;
 pub mod links;
 pub mod login;
+pub mod logs;
 pub mod not_found;
 pub mod placeholder;
 pub mod services;

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod engine;
 mod harness;
+mod logs;
 mod security;
 mod services;
 mod sse;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod containers;
 pub mod engine;
 pub mod links;
+pub mod logs;
 pub mod me;
 pub mod openapi;
 pub mod overview;
@@ -33,6 +34,7 @@ use super::AppState;
         (name = "tokens", description = "API tokens of the signed-in user"),
         (name = "audit", description = "The audit log (admin)"),
         (name = "engine", description = "The Docker engine connection"),
+        (name = "logs", description = "Container, service and project logs: text, download, live"),
         (name = "services", description = "Compose projects, services, containers, stats and monitor links"),
         (name = "meta", description = "This API's own description"),
     )
@@ -77,6 +79,12 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(projects::service_action))
         .routes(routes!(containers::action))
         .routes(routes!(links::list))
+        .routes(routes!(logs::of_container))
+        .routes(routes!(logs::of_service))
+        .routes(routes!(logs::of_project))
+        .routes(routes!(logs::download_container))
+        .routes(routes!(logs::download_service))
+        .routes(routes!(logs::download_project))
         .routes(routes!(stats::status))
         .routes(routes!(stats::events))
         .routes(routes!(openapi::document))

@@ -1,0 +1,75 @@
+import { execFileSync } from 'node:child_process';
+import { expect, test } from '@playwright/test';
+import { demoProject, readyUser, signIn, waitHydrated } from './helpers';
+
+/** The demo worker prints whatever is in /tmp/say on its next tick (once a second). */
+function say(text: string) {
+  const id = execFileSync('docker', ['ps', '-q', '--filter', `label=com.docker.compose.project=${demoProject}`, '--filter', 'label=com.docker.compose.service=worker'])
+    .toString()
+    .trim()
+    .split('\n')[0];
+  execFileSync('docker', ['exec', '-i', id, 'sh', '-c', 'cat > /tmp/say'], { input: `${text}\n` });
+}
+
+test('a line written to a container appears within 2 s, shown as text, never run', async ({ page }) => {
+  const [name, password] = await readyUser('viewer');
+  await signIn(page, name, password);
+  await expect(page.getByTestId('current-user')).toHaveText(name);
+  await page.goto(`/logs?scope=s:${demoProject}/worker`);
+  await waitHydrated(page);
+  await expect(page.getByTestId('log-state')).toHaveAttribute('data-state', 'live');
+  const log = page.getByTestId('log');
+  await expect(log).toContainText('demo-worker started (stdout)');
+  await expect(log.locator('.log-line.stderr').first()).toBeVisible();
+
+  let ran = false;
+  page.on('dialog', async (d) => { ran = true; await d.dismiss(); });
+  const hostile = `<script>alert('x')</script><img src=x onerror="alert('y')"> e2e-${Date.now()}`;
+  const written = Date.now();
+  say(hostile);
+  const line = log.locator('.log-line', { hasText: hostile });
+  await expect(line).toBeVisible({ timeout: 3_000 });
+  // Within a second of the worker printing it (the worker prints on its next tick, ≤ 1 s).
+  expect(Date.now() - written).toBeLessThan(2_000 + 1_000);
+  await expect(line.locator('.src')).toHaveText('worker.1');
+  await expect(log.locator('script')).toHaveCount(0);
+  await expect(log.locator('img')).toHaveCount(0);
+  expect(ran).toBe(false);
+});
+
+test('the filter hides other lines and highlights matches; a bad regex says what to fix', async ({ page }) => {
+  const [name, password] = await readyUser('viewer');
+  await signIn(page, name, password);
+  await expect(page.getByTestId('current-user')).toHaveText(name);
+  await page.goto(`/logs?scope=p:${demoProject}&grep=STARTED&tail=all`);
+  const log = page.getByTestId('log');
+  await expect(log).toContainText('demo-worker started (stdout)');
+  await expect(log).not.toContainText('worker tick');
+  await expect(log.locator('mark').first()).toHaveText('started');
+
+  await page.goto(`/logs?scope=p:${demoProject}&grep=(oops&regex=true`);
+  await expect(page.locator('.alert-error')).toContainText('regular expression');
+  await expect(page.getByTestId('log')).toHaveCount(0);
+});
+
+test('pause keeps the view still; resume shows how many lines came meanwhile', async ({ page }) => {
+  const [name, password] = await readyUser('operator');
+  await signIn(page, name, password);
+  await expect(page.getByTestId('current-user')).toHaveText(name);
+  await page.goto(`/logs?scope=s:${demoProject}/worker`);
+  await waitHydrated(page);
+  await expect(page.getByTestId('log-state')).toHaveAttribute('data-state', 'live');
+  await page.getByTestId('pause').click();
+  const count = await page.getByTestId('line-count').textContent();
+  // The worker writes two lines a second.
+  await expect(page.getByTestId('resume')).toHaveText(/Resume \(([1-9]\d*) new\)/, { timeout: 5_000 });
+  await page.waitForTimeout(1_000);
+  expect(await page.getByTestId('line-count').textContent()).toBe(count);
+  await page.getByTestId('resume').click();
+  await expect(page.getByTestId('line-count')).not.toHaveText(count ?? '');
+  await expect(page.getByTestId('pause')).toBeVisible();
+  // Operators can download what they see.
+  const download = page.waitForEvent('download');
+  await page.getByTestId('download').click();
+  expect((await download).suggestedFilename()).toMatch(/\.log$/);
+});

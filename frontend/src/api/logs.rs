@@ -1,0 +1,17 @@
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::RawLogQuery;
+
+#[cfg(feature = "ssr")]
+use super::ctx;
+
+/// Validates a log query (parameters, filter) before the page follows it.
+#[server(prefix = "/sfn", endpoint = "viewer/check_log_query", input = server_fn::codec::Json)]
+pub async fn check_log_query(query: RawLogQuery) -> Result<(), AppError> {
+    ctx::run(async move {
+        let actor = ctx::actor::<crate::authz::ViewerRole>()?;
+        ctx::ports()?.logs.check(&actor, query).await
+    })
+    .await
+}

@@ -1,0 +1,219 @@
+//! Logs: pick a container, a service or a whole project; follow it live, filtered.
+
+use leptos::prelude::*;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::logs::check_log_query;
+use crate::api::stacks::load_overview;
+use crate::components::error_view::ErrorView;
+use crate::components::log_view::LogView;
+use crate::components::shell::CurrentUser;
+use crate::model::{Overview, RawLogQuery, Role};
+
+/// What the form says, straight from the address bar.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Selection {
+    scope: String,
+    tail: String,
+    stream: String,
+    grep: String,
+    regex: bool,
+    timestamps: bool,
+}
+
+impl Selection {
+    /// `p:PROJECT`, `s:PROJECT/SERVICE` or `c:CONTAINER` → the REST path of its log.
+    fn path(&self) -> Option<String> {
+        let (kind, name) = self.scope.split_once(':')?;
+        match kind {
+            "p" => Some(format!("/api/v1/projects/{}/logs", encode(name))),
+            "s" => {
+                let (p, s) = name.split_once('/')?;
+                Some(format!(
+                    "/api/v1/projects/{}/services/{}/logs",
+                    encode(p),
+                    encode(s)
+                ))
+            }
+            "c" => Some(format!("/api/v1/containers/{}/logs", encode(name))),
+            _ => None,
+        }
+    }
+
+    fn raw(&self) -> RawLogQuery {
+        let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        RawLogQuery {
+            tail: some(&self.tail),
+            stream: some(&self.stream),
+            grep: some(&self.grep),
+            regex: Some(self.regex.to_string()),
+            timestamps: Some(self.timestamps.to_string()),
+            follow: Some("true".to_owned()),
+            ..Default::default()
+        }
+    }
+
+    fn query(&self, follow: bool) -> String {
+        let mut q = format!(
+            "tail={}&stream={}&timestamps={}&regex={}",
+            encode(if self.tail.is_empty() {
+                "500"
+            } else {
+                &self.tail
+            }),
+            encode(if self.stream.is_empty() {
+                "all"
+            } else {
+                &self.stream
+            }),
+            self.timestamps,
+            self.regex
+        );
+        if !self.grep.is_empty() {
+            q.push_str(&format!("&grep={}", encode(&self.grep)));
+        }
+        if follow {
+            q.push_str("&follow=true");
+        }
+        q
+    }
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+pub fn LogsPage() -> impl IntoView {
+    let query = use_query_map();
+    let selection = Memo::new(move |_| {
+        query.with(|q| {
+            let get = |k: &str| q.get(k).map(|v| v.to_string()).unwrap_or_default();
+            Selection {
+                scope: get("scope"),
+                tail: get("tail"),
+                stream: get("stream"),
+                grep: get("grep"),
+                regex: get("regex") == "true",
+                timestamps: get("timestamps") == "true",
+            }
+        })
+    });
+    let can_download =
+        use_context::<CurrentUser>().is_some_and(|u| u.0.role.allows(Role::Operator));
+    let overview = Resource::new(|| (), |_| load_overview(false));
+    let checked = Resource::new(
+        move || selection.get(),
+        |s| async move {
+            if s.path().is_none() {
+                return Ok(false);
+            }
+            check_log_query(s.raw()).await.map(|_| true)
+        },
+    );
+    view! {
+        <section class="page">
+            <h1>"Logs"</h1>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Ok(o) => view! { <Picker overview=o selection=selection.get_untracked() /> }.into_any(),
+                        Err(error) => view! { <ErrorView error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let s = selection.get_untracked();
+                    match checked.await {
+                        Ok(true) => {
+                            let path = s.path().unwrap_or_default();
+                            let url = format!("{path}?{}", s.query(true));
+                            let download = format!("{path}/download?{}", s.query(false));
+                            view! {
+                                {can_download.then(|| view! {
+                                    <p><a class="button small" href=download data-testid="download" download>"Download .log"</a></p>
+                                })}
+                                <LogView url timestamps=s.timestamps />
+                            }.into_any()
+                        }
+                        Ok(false) => view! {
+                            <p class="empty">"Choose a project, a service or a container above, then Show. A service or project shows all its containers merged in time order, each line marked with service and container number."</p>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorView error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The form: what to show and how. A plain GET form, so the address bar keeps the choice.
+#[component]
+fn Picker(overview: Overview, selection: Selection) -> impl IntoView {
+    let mut options = Vec::new();
+    for p in &overview.projects {
+        options.push((
+            format!("p:{}", p.name),
+            format!("{} — whole project", p.name),
+        ));
+        for s in &p.services {
+            options.push((
+                format!("s:{}/{}", p.name, s.name),
+                format!("{} / {}", p.name, s.name),
+            ));
+            if s.containers.len() > 1 {
+                for c in &s.containers {
+                    let n = c.number.map(|n| format!(" #{n}")).unwrap_or_default();
+                    options.push((
+                        format!("c:{}", c.name),
+                        format!("{} / {}{n}", p.name, s.name),
+                    ));
+                }
+            }
+        }
+    }
+    for c in &overview.other {
+        options.push((format!("c:{}", c.name), format!("{} (no project)", c.name)));
+    }
+    let current = selection.scope.clone();
+    view! {
+        <Form method="GET" action="/logs" attr:class="card log-form" attr:data-testid="log-form">
+            <label class="wide">"Show"
+                <select name="scope" data-testid="scope">
+                    <option value="" selected=current.is_empty()>"Choose…"</option>
+                    {options.into_iter().map(|(value, label)| {
+                        let selected = value == current;
+                        view! { <option value=value selected=selected>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>"Filter"
+                <input type="search" name="grep" value=selection.grep.clone() placeholder="text to look for" data-testid="grep" />
+            </label>
+            <label class="inline-check"><input type="checkbox" name="regex" value="true" checked=selection.regex />" regex"</label>
+            <label>"Streams"
+                <select name="stream">
+                    {[("all", "stdout + stderr"), ("stdout", "stdout only"), ("stderr", "stderr only")].into_iter().map(|(v, l)| {
+                        let selected = selection.stream == v || (selection.stream.is_empty() && v == "all");
+                        view! { <option value=v selected=selected>{l}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>"Last lines"
+                <input type="number" name="tail" min="0" max="100000" value=if selection.tail.is_empty() { "500".to_owned() } else { selection.tail.clone() } />
+            </label>
+            <label class="inline-check"><input type="checkbox" name="timestamps" value="true" checked=selection.timestamps />" times"</label>
+            <button type="submit" class="primary" data-testid="show">"Show"</button>
+        </Form>
+    }
+}

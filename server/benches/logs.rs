@@ -1,0 +1,321 @@
+//! Log throughput and memory: bosun's follow stream next to the raw Docker logs API on the
+//! same container, measured side by side in one run; and bosun's RSS with 50 followers.
+//!
+//!     cargo bench -p bosun --bench logs              # 200,000 lines, 50 followers
+//!     cargo bench -p bosun --bench logs -- --smoke   # 20,000 lines, 5 followers
+//!
+//! Runs the real `bosun` binary (plain HTTP on loopback) so its RSS is its own. Needs a
+//! running engine and busybox:latest; removes every container it made (label bosun.bench).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, Instant};
+
+use bollard::Docker;
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{CreateContainerOptions, LogsOptions};
+use futures::StreamExt;
+
+struct Cleanup {
+    run: String,
+    bosun: Option<std::process::Child>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.bosun.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let ids = std::process::Command::new("docker")
+            .args([
+                "ps",
+                "-aq",
+                "--filter",
+                &format!("label=bosun.bench={}", self.run),
+            ])
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        if !ids.is_empty() {
+            let _ = std::process::Command::new("docker")
+                .args(["rm", "-f"])
+                .args(&ids)
+                .output();
+        }
+    }
+}
+
+async fn container(docker: &Docker, run: &str, name: &str, script: String) -> String {
+    let name = format!("benchlogs{run}{name}");
+    docker
+        .create_container(
+            Some(CreateContainerOptions {
+                name: Some(name.clone()),
+                ..Default::default()
+            }),
+            ContainerCreateBody {
+                image: Some("busybox:latest".into()),
+                cmd: Some(vec!["sh".into(), "-c".into(), script]),
+                labels: Some([("bosun.bench".to_owned(), run.to_owned())].into()),
+                host_config: Some(HostConfig {
+                    init: Some(true),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    docker.start_container(&name, None).await.unwrap();
+    name
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Raw engine: follow from the start, stop at `n` lines.
+async fn raw_follow(docker: &Docker, id: &str, n: usize) -> Duration {
+    let t = Instant::now();
+    let mut s = docker.logs(
+        id,
+        Some(LogsOptions {
+            follow: true,
+            stdout: true,
+            stderr: true,
+            timestamps: true,
+            tail: "all".into(),
+            ..Default::default()
+        }),
+    );
+    let mut lines = 0;
+    while let Some(frame) = s.next().await {
+        lines += frame
+            .unwrap()
+            .into_bytes()
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        if lines >= n {
+            break;
+        }
+    }
+    t.elapsed()
+}
+
+/// bosun: the SSE follow stream from the start, stop at `n` lines.
+async fn bosun_follow(client: &reqwest::Client, base: &str, id: &str, n: usize) -> Duration {
+    let t = Instant::now();
+    let r = client
+        .get(format!(
+            "{base}/api/v1/containers/{id}/logs?tail=all&follow=true"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let mut body = r.bytes_stream();
+    let mut lines = 0;
+    let needle = b"\"type\":\"line\"";
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.unwrap();
+        lines += chunk.windows(needle.len()).filter(|w| *w == needle).count();
+        if lines >= n {
+            break;
+        }
+    }
+    assert!(lines >= n, "bosun delivered {lines} of {n} lines");
+    t.elapsed()
+}
+
+fn client() -> reqwest::Client {
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(rustls::RootCertStore::empty())
+    .with_no_client_auth();
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .use_preconfigured_tls(tls)
+        .build()
+        .unwrap()
+}
+
+#[tokio::main]
+async fn main() {
+    let smoke = std::env::args().any(|a| a == "--smoke");
+    let (lines, followers, rounds) = if smoke {
+        (20_000, 5, 1)
+    } else {
+        (200_000, 50, 3)
+    };
+    let run = format!("{:08x}", rand::random::<u32>());
+    let mut cleanup = Cleanup {
+        run: run.clone(),
+        bosun: None,
+    };
+    let docker = Docker::connect_with_local_defaults()
+        .unwrap()
+        .negotiate_version()
+        .await
+        .unwrap();
+
+    // bosun itself, as its own process.
+    let data = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
+        .env("BOSUN_DATA_DIR", data.path())
+        .env("BOSUN_LISTEN", format!("127.0.0.1:{port}"))
+        .env("BOSUN_TLS", "off")
+        .env("BOSUN_ADMIN_PASSWORD", "bench-password-1")
+        .env("BOSUN_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start bosun");
+    let pid = child.id();
+    cleanup.bosun = Some(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = client();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "bosun did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let r = client
+        .post(format!("{base}/api/v1/session"))
+        .header("origin", &base)
+        .json(&serde_json::json!({"username": "admin", "password": "bench-password-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle = rss_kib(pid);
+
+    // Throughput: one container that has written `lines` lines.
+    eprintln!("[bench] writing {lines} lines…");
+    let spam = container(
+        &docker,
+        &run,
+        "spam",
+        format!("awk 'BEGIN {{ for (i = 1; i <= {lines}; i++) print \"line \" i \" lorem ipsum dolor sit amet, consectetur adipiscing\" }}'; sleep 3600"),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let last = docker
+            .logs(
+                &spam,
+                Some(LogsOptions {
+                    stdout: true,
+                    tail: "1".into(),
+                    ..Default::default()
+                }),
+            )
+            .next()
+            .await;
+        if last
+            .is_some_and(|l| l.is_ok_and(|l| l.to_string().starts_with(&format!("line {lines} "))))
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the spammer did not finish");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Let bosun's inventory see the container.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (mut raw, mut ours) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        raw.push(raw_follow(&docker, &spam, lines).await);
+        ours.push(bosun_follow(&client, &base, &spam, lines).await);
+    }
+    raw.sort();
+    ours.sort();
+    let (raw, ours) = (raw[raw.len() / 2], ours[ours.len() / 2]);
+    let per_s = |d: Duration| lines as f64 / d.as_secs_f64();
+
+    // Memory and loss: `followers` streams on a container writing numbered lines.
+    let live = container(
+        &docker,
+        &run,
+        "live",
+        "i=0; while true; do i=$((i+1)); echo \"seq $i\"; usleep 5000; done".to_owned(),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut tasks = Vec::new();
+    for _ in 0..followers {
+        let client = client.clone();
+        let url = format!("{base}/api/v1/containers/{live}/logs?tail=0&follow=true");
+        tasks.push(tokio::spawn(async move {
+            let r = client.get(url).send().await.unwrap();
+            let mut body = r.bytes_stream();
+            let mut text = String::new();
+            let stop = Instant::now() + Duration::from_secs(10);
+            while let Ok(Some(chunk)) = tokio::time::timeout_at(stop.into(), body.next()).await {
+                text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+            }
+            let seqs: Vec<u64> = text
+                .match_indices("\"text\":\"seq ")
+                .filter_map(|(i, m)| text[i + m.len()..].split('"').next()?.parse().ok())
+                .collect();
+            seqs
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let busy = rss_kib(pid);
+    let mut received = 0;
+    let mut gaps = 0;
+    for t in tasks {
+        let seqs = t.await.unwrap();
+        received += seqs.len();
+        gaps += seqs.windows(2).filter(|w| w[1] != w[0] + 1).count();
+    }
+    drop(cleanup);
+
+    println!();
+    println!(
+        "logs: {lines} lines, median of {rounds} interleaved rounds; {followers} followers for 10 s"
+    );
+    println!(
+        "  {:<48} {:>12.0} lines/s",
+        "raw Docker logs API (follow from the start)",
+        per_s(raw)
+    );
+    println!(
+        "  {:<48} {:>12.0} lines/s  {:>5.2}×   goal ≥ 0.9×",
+        "bosun follow stream (SSE, filtered path)",
+        per_s(ours),
+        per_s(ours) / per_s(raw)
+    );
+    println!(
+        "  {:<48} {:>9.1} MiB",
+        "bosun RSS, idle (signed in)",
+        idle as f64 / 1024.0
+    );
+    println!(
+        "  {:<48} {:>9.1} MiB   goal ≤ 100 MiB",
+        format!("bosun RSS with {followers} followers"),
+        busy as f64 / 1024.0
+    );
+    println!(
+        "  {:<48} {:>12} lines, {gaps} gaps   (goal: no gaps)",
+        "lines delivered to followers", received
+    );
+}

@@ -1,0 +1,247 @@
+//! Following logs live: the recent history in time order, then new lines as they come,
+//! re-attaching to containers that restart, joining new ones, surviving engine restarts.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bosun_frontend::model::{LogFrame, LogItem, LogLine, LogMarker, LogQuery, MarkerKind};
+use futures::{Stream, StreamExt};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::filter::Filter;
+use super::merge;
+use super::source::{self, From, RawLine};
+use crate::docker::Engine;
+use crate::docker::record::Record;
+use crate::store::{now_ms, rfc3339};
+
+/// Which containers belong to the followed scope (checked again as containers come and go).
+pub type InScope = Arc<dyn Fn(&Record) -> bool + Send + Sync>;
+
+#[derive(Clone)]
+struct Ctx {
+    engine: Engine,
+    q: Arc<LogQuery>,
+    filter: Arc<Filter>,
+    merged: bool,
+    tx: mpsc::Sender<LogItem>,
+}
+
+impl Ctx {
+    /// False once the follower has gone away.
+    async fn line(&self, record_label: &str, line: RawLine) -> bool {
+        if !self.q.stream.wants(line.stream) {
+            return true;
+        }
+        let Some(matches) = self.filter.matches(&line.text) else {
+            return true;
+        };
+        let item = LogItem::Line(LogLine {
+            ts: line.ts,
+            stream: line.stream,
+            source: record_label.to_owned(),
+            text: line.text,
+            matches,
+        });
+        self.tx.send(item).await.is_ok()
+    }
+
+    async fn marker(&self, source: &str, kind: MarkerKind, message: String) -> bool {
+        let item = LogItem::Marker(LogMarker {
+            source: source.to_owned(),
+            kind,
+            message,
+            ts: rfc3339(now_ms()),
+        });
+        self.tx.send(item).await.is_ok()
+    }
+
+    fn label(&self, r: &Record) -> String {
+        super::label(r, self.merged)
+    }
+}
+
+/// Frames of at most 1,000 items: one per burst, so a fast writer does not mean one
+/// event per line.
+pub fn follow(
+    engine: Engine,
+    in_scope: InScope,
+    q: LogQuery,
+    filter: Filter,
+    merged: bool,
+) -> impl Stream<Item = LogFrame> + Send + 'static {
+    let (tx, rx) = mpsc::channel(2048);
+    let ctx = Ctx {
+        engine,
+        q: Arc::new(q),
+        filter: Arc::new(filter),
+        merged,
+        tx,
+    };
+    tokio::spawn(supervise(ctx, in_scope));
+    futures::stream::unfold(rx, |mut rx| async move {
+        let first = rx.recv().await?;
+        let mut items = vec![first];
+        while items.len() < 1000 {
+            match rx.try_recv() {
+                Ok(item) => items.push(item),
+                Err(_) => break,
+            }
+        }
+        Some((LogFrame { items }, rx))
+    })
+}
+
+async fn supervise(ctx: Ctx, in_scope: InScope) {
+    let started = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+    let members: Vec<Arc<Record>> = ctx
+        .engine
+        .inventory()
+        .records()
+        .into_iter()
+        .filter(|r| in_scope(r))
+        .collect();
+    // Phase 1: history, merged by time. Each container's last line is where following starts.
+    let mut last: HashMap<String, i128> = members.iter().map(|r| (r.id.clone(), started)).collect();
+    if let Ok(docker) = ctx.engine.docker() {
+        let streams = members
+            .iter()
+            .map(|r| source::lines(&docker, &r.id, &ctx.q, From::Query, false).boxed())
+            .collect();
+        let mut history = std::pin::pin!(merge::by_time(streams));
+        let mut seen: HashMap<String, i128> = HashMap::new();
+        while let Some(item) = history.next().await {
+            let Ok((i, line)) = item else { break };
+            let r = &members[i];
+            seen.insert(r.id.clone(), line.nanos);
+            if !ctx.line(&ctx.label(r), line).await {
+                return;
+            }
+        }
+        last.extend(seen);
+    }
+    if ctx.q.until.is_some() {
+        return; // a closed time range has nothing to follow
+    }
+    // Phase 2: live.
+    let mut attached: HashMap<String, JoinHandle<()>> = HashMap::new();
+    for r in &members {
+        let from = last.get(&r.id).copied().unwrap_or(started);
+        attached.insert(
+            r.id.clone(),
+            tokio::spawn(attach(ctx.clone(), r.clone(), from)),
+        );
+    }
+    let mut changes = ctx.engine.inventory().watch();
+    loop {
+        tokio::select! {
+            _ = ctx.tx.closed() => break,
+            changed = changes.changed() => if changed.is_err() { break },
+        }
+        let joined: Vec<Arc<Record>> = ctx
+            .engine
+            .inventory()
+            .records()
+            .into_iter()
+            .filter(|r| in_scope(r) && !attached.contains_key(&r.id))
+            .collect();
+        for r in &joined {
+            let label = ctx.label(r);
+            if !ctx
+                .marker(
+                    &label,
+                    MarkerKind::Attached,
+                    format!("{label} appeared; following it too."),
+                )
+                .await
+            {
+                break;
+            }
+            // Everything it wrote since it was created.
+            let from = r.created.map_or(started, |t| t.unix_timestamp_nanos() - 1);
+            attached.insert(
+                r.id.clone(),
+                tokio::spawn(attach(ctx.clone(), r.clone(), from)),
+            );
+        }
+    }
+    for (_, task) in attached {
+        task.abort();
+    }
+}
+
+/// Follows one container until the follower leaves or the container is removed.
+async fn attach(ctx: Ctx, mut record: Arc<Record>, mut last: i128) {
+    let label = ctx.label(&record);
+    loop {
+        if let Ok(docker) = ctx.engine.docker() {
+            let from = From::Second(i64::try_from(last / 1_000_000_000).unwrap_or(0));
+            let mut lines = source::lines(&docker, &record.id, &ctx.q, from, true);
+            while let Some(item) = lines.next().await {
+                let Ok(line) = item else { break };
+                if line.nanos <= last {
+                    continue; // already sent (we resume at whole seconds)
+                }
+                last = line.nanos;
+                if !ctx.line(&label, line).await {
+                    return;
+                }
+            }
+        }
+        // The stream ended: the container stopped, was removed, or the engine went away.
+        let engine_lost = ctx.engine.docker().is_err();
+        let attached_start = record.started_at;
+        let mut announced = false;
+        let mut changes = ctx.engine.inventory().watch();
+        loop {
+            let current = ctx.engine.inventory().find(&record.id);
+            let Some(current) = current else {
+                let _ = ctx
+                    .marker(&label, MarkerKind::Stopped, format!("{label} was removed."))
+                    .await;
+                return;
+            };
+            let connected = ctx.engine.docker().is_ok();
+            if connected
+                && current.is_running()
+                && (engine_lost || current.started_at != attached_start)
+            {
+                let message = if announced {
+                    format!("{label} is running again; following it.")
+                } else {
+                    format!("{label} restarted; following it again.")
+                };
+                if !ctx.marker(&label, MarkerKind::Restarted, message).await {
+                    return;
+                }
+                record = current;
+                break;
+            }
+            if !announced && (!current.is_running() || !connected) {
+                announced = true;
+                let (kind, message) = if connected {
+                    let code = current
+                        .exit_code
+                        .map(|c| format!(" (exit code {c})"))
+                        .unwrap_or_default();
+                    (
+                        MarkerKind::Stopped,
+                        format!("{label} stopped{code}; following again when it restarts."),
+                    )
+                } else {
+                    (MarkerKind::EngineLost, "The connection to the Docker engine was lost; following again when it is back.".to_owned())
+                };
+                if !ctx.marker(&label, kind, message).await {
+                    return;
+                }
+            }
+            tokio::select! {
+                _ = ctx.tx.closed() => return,
+                _ = changes.changed() => {},
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {},
+            }
+        }
+    }
+}

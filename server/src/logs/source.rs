@@ -1,0 +1,114 @@
+//! One container's log from the engine, as parsed lines.
+
+use bollard::Docker;
+use bollard::container::LogOutput;
+use bollard::query_parameters::LogsOptions;
+use bosun_frontend::model::{LogQuery, LogStream, Tail};
+use futures::{Stream, StreamExt};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::filter::strip_ansi;
+
+/// A line as the engine gave it, with its time in nanoseconds for ordering.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawLine {
+    pub nanos: i128,
+    pub ts: String,
+    pub stream: LogStream,
+    pub text: String,
+}
+
+/// Where to start reading.
+pub enum From {
+    /// The request's own tail / since.
+    Query,
+    /// Every line at or after this second (re-attaching after a restart).
+    Second(i64),
+}
+
+/// The container's log lines; with `follow`, new ones as they are written.
+pub fn lines(
+    docker: &Docker,
+    id: &str,
+    q: &LogQuery,
+    from: From,
+    follow: bool,
+) -> impl Stream<Item = Result<RawLine, bollard::errors::Error>> + Send + 'static {
+    let (tail, since) = match from {
+        From::Query => (
+            match q.tail {
+                Tail::All => "all".to_owned(),
+                Tail::Lines(n) => n.to_string(),
+            },
+            q.since.unwrap_or(0),
+        ),
+        From::Second(s) => ("all".to_owned(), s),
+    };
+    let options = LogsOptions {
+        follow,
+        stdout: true,
+        stderr: true,
+        since: i32::try_from(since).unwrap_or(i32::MAX),
+        until: if follow {
+            0
+        } else {
+            q.until.and_then(|u| i32::try_from(u).ok()).unwrap_or(0)
+        },
+        timestamps: true,
+        tail,
+    };
+    docker
+        .logs(id, Some(options))
+        .map(|frame| frame.map(parse))
+        .flat_map(|r| {
+            futures::stream::iter(match r {
+                Ok(lines) => lines.into_iter().map(Ok).collect::<Vec<_>>(),
+                Err(e) => vec![Err(e)],
+            })
+        })
+}
+
+/// One engine frame: usually one line, each prefixed with its RFC 3339 time.
+pub fn parse(frame: LogOutput) -> Vec<RawLine> {
+    let (stream, bytes) = match frame {
+        LogOutput::StdErr { message } => (LogStream::Stderr, message),
+        LogOutput::StdOut { message } | LogOutput::Console { message } => {
+            (LogStream::Stdout, message)
+        }
+        LogOutput::StdIn { .. } => return Vec::new(),
+    };
+    String::from_utf8_lossy(&bytes)
+        .split_terminator('\n')
+        .filter_map(|line| {
+            let (ts, text) = line.split_once(' ').unwrap_or((line, ""));
+            let nanos = OffsetDateTime::parse(ts, &Rfc3339)
+                .ok()?
+                .unix_timestamp_nanos();
+            Some(RawLine {
+                nanos,
+                ts: ts.to_owned(),
+                stream,
+                text: strip_ansi(text.trim_end_matches('\r')).into_owned(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_become_timestamped_lines() {
+        let lines = parse(LogOutput::StdErr {
+            message: "2026-11-22T08:00:00.5Z boom\r\n2026-11-22T08:00:01.000000001Z \u{1b}[1mbold\u{1b}[0m\n"
+                .into(),
+        });
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].stream, LogStream::Stderr);
+        assert_eq!(lines[0].text, "boom");
+        assert!(lines[1].nanos - lines[0].nanos == 500_000_001);
+        assert_eq!(lines[1].text, "bold");
+    }
+}

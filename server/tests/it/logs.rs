@@ -1,0 +1,303 @@
+//! Logs against the real engine: stdout/stderr marking, merged order, filters, follow,
+//! follow across a restart, download and its audit record.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::harness::{TestServer, audit, json_of, text_of};
+use crate::sse::Events;
+use crate::stacks::{Demo, Project, unique};
+
+async fn wait_listed(client: &reqwest::Client, s: &TestServer, project: &str) {
+    for _ in 0..50 {
+        let r = client
+            .get(s.url(&format!("/api/v1/projects/{project}")))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::OK {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{project} never listed");
+}
+
+fn lines_of(frame: &Value) -> Vec<Value> {
+    frame["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["type"] == "line")
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let viewer = s.user(&admin, "watcher", "viewer").await;
+    let demo = Demo::up("itlogs").await;
+    wait_listed(&viewer, &s, &demo.project).await;
+    // Let the worker tick a few times.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let p = &demo.project;
+
+    let all = text_of(
+        &viewer,
+        &s,
+        &format!("/api/v1/projects/{p}/services/worker/logs?tail=all"),
+    )
+    .await;
+    assert!(
+        all.contains("[worker.1] demo-worker started (stdout)\n"),
+        "{all}"
+    );
+    assert!(all.contains("[worker.1] demo-worker started (stderr)\n"));
+    let err = text_of(
+        &viewer,
+        &s,
+        &format!("/api/v1/projects/{p}/services/worker/logs?tail=all&stream=stderr"),
+    )
+    .await;
+    assert!(err.contains("demo-worker started (stderr)"));
+    assert!(
+        !err.contains("(stdout)") && !err.contains(" stdout"),
+        "{err}"
+    );
+
+    // One container by name: no prefix; the same lines marked per stream as JSON.
+    let name = format!("{p}_worker_1");
+    let name = if text_of(
+        &viewer,
+        &s,
+        &format!("/api/v1/containers/{name}/logs?tail=1"),
+    )
+    .await
+    .is_empty()
+    {
+        format!("{p}-worker-1")
+    } else {
+        name
+    };
+    let mut events = Events::open(
+        &viewer,
+        s.url(&format!(
+            "/api/v1/containers/{name}/logs?tail=all&follow=true"
+        )),
+    )
+    .await;
+    let mut lines = Vec::new();
+    while lines.len() < 4 {
+        lines.extend(lines_of(
+            &events.next(Duration::from_secs(10)).await.unwrap(),
+        ));
+    }
+    // Both lines, each on its own stream (their order is the engine's: two pipes).
+    let mut started: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|l| {
+            l["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("demo-worker started")
+        })
+        .map(|l| (l["text"].as_str().unwrap(), l["stream"].as_str().unwrap()))
+        .collect();
+    started.sort();
+    assert_eq!(
+        started,
+        [
+            ("demo-worker started (stderr)", "stderr"),
+            ("demo-worker started (stdout)", "stdout")
+        ]
+    );
+    assert_eq!(lines[0]["source"], name.as_str());
+    drop(events);
+
+    // The whole project, merged: every service shows up, and times never go backwards.
+    let merged = text_of(
+        &viewer,
+        &s,
+        &format!("/api/v1/projects/{p}/logs?tail=all&timestamps=true"),
+    )
+    .await;
+    let mut sources = std::collections::BTreeSet::new();
+    let mut previous = 0i128;
+    for line in merged.lines() {
+        let (source, rest) = line.split_once("] ").unwrap();
+        sources.insert(source.trim_start_matches('[').to_owned());
+        let ts = rest.split(' ').next().unwrap();
+        let t = time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339)
+            .unwrap()
+            .unix_timestamp_nanos();
+        assert!(t >= previous, "out of order at {line}");
+        previous = t;
+    }
+    assert!(
+        sources.contains("worker.1") && sources.contains("db.1"),
+        "{sources:?}"
+    );
+
+    // Filters hide what does not match; a bad regex or parameter says which and why.
+    let ticks = text_of(
+        &viewer,
+        &s,
+        &format!("/api/v1/projects/{p}/logs?tail=all&grep=TICK%20%5Cd%2B%20STDERR&regex=false"),
+    )
+    .await;
+    assert!(
+        ticks.is_empty(),
+        "a literal search for a pattern found: {ticks}"
+    );
+    let ticks = text_of(
+        &viewer,
+        &s,
+        &format!("/api/v1/projects/{p}/logs?tail=all&grep=tick%20%5Cd%2B%20stderr&regex=true"),
+    )
+    .await;
+    assert!(!ticks.is_empty());
+    assert!(
+        ticks
+            .lines()
+            .all(|l| l.contains("worker tick") && l.ends_with("stderr")),
+        "{ticks}"
+    );
+    for (query, field) in [
+        ("grep=(oops&regex=true", "grep"),
+        ("tail=lots", "tail"),
+        ("since=someday", "since"),
+        ("stream=stdin", "stream"),
+    ] {
+        let r = viewer
+            .get(s.url(&format!("/api/v1/projects/{p}/logs?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(json_of(r).await["field"], field, "{query}");
+    }
+
+    // Viewers read; downloading is for operators, and audited.
+    let r = viewer
+        .get(s.url(&format!("/api/v1/projects/{p}/logs/download")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let operator = s.user(&admin, "oscar", "operator").await;
+    let r = operator
+        .get(s.url(&format!(
+            "/api/v1/projects/{p}/services/worker/logs/download?tail=all&grep=started"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment; filename=\"") && disposition.ends_with(".log\""),
+        "{disposition}"
+    );
+    let body = r.text().await.unwrap();
+    assert_eq!(body.lines().count(), 2, "{body}");
+    let records = audit(&s, &admin, "action=logs.download").await;
+    assert!(
+        records
+            .iter()
+            .any(|r| r["actor"] == "oscar" && r["target"] == format!("{p}/worker").as_str())
+    );
+}
+
+/// Prints whatever is put into /tmp/say, so a test decides when a line is written.
+const SAYER: &str = r#"
+services:
+  sayer:
+    image: busybox:latest
+    init: true
+    command: ["sh", "-c", "echo sayer up; while true; do if [ -f /tmp/say ]; then cat /tmp/say; rm /tmp/say; fi; sleep 0.1; done"]
+"#;
+
+async fn say(container: &str, text: &str) {
+    let out = tokio::process::Command::new("docker")
+        .args([
+            "exec",
+            container,
+            "sh",
+            "-c",
+            &format!("echo '{text}' > /tmp/say"),
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success());
+}
+
+#[tokio::test]
+async fn follow_delivers_new_lines_and_survives_a_restart() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let project = Project::up(&unique("itfollow"), SAYER).await;
+    wait_listed(&admin, &s, &project.name).await;
+    let p = &project.name;
+    let svc =
+        crate::harness::json_get(&admin, &s, &format!("/api/v1/projects/{p}/services/sayer")).await;
+    let id = svc["containers"][0]["id"].as_str().unwrap().to_owned();
+
+    let mut events = Events::open(
+        &admin,
+        s.url(&format!(
+            "/api/v1/projects/{p}/services/sayer/logs?follow=true"
+        )),
+    )
+    .await;
+    events
+        .until(Duration::from_secs(10), |f| {
+            lines_of(f).iter().any(|l| l["text"] == "sayer up")
+        })
+        .await;
+
+    // A line written after the request arrives within a second.
+    let written = std::time::Instant::now();
+    say(&id, "hello <script>alert(1)</script>").await;
+    let frame = events
+        .until(Duration::from_secs(5), |f| {
+            lines_of(f)
+                .iter()
+                .any(|l| l["text"] == "hello <script>alert(1)</script>")
+        })
+        .await;
+    assert!(
+        written.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        written.elapsed()
+    );
+    assert_eq!(lines_of(&frame).last().unwrap()["source"], "sayer.1");
+
+    // Restarted through bosun: the stream says so, and goes on with the new run's lines.
+    let r = admin
+        .post(s.url(&format!("/api/v1/containers/{id}/restart")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    events
+        .until(Duration::from_secs(15), |f| {
+            f["items"].as_array().unwrap().iter().any(|i| {
+                i["type"] == "marker" && i["kind"] == "restarted" && i["source"] == "sayer.1"
+            })
+        })
+        .await;
+    say(&id, "after the restart").await;
+    events
+        .until(Duration::from_secs(15), |f| {
+            lines_of(f).iter().any(|l| l["text"] == "after the restart")
+        })
+        .await;
+}
