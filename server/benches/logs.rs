@@ -99,7 +99,8 @@ async fn raw_follow(docker: &Docker, id: &str, n: usize) -> Duration {
         }),
     );
     let mut lines = 0;
-    while let Some(frame) = s.next().await {
+    let stop = Instant::now() + Duration::from_secs(120);
+    while let Ok(Some(frame)) = tokio::time::timeout_at(stop.into(), s.next()).await {
         lines += frame
             .unwrap()
             .into_bytes()
@@ -110,6 +111,7 @@ async fn raw_follow(docker: &Docker, id: &str, n: usize) -> Duration {
             break;
         }
     }
+    assert!(lines >= n, "the engine delivered {lines} of {n} lines");
     t.elapsed()
 }
 
@@ -127,9 +129,14 @@ async fn bosun_follow(client: &reqwest::Client, base: &str, id: &str, n: usize) 
     let mut body = r.bytes_stream();
     let mut lines = 0;
     let needle = b"\"type\":\"line\"";
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.unwrap();
-        lines += chunk.windows(needle.len()).filter(|w| *w == needle).count();
+    // A needle may straddle two chunks: keep the end of the previous one.
+    let mut carry: Vec<u8> = Vec::new();
+    let stop = Instant::now() + Duration::from_secs(120);
+    while let Ok(Some(chunk)) = tokio::time::timeout_at(stop.into(), body.next()).await {
+        carry.extend_from_slice(&chunk.unwrap());
+        lines += carry.windows(needle.len()).filter(|w| *w == needle).count();
+        let keep = carry.len().min(needle.len() - 1);
+        carry.drain(..carry.len() - keep);
         if lines >= n {
             break;
         }
