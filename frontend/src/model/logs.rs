@@ -49,6 +49,8 @@ pub enum MarkerKind {
     Attached,
     /// The engine went away; bosun reconnects by itself.
     EngineLost,
+    /// The requested time range (`until`) is complete; nothing more will come.
+    End,
 }
 
 /// One server-sent event of a followed log: lines and markers, in order.

@@ -20,6 +20,8 @@ struct Selection {
     grep: String,
     regex: bool,
     timestamps: bool,
+    since: String,
+    until: String,
 }
 
 impl Selection {
@@ -47,10 +49,11 @@ impl Selection {
             tail: some(&self.tail),
             stream: some(&self.stream),
             grep: some(&self.grep),
+            since: some(&self.since),
+            until: some(&self.until),
             regex: Some(self.regex.to_string()),
             timestamps: Some(self.timestamps.to_string()),
             follow: Some("true".to_owned()),
-            ..Default::default()
         }
     }
 
@@ -70,8 +73,14 @@ impl Selection {
             self.timestamps,
             self.regex
         );
-        if !self.grep.is_empty() {
-            q.push_str(&format!("&grep={}", encode(&self.grep)));
+        for (key, value) in [
+            ("grep", &self.grep),
+            ("since", &self.since),
+            ("until", &self.until),
+        ] {
+            if !value.is_empty() {
+                q.push_str(&format!("&{key}={}", encode(value)));
+            }
         }
         if follow {
             q.push_str("&follow=true");
@@ -105,6 +114,8 @@ pub fn LogsPage() -> impl IntoView {
                 grep: get("grep"),
                 regex: get("regex") == "true",
                 timestamps: get("timestamps") == "true",
+                since: get("since"),
+                until: get("until"),
             }
         })
     });
@@ -211,6 +222,12 @@ fn Picker(overview: Overview, selection: Selection) -> impl IntoView {
             </label>
             <label>"Last lines"
                 <input type="number" name="tail" min="0" max="100000" value=if selection.tail.is_empty() { "500".to_owned() } else { selection.tail.clone() } />
+            </label>
+            <label>"Since"
+                <input type="text" name="since" value=selection.since.clone() placeholder="15m, 2h or 2026-11-22T08:00:00Z" size="14" />
+            </label>
+            <label>"Until"
+                <input type="text" name="until" value=selection.until.clone() placeholder="empty: now, and follow" size="14" />
             </label>
             <label class="inline-check"><input type="checkbox" name="timestamps" value="true" checked=selection.timestamps />" times"</label>
             <button type="submit" class="primary" data-testid="show">"Show"</button>

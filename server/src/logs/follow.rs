@@ -123,7 +123,19 @@ async fn supervise(ctx: Ctx, in_scope: InScope) {
         last.extend(seen);
     }
     if ctx.q.until.is_some() {
-        return; // a closed time range has nothing to follow
+        // A closed time range has nothing to follow. Keep the stream open but quiet, so a
+        // browser does not reconnect and read the range again.
+        if ctx
+            .marker(
+                "bosun",
+                MarkerKind::End,
+                "End of the chosen time range.".to_owned(),
+            )
+            .await
+        {
+            ctx.tx.closed().await;
+        }
+        return;
     }
     // Phase 2: live.
     let mut attached: HashMap<String, JoinHandle<()>> = HashMap::new();

@@ -181,6 +181,36 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
         assert_eq!(json_of(r).await["field"], field, "{query}");
     }
 
+    // A closed range: its lines, then a marker that it is complete; the stream stays open
+    // (a browser would otherwise reconnect and read it again).
+    let mut range = Events::open(
+        &viewer,
+        s.url(&format!(
+            "/api/v1/projects/{p}/services/worker/logs?tail=all&since=1h&until=0s&follow=true"
+        )),
+    )
+    .await;
+    let end = range
+        .until(Duration::from_secs(10), |f| {
+            f["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["kind"] == "end")
+        })
+        .await;
+    assert!(
+        end["items"].as_array().unwrap().last().unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .contains("End of the chosen time range")
+    );
+    assert!(
+        range.next(Duration::from_secs(2)).await.is_none(),
+        "nothing after the end"
+    );
+    drop(range);
+
     // Viewers read; downloading is for operators, and audited.
     let r = viewer
         .get(s.url(&format!("/api/v1/projects/{p}/logs/download")))
