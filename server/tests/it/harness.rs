@@ -256,3 +256,19 @@ pub async fn json_get(client: &Client, s: &TestServer, path: &str) -> Value {
         .await
         .expect("json body")
 }
+
+/// Waits until bosun's inventory shows `project` (it follows the engine's events).
+pub async fn wait_listed(client: &reqwest::Client, s: &TestServer, project: &str) {
+    for _ in 0..50 {
+        let r = client
+            .get(s.url(&format!("/api/v1/projects/{project}")))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::OK {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{project} never listed");
+}

@@ -6,24 +6,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::harness::{TestServer, audit, json_of, text_of};
+use crate::harness::{TestServer, audit, json_of, text_of, wait_listed};
 use crate::sse::Events;
 use crate::stacks::{Demo, Project, unique};
-
-async fn wait_listed(client: &reqwest::Client, s: &TestServer, project: &str) {
-    for _ in 0..50 {
-        let r = client
-            .get(s.url(&format!("/api/v1/projects/{project}")))
-            .send()
-            .await
-            .unwrap();
-        if r.status() == StatusCode::OK {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{project} never listed");
-}
 
 fn lines_of(frame: &Value) -> Vec<Value> {
     frame["items"]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of};
+use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of, wait_listed};
 use crate::sse::Events;
 use crate::stacks::{Demo, Network, Project, unique};
 
@@ -316,18 +316,7 @@ async fn a_second_action_on_a_busy_service_is_refused_with_409() {
         "/api/v1/projects/{}/services/slow/stop",
         project.name
     ));
-    // Wait until bosun has seen the project.
-    for _ in 0..50 {
-        let r = operator
-            .get(s.url(&format!("/api/v1/projects/{}", project.name)))
-            .send()
-            .await
-            .unwrap();
-        if r.status() == StatusCode::OK {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_listed(&operator, &s, &project.name).await;
 
     let first = tokio::spawn({
         let operator = operator.clone();
@@ -488,12 +477,7 @@ async fn an_action_runs_to_its_end_and_is_audited_when_the_client_goes_away() {
     let network = Network::create("itgone");
     let project = Project::up(&unique("itgone"), &small_project(&network.0)).await;
     let path = format!("/api/v1/projects/{}/services/slow", project.name);
-    for _ in 0..50 {
-        if crate::harness::status_of(&admin, &s, &path).await == StatusCode::OK {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_listed(&admin, &s, &project.name).await;
     // The client gives up after half a second; stopping `slow` takes 4 s.
     let r = admin
         .post(s.url(&format!("{path}/stop")))
