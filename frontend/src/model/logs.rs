@@ -165,21 +165,28 @@ fn time(name: &str, v: Option<&str>, now: i64) -> Result<Option<i64>, AppError> 
         )
     };
     if let Ok(secs) = v.parse::<i64>() {
-        return Ok(Some(secs));
+        return if secs >= 0 {
+            Ok(Some(secs))
+        } else {
+            Err(bad())
+        };
     }
     if let Ok(t) = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339) {
-        return Ok(Some(t.unix_timestamp()));
+        return Ok(Some(t.unix_timestamp().max(0)));
     }
-    let (n, unit) = v.split_at(v.len() - 1);
-    let n: i64 = n.parse().map_err(|_| bad())?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        _ => return Err(bad()),
+    // A duration ago: digits, then one unit letter (checked as text, never sliced blindly).
+    let unit_secs = |suffix: char| match suffix {
+        's' => Some(1),
+        'm' => Some(60),
+        'h' => Some(3600),
+        'd' => Some(86_400),
+        _ => None,
     };
-    Ok(Some(now - secs))
+    let mut chars = v.chars();
+    let unit = chars.next_back().and_then(unit_secs).ok_or_else(bad)?;
+    let n: i64 = chars.as_str().parse().map_err(|_| bad())?;
+    let ago = n.checked_mul(unit).filter(|a| *a >= 0).ok_or_else(bad)?;
+    Ok(Some(now.saturating_sub(ago).max(0)))
 }
 
 impl RawLogQuery {
