@@ -34,35 +34,6 @@ impl<'a, R: Requirement> From<&'a Actor<R>> for Who<'a> {
     }
 }
 
-/// `Who`, owned: for work that outlives the request (a dropped connection must not cancel
-/// an action half-way, nor its audit record).
-#[derive(Clone, Debug)]
-pub struct OwnedWho {
-    pub username: String,
-    pub client: IpAddr,
-    pub request_id: String,
-}
-
-impl OwnedWho {
-    pub fn who(&self) -> Who<'_> {
-        Who {
-            username: &self.username,
-            client: self.client,
-            request_id: &self.request_id,
-        }
-    }
-}
-
-impl<R: Requirement> From<&Actor<R>> for OwnedWho {
-    fn from(a: &Actor<R>) -> Self {
-        OwnedWho {
-            username: a.username().to_owned(),
-            client: a.client(),
-            request_id: a.request_id().to_owned(),
-        }
-    }
-}
-
 impl AuditService {
     pub fn new(store: Store) -> Self {
         AuditService { store }

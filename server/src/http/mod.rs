@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod client_ip;
+pub mod complete;
 pub mod context;
 pub mod csrf;
 pub mod error;

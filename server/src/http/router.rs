@@ -2,6 +2,8 @@
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
+
+use super::complete;
 use axum::routing::get;
 use bosun_frontend::app::{App, shell};
 use leptos::prelude::provide_context;
@@ -53,6 +55,8 @@ pub fn router(
         .layer(from_fn(access::access))
         .layer(from_fn_with_state(state.clone(), csrf::csrf))
         .layer(from_fn_with_state(state.clone(), context::request_context))
+        // Outside the request context, so the spawned task keeps its request id.
+        .layer(from_fn(complete::to_completion))
         .layer(session_layer)
         // Outside the session layer: health checks touch nothing.
         .route("/healthz", get(healthz))

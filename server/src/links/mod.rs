@@ -26,10 +26,6 @@ impl LinksService {
         LinksService { engine, checker }
     }
 
-    pub fn checker(&self) -> &Checker {
-        &self.checker
-    }
-
     /// Every link on the host, without checks.
     fn detect(&self, host: &str) -> Vec<LinkDto> {
         let records = self.engine.inventory().records();

@@ -20,7 +20,7 @@ use futures::{Stream, StreamExt};
 
 use self::filter::Filter;
 use self::follow::InScope;
-use crate::audit::{AuditService, OwnedWho};
+use crate::audit::AuditService;
 use crate::docker::Engine;
 use crate::docker::record::Record;
 
@@ -125,10 +125,9 @@ impl LogsService {
         q: LogQuery,
     ) -> Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static, AppError> {
         let result = self.text_stream(scope, q);
-        let who = OwnedWho::from(actor);
         self.audit
             .outcome(
-                who.who(),
+                actor.into(),
                 "logs.download",
                 &scope.name(),
                 &result.as_ref().map(|_| ()).map_err(Clone::clone),

@@ -18,7 +18,7 @@ use bosun_frontend::ports::{StacksPort, ViewOptions};
 use time::OffsetDateTime;
 
 use self::busy::BusyMap;
-use crate::audit::{AuditService, OwnedWho};
+use crate::audit::AuditService;
 use crate::docker::Engine;
 use crate::docker::record::Record;
 use crate::links::check::Checker;
@@ -60,10 +60,6 @@ impl StacksService {
 
     pub fn engine(&self) -> &Engine {
         &self.engine
-    }
-
-    pub fn busy(&self) -> &BusyMap {
-        &self.busy
     }
 
     /// Built from memory: no engine round trip.
@@ -168,23 +164,19 @@ impl StacksPort for StacksService {
         service: &ServiceName,
         action: ContainerAction,
     ) -> Result<ActionReport, AppError> {
-        let this = self.clone();
-        let who = OwnedWho::from(actor);
-        let (project, service) = (project.clone(), service.clone());
-        detached(async move {
-            let target = service_key(project.as_str(), service.as_str());
-            let result = async {
-                let members = this.members(&project, &service)?;
-                let _guard = this.busy.acquire(&target, action.doing(), &who.username)?;
-                actions::run(&this.engine, &target, &members, action).await
-            }
+        let target = service_key(project.as_str(), service.as_str());
+        let result = async {
+            let members = self.members(project, service)?;
+            let _guard = self
+                .busy
+                .acquire(&target, action.doing(), actor.username())?;
+            actions::run(&self.engine, &target, &members, action).await
+        }
+        .await;
+        self.audit
+            .outcome(actor.into(), &format!("service.{action}"), &target, &result)
             .await;
-            this.audit
-                .outcome(who.who(), &format!("service.{action}"), &target, &result)
-                .await;
-            result
-        })
-        .await
+        result
     }
 
     async fn container_action(
@@ -193,45 +185,33 @@ impl StacksPort for StacksService {
         container: &ContainerRef,
         action: ContainerAction,
     ) -> Result<ActionReport, AppError> {
-        let this = self.clone();
-        let who = OwnedWho::from(actor);
-        let container = container.clone();
-        detached(async move {
-            let found = this.engine.inventory().find(container.as_str());
-            let target = found
-                .as_ref()
-                .map_or_else(|| container.to_string(), |r| actions::label(r));
-            let result = async {
-                let record = found.ok_or_else(|| {
-                    AppError::not_found(format!(
-                        "There is no container “{container}” on this host. Open Services to see the containers there are."
-                    ))
-                })?;
-                // A container of a service shares the service's busy guard.
-                let key = match (record.project(), record.service()) {
-                    (Some(p), Some(s)) => service_key(p, s),
-                    _ => format!("container {}", record.name),
-                };
-                let _guard = this.busy.acquire(&key, action.doing(), &who.username)?;
-                actions::run(&this.engine, &target, &[record], action).await
-            }
+        let found = self.engine.inventory().find(container.as_str());
+        let target = found
+            .as_ref()
+            .map_or_else(|| container.to_string(), |r| actions::label(r));
+        let result = async {
+            let record = found.ok_or_else(|| {
+                AppError::not_found(format!(
+                    "There is no container “{container}” on this host. Open Services to see the containers there are."
+                ))
+            })?;
+            // A container of a service shares the service's busy guard.
+            let key = match (record.project(), record.service()) {
+                (Some(p), Some(s)) => service_key(p, s),
+                _ => format!("container {}", record.name),
+            };
+            let _guard = self.busy.acquire(&key, action.doing(), actor.username())?;
+            actions::run(&self.engine, &target, &[record], action).await
+        }
+        .await;
+        self.audit
+            .outcome(
+                actor.into(),
+                &format!("container.{action}"),
+                &target,
+                &result,
+            )
             .await;
-            this.audit
-                .outcome(who.who(), &format!("container.{action}"), &target, &result)
-                .await;
-            result
-        })
-        .await
+        result
     }
-}
-
-/// Runs an action to its end even when the client goes away (a closed tab, a dropped
-/// connection): the engine work, the busy guard and the audit record stay consistent.
-async fn detached<T: Send + 'static>(
-    work: impl std::future::Future<Output = Result<T, AppError>> + Send + 'static,
-) -> Result<T, AppError> {
-    tokio::spawn(work).await.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "an action task failed");
-        Err(AppError::internal())
-    })
 }
