@@ -138,6 +138,17 @@ impl AppError {
 
 const CONNECTION: &str = "connection";
 
+/// Parses one input value with its type's own rules; a failure is a 400 naming `field`.
+pub fn parse_field<T>(field: &str, value: &str) -> Result<T, AppError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value
+        .parse()
+        .map_err(|e: T::Err| AppError::bad_request(field, e.to_string()))
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::parse_field;
 use crate::model::{ActionReport, Overview};
 
 #[cfg(feature = "ssr")]
@@ -29,15 +31,9 @@ pub async fn act_on_service(
     action: String,
 ) -> Result<ActionReport, AppError> {
     ctx::run(async move {
-        let project = project
-            .parse::<crate::model::ProjectName>()
-            .map_err(|e| AppError::bad_request("project", e.to_string()))?;
-        let service = service
-            .parse::<crate::model::ServiceName>()
-            .map_err(|e| AppError::bad_request("service", e.to_string()))?;
-        let action = action
-            .parse::<crate::model::ContainerAction>()
-            .map_err(|e| AppError::bad_request("action", e.to_string()))?;
+        let project: crate::model::ProjectName = parse_field("project", &project)?;
+        let service: crate::model::ServiceName = parse_field("service", &service)?;
+        let action: crate::model::ContainerAction = parse_field("action", &action)?;
         let actor = ctx::actor::<crate::authz::OperatorRole>()?;
         ctx::ports()?
             .stacks
@@ -51,12 +47,8 @@ pub async fn act_on_service(
 #[server(prefix = "/sfn", endpoint = "operator/act_on_container")]
 pub async fn act_on_container(container: String, action: String) -> Result<ActionReport, AppError> {
     ctx::run(async move {
-        let container = container
-            .parse::<crate::model::ContainerRef>()
-            .map_err(|e| AppError::bad_request("container", e.to_string()))?;
-        let action = action
-            .parse::<crate::model::ContainerAction>()
-            .map_err(|e| AppError::bad_request("action", e.to_string()))?;
+        let container: crate::model::ContainerRef = parse_field("container", &container)?;
+        let action: crate::model::ContainerAction = parse_field("action", &action)?;
         let actor = ctx::actor::<crate::authz::OperatorRole>()?;
         ctx::ports()?
             .stacks

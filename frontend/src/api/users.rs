@@ -25,9 +25,7 @@ pub async fn create_user(
     ctx::run(async move {
         let username = crate::model::Username::try_from(username)
             .map_err(|e| AppError::bad_request("username", e.to_string()))?;
-        let role = role
-            .parse::<crate::model::Role>()
-            .map_err(|e| AppError::bad_request("role", e.to_string()))?;
+        let role: crate::model::Role = crate::error::parse_field("role", &role)?;
         let actor = ctx::actor::<crate::authz::AdminRole>()?;
         ctx::ports()?
             .users

@@ -68,6 +68,40 @@ impl Record {
     }
 }
 
+#[cfg(test)]
+impl Record {
+    /// A running container for unit tests: TCP ports as (container, host) pairs.
+    pub fn running(name: &str, image: &str, labels: &[(&str, &str)], ports: &[(u16, u16)]) -> Self {
+        Record {
+            id: format!("id-{name}"),
+            name: name.to_owned(),
+            image: image.to_owned(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            state: ContainerState::Running,
+            health: None,
+            created: None,
+            started_at: None,
+            finished_at: None,
+            exit_code: None,
+            oom_killed: false,
+            restart_count: 0,
+            ports: ports
+                .iter()
+                .map(|(c, h)| Port {
+                    container_port: *c,
+                    protocol: "tcp".into(),
+                    host_ip: None,
+                    host_port: Some(*h),
+                })
+                .collect(),
+            networks: Default::default(),
+        }
+    }
+}
+
 /// Docker's timestamps; the zero time (`0001-01-01…`) means "never".
 fn timestamp(s: Option<&str>) -> Option<OffsetDateTime> {
     let t = OffsetDateTime::parse(s?, &Rfc3339).ok()?;

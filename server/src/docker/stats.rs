@@ -106,7 +106,7 @@ impl StatsHub {
         loop {
             tick.tick().await;
             let docker = self.client.borrow().clone();
-            let running: Vec<String> = self
+            let running: std::collections::HashSet<String> = self
                 .inventory
                 .records()
                 .iter()

@@ -78,7 +78,5 @@ where
     T: std::str::FromStr,
     T::Err: std::fmt::Display,
 {
-    value
-        .parse()
-        .map_err(|e: T::Err| ApiError(AppError::bad_request(name, e.to_string())))
+    Ok(bosun_frontend::error::parse_field(name, value)?)
 }

@@ -117,37 +117,9 @@ fn expand(template: &str, host: &str, port: impl Fn(u16) -> Option<u16>) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::docker::record::Port;
-    use bosun_frontend::model::ContainerState;
 
     fn rec(image: &str, labels: &[(&str, &str)], ports: &[(u16, u16)]) -> Record {
-        Record {
-            id: "x".into(),
-            name: "x".into(),
-            image: image.into(),
-            labels: labels
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            state: ContainerState::Running,
-            health: None,
-            created: None,
-            started_at: None,
-            finished_at: None,
-            exit_code: None,
-            oom_killed: false,
-            restart_count: 0,
-            ports: ports
-                .iter()
-                .map(|(c, h)| Port {
-                    container_port: *c,
-                    protocol: "tcp".into(),
-                    host_ip: None,
-                    host_port: Some(*h),
-                })
-                .collect(),
-            networks: Default::default(),
-        }
+        Record::running("x", image, labels, ports)
     }
 
     #[test]

@@ -236,30 +236,9 @@ mod tests {
     }
 
     fn record(name: &str, labels: &[(&str, &str)], networks: &[&str]) -> Arc<Record> {
-        Arc::new(Record {
-            id: format!("id-{name}"),
-            name: name.to_owned(),
-            image: "img".into(),
-            labels: labels
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            state: ContainerState::Running,
-            health: None,
-            created: None,
-            started_at: None,
-            finished_at: None,
-            exit_code: None,
-            oom_killed: false,
-            restart_count: 0,
-            ports: vec![Port {
-                container_port: 8080,
-                protocol: "tcp".into(),
-                host_ip: Some("0.0.0.0".into()),
-                host_port: Some(49153),
-            }],
-            networks: networks.iter().map(|n| (*n).to_owned()).collect(),
-        })
+        let mut r = Record::running(name, "img", labels, &[(8080, 49153)]);
+        r.networks = networks.iter().map(|n| (*n).to_owned()).collect();
+        Arc::new(r)
     }
 
     fn compose(p: &str, s: &str, n: &str, nets: &[&str]) -> Arc<Record> {
