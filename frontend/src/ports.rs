@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::model::{
     ActionReport, AuditEntry, AuditQuery, ContainerAction, ContainerRef, CreatedToken,
     EngineStatus, LinkDto, Me, NewToken, NewUser, Overview, PasswordChange, ProjectName,
-    RawLogQuery, ServiceName, TokenDto, UserDto, UserPatch,
+    RawLogQuery, ScaleReport, ScaleRequest, ServiceName, TokenDto, UserDto, UserPatch,
 };
 
 /// Signing in and out, and what a user does to their own account.
@@ -88,6 +88,15 @@ pub trait StacksPort: Send + Sync {
         container: &ContainerRef,
         action: ContainerAction,
     ) -> Result<ActionReport, AppError>;
+    /// Sets the number of the service's containers (see `ScalePlan`). 400 out of range,
+    /// 409 busy, fixed host port or a database without the override.
+    async fn scale(
+        &self,
+        actor: &Operator,
+        project: &ProjectName,
+        service: &ServiceName,
+        request: ScaleRequest,
+    ) -> Result<ScaleReport, AppError>;
 }
 
 /// Links to the stack's monitors, each checked for reachability.

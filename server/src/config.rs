@@ -164,6 +164,10 @@ pub struct Config {
     #[arg(long, env = "BOSUN_STATS_LINGER", default_value = "30s", value_parser = parse_short_duration, value_name = "DURATION")]
     pub stats_linger: Duration,
 
+    /// The most replicas a compose service may be scaled to from bosun.
+    #[arg(long, env = "BOSUN_MAX_REPLICAS", default_value_t = bosun_frontend::model::scale::DEFAULT_MAX_REPLICAS, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
+    pub max_replicas: u32,
+
     /// Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For and X-Forwarded-Proto are believed.
     #[arg(long, env = "BOSUN_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy, value_name = "CIDRS")]
     pub trusted_proxies: Vec<IpNet>,

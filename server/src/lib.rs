@@ -104,7 +104,12 @@ pub async fn run(
         config.stats_linger,
     );
     let services = Services {
-        stacks: stacks::StacksService::new(engine.clone(), audit.clone(), checker.clone()),
+        stacks: stacks::StacksService::new(
+            engine.clone(),
+            audit.clone(),
+            checker.clone(),
+            config.max_replicas,
+        ),
         links: links::LinksService::new(engine.clone(), checker),
         logs: logs::LogsService::new(engine.clone(), audit.clone()),
         stats,

@@ -57,3 +57,40 @@ pub async fn act_on_container(container: String, action: String) -> Result<Actio
     })
     .await
 }
+
+/// Set a service's replica count.
+#[server(prefix = "/sfn", endpoint = "operator/scale_service")]
+pub async fn scale_service(
+    project: String,
+    service: String,
+    replicas: String,
+    allow_database: bool,
+) -> Result<crate::model::ScaleReport, AppError> {
+    ctx::run(async move {
+        let project: crate::model::ProjectName = parse_field("project", &project)?;
+        let service: crate::model::ServiceName = parse_field("service", &service)?;
+        let replicas: u32 = replicas.trim().parse().map_err(|_| {
+            AppError::bad_request(
+                "replicas",
+                format!(
+                    "“{}” is not a number of replicas: enter a whole number such as 3.",
+                    replicas.chars().take(20).collect::<String>()
+                ),
+            )
+        })?;
+        let actor = ctx::actor::<crate::authz::OperatorRole>()?;
+        ctx::ports()?
+            .stacks
+            .scale(
+                &actor,
+                &project,
+                &service,
+                crate::model::ScaleRequest {
+                    replicas,
+                    allow_database,
+                },
+            )
+            .await
+    })
+    .await
+}

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 
-use crate::api::stacks::{ActOnContainer, ActOnService};
+use crate::api::stacks::{ActOnContainer, ActOnService, ScaleService};
+use crate::components::scale_control::{ScaleControl, ScaleInfo};
 use crate::components::sparkline::Sparkline;
 use crate::model::{ContainerDto, ContainerStats, LinkDto, ProjectDto, ServiceDto};
 
@@ -18,7 +19,10 @@ pub struct StackCtx {
     pub stats: RwSignal<HashMap<String, ContainerStats>>,
     pub service_act: ServerAction<ActOnService>,
     pub container_act: ServerAction<ActOnContainer>,
-    /// The target whose stop waits for confirmation.
+    pub scale_act: ServerAction<ScaleService>,
+    /// The most replicas a service may have (from the server's settings).
+    pub max_replicas: RwSignal<u32>,
+    /// The target whose stop (or scale plan) waits for confirmation.
     pub confirming: RwSignal<Option<String>>,
 }
 
@@ -73,6 +77,8 @@ fn ServiceBlock(project: String, service: ServiceDto, compose: bool) -> impl Int
     } else {
         "partly-up"
     };
+    let scale = compose.then(|| ScaleInfo::new(&project, &service));
+    let progress = service.progress;
     view! {
         <div class=format!("service {health}") data-service=key.clone() data-running=service.running.to_string()>
             <div class="service-head">
@@ -82,7 +88,12 @@ fn ServiceBlock(project: String, service: ServiceDto, compose: bool) -> impl Int
                 {service.busy.clone().map(|b| view! { <span class="pill pill-busy" data-testid="busy">{b} "…"</span> })}
                 <Links links=service.links.clone() />
             </div>
+            {progress.map(|p| view! {
+                <progress class="progress" data-testid="progress" max=p.total.to_string() value=p.done.to_string()
+                    aria-label=format!("{} of {} steps", p.done, p.total)></progress>
+            })}
             {compose.then(|| view! { <ServiceButtons project=project.clone() service=service.name.clone() count=total /> })}
+            {scale.map(|info| view! { <ScaleControl info /> })}
             <ul class="containers">
                 {service.containers.into_iter().map(|c| view! { <ContainerRow container=c /> }).collect_view()}
             </ul>

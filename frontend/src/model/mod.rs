@@ -7,6 +7,7 @@ pub mod link;
 pub mod logs;
 pub mod names;
 pub mod role;
+pub mod scale;
 pub mod stack;
 pub mod stats;
 pub mod token;
@@ -21,6 +22,7 @@ pub use logs::{
 };
 pub use names::{ContainerAction, ContainerRef, NameError, ProjectName, ServiceName};
 pub use role::Role;
+pub use scale::{DbEngine, Progress, Replica, ScalePlan, ScaleReport, ScaleRequest};
 pub use stack::{
     ActionReport, ContainerDto, ContainerOutcome, ContainerState, Health, InventoryState,
     NetworkDto, Outage, Overview, PortDto, ProjectDto, ServiceDto,

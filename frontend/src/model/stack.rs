@@ -12,6 +12,8 @@ pub struct Overview {
     /// Containers that belong to no compose project.
     pub other: Vec<ContainerDto>,
     pub engine: InventoryState,
+    /// The most replicas a service may be scaled to here.
+    pub max_replicas: u32,
 }
 
 /// How fresh the picture is.
@@ -64,8 +66,14 @@ pub struct ServiceDto {
     pub running: u32,
     pub containers: Vec<ContainerDto>,
     pub links: Vec<LinkDto>,
-    /// The action running on it now ("stopping"), if any.
+    /// The action running on it now ("stopping", "scaling to 3: created #3"), if any.
     pub busy: Option<String>,
+    /// How far that action has got.
+    pub progress: Option<super::Progress>,
+    /// Why it cannot run more than one replica (a fixed host port), if so.
+    pub single_replica: Option<String>,
+    /// Set when it is a database: scaling asks for an explicit override.
+    pub database: Option<super::DbEngine>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

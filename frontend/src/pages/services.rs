@@ -4,12 +4,12 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 
-use crate::api::stacks::{ActOnContainer, ActOnService, load_overview};
+use crate::api::stacks::{ActOnContainer, ActOnService, ScaleService, load_overview};
 use crate::components::error_view::ErrorView;
 use crate::components::shell::CurrentUser;
 use crate::components::sse::{Stream, follow};
 use crate::components::stack_view::{HISTORY, ProjectCard, StackCtx};
-use crate::model::{ActionReport, ContainerStats, Overview, Role, StatsFrame};
+use crate::model::{ActionReport, ContainerStats, Overview, Role, ScaleReport, StatsFrame};
 
 #[component]
 pub fn ServicesPage() -> impl IntoView {
@@ -20,6 +20,8 @@ pub fn ServicesPage() -> impl IntoView {
         stats,
         service_act: ServerAction::<ActOnService>::new(),
         container_act: ServerAction::<ActOnContainer>::new(),
+        scale_act: ServerAction::<ScaleService>::new(),
+        max_replicas: RwSignal::new(crate::model::scale::DEFAULT_MAX_REPLICAS),
         confirming: RwSignal::new(None),
     };
     provide_context(c);
@@ -57,6 +59,10 @@ pub fn ServicesPage() -> impl IntoView {
 /// The overview, replaced by each frame of the events stream.
 #[component]
 fn Live(first: Overview, oneoff: bool) -> impl IntoView {
+    let max_replicas = use_context::<StackCtx>().map(|c| c.max_replicas);
+    if let Some(m) = max_replicas {
+        m.set(first.max_replicas);
+    }
     let data = RwSignal::new(first);
     let state = RwSignal::new(Stream::Connecting);
     let was_lost = RwSignal::new(false);
@@ -68,6 +74,9 @@ fn Live(first: Overview, oneoff: bool) -> impl IntoView {
             if was_lost.get_untracked() {
                 was_lost.set(false);
                 recovered.set(true);
+            }
+            if let Some(m) = max_replicas {
+                m.set(o.max_replicas);
             }
             data.set(o);
         },
@@ -115,6 +124,9 @@ fn Live(first: Overview, oneoff: bool) -> impl IntoView {
                             containers: o.other.clone(),
                             links: Vec::new(),
                             busy: None,
+                            progress: None,
+                            single_replica: None,
+                            database: None,
                         }],
                     };
                     view! { <div class="other" data-testid="other"><ProjectCard project=other compose=false /></div> }.into_any()
@@ -144,29 +156,26 @@ fn engine_note(o: &Overview) -> impl IntoView + use<> {
 /// The outcome of the last action, or its error with what to do next.
 #[component]
 fn ActionResult(c: StackCtx) -> impl IntoView {
-    let latest = RwSignal::new(None::<Result<ActionReport, crate::error::AppError>>);
+    let latest = RwSignal::new(None::<Result<String, crate::error::AppError>>);
     Effect::new(move |_| {
         if let Some(r) = c.service_act.value().get() {
-            latest.set(Some(r));
+            latest.set(Some(r.map(|r| action_done(&r))));
         }
     });
     Effect::new(move |_| {
         if let Some(r) = c.container_act.value().get() {
-            latest.set(Some(r));
+            latest.set(Some(r.map(|r| action_done(&r))));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = c.scale_act.value().get() {
+            latest.set(Some(r.map(|r| scale_done(&r))));
         }
     });
     move || {
         latest.get().map(|r| match r {
-            Ok(report) => view! {
-                <div class="alert alert-ok" role="status" data-testid="action-result">
-                    {format!(
-                        "{} {}: done for {} container(s) in {:.1} s.",
-                        report.action.done(),
-                        report.target,
-                        report.containers.len(),
-                        report.took_ms as f64 / 1000.0
-                    )}
-                </div>
+            Ok(message) => view! {
+                <div class="alert alert-ok" role="status" data-testid="action-result">{message}</div>
             }
             .into_any(),
             // Browsers on the Docker host drop their connections when container network
@@ -180,6 +189,38 @@ fn ActionResult(c: StackCtx) -> impl IntoView {
             Err(error) => view! { <ErrorView error /> }.into_any(),
         })
     }
+}
+
+fn action_done(report: &ActionReport) -> String {
+    format!(
+        "{} {}: done for {} container(s) in {:.1} s.",
+        report.action.done(),
+        report.target,
+        report.containers.len(),
+        report.took_ms as f64 / 1000.0
+    )
+}
+
+fn scale_done(report: &ScaleReport) -> String {
+    let list: Vec<String> = report
+        .containers
+        .iter()
+        .map(|c| {
+            format!(
+                "#{} {}",
+                c.number.unwrap_or(0),
+                c.state.map_or("unknown", |s| s.as_str())
+            )
+        })
+        .collect();
+    format!(
+        "Scaled {} to {} in {:.1} s ({}). Now: {}.",
+        report.target,
+        report.replicas,
+        report.took_ms as f64 / 1000.0,
+        report.plan,
+        list.join(", ")
+    )
 }
 
 /// Applies one stats frame: a reset replaces everything, otherwise samples are appended.

@@ -2,6 +2,7 @@
 //! engine status and the container inventory current, and per-container stats.
 
 pub mod client;
+pub mod database;
 pub mod inventory;
 pub mod monitor;
 pub mod record;

@@ -1,9 +1,11 @@
 //! bollard's container description, converted once into bosun's own record.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum, HealthStatusEnum};
-use bosun_frontend::model::{ContainerState, Health};
+use bollard::models::{
+    ContainerInspectResponse, ContainerStateStatusEnum, HealthStatusEnum, PortBinding,
+};
+use bosun_frontend::model::{ContainerState, DbEngine, Health};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -40,6 +42,10 @@ pub struct Record {
     pub restart_count: i64,
     pub ports: Vec<Port>,
     pub networks: BTreeSet<String>,
+    /// Host ports it asks for by number (`HostConfig.PortBindings`): "8080→80/tcp".
+    /// A second replica could not bind them.
+    pub fixed_ports: Vec<String>,
+    pub database: Option<DbEngine>,
 }
 
 impl Record {
@@ -98,6 +104,8 @@ impl Record {
                 })
                 .collect(),
             networks: Default::default(),
+            fixed_ports: Vec::new(),
+            database: None,
         }
     }
 }
@@ -140,6 +148,23 @@ fn port_key(key: &str) -> Option<(u16, String)> {
     Some((port.parse().ok()?, proto.to_owned()))
 }
 
+/// The port bindings that name a host port; an empty or `0` host port is picked by the engine.
+fn fixed_ports(bindings: Option<HashMap<String, Option<Vec<PortBinding>>>>) -> Vec<String> {
+    let mut fixed: Vec<String> = bindings
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|(key, list)| {
+            list.unwrap_or_default().into_iter().filter_map(move |b| {
+                let host = b.host_port.filter(|p| !p.is_empty() && p != "0")?;
+                Some(format!("{host}→{key}"))
+            })
+        })
+        .collect();
+    fixed.sort();
+    fixed.dedup();
+    fixed
+}
+
 impl From<ContainerInspectResponse> for Record {
     fn from(c: ContainerInspectResponse) -> Self {
         let config = c.config.unwrap_or_default();
@@ -177,6 +202,17 @@ impl From<ContainerInspectResponse> for Record {
         });
         let running = st.running.unwrap_or(false);
         let status = state(st.status);
+        let fixed_ports = fixed_ports(c.host_config.and_then(|h| h.port_bindings));
+        let image = config.image.unwrap_or_default();
+        let labels: BTreeMap<String, String> =
+            config.labels.unwrap_or_default().into_iter().collect();
+        let database = super::database::detect(
+            &image,
+            config.env.iter().flatten().map(String::as_str),
+            labels
+                .get(super::database::ENGINE_LABEL)
+                .map(String::as_str),
+        );
         Record {
             id: c.id.unwrap_or_default(),
             name: c
@@ -184,8 +220,8 @@ impl From<ContainerInspectResponse> for Record {
                 .unwrap_or_default()
                 .trim_start_matches('/')
                 .to_owned(),
-            image: config.image.unwrap_or_default(),
-            labels: config.labels.unwrap_or_default().into_iter().collect(),
+            image,
+            labels,
             state: status,
             health: health(st.health.and_then(|h| h.status)),
             created: timestamp(c.created.as_deref()),
@@ -198,6 +234,8 @@ impl From<ContainerInspectResponse> for Record {
             restart_count: c.restart_count.unwrap_or(0),
             ports,
             networks: net.networks.unwrap_or_default().into_keys().collect(),
+            fixed_ports,
+            database,
         }
     }
 }

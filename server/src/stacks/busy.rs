@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use bosun_frontend::error::AppError;
+use bosun_frontend::model::Progress;
 
 use crate::docker::inventory::Inventory;
 
@@ -12,6 +13,14 @@ struct Entry {
     what: String,
     who: String,
     since: Instant,
+    progress: Option<Progress>,
+}
+
+/// What a viewer sees of a running action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BusyState {
+    pub what: String,
+    pub progress: Option<Progress>,
 }
 
 /// The services (or lone containers) with an action running, shown live on the page.
@@ -56,6 +65,7 @@ impl BusyMap {
                 what: what.to_owned(),
                 who: who.to_owned(),
                 since: Instant::now(),
+                progress: None,
             },
         );
         drop(entries);
@@ -67,8 +77,22 @@ impl BusyMap {
     }
 
     /// What is running on `key` now.
-    pub fn current(&self, key: &str) -> Option<String> {
-        self.lock().get(key).map(|e| e.what.clone())
+    pub fn current(&self, key: &str) -> Option<BusyState> {
+        self.lock().get(key).map(|e| BusyState {
+            what: e.what.clone(),
+            progress: e.progress,
+        })
+    }
+}
+
+impl BusyGuard {
+    /// Updates what viewers see ("scaling to 3: created #3") and pushes it to them.
+    pub fn report(&self, what: String, progress: Progress) {
+        if let Some(e) = self.map.lock().get_mut(&self.key) {
+            e.what = what;
+            e.progress = Some(progress);
+        }
+        self.map.inventory.touch();
     }
 }
 
@@ -97,7 +121,17 @@ mod tests {
                 .unwrap_or_default()
                 .contains("ann is stopping it")
         );
-        assert_eq!(busy.current("demo/web").as_deref(), Some("stopping"));
+        assert_eq!(
+            busy.current("demo/web").map(|b| b.what).as_deref(),
+            Some("stopping")
+        );
+        if let Ok(g) = &first {
+            g.report("stopping: 1 of 2".into(), Progress { done: 1, total: 2 });
+        }
+        assert_eq!(
+            busy.current("demo/web").and_then(|b| b.progress),
+            Some(Progress { done: 1, total: 2 })
+        );
         // Another service is not affected.
         assert!(busy.acquire("demo/db", "stopping", "bob").is_ok());
         drop(first);

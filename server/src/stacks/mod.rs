@@ -3,6 +3,8 @@
 
 pub mod actions;
 pub mod busy;
+pub mod replica;
+pub mod scale;
 pub mod view;
 
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use bosun_frontend::authz::{Operator, Viewer};
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{
     ActionReport, ContainerAction, ContainerRef, LinkCheck, Overview, ProjectDto, ProjectName,
-    ServiceDto, ServiceName,
+    ScaleReport, ScaleRequest, ServiceDto, ServiceName,
 };
 use bosun_frontend::ports::{StacksPort, ViewOptions};
 use time::OffsetDateTime;
@@ -29,12 +31,13 @@ pub struct StacksService {
     busy: BusyMap,
     audit: AuditService,
     checker: Checker,
+    max_replicas: u32,
 }
 
 struct PageExtras<'a>(&'a StacksService);
 
 impl view::Extras for PageExtras<'_> {
-    fn busy(&self, project: &str, service: &str) -> Option<String> {
+    fn busy(&self, project: &str, service: &str) -> Option<busy::BusyState> {
         self.0.busy.current(&service_key(project, service))
     }
     fn check(&self, url: &str) -> Option<LinkCheck> {
@@ -48,13 +51,14 @@ pub fn service_key(project: &str, service: &str) -> String {
 }
 
 impl StacksService {
-    pub fn new(engine: Engine, audit: AuditService, checker: Checker) -> Self {
+    pub fn new(engine: Engine, audit: AuditService, checker: Checker, max_replicas: u32) -> Self {
         let busy = BusyMap::new(engine.inventory().clone());
         StacksService {
             engine,
             busy,
             audit,
             checker,
+            max_replicas,
         }
     }
 
@@ -65,13 +69,15 @@ impl StacksService {
     /// Built from memory: no engine round trip.
     pub fn snapshot(&self, view: &ViewOptions) -> Overview {
         let inventory = self.engine.inventory();
-        view::overview(
+        let mut overview = view::overview(
             &inventory.records(),
             inventory.state(),
             view,
             &PageExtras(self),
             OffsetDateTime::now_utc(),
-        )
+        );
+        overview.max_replicas = self.max_replicas;
+        overview
     }
 
     pub fn project(
@@ -175,6 +181,64 @@ impl StacksPort for StacksService {
         .await;
         self.audit
             .outcome(actor.into(), &format!("service.{action}"), &target, &result)
+            .await;
+        result
+    }
+
+    async fn scale(
+        &self,
+        actor: &Operator,
+        project: &ProjectName,
+        service: &ServiceName,
+        request: ScaleRequest,
+    ) -> Result<ScaleReport, AppError> {
+        let target = service_key(project.as_str(), service.as_str());
+        let replicas = request.replicas;
+        let result = async {
+            if replicas > self.max_replicas {
+                return Err(AppError::bad_request(
+                    "replicas",
+                    format!(
+                        "Choose between 0 and {} replicas (the configured maximum, --max-replicas).",
+                        self.max_replicas
+                    ),
+                ));
+            }
+            // 404 with the names there are, from the inventory.
+            self.members(project, service)?;
+            let docker = self.engine.docker()?;
+            let guard =
+                self.busy
+                    .acquire(&target, &format!("scaling to {replicas}"), actor.username())?;
+            let checked = scale::check(
+                &docker,
+                project,
+                service,
+                replicas,
+                request.allow_database,
+            )
+            .await?;
+            scale::run(&docker, &guard, project, service, replicas, checked).await
+        }
+        .await;
+        let (outcome, detail) = match &result {
+            Ok(r) => (
+                bosun_frontend::model::AuditOutcome::Ok,
+                format!("to {replicas}: {}", r.plan),
+            ),
+            Err(e) => (
+                bosun_frontend::model::AuditOutcome::Failed,
+                e.message.clone(),
+            ),
+        };
+        self.audit
+            .record(
+                actor.into(),
+                "service.scale",
+                &target,
+                outcome,
+                Some(detail),
+            )
             .await;
         result
     }

@@ -11,12 +11,13 @@ use bosun_frontend::ports::ViewOptions;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::busy::BusyState;
 use crate::docker::record::{CONFIG_FILES, Port, Record, WORKING_DIR};
 use crate::links::detect;
 
 /// Reads what the page needs besides the records: busy markers and cached link checks.
 pub trait Extras {
-    fn busy(&self, project: &str, service: &str) -> Option<String>;
+    fn busy(&self, project: &str, service: &str) -> Option<BusyState>;
     fn check(&self, url: &str) -> Option<LinkCheck>;
 }
 
@@ -87,6 +88,7 @@ pub fn overview(
         projects,
         other,
         engine,
+        max_replicas: bosun_frontend::model::scale::DEFAULT_MAX_REPLICAS,
     }
 }
 
@@ -107,6 +109,7 @@ fn service_dto(
             l
         })
         .collect();
+    let busy = extras.busy(project, name);
     ServiceDto {
         name: name.to_owned(),
         image: newest.map(|r| r.image.clone()).unwrap_or_default(),
@@ -119,8 +122,26 @@ fn service_dto(
             .map(|r| container(r, &view.host, now))
             .collect(),
         links,
-        busy: extras.busy(project, name),
+        busy: busy.as_ref().map(|b| b.what.clone()),
+        progress: busy.and_then(|b| b.progress),
+        single_replica: newest.and_then(single_replica),
+        database: newest.and_then(|r| r.database),
     }
+}
+
+/// Why a service cannot have a second replica: it binds host ports by number.
+pub fn single_replica(r: &Record) -> Option<String> {
+    (!r.fixed_ports.is_empty()).then(|| {
+        format!(
+            "It publishes fixed host port {}; a second replica could not bind it. To scale it, publish the container port only (e.g. \"{}\" instead of \"HOST:CONTAINER\") and put a proxy in front.",
+            r.fixed_ports.join(", "),
+            r.fixed_ports
+                .first()
+                .and_then(|p| p.split('→').nth(1))
+                .and_then(|p| p.split('/').next())
+                .unwrap_or("80")
+        )
+    })
 }
 
 pub fn container(r: &Record, host: &str, now: OffsetDateTime) -> ContainerDto {
@@ -227,7 +248,7 @@ mod tests {
 
     struct NoExtras;
     impl Extras for NoExtras {
-        fn busy(&self, _: &str, _: &str) -> Option<String> {
+        fn busy(&self, _: &str, _: &str) -> Option<BusyState> {
             None
         }
         fn check(&self, _: &str) -> Option<LinkCheck> {

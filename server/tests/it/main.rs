@@ -6,6 +6,7 @@ mod auth;
 mod engine;
 mod harness;
 mod logs;
+mod scale;
 mod security;
 mod services;
 mod sse;

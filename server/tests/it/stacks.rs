@@ -78,6 +78,10 @@ impl Project {
         p
     }
 
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     pub async fn compose(&self, args: &[&str]) {
         let mut cmd = compose();
         cmd.extend(["-p".to_owned(), self.name.clone()]);

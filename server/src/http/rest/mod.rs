@@ -77,6 +77,7 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(projects::get))
         .routes(routes!(projects::service))
         .routes(routes!(projects::service_action))
+        .routes(routes!(projects::scale))
         .routes(routes!(containers::action))
         .routes(routes!(links::list))
         .routes(routes!(logs::of_container))

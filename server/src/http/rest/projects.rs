@@ -3,14 +3,15 @@ use axum::extract::State;
 use bosun_frontend::authz::{OperatorRole, ViewerRole};
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{
-    ActionReport, ContainerAction, ProjectDto, ProjectName, ServiceDto, ServiceName,
+    ActionReport, ContainerAction, ProjectDto, ProjectName, ScaleReport, ScaleRequest, ServiceDto,
+    ServiceName,
 };
 use bosun_frontend::ports::{StacksPort, ViewOptions};
 use serde::Deserialize;
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::extract::{Auth, BrowserHost, PathParams, QueryParams, param};
+use crate::http::extract::{Auth, BrowserHost, JsonBody, PathParams, QueryParams, param};
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -107,6 +108,32 @@ pub async fn service_action(
             .services
             .stacks
             .service_action(&actor, &project, &service, action)
+            .await?,
+    ))
+}
+
+/// Sets how many containers the service runs, cloning its newest container's configuration
+/// for new ones and removing the highest numbers first. Progress shows on
+/// `/api/v1/overview/events` (the service's `busy` and `progress`). 409 for a fixed host
+/// port, a database without `"override": true`, or another action on the service.
+#[utoipa::path(post, path = "/api/v1/projects/{project}/services/{service}/scale", tag = "services",
+    params(("project" = String, Path, description = "Compose project name"), ("service" = String, Path, description = "Service name")),
+    request_body = ScaleRequest,
+    security(("session" = ["operator"]), ("token" = ["operator"])),
+    responses((status = 200, body = ScaleReport), (status = 400, body = AppError), (status = 401, body = AppError), (status = 403, body = AppError), (status = 404, body = AppError), (status = 409, body = AppError), (status = 502, body = AppError), (status = 503, body = AppError)))]
+pub async fn scale(
+    State(state): State<AppState>,
+    Auth(actor): Auth<OperatorRole>,
+    PathParams((project, service)): PathParams<(String, String)>,
+    JsonBody(request): JsonBody<ScaleRequest>,
+) -> Result<Json<ScaleReport>, ApiError> {
+    let project: ProjectName = param("project", &project)?;
+    let service: ServiceName = param("service", &service)?;
+    Ok(Json(
+        state
+            .services
+            .stacks
+            .scale(&actor, &project, &service, request)
             .await?,
     ))
 }
