@@ -10,7 +10,8 @@ use crate::error::AppError;
 use crate::model::{
     ActionReport, AuditEntry, AuditQuery, ContainerAction, ContainerRef, CreatedToken,
     EngineStatus, LinkDto, Me, NewToken, NewUser, Overview, PasswordChange, ProjectName,
-    RawLogQuery, ScaleReport, ScaleRequest, ServiceName, TokenDto, UserDto, UserPatch,
+    RawLogQuery, ScaleReport, ScaleRequest, ServiceName, SwarmDto, SwarmScaleReport,
+    SwarmScaleRequest, SwarmServiceRef, TokenDto, UserDto, UserPatch,
 };
 
 /// Signing in and out, and what a user does to their own account.
@@ -99,6 +100,19 @@ pub trait StacksPort: Send + Sync {
     ) -> Result<ScaleReport, AppError>;
 }
 
+/// Swarm services, when the engine is a manager.
+#[async_trait]
+pub trait SwarmPort: Send + Sync {
+    async fn overview(&self, actor: &Viewer) -> Result<SwarmDto, AppError>;
+    /// Sets a replicated service's replicas and waits (up to 60 s) for the tasks to run.
+    async fn scale(
+        &self,
+        actor: &Operator,
+        service: &SwarmServiceRef,
+        request: SwarmScaleRequest,
+    ) -> Result<SwarmScaleReport, AppError>;
+}
+
 /// Links to the stack's monitors, each checked for reachability.
 #[async_trait]
 pub trait LinksPort: Send + Sync {
@@ -124,6 +138,7 @@ pub struct Ports {
     pub stacks: Arc<dyn StacksPort>,
     pub links: Arc<dyn LinksPort>,
     pub logs: Arc<dyn LogsPort>,
+    pub swarm: Arc<dyn SwarmPort>,
 }
 
 /// Lets server functions read the request facts the middleware attached.

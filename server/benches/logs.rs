@@ -15,17 +15,16 @@ use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{CreateContainerOptions, LogsOptions};
 use futures::StreamExt;
 
+mod common;
+
+use common::{Bosun, rss_kib};
+
 struct Cleanup {
     run: String,
-    bosun: Option<std::process::Child>,
 }
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        if let Some(mut child) = self.bosun.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
         let ids = std::process::Command::new("docker")
             .args([
                 "ps",
@@ -73,15 +72,6 @@ async fn container(docker: &Docker, run: &str, name: &str, script: String) -> St
         .unwrap();
     docker.start_container(&name, None).await.unwrap();
     name
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 /// Raw engine: follow from the start, stop at `n` lines.
@@ -145,21 +135,6 @@ async fn bosun_follow(client: &reqwest::Client, base: &str, id: &str, n: usize) 
     t.elapsed()
 }
 
-fn client() -> reqwest::Client {
-    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(rustls::RootCertStore::empty())
-    .with_no_client_auth();
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .use_preconfigured_tls(tls)
-        .build()
-        .unwrap()
-}
-
 #[tokio::main]
 async fn main() {
     let smoke = std::env::args().any(|a| a == "--smoke");
@@ -169,10 +144,7 @@ async fn main() {
         (200_000, 50, 3)
     };
     let run = format!("{:08x}", rand::random::<u32>());
-    let mut cleanup = Cleanup {
-        run: run.clone(),
-        bosun: None,
-    };
+    let cleanup = Cleanup { run: run.clone() };
     let docker = Docker::connect_with_local_defaults()
         .unwrap()
         .negotiate_version()
@@ -180,38 +152,8 @@ async fn main() {
         .unwrap();
 
     // bosun itself, as its own process.
-    let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
-        .env("BOSUN_DATA_DIR", data.path())
-        .env("BOSUN_LISTEN", format!("127.0.0.1:{port}"))
-        .env("BOSUN_TLS", "off")
-        .env("BOSUN_ADMIN_PASSWORD", "bench-password-1")
-        .env("BOSUN_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start bosun");
-    let pid = child.id();
-    cleanup.bosun = Some(child);
-    let base = format!("http://127.0.0.1:{port}");
-    let client = client();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "bosun did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let r = client
-        .post(format!("{base}/api/v1/session"))
-        .header("origin", &base)
-        .json(&serde_json::json!({"username": "admin", "password": "bench-password-1"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    let bosun = Bosun::start().await;
+    let (base, client, pid) = (bosun.base.clone(), bosun.client.clone(), bosun.pid());
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle = rss_kib(pid);
 
@@ -294,6 +236,7 @@ async fn main() {
         received += seqs.len();
         gaps += seqs.windows(2).filter(|w| w[1] != w[0] + 1).count();
     }
+    drop(bosun);
     drop(cleanup);
 
     println!();

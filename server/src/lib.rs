@@ -11,6 +11,7 @@ pub mod logs;
 pub mod services;
 pub mod stacks;
 pub mod store;
+pub mod swarm;
 pub mod tls;
 pub mod users;
 
@@ -112,6 +113,7 @@ pub async fn run(
         ),
         links: links::LinksService::new(engine.clone(), checker),
         logs: logs::LogsService::new(engine.clone(), audit.clone()),
+        swarm: swarm::SwarmService::new(engine.clone(), audit.clone(), config.max_replicas),
         stats,
         account: auth::account::AccountService::new(
             store.clone(),

@@ -12,6 +12,7 @@ use crate::docker::stats::StatsHub;
 use crate::links::LinksService;
 use crate::logs::LogsService;
 use crate::stacks::StacksService;
+use crate::swarm::SwarmService;
 use crate::users::UserService;
 
 #[derive(Clone)]
@@ -25,6 +26,7 @@ pub struct Services {
     pub links: LinksService,
     pub logs: LogsService,
     pub stats: StatsHub,
+    pub swarm: SwarmService,
 }
 
 impl Services {
@@ -39,6 +41,7 @@ impl Services {
             stacks: Arc::new(self.stacks.clone()),
             links: Arc::new(self.links.clone()),
             logs: Arc::new(self.logs.clone()),
+            swarm: Arc::new(self.swarm.clone()),
         }
     }
 }

@@ -8,11 +8,30 @@ pub mod engine;
 pub mod links;
 pub mod logs;
 pub mod stacks;
+pub mod swarm;
 pub mod tokens;
 pub mod users;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx;
+
+/// A replica count typed into a form: a whole number, or a 400 saying so.
+#[cfg(feature = "ssr")]
+pub(crate) fn replicas(value: &str) -> Result<u32, crate::error::AppError> {
+    value.trim().parse().map_err(|_| {
+        crate::error::AppError::bad_request(
+            "replicas",
+            format!(
+                "“{}” is not a number of replicas: enter a whole number such as 3.",
+                value
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(20)
+                    .collect::<String>()
+            ),
+        )
+    })
+}
 
 /// Where to go after signing in: only a local path, never another site.
 pub fn safe_next(next: Option<&str>) -> String {

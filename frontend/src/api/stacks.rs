@@ -69,15 +69,7 @@ pub async fn scale_service(
     ctx::run(async move {
         let project: crate::model::ProjectName = parse_field("project", &project)?;
         let service: crate::model::ServiceName = parse_field("service", &service)?;
-        let replicas: u32 = replicas.trim().parse().map_err(|_| {
-            AppError::bad_request(
-                "replicas",
-                format!(
-                    "“{}” is not a number of replicas: enter a whole number such as 3.",
-                    replicas.chars().take(20).collect::<String>()
-                ),
-            )
-        })?;
+        let replicas = super::replicas(&replicas)?;
         let actor = ctx::actor::<crate::authz::OperatorRole>()?;
         ctx::ports()?
             .stacks

@@ -6,3 +6,4 @@ pub mod shell;
 pub mod sparkline;
 pub mod sse;
 pub mod stack_view;
+pub mod swarm_view;

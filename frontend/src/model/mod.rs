@@ -10,6 +10,7 @@ pub mod role;
 pub mod scale;
 pub mod stack;
 pub mod stats;
+pub mod swarm;
 pub mod token;
 pub mod user;
 
@@ -20,7 +21,9 @@ pub use logs::{
     LogFrame, LogItem, LogLine, LogMarker, LogQuery, LogStream, MarkerKind, RawLogQuery,
     StreamFilter, Tail,
 };
-pub use names::{ContainerAction, ContainerRef, NameError, ProjectName, ServiceName};
+pub use names::{
+    ContainerAction, ContainerRef, NameError, ProjectName, ServiceName, SwarmServiceRef,
+};
 pub use role::Role;
 pub use scale::{DbEngine, Progress, Replica, ScalePlan, ScaleReport, ScaleRequest};
 pub use stack::{
@@ -28,6 +31,7 @@ pub use stack::{
     NetworkDto, Outage, Overview, PortDto, ProjectDto, ServiceDto,
 };
 pub use stats::{ContainerStats, StatsFrame, StatsStatus};
+pub use swarm::{SwarmDto, SwarmScaleReport, SwarmScaleRequest, SwarmServiceDto, SwarmTaskDto};
 pub use token::{CreatedToken, NewToken, TokenDto};
 pub use user::{
     Credentials, Me, NewUser, PasswordChange, PasswordPolicyError, UserDto, UserPatch, Username,

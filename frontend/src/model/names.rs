@@ -84,6 +84,11 @@ name_type!(
     "service name"
 );
 name_type!(
+    /// A Swarm service id or name.
+    SwarmServiceRef,
+    "Swarm service id or name"
+);
+name_type!(
     /// A container id (full or a unique prefix) or a container name.
     ContainerRef,
     "container id or name"

@@ -25,7 +25,8 @@ struct Selection {
 }
 
 impl Selection {
-    /// `p:PROJECT`, `s:PROJECT/SERVICE` or `c:CONTAINER` → the REST path of its log.
+    /// `p:PROJECT`, `s:PROJECT/SERVICE`, `c:CONTAINER` or `w:SWARM-SERVICE` → the REST
+    /// path of its log.
     fn path(&self) -> Option<String> {
         let (kind, name) = self.scope.split_once(':')?;
         match kind {
@@ -39,6 +40,7 @@ impl Selection {
                 ))
             }
             "c" => Some(format!("/api/v1/containers/{}/logs", encode(name))),
+            "w" => Some(format!("/api/v1/swarm/services/{}/logs", encode(name))),
             _ => None,
         }
     }
@@ -197,6 +199,10 @@ fn Picker(overview: Overview, selection: Selection) -> impl IntoView {
         options.push((format!("c:{}", c.name), format!("{} (no project)", c.name)));
     }
     let current = selection.scope.clone();
+    // Swarm services are opened from their card on the Services page.
+    if let Some(name) = current.strip_prefix("w:") {
+        options.push((current.clone(), format!("{name} (Swarm service)")));
+    }
     view! {
         <Form method="GET" action="/logs" attr:class="card log-form" attr:data-testid="log-form">
             <label class="wide">"Show"

@@ -9,6 +9,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::shell::CurrentUser;
 use crate::components::sse::{Stream, follow};
 use crate::components::stack_view::{HISTORY, ProjectCard, StackCtx};
+use crate::components::swarm_view::SwarmSection;
 use crate::model::{ActionReport, ContainerStats, Overview, Role, ScaleReport, StatsFrame};
 
 #[component]
@@ -52,6 +53,7 @@ pub fn ServicesPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <SwarmSection can_act />
         </section>
     }
 }

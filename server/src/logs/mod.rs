@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use bosun_frontend::authz::{Operator, Viewer};
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{
-    ContainerRef, LogFrame, LogQuery, ProjectName, RawLogQuery, ServiceName,
+    ContainerRef, LogFrame, LogQuery, ProjectName, RawLogQuery, ServiceName, SwarmServiceRef,
 };
 use bosun_frontend::ports::LogsPort;
 use bytes::Bytes;
@@ -30,6 +30,8 @@ pub enum Scope {
     Container(ContainerRef),
     Service(ProjectName, ServiceName),
     Project(ProjectName),
+    /// The tasks of a Swarm service that run on this engine's node.
+    Swarm(SwarmServiceRef),
 }
 
 impl Scope {
@@ -43,17 +45,26 @@ impl Scope {
             Scope::Container(c) => c.to_string(),
             Scope::Service(p, s) => format!("{p}/{s}"),
             Scope::Project(p) => p.to_string(),
+            Scope::Swarm(s) => format!("swarm/{s}"),
         }
     }
 }
 
-/// `web.2` in merged views, the container name otherwise.
+/// `web.2` in merged views (Swarm tasks: `name.slot`), the container name otherwise.
 pub fn label(r: &Record, merged: bool) -> String {
     match (merged, r.service(), r.number()) {
         (true, Some(s), Some(n)) => format!("{s}.{n}"),
+        (true, _, _) if r.label(SWARM_TASK_NAME).is_some() => r
+            .label(SWARM_TASK_NAME)
+            .map(|t| t.splitn(3, '.').take(2).collect::<Vec<_>>().join("."))
+            .unwrap_or_default(),
         _ => r.name.clone(),
     }
 }
+
+const SWARM_SERVICE_NAME: &str = "com.docker.swarm.service.name";
+const SWARM_SERVICE_ID: &str = "com.docker.swarm.service.id";
+const SWARM_TASK_NAME: &str = "com.docker.swarm.task.name";
 
 #[derive(Clone)]
 pub struct LogsService {
@@ -90,6 +101,13 @@ impl LogsService {
             Scope::Project(p) => {
                 let p = p.to_string();
                 Arc::new(move |x: &Record| x.project() == Some(p.as_str()) && !x.oneoff())
+            }
+            Scope::Swarm(s) => {
+                let s = s.to_string();
+                Arc::new(move |x: &Record| {
+                    x.label(SWARM_SERVICE_NAME) == Some(s.as_str())
+                        || x.label(SWARM_SERVICE_ID) == Some(s.as_str())
+                })
             }
         };
         let mut members: Vec<Arc<Record>> = inventory

@@ -75,11 +75,17 @@ pub async fn run(
     }
     let mut containers = Vec::new();
     for r in members {
-        let state = docker
-            .inspect_container(&r.id, None)
-            .await
-            .ok()
-            .map(|c| Record::from(c).state);
+        // The answer and the inventory agree: a read right after this one sees the outcome
+        // even if the engine's events are still on their way.
+        let state = match docker.inspect_container(&r.id, None).await {
+            Ok(c) => {
+                let record = Record::from(c);
+                let state = record.state;
+                engine.inventory().upsert(record);
+                Some(state)
+            }
+            Err(_) => None,
+        };
         containers.push(ContainerOutcome {
             id: r.id.clone(),
             name: r.name.clone(),

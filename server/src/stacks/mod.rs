@@ -218,7 +218,16 @@ impl StacksPort for StacksService {
                 request.allow_database,
             )
             .await?;
-            scale::run(&docker, &guard, project, service, replicas, checked).await
+            scale::run(
+                &docker,
+                self.engine.inventory(),
+                &guard,
+                project,
+                service,
+                replicas,
+                checked,
+            )
+            .await
         }
         .await;
         let (outcome, detail) = match &result {

@@ -22,10 +22,11 @@ use super::busy::BusyGuard;
 use super::replica::Blueprint;
 use super::view::single_replica;
 use crate::docker::client::{engine_message, is_not_modified};
+use crate::docker::inventory::Inventory;
 use crate::docker::record::{NUMBER, ONEOFF, PROJECT, Record, SERVICE};
 
 /// Container operations run this many at a time.
-const PARALLEL: usize = 8;
+const PARALLEL: usize = 16;
 
 /// One container of the service as the engine lists it.
 struct Member {
@@ -191,6 +192,7 @@ async fn stop_and_remove(docker: &Docker, id: &str) -> Result<(), bollard::error
 /// `PARALLEL` at a time and none is begun after one has failed.
 pub async fn run(
     docker: &Docker,
+    inventory: &Inventory,
     guard: &BusyGuard,
     project: &ProjectName,
     service: &ServiceName,
@@ -298,7 +300,7 @@ pub async fn run(
         failures.extend(results.into_iter().filter_map(Result::err));
     }
 
-    let now = outcomes(docker, project.as_str(), service.as_str()).await;
+    let now = outcomes(docker, inventory, project.as_str(), service.as_str()).await;
     if !failures.is_empty() {
         let list: Vec<String> = now
             .iter()
@@ -348,22 +350,38 @@ async fn same_image(
     }
 }
 
-/// Every container of the service afterwards, by number, with its state.
-async fn outcomes(docker: &Docker, project: &str, service: &str) -> Vec<ContainerOutcome> {
+/// Every container of the service afterwards, by number, with its state; the inventory is
+/// brought up to date with them so the next read agrees with this answer.
+async fn outcomes(
+    docker: &Docker,
+    inventory: &Inventory,
+    project: &str,
+    service: &str,
+) -> Vec<ContainerOutcome> {
     let Ok(list) = members(docker, project, service).await else {
         return Vec::new();
     };
+    let kept: std::collections::HashSet<&str> = list.iter().map(|m| m.id.as_str()).collect();
+    for gone in inventory.records().iter().filter(|r| {
+        r.project() == Some(project)
+            && r.service() == Some(service)
+            && !r.oneoff()
+            && !kept.contains(r.id.as_str())
+    }) {
+        inventory.remove(&gone.id);
+    }
+    let inspected =
+        futures::future::join_all(list.iter().map(|m| docker.inspect_container(&m.id, None))).await;
     let mut out = Vec::new();
-    for m in list {
-        if let Ok(c) = docker.inspect_container(&m.id, None).await {
-            let r = Record::from(c);
-            out.push(ContainerOutcome {
-                id: r.id.clone(),
-                name: r.name.clone(),
-                number: r.number(),
-                state: Some(r.state),
-            });
-        }
+    for c in inspected.into_iter().flatten() {
+        let r = Record::from(c);
+        out.push(ContainerOutcome {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            number: r.number(),
+            state: Some(r.state),
+        });
+        inventory.upsert(r);
     }
     out
 }

@@ -11,5 +11,6 @@ mod security;
 mod services;
 mod sse;
 mod stacks;
+mod swarm;
 mod tls;
 mod users;

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use bosun_frontend::authz::{OperatorRole, ViewerRole};
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{
-    ContainerRef, LogFrame, LogQuery, ProjectName, RawLogQuery, ServiceName,
+    ContainerRef, LogFrame, LogQuery, ProjectName, RawLogQuery, ServiceName, SwarmServiceRef,
 };
 use futures::StreamExt;
 use http::header;
@@ -189,4 +189,36 @@ pub async fn download_project(
     QueryParams(raw): QueryParams<RawLogQuery>,
 ) -> Result<Response, ApiError> {
     download(&state, &actor, project(&p)?, &raw).await
+}
+
+fn swarm(service: &str) -> Result<Scope, ApiError> {
+    Ok(Scope::Swarm(param::<SwarmServiceRef>("service", service)?))
+}
+
+/// A Swarm service's tasks on this node merged by time, each line prefixed `[name.slot] `.
+#[utoipa::path(get, path = "/api/v1/swarm/services/{service}/logs", tag = "logs",
+    params(("service" = String, Path, description = "Swarm service id or name"), RawLogQuery),
+    security(("session" = ["viewer"]), ("token" = ["viewer"])),
+    responses((status = 200, description = "text/plain lines, or text/event-stream of LogFrame with follow=true", body = LogFrame), (status = 400, body = AppError), (status = 401, body = AppError), (status = 404, body = AppError), (status = 503, body = AppError)))]
+pub async fn of_swarm_service(
+    State(state): State<AppState>,
+    actor: Auth<ViewerRole>,
+    PathParams(s): PathParams<String>,
+    QueryParams(raw): QueryParams<RawLogQuery>,
+) -> Result<Response, ApiError> {
+    show(&state, &actor, swarm(&s)?, &raw).await
+}
+
+/// The same as a `.log` file; audited.
+#[utoipa::path(get, path = "/api/v1/swarm/services/{service}/logs/download", tag = "logs",
+    params(("service" = String, Path, description = "Swarm service id or name"), RawLogQuery),
+    security(("session" = ["operator"]), ("token" = ["operator"])),
+    responses((status = 200, description = "text/plain attachment", content_type = "text/plain"), (status = 400, body = AppError), (status = 401, body = AppError), (status = 403, body = AppError), (status = 404, body = AppError), (status = 503, body = AppError)))]
+pub async fn download_swarm_service(
+    State(state): State<AppState>,
+    actor: Auth<OperatorRole>,
+    PathParams(s): PathParams<String>,
+    QueryParams(raw): QueryParams<RawLogQuery>,
+) -> Result<Response, ApiError> {
+    download(&state, &actor, swarm(&s)?, &raw).await
 }

@@ -13,6 +13,7 @@ pub mod overview;
 pub mod projects;
 pub mod session;
 pub mod stats;
+pub mod swarm;
 pub mod tokens;
 pub mod users;
 
@@ -36,6 +37,7 @@ use super::AppState;
         (name = "engine", description = "The Docker engine connection"),
         (name = "logs", description = "Container, service and project logs: text, download, live"),
         (name = "services", description = "Compose projects, services, containers, stats and monitor links"),
+        (name = "swarm", description = "Swarm services and their tasks, when the engine is a manager"),
         (name = "meta", description = "This API's own description"),
     )
 )]
@@ -86,6 +88,11 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(logs::download_container))
         .routes(routes!(logs::download_service))
         .routes(routes!(logs::download_project))
+        .routes(routes!(logs::of_swarm_service))
+        .routes(routes!(logs::download_swarm_service))
+        .routes(routes!(swarm::list))
+        .routes(routes!(swarm::events))
+        .routes(routes!(swarm::scale))
         .routes(routes!(stats::status))
         .routes(routes!(stats::events))
         .routes(routes!(openapi::document))

@@ -1,0 +1,102 @@
+//! What the benches share: the real `bosun` binary started as its own process (plain HTTP
+//! on loopback, a temp data dir, signed in as admin), killed again on drop.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+pub const PASSWORD: &str = "bench-password-1";
+
+pub struct Bosun {
+    child: std::process::Child,
+    pub base: String,
+    pub client: reqwest::Client,
+    _data: tempfile::TempDir,
+}
+
+impl Bosun {
+    pub async fn start() -> Bosun {
+        let data = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
+            .env("BOSUN_DATA_DIR", data.path())
+            .env("BOSUN_LISTEN", format!("127.0.0.1:{port}"))
+            .env("BOSUN_TLS", "off")
+            .env("BOSUN_ADMIN_PASSWORD", PASSWORD)
+            .env("BOSUN_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start bosun");
+        let base = format!("http://127.0.0.1:{port}");
+        let bosun = Bosun {
+            child,
+            base,
+            client: client(),
+            _data: data,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while bosun
+            .client
+            .get(bosun.url("/healthz"))
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "bosun did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let r = bosun
+            .client
+            .post(bosun.url("/api/v1/session"))
+            .header("origin", &bosun.base)
+            .json(&serde_json::json!({"username": "admin", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        bosun
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Bosun {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A cookie-keeping client (plain HTTP, so the TLS roots are never used).
+pub fn client() -> reqwest::Client {
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(rustls::RootCertStore::empty())
+    .with_no_client_auth();
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .use_preconfigured_tls(tls)
+        .build()
+        .unwrap()
+}
+
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}

@@ -1,0 +1,265 @@
+//! Swarm services on a manager engine: listed with their tasks, scaled by a service update,
+//! and followed live (local task containers' events, plus a slow refresh for other nodes).
+
+pub mod view;
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use bollard::Docker;
+use bollard::query_parameters::{
+    InspectServiceOptions, ListServicesOptions, ListTasksOptions, UpdateServiceOptions,
+};
+use bosun_frontend::authz::{Operator, Viewer};
+use bosun_frontend::error::AppError;
+use bosun_frontend::model::{
+    AuditOutcome, SwarmDto, SwarmScaleReport, SwarmScaleRequest, SwarmServiceDto, SwarmServiceRef,
+};
+use bosun_frontend::ports::SwarmPort;
+use futures::Stream;
+
+use crate::audit::AuditService;
+use crate::docker::Engine;
+use crate::docker::client::{engine_message, is_not_found};
+use crate::stacks::busy::BusyMap;
+
+/// How long a scale waits for the tasks to run before answering anyway.
+const CONVERGE: Duration = Duration::from_secs(60);
+/// Tasks on other nodes send no local events; the live view re-reads this often.
+const REFRESH: Duration = Duration::from_secs(5);
+
+#[derive(Clone)]
+pub struct SwarmService {
+    engine: Engine,
+    busy: BusyMap,
+    audit: AuditService,
+    max_replicas: u32,
+}
+
+fn key(name: &str) -> String {
+    format!("swarm/{name}")
+}
+
+fn failed(what: &str, e: &bollard::errors::Error) -> AppError {
+    AppError::engine_failed(format!(
+        "Could not {what}: {}. Check `docker service ls` on the manager, then try again.",
+        engine_message(e)
+    ))
+}
+
+impl SwarmService {
+    pub fn new(engine: Engine, audit: AuditService, max_replicas: u32) -> Self {
+        let busy = BusyMap::new(engine.inventory().clone());
+        SwarmService {
+            engine,
+            busy,
+            audit,
+            max_replicas,
+        }
+    }
+
+    /// The client if the engine is a Swarm manager, None if it is not.
+    async fn manager(&self) -> Result<Option<Docker>, AppError> {
+        let docker = self.engine.docker()?;
+        Ok(docker.inspect_swarm().await.is_ok().then_some(docker))
+    }
+
+    async fn read(&self, docker: &Docker) -> Result<Vec<SwarmServiceDto>, AppError> {
+        let list = docker
+            .list_services(Some(ListServicesOptions {
+                status: Some(true),
+                ..Default::default()
+            }))
+            .await
+            .map_err(|e| failed("list the Swarm services", &e))?;
+        let tasks = docker
+            .list_tasks(None::<ListTasksOptions>)
+            .await
+            .map_err(|e| failed("list the Swarm tasks", &e))?;
+        let busy = |name: &str| self.busy.current(&key(name)).map(|b| b.what);
+        Ok(view::services(list, tasks, &busy))
+    }
+
+    pub async fn snapshot(&self) -> Result<SwarmDto, AppError> {
+        let services = match self.manager().await? {
+            Some(docker) => Some(self.read(&docker).await?),
+            None => None,
+        };
+        Ok(SwarmDto {
+            manager: services.is_some(),
+            services: services.unwrap_or_default(),
+            max_replicas: self.max_replicas,
+        })
+    }
+
+    /// A new picture after every change seen (and every few seconds), identical ones skipped.
+    pub fn follow(&self) -> impl Stream<Item = SwarmDto> + Send + use<> {
+        let this = self.clone();
+        let changes = self.engine.inventory().watch();
+        futures::stream::unfold(
+            (this, changes, None::<SwarmDto>, true),
+            |(this, mut changes, last, first)| async move {
+                loop {
+                    if !first {
+                        tokio::select! {
+                            r = changes.changed() => if r.is_err() { return None },
+                            () = tokio::time::sleep(REFRESH) => {}
+                        }
+                        // Let a burst of events settle into one frame.
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        changes.borrow_and_update();
+                    }
+                    let Ok(now) = this.snapshot().await else {
+                        tokio::time::sleep(REFRESH).await;
+                        continue;
+                    };
+                    if first || last.as_ref() != Some(&now) {
+                        return Some((now.clone(), (this, changes, Some(now), false)));
+                    }
+                }
+            },
+        )
+    }
+
+    async fn scale_inner(
+        &self,
+        actor: &Operator,
+        service: &SwarmServiceRef,
+        replicas: u32,
+    ) -> Result<SwarmScaleReport, AppError> {
+        if replicas > self.max_replicas {
+            return Err(AppError::bad_request(
+                "replicas",
+                format!(
+                    "Choose between 0 and {} replicas (the configured maximum, --max-replicas).",
+                    self.max_replicas
+                ),
+            ));
+        }
+        let Some(docker) = self.manager().await? else {
+            return Err(AppError::conflict(
+                "This Docker engine is not a Swarm manager, so it has no Swarm services. Point bosun at a manager (DOCKER_HOST) or run `docker swarm init`.",
+            ));
+        };
+        let found = docker
+            .inspect_service(service.as_str(), None::<InspectServiceOptions>)
+            .await
+            .map_err(|e| {
+                if is_not_found(&e) {
+                    AppError::not_found(format!(
+                        "There is no Swarm service “{service}”. Open Services to see the Swarm services there are."
+                    ))
+                } else {
+                    failed("read the service", &e)
+                }
+            })?;
+        let id = found.id.clone().unwrap_or_default();
+        let mut spec = found.spec.unwrap_or_default();
+        let name = spec.name.clone().unwrap_or_else(|| id.clone());
+        let mode = spec.mode.get_or_insert_with(Default::default);
+        if mode.global.is_some() || mode.global_job.is_some() || mode.replicated_job.is_some() {
+            return Err(AppError::conflict(format!(
+                "{name} is a global or job service: Swarm runs it once per node (or to completion), so it has no replica count. Change its mode with `docker service update` if you need replicas."
+            )));
+        }
+        let _guard = self.busy.acquire(
+            &key(&name),
+            &format!("scaling to {replicas}"),
+            actor.username(),
+        )?;
+        mode.replicated
+            .get_or_insert_with(Default::default)
+            .replicas = Some(i64::from(replicas));
+        let version = found
+            .version
+            .and_then(|v| v.index)
+            .and_then(|i| i32::try_from(i).ok())
+            .unwrap_or_default();
+        let started = Instant::now();
+        docker
+            .update_service(
+                &id,
+                spec,
+                UpdateServiceOptions {
+                    version,
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .map_err(|e| failed(&format!("update {name}"), &e))?;
+
+        // Wait for the tasks, woken by their containers' events (or a short tick).
+        let mut changes = self.engine.inventory().watch();
+        let deadline = tokio::time::Instant::now() + CONVERGE;
+        loop {
+            let now = self.read(&docker).await?;
+            let current = now.into_iter().find(|s| s.id == id);
+            let converged = current.as_ref().is_some_and(|s| {
+                s.running == u64::from(replicas)
+                    && s.tasks
+                        .iter()
+                        .filter(|t| t.desired_state == "running")
+                        .count() as u32
+                        == replicas
+            });
+            if converged || tokio::time::Instant::now() >= deadline {
+                let service = current.ok_or_else(|| {
+                    AppError::not_found(format!("{name} disappeared while it was being scaled."))
+                })?;
+                return Ok(SwarmScaleReport {
+                    service,
+                    converged,
+                    took_ms: started.elapsed().as_millis() as u64,
+                });
+            }
+            tokio::select! {
+                _ = changes.changed() => {}
+                () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                () = tokio::time::sleep_until(deadline) => {}
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl SwarmPort for SwarmService {
+    async fn overview(&self, _actor: &Viewer) -> Result<SwarmDto, AppError> {
+        self.snapshot().await
+    }
+
+    async fn scale(
+        &self,
+        actor: &Operator,
+        service: &SwarmServiceRef,
+        request: SwarmScaleRequest,
+    ) -> Result<SwarmScaleReport, AppError> {
+        let result = self.scale_inner(actor, service, request.replicas).await;
+        let (outcome, detail) = match &result {
+            Ok(r) if r.converged => (
+                AuditOutcome::Ok,
+                format!("to {}: {} running", request.replicas, r.service.running),
+            ),
+            Ok(r) => (
+                AuditOutcome::Ok,
+                format!(
+                    "to {}: updated; {} running after {} s",
+                    request.replicas,
+                    r.service.running,
+                    CONVERGE.as_secs()
+                ),
+            ),
+            Err(e) => (AuditOutcome::Failed, e.message.clone()),
+        };
+        self.audit
+            .record(
+                actor.into(),
+                "swarm.scale",
+                &format!("swarm/{service}"),
+                outcome,
+                Some(detail),
+            )
+            .await;
+        result
+    }
+}
