@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Instant;
 
 use bollard::Docker;
-use bollard::models::ContainerSummary;
+use bollard::models::{ContainerSummary, ContainerSummaryStateEnum};
 use bollard::query_parameters::{
     ListContainersOptions, RemoveContainerOptions, StopContainerOptions,
 };
@@ -47,9 +47,10 @@ fn member(c: ContainerSummary) -> Option<Member> {
     Some(Member {
         id: c.id?,
         number: labels.get(NUMBER)?.parse().ok()?,
-        running: c
-            .state
-            .is_some_and(|s| s.to_string() == "running" || s.to_string() == "restarting"),
+        running: matches!(
+            c.state,
+            Some(ContainerSummaryStateEnum::RUNNING | ContainerSummaryStateEnum::RESTARTING)
+        ),
         created: c.created.unwrap_or(0),
     })
 }

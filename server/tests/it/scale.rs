@@ -164,6 +164,8 @@ async fn a_service_scales_1_3_1_through_the_engine_and_compose_agrees() {
         "{report}"
     );
     assert_eq!(report["plan"]["create"], json!([2, 3]));
+    // #1 runs already: nothing to start.
+    assert_eq!(report["plan"]["start"], json!([]));
 
     // The compose CLI sees every replica.
     let three = compose_ps(&p, "web").await;
