@@ -17,37 +17,7 @@ use futures::StreamExt;
 
 mod common;
 
-use common::{Bosun, rss_kib};
-
-struct Cleanup {
-    run: String,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let ids = std::process::Command::new("docker")
-            .args([
-                "ps",
-                "-aq",
-                "--filter",
-                &format!("label=bosun.bench={}", self.run),
-            ])
-            .output()
-            .map(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .split_whitespace()
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        if !ids.is_empty() {
-            let _ = std::process::Command::new("docker")
-                .args(["rm", "-f"])
-                .args(&ids)
-                .output();
-        }
-    }
-}
+use common::{Bosun, Cleanup, rss_kib};
 
 async fn container(docker: &Docker, run: &str, name: &str, script: String) -> String {
     let name = format!("benchlogs{run}{name}");
@@ -144,7 +114,7 @@ async fn main() {
         (200_000, 50, 3)
     };
     let run = format!("{:08x}", rand::random::<u32>());
-    let cleanup = Cleanup { run: run.clone() };
+    let cleanup = Cleanup(run.clone());
     let docker = Docker::connect_with_local_defaults()
         .unwrap()
         .negotiate_version()

@@ -16,33 +16,9 @@ use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{CreateContainerOptions, ListContainersOptions};
 use futures::{StreamExt, TryStreamExt};
 
-struct Cleanup(String);
+mod common;
 
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let ids = std::process::Command::new("docker")
-            .args([
-                "ps",
-                "-aq",
-                "--filter",
-                &format!("label=bosun.bench={}", self.0),
-            ])
-            .output()
-            .map(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .split_whitespace()
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        if !ids.is_empty() {
-            let _ = std::process::Command::new("docker")
-                .args(["rm", "-f"])
-                .args(&ids)
-                .output();
-        }
-    }
-}
+use common::Cleanup;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -164,19 +140,7 @@ async fn main() {
     ));
     ready_rx.await.unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    // Plain HTTP; reqwest still wants a TLS setup, so give it one that trusts nothing.
-    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(rustls::RootCertStore::empty())
-    .with_no_client_auth();
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .use_preconfigured_tls(tls)
-        .build()
-        .unwrap();
+    let client = common::client();
     let r = client
         .post(format!("{base}/api/v1/session"))
         .header("origin", &base)

@@ -181,6 +181,17 @@ pub struct ContainerOutcome {
     pub state: Option<ContainerState>,
 }
 
+impl ContainerOutcome {
+    /// `#2 running`, as results list containers.
+    pub fn summary(&self) -> String {
+        format!(
+            "#{} {}",
+            self.number.unwrap_or(0),
+            self.state.map_or("unknown", |s| s.as_str())
+        )
+    }
+}
+
 impl ProjectDto {
     pub fn service(&self, name: &str) -> Option<&ServiceDto> {
         self.services.iter().find(|s| s.name == name)

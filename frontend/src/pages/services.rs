@@ -204,17 +204,7 @@ fn action_done(report: &ActionReport) -> String {
 }
 
 fn scale_done(report: &ScaleReport) -> String {
-    let list: Vec<String> = report
-        .containers
-        .iter()
-        .map(|c| {
-            format!(
-                "#{} {}",
-                c.number.unwrap_or(0),
-                c.state.map_or("unknown", |s| s.as_str())
-            )
-        })
-        .collect();
+    let list: Vec<String> = report.containers.iter().map(|c| c.summary()).collect();
     format!(
         "Scaled {} to {} in {:.1} s ({}). Now: {}.",
         report.target,

@@ -76,6 +76,35 @@ impl Drop for Bosun {
     }
 }
 
+/// Removes every container labelled `bosun.bench=<run>` on drop, also when a bench fails.
+pub struct Cleanup(pub String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let ids = std::process::Command::new("docker")
+            .args([
+                "ps",
+                "-aq",
+                "--filter",
+                &format!("label=bosun.bench={}", self.0),
+            ])
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        if !ids.is_empty() {
+            let _ = std::process::Command::new("docker")
+                .args(["rm", "-f"])
+                .args(&ids)
+                .output();
+        }
+    }
+}
+
 /// A cookie-keeping client (plain HTTP, so the TLS roots are never used).
 pub fn client() -> reqwest::Client {
     let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(

@@ -43,6 +43,9 @@ impl view::Extras for PageExtras<'_> {
     fn check(&self, url: &str) -> Option<LinkCheck> {
         self.0.checker.cached(url)
     }
+    fn max_replicas(&self) -> u32 {
+        self.0.max_replicas
+    }
 }
 
 /// The busy key (and audit target) of a service.
@@ -69,15 +72,13 @@ impl StacksService {
     /// Built from memory: no engine round trip.
     pub fn snapshot(&self, view: &ViewOptions) -> Overview {
         let inventory = self.engine.inventory();
-        let mut overview = view::overview(
+        view::overview(
             &inventory.records(),
             inventory.state(),
             view,
             &PageExtras(self),
             OffsetDateTime::now_utc(),
-        );
-        overview.max_replicas = self.max_replicas;
-        overview
+        )
     }
 
     pub fn project(

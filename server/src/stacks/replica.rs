@@ -12,6 +12,7 @@ use bollard::models::{
 };
 use bollard::query_parameters::{CreateContainerOptions, RemoveContainerOptions};
 
+use crate::docker::client::engine_message;
 use crate::docker::record::NUMBER;
 
 /// Everything needed to create replicas; built once per scale request.
@@ -168,12 +169,7 @@ impl Blueprint {
                 self.body(number),
             )
             .await
-            .map_err(|e| {
-                format!(
-                    "creating {name}: {}",
-                    crate::docker::client::engine_message(&e)
-                )
-            })?;
+            .map_err(|e| format!("creating {name}: {}", engine_message(&e)))?;
         let id = created.id;
         let finish = async {
             for (net, endpoint) in &self.others {
@@ -186,12 +182,14 @@ impl Blueprint {
                         },
                     )
                     .await
-                    .map_err(|e| format!("connecting {name} to network {net}: {e}"))?;
+                    .map_err(|e| {
+                        format!("connecting {name} to network {net}: {}", engine_message(&e))
+                    })?;
             }
             docker
                 .start_container(&id, None)
                 .await
-                .map_err(|e| format!("starting {name}: {e}"))
+                .map_err(|e| format!("starting {name}: {}", engine_message(&e)))
         };
         if let Err(why) = finish.await {
             let removed = docker

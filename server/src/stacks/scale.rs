@@ -303,16 +303,7 @@ pub async fn run(
 
     let now = outcomes(docker, inventory, project.as_str(), service.as_str()).await;
     if !failures.is_empty() {
-        let list: Vec<String> = now
-            .iter()
-            .map(|c| {
-                format!(
-                    "#{} {}",
-                    c.number.unwrap_or(0),
-                    c.state.map_or("unknown", |s| s.as_str())
-                )
-            })
-            .collect();
+        let list: Vec<String> = now.iter().map(|c| c.summary()).collect();
         return Err(AppError::engine_failed(format!(
             "Scaling {target} to {replicas} stopped part-way: {}. It now has {} container(s): {}; nothing half-created was left behind. Fix the cause (see the engine's message) and scale again.",
             failures.join("; "),

@@ -19,6 +19,8 @@ use crate::links::detect;
 pub trait Extras {
     fn busy(&self, project: &str, service: &str) -> Option<BusyState>;
     fn check(&self, url: &str) -> Option<LinkCheck>;
+    /// The most replicas a service may be scaled to (a setting).
+    fn max_replicas(&self) -> u32;
 }
 
 pub fn overview(
@@ -88,7 +90,7 @@ pub fn overview(
         projects,
         other,
         engine,
-        max_replicas: bosun_frontend::model::scale::DEFAULT_MAX_REPLICAS,
+        max_replicas: extras.max_replicas(),
     }
 }
 
@@ -253,6 +255,9 @@ mod tests {
         }
         fn check(&self, _: &str) -> Option<LinkCheck> {
             None
+        }
+        fn max_replicas(&self) -> u32 {
+            20
         }
     }
 

@@ -132,6 +132,17 @@ async fn scale(
         .unwrap()
 }
 
+/// One service in an overview frame.
+fn service_in<'a>(o: &'a Value, project: &str, service: &str) -> Option<&'a Value> {
+    o["projects"]
+        .as_array()?
+        .iter()
+        .find(|x| x["name"] == project)?["services"]
+        .as_array()?
+        .iter()
+        .find(|s| s["name"] == service)
+}
+
 fn numbers(report: &Value) -> Vec<u64> {
     report["containers"]
         .as_array()
@@ -415,22 +426,13 @@ async fn concurrent_requests_serialize_and_progress_is_streamed() {
                 .unwrap()
         }
     });
-    let project = p.name.clone();
     let busy = events
         .until(Duration::from_secs(10), |o| {
-            o["projects"].as_array().is_some_and(|ps| {
-                ps.iter().any(|x| {
-                    x["name"] == project.as_str()
-                        && x["services"].as_array().is_some_and(|ss| {
-                            ss.iter().any(|s| {
-                                s["name"] == "slow"
-                                    && s["busy"]
-                                        .as_str()
-                                        .is_some_and(|b| b.starts_with("scaling to 1"))
-                                    && s["progress"]["total"] == 2
-                            })
-                        })
-                })
+            service_in(o, &p.name, "slow").is_some_and(|s| {
+                s["busy"]
+                    .as_str()
+                    .is_some_and(|b| b.starts_with("scaling to 1"))
+                    && s["progress"]["total"] == 2
             })
         })
         .await;
@@ -444,20 +446,10 @@ async fn concurrent_requests_serialize_and_progress_is_streamed() {
             .contains("oscar is scaling to 1")
     );
     // The marker goes when the work is done.
-    let project = p.name.clone();
     events
         .until(Duration::from_secs(15), |o| {
-            o["projects"].as_array().is_some_and(|ps| {
-                ps.iter().any(|x| {
-                    x["name"] == project.as_str()
-                        && x["services"].as_array().is_some_and(|ss| {
-                            ss.iter().any(|s| {
-                                s["name"] == "slow"
-                                    && s["busy"].is_null()
-                                    && s["containers"].as_array().is_some_and(|c| c.len() == 1)
-                            })
-                        })
-                })
+            service_in(o, &p.name, "slow").is_some_and(|s| {
+                s["busy"].is_null() && s["containers"].as_array().is_some_and(|c| c.len() == 1)
             })
         })
         .await;
