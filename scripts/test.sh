@@ -21,6 +21,7 @@ bosun_ensure_chromium
 # A missing engine is a failure, never a skip: this installs and starts one, or fails.
 bosun_ensure_docker
 bosun_ensure_base_images
+bosun_ensure_test_images
 
 step "format"
 cargo fmt --all --check

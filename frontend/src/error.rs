@@ -17,6 +17,8 @@ pub enum ErrorKind {
     Conflict,
     TooManyRequests,
     Unavailable,
+    /// Not enough free disk space for the work asked for.
+    InsufficientStorage,
     /// The Docker engine refused or failed an operation.
     EngineFailed,
     Internal,
@@ -33,6 +35,7 @@ impl ErrorKind {
             ErrorKind::Conflict => 409,
             ErrorKind::TooManyRequests => 429,
             ErrorKind::Unavailable => 503,
+            ErrorKind::InsufficientStorage => 507,
             ErrorKind::EngineFailed => 502,
             ErrorKind::Internal => 500,
         }
@@ -105,6 +108,10 @@ impl AppError {
 
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Unavailable, message)
+    }
+
+    pub fn insufficient_storage(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InsufficientStorage, message)
     }
 
     /// The engine refused or failed; `message` says what failed and what to do next.

@@ -8,10 +8,12 @@ use async_trait::async_trait;
 use crate::authz::{Admin, AnyUser, Operator, RequestInfo, Viewer};
 use crate::error::AppError;
 use crate::model::{
-    ActionReport, AuditEntry, AuditQuery, ContainerAction, ContainerRef, CreatedToken,
-    EngineStatus, LinkDto, Me, NewToken, NewUser, Overview, PasswordChange, ProjectName,
-    RawLogQuery, ScaleReport, ScaleRequest, ServiceName, SwarmDto, SwarmScaleReport,
-    SwarmScaleRequest, SwarmServiceRef, TokenDto, UserDto, UserPatch,
+    ActionReport, AuditEntry, AuditQuery, BackupDto, BackupQuery, BackupRequest, BackupStarted,
+    BackupsView, ContainerAction, ContainerRef, CreatedToken, DatabaseDto, EngineStatus, LinkDto,
+    Me, NewSchedule, NewToken, NewUser, Overview, PasswordChange, ProjectName, RawLogQuery,
+    RestoreReport, RestoreRequest, ScaleReport, ScaleRequest, ScheduleDto, ScheduleKey,
+    ServiceName, SwarmDto, SwarmScaleReport, SwarmScaleRequest, SwarmServiceRef, TokenDto, UserDto,
+    UserPatch,
 };
 
 /// Signing in and out, and what a user does to their own account.
@@ -127,6 +129,37 @@ pub trait LogsPort: Send + Sync {
     async fn check(&self, actor: &Viewer, query: RawLogQuery) -> Result<(), AppError>;
 }
 
+/// Database backups: take, list, restore, schedule. Downloads stream over REST only.
+#[async_trait]
+pub trait BackupsPort: Send + Sync {
+    /// The databases with their last backups, running jobs and schedules, plus recent backups.
+    async fn view(&self, actor: &Viewer) -> Result<BackupsView, AppError>;
+    async fn databases(&self, actor: &Viewer) -> Result<Vec<DatabaseDto>, AppError>;
+    async fn list(&self, actor: &Viewer, query: BackupQuery) -> Result<Vec<BackupDto>, AppError>;
+    async fn get(&self, actor: &Viewer, id: i64) -> Result<BackupDto, AppError>;
+    /// Starts a backup in the background; 409 while another job runs on that database.
+    async fn start(
+        &self,
+        actor: &Operator,
+        request: BackupRequest,
+    ) -> Result<BackupStarted, AppError>;
+    async fn delete(&self, actor: &Admin, id: i64) -> Result<(), AppError>;
+    /// Takes a safety backup, then restores `id` into its database; waits for the outcome.
+    async fn restore(
+        &self,
+        actor: &Admin,
+        id: i64,
+        request: RestoreRequest,
+    ) -> Result<RestoreReport, AppError>;
+    async fn schedules(&self, actor: &Viewer) -> Result<Vec<ScheduleDto>, AppError>;
+    async fn set_schedule(
+        &self,
+        actor: &Admin,
+        schedule: NewSchedule,
+    ) -> Result<ScheduleDto, AppError>;
+    async fn delete_schedule(&self, actor: &Admin, key: ScheduleKey) -> Result<(), AppError>;
+}
+
 /// Everything the server functions need, provided as one context value.
 #[derive(Clone)]
 pub struct Ports {
@@ -139,6 +172,7 @@ pub struct Ports {
     pub links: Arc<dyn LinksPort>,
     pub logs: Arc<dyn LogsPort>,
     pub swarm: Arc<dyn SwarmPort>,
+    pub backups: Arc<dyn BackupsPort>,
 }
 
 /// Lets server functions read the request facts the middleware attached.

@@ -7,6 +7,7 @@
 #   COMPOSE=$(bosun_ensure_compose)  "docker compose" or "docker-compose"
 #   COMPOSE=$(bosun_compose_cmd)     same (alias)
 #   bosun_ensure_base_images         debian:bookworm-slim and busybox:latest exist
+#   bosun_ensure_test_images         bosun-test/mariadb:10.11 and bosun-demo/postgres:15 exist
 #   bosun_copy_ca_bundle DIR         host CA bundle -> DIR/ca-certificates.crt
 #
 # Why this exists: CI and dev machines may have no engine running and no
@@ -18,6 +19,7 @@
 BOSUN_DOCKERD_LOG=${BOSUN_DOCKERD_LOG:-/var/log/bosun-dockerd.log}
 BOSUN_DEBIAN_IMAGE=${BOSUN_DEBIAN_IMAGE:-debian:bookworm-slim}
 BOSUN_BUSYBOX_IMAGE=${BOSUN_BUSYBOX_IMAGE:-busybox:latest}
+BOSUN_ROOT=${BOSUN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 
 bosun__log() { printf '[bosun] %s\n' "$*" >&2; }
 bosun__fail() { printf '[bosun] ERROR: %s\n' "$*" >&2; return 1; }
@@ -275,4 +277,63 @@ bosun_copy_ca_bundle() {
     [ -r "$bundle" ] || { bosun__fail "$bundle not found (install ca-certificates)"; return 1; }
     mkdir -p "$dir"
     cp "$bundle" "$dir/ca-certificates.crt"
+}
+
+# Database images the integration tests run, like the official mariadb:10.11
+# and postgres:15 but built from this repository (they are ours, so no pull is
+# tried). Only built when missing: after editing one of those Dockerfiles,
+# `docker rmi` the tag (or build it yourself) to pick up the change.
+bosun__test_images() {
+    printf '%s %s\n' \
+        bosun-test/mariadb:10.11 "$BOSUN_ROOT/end2end/stacks/mariadb" \
+        bosun-demo/postgres:15 "$BOSUN_ROOT/end2end/stacks/demo/postgres"
+}
+
+bosun__build_stack_image() {
+    local tag=$1 dir=$2 err
+    [ -f "$dir/Dockerfile" ] || { bosun__fail "$dir/Dockerfile not found"; return 1; }
+    bosun__log "building $tag from ${dir#"$BOSUN_ROOT"/} (only when missing; about a minute)"
+    err=$(mktemp "${TMPDIR:-/tmp}/bosun-build.XXXXXX")
+    # -q keeps stdout clean; on failure the legacy builder prints the whole
+    # build log to stderr, which is what we show. --force-rm: a failed step
+    # must not leave its container behind on a shared engine.
+    if ! DOCKER_BUILDKIT=0 docker build -q --force-rm -t "$tag" "$dir" >/dev/null 2>"$err"; then
+        cat "$err" >&2
+        rm -f "$err"
+        bosun__fail "building $tag failed"
+        return 1
+    fi
+    rm -f "$err"
+    bosun__log "built $tag"
+}
+
+bosun__ensure_test_images_unlocked() {
+    local tag dir
+    while read -r tag dir; do
+        bosun__have_image "$tag" || bosun__build_stack_image "$tag" "$dir" || return 1
+    done < <(bosun__test_images)
+}
+
+bosun_ensure_test_images() {
+    local tag dir missing=0
+    while read -r tag dir; do
+        bosun__have_image "$tag" || missing=1
+    done < <(bosun__test_images)
+    # Fast path without locking: the usual case is "all already there".
+    [ "$missing" = 1 ] || return 0
+
+    # Both are FROM debian:bookworm-slim.
+    bosun_ensure_base_images
+    # Parallel test runs on a cold machine: one builds, the others wait for it
+    # and then find the images.
+    local cache="${XDG_CACHE_HOME:-$HOME/.cache}/bosun"
+    mkdir -p "$cache"
+    if command -v flock >/dev/null 2>&1; then
+        (
+            flock 9
+            bosun__ensure_test_images_unlocked
+        ) 9>"$cache/test-images.lock"
+    else
+        bosun__ensure_test_images_unlocked
+    fi
 }

@@ -168,6 +168,19 @@ pub struct Config {
     #[arg(long, env = "BOSUN_MAX_REPLICAS", default_value_t = bosun_frontend::model::scale::DEFAULT_MAX_REPLICAS, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
     pub max_replicas: u32,
 
+    /// Where backups are written (default: DATA_DIR/backups). Keep it on a volume.
+    #[arg(long, env = "BOSUN_BACKUP_DIR", value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+
+    /// A backup does not start with less free space than this in the backup directory.
+    #[arg(
+        long,
+        env = "BOSUN_BACKUP_MIN_FREE_MB",
+        default_value_t = 64,
+        value_name = "MB"
+    )]
+    pub backup_min_free_mb: u64,
+
     /// Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For and X-Forwarded-Proto are believed.
     #[arg(long, env = "BOSUN_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy, value_name = "CIDRS")]
     pub trusted_proxies: Vec<IpNet>,

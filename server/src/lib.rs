@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backups;
 pub mod config;
 pub mod docker;
 pub mod error;
@@ -53,6 +54,11 @@ pub enum StartError {
     LinkClient(String),
     #[error("serving: {0}")]
     Serve(#[from] std::io::Error),
+    #[error("backup directory {path}: {source}")]
+    BackupDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("OpenAPI document: {0}")]
     OpenApi(String),
 }
@@ -104,7 +110,25 @@ pub async fn run(
         engine.inventory().clone(),
         config.stats_linger,
     );
+    let backup_dir = config
+        .backup_dir
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("backups"));
+    let backups = backups::BackupService::start(
+        engine.clone(),
+        store.clone(),
+        audit.clone(),
+        backup_dir.clone(),
+        config.backup_min_free_mb,
+    )
+    .await
+    .map_err(|source| StartError::BackupDir {
+        path: backup_dir.display().to_string(),
+        source,
+    })?;
+    let scheduler = tokio::spawn(backups.clone().run_schedules());
     let services = Services {
+        backups,
         stacks: stacks::StacksService::new(
             engine.clone(),
             audit.clone(),
@@ -216,5 +240,6 @@ pub async fn run(
     };
     monitor.abort();
     cleanup.abort();
+    scheduler.abort();
     served.map_err(StartError::Serve)
 }

@@ -7,6 +7,7 @@ use bosun_frontend::ports::Ports;
 use crate::audit::AuditService;
 use crate::auth::account::AccountService;
 use crate::auth::tokens::TokenService;
+use crate::backups::BackupService;
 use crate::docker::Engine;
 use crate::docker::stats::StatsHub;
 use crate::links::LinksService;
@@ -27,6 +28,7 @@ pub struct Services {
     pub logs: LogsService,
     pub stats: StatsHub,
     pub swarm: SwarmService,
+    pub backups: BackupService,
 }
 
 impl Services {
@@ -42,6 +44,7 @@ impl Services {
             links: Arc::new(self.links.clone()),
             logs: Arc::new(self.logs.clone()),
             swarm: Arc::new(self.swarm.clone()),
+            backups: Arc::new(self.backups.clone()),
         }
     }
 }

@@ -26,6 +26,7 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
         ErrorKind::Conflict => "Conflict",
         ErrorKind::TooManyRequests => "Slow down",
         ErrorKind::Unavailable => "Unavailable",
+        ErrorKind::InsufficientStorage => "Disk full",
         ErrorKind::EngineFailed => "Docker engine error",
         ErrorKind::Internal => "Server error",
     };

@@ -2,6 +2,7 @@
 //! Everything here compiles for wasm: no server-only crates.
 
 pub mod audit;
+pub mod backup;
 pub mod engine;
 pub mod link;
 pub mod logs;
@@ -15,6 +16,11 @@ pub mod token;
 pub mod user;
 
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
+pub use backup::{
+    BackupDto, BackupKind, BackupQuery, BackupRequest, BackupStarted, BackupStatus, BackupsView,
+    Compression, DatabaseDto, JobDto, NewSchedule, RestoreReport, RestoreRequest, Retention,
+    ScheduleDto, ScheduleKey, ScheduleSource, human_bytes,
+};
 pub use engine::EngineStatus;
 pub use link::{LinkCheck, LinkDto, LinkSource};
 pub use logs::{

@@ -46,6 +46,9 @@ pub struct Record {
     /// A second replica could not bind them.
     pub fixed_ports: Vec<String>,
     pub database: Option<DbEngine>,
+    /// How to back the database up (names only, no secrets); `None` for other containers
+    /// and for databases labelled `bosun.backup=false`.
+    pub backup: Option<crate::backups::settings::DbSettings>,
 }
 
 impl Record {
@@ -106,6 +109,7 @@ impl Record {
             networks: Default::default(),
             fixed_ports: Vec::new(),
             database: None,
+            backup: None,
         }
     }
 }
@@ -213,6 +217,13 @@ impl From<ContainerInspectResponse> for Record {
                 .get(super::database::ENGINE_LABEL)
                 .map(String::as_str),
         );
+        let backup = database.and_then(|engine| {
+            crate::backups::settings::settings(
+                engine,
+                config.env.iter().flatten().map(String::as_str),
+                &labels,
+            )
+        });
         Record {
             id: c.id.unwrap_or_default(),
             name: c
@@ -236,6 +247,7 @@ impl From<ContainerInspectResponse> for Record {
             networks: net.networks.unwrap_or_default().into_keys().collect(),
             fixed_ports,
             database,
+            backup,
         }
     }
 }

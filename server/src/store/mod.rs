@@ -1,6 +1,8 @@
 //! The embedded store: one SQLite file in the data dir, versioned migrations.
 
 pub mod audit;
+pub mod backups;
+pub mod schedules;
 pub mod tokens;
 pub mod users;
 

@@ -3,6 +3,9 @@
 
 mod audit;
 mod auth;
+mod backup_faults;
+mod backups;
+mod dbs;
 mod engine;
 mod harness;
 mod logs;

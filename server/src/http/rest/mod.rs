@@ -3,6 +3,7 @@
 //! security test reads it back from the document and checks the server agrees.
 
 pub mod audit;
+pub mod backups;
 pub mod containers;
 pub mod engine;
 pub mod links;
@@ -11,6 +12,7 @@ pub mod me;
 pub mod openapi;
 pub mod overview;
 pub mod projects;
+pub mod schedules;
 pub mod session;
 pub mod stats;
 pub mod swarm;
@@ -37,6 +39,7 @@ use super::AppState;
         (name = "engine", description = "The Docker engine connection"),
         (name = "logs", description = "Container, service and project logs: text, download, live"),
         (name = "services", description = "Compose projects, services, containers, stats and monitor links"),
+        (name = "backups", description = "Database backups: take, list, download, restore, schedule"),
         (name = "swarm", description = "Swarm services and their tasks, when the engine is a manager"),
         (name = "meta", description = "This API's own description"),
     )
@@ -93,6 +96,13 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(swarm::list))
         .routes(routes!(swarm::events))
         .routes(routes!(swarm::scale))
+        .routes(routes!(backups::databases))
+        .routes(routes!(backups::events))
+        .routes(routes!(backups::list, backups::create))
+        .routes(routes!(backups::get, backups::delete))
+        .routes(routes!(backups::download))
+        .routes(routes!(backups::restore))
+        .routes(routes!(schedules::list, schedules::set, schedules::delete))
         .routes(routes!(stats::status))
         .routes(routes!(stats::events))
         .routes(routes!(openapi::document))

@@ -1,0 +1,372 @@
+//! Database backups: the databases bosun found, the catalogue of backups, running jobs and
+//! schedules. Shared by the Backups page, the server functions and the REST API.
+
+use serde::{Deserialize, Serialize};
+
+use super::scale::DbEngine;
+
+/// How a backup file is compressed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    #[default]
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    /// The file name ending, after `.sql`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gz",
+            Compression::Zstd => "zst",
+        }
+    }
+
+    /// The media type of the download.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Compression::Gzip => "application/gzip",
+            Compression::Zstd => "application/zstd",
+        }
+    }
+}
+
+impl std::str::FromStr for Compression {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "gzip" | "gz" => Ok(Compression::Gzip),
+            "zstd" | "zst" => Ok(Compression::Zstd),
+            other => Err(format!(
+                "unknown compression {other:?}: use \"gzip\" or \"zstd\""
+            )),
+        }
+    }
+}
+
+/// Where a backup stands. Only `ok` backups have a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum BackupStatus {
+    Running,
+    Ok,
+    Failed,
+    /// bosun stopped while it ran; found and reported at the next start.
+    Interrupted,
+}
+
+impl BackupStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackupStatus::Running => "running",
+            BackupStatus::Ok => "ok",
+            BackupStatus::Failed => "failed",
+            BackupStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl std::str::FromStr for BackupStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "running" => Ok(BackupStatus::Running),
+            "ok" => Ok(BackupStatus::Ok),
+            "failed" => Ok(BackupStatus::Failed),
+            "interrupted" => Ok(BackupStatus::Interrupted),
+            other => Err(format!(
+                "unknown status {other:?}: use running, ok, failed or interrupted"
+            )),
+        }
+    }
+}
+
+/// Why a backup was taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum BackupKind {
+    Manual,
+    Scheduled,
+    /// Taken automatically right before a restore.
+    Safety,
+}
+
+impl BackupKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackupKind::Manual => "manual",
+            BackupKind::Scheduled => "scheduled",
+            BackupKind::Safety => "safety",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "manual" => Some(BackupKind::Manual),
+            "scheduled" => Some(BackupKind::Scheduled),
+            "safety" => Some(BackupKind::Safety),
+            _ => None,
+        }
+    }
+}
+
+/// One entry of the catalogue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BackupDto {
+    pub id: i64,
+    pub project: String,
+    pub service: String,
+    pub engine: DbEngine,
+    pub database: String,
+    pub kind: BackupKind,
+    pub status: BackupStatus,
+    /// Why it failed, with an excerpt of the dump's own error output.
+    pub reason: Option<String>,
+    /// The download's file name (only for `ok`).
+    pub file_name: Option<String>,
+    pub compression: Compression,
+    /// Bytes the dump wrote (uncompressed).
+    pub dump_bytes: u64,
+    /// Bytes on disk (compressed).
+    pub file_bytes: u64,
+    pub sha256: Option<String>,
+    pub server_version: Option<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub duration_ms: Option<u64>,
+    /// Who asked for it (`schedule` for scheduled runs).
+    pub actor: String,
+}
+
+/// A backup or restore running now, with its progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct JobDto {
+    pub project: String,
+    pub service: String,
+    /// "backing up", "restoring", "safety backup before restore".
+    pub what: String,
+    pub backup_id: Option<i64>,
+    /// Dump bytes read so far (backups), or restored so far (restores).
+    pub bytes: u64,
+    /// Bytes per second over the job so far.
+    pub rate: u64,
+    pub elapsed_ms: u64,
+    pub actor: String,
+}
+
+/// A database service found on the host.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DatabaseDto {
+    pub project: String,
+    pub service: String,
+    pub engine: DbEngine,
+    /// The database dumped; `None` when it could not be found (see `problem`).
+    pub database: Option<String>,
+    pub user: Option<String>,
+    /// The name (never the value) of the variable holding the password.
+    pub password_env: Option<String>,
+    /// The container a backup runs in: the service's first running one.
+    pub container: Option<String>,
+    /// Why a backup cannot run now, and what to do about it.
+    pub problem: Option<String>,
+    pub last_good: Option<BackupDto>,
+    pub last_failed: Option<BackupDto>,
+    pub job: Option<JobDto>,
+    pub schedules: Vec<ScheduleDto>,
+}
+
+/// The Backups page's live data (`/api/v1/backups/events`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BackupsView {
+    pub databases: Vec<DatabaseDto>,
+    /// Newest first, the last 50.
+    pub recent: Vec<BackupDto>,
+}
+
+/// `POST /api/v1/backups`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BackupRequest {
+    pub project: String,
+    pub service: String,
+    #[serde(default)]
+    pub compression: Option<Compression>,
+}
+
+/// The answer to `POST /api/v1/backups` (202): follow it with `GET /api/v1/backups/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BackupStarted {
+    pub id: i64,
+    pub status: BackupStatus,
+}
+
+/// `POST /api/v1/backups/{id}/restore`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RestoreRequest {
+    /// The service name, typed again to confirm.
+    pub confirm: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RestoreReport {
+    pub backup_id: i64,
+    /// The backup taken right before the restore; restore it to undo.
+    pub safety_backup_id: i64,
+    pub restored_bytes: u64,
+    pub duration_ms: u64,
+}
+
+/// Filters of `GET /api/v1/backups`. Dates are `YYYY-MM-DD` (UTC), inclusive.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+pub struct BackupQuery {
+    pub project: Option<String>,
+    pub service: Option<String>,
+    pub database: Option<String>,
+    pub status: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// At most this many, newest first (1..=1000, default 200).
+    pub limit: Option<u32>,
+}
+
+/// Where a schedule comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ScheduleSource {
+    /// Set on the page or through the API; stored by bosun.
+    Bosun,
+    /// From the service's `bosun.backup.schedule` label; change it in the compose file.
+    Label,
+}
+
+/// How many good backups pruning keeps. The newest good backup is always kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Retention {
+    /// The newest N (0 = no pruning by count; with every field 0 nothing is pruned).
+    #[serde(default)]
+    pub keep_last: u32,
+    /// The newest of each of the last N days that have one.
+    #[serde(default)]
+    pub keep_daily: u32,
+    #[serde(default)]
+    pub keep_weekly: u32,
+    #[serde(default)]
+    pub keep_monthly: u32,
+}
+
+impl Retention {
+    pub fn prunes(&self) -> bool {
+        self.keep_last + self.keep_daily + self.keep_weekly + self.keep_monthly > 0
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ScheduleDto {
+    /// `None` for label schedules.
+    pub id: Option<i64>,
+    pub project: String,
+    pub service: String,
+    /// Five fields (minute hour day month weekday), or six with seconds first; UTC.
+    pub cron: String,
+    pub compression: Compression,
+    pub retention: Retention,
+    pub source: ScheduleSource,
+    pub next_run: Option<String>,
+    pub last_run: Option<String>,
+    /// A run that should have happened while bosun was not running.
+    pub missed: Option<String>,
+}
+
+/// `POST /api/v1/schedules`: one schedule per database; posting again replaces it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewSchedule {
+    pub project: String,
+    pub service: String,
+    pub cron: String,
+    #[serde(default)]
+    pub compression: Option<Compression>,
+    #[serde(default)]
+    pub retention: Retention,
+}
+
+/// `DELETE /api/v1/schedules?project=…&service=…`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+pub struct ScheduleKey {
+    pub project: String,
+    pub service: String,
+}
+
+/// Bytes as people read them: "1.4 MB".
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compression_and_status_parse_strictly() {
+        assert_eq!("zstd".parse::<Compression>(), Ok(Compression::Zstd));
+        assert_eq!("GZIP".parse::<Compression>(), Ok(Compression::Gzip));
+        assert!("bz2".parse::<Compression>().is_err());
+        assert_eq!("ok".parse::<BackupStatus>(), Ok(BackupStatus::Ok));
+        assert!("OK; DROP".parse::<BackupStatus>().is_err());
+    }
+
+    #[test]
+    fn requests_refuse_unknown_fields() {
+        let r: Result<BackupRequest, _> =
+            serde_json::from_str(r#"{"project":"p","service":"db","path":"/etc"}"#);
+        assert!(r.is_err());
+        let r: Result<RestoreRequest, _> = serde_json::from_str(r#"{"confirm":"db"}"#);
+        assert_eq!(r.ok().map(|r| r.confirm).as_deref(), Some("db"));
+    }
+
+    #[test]
+    fn bytes_read_like_a_person_would() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1_400_000), "1.4 MB");
+        assert_eq!(human_bytes(2_000_000_000), "2.0 GB");
+    }
+}

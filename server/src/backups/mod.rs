@@ -1,0 +1,325 @@
+//! Database backups: dumps taken inside the database container, compressed into the backup
+//! directory, verified, catalogued in SQLite, scheduled, pruned and restored.
+
+pub mod command;
+pub mod exec;
+pub mod jobs;
+mod port;
+mod restore;
+pub mod retention;
+mod run;
+pub mod schedule;
+pub mod settings;
+pub mod sink;
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bosun_frontend::error::AppError;
+use bosun_frontend::model::{BackupStatus, BackupsView, DatabaseDto};
+use futures::Stream;
+
+use crate::audit::{AuditService, Who};
+use crate::docker::Engine;
+use crate::docker::record::Record;
+use crate::error::OrInternal;
+use crate::store::Store;
+use crate::store::backups::Filter;
+use jobs::Jobs;
+use settings::DbSettings;
+
+/// Who started a job that outlives its request (the job is audited when it ends).
+#[derive(Clone, Debug)]
+pub struct Owner {
+    pub username: String,
+    pub client: IpAddr,
+    pub request_id: String,
+}
+
+impl Owner {
+    pub fn who(&self) -> Who<'_> {
+        Who {
+            username: &self.username,
+            client: self.client,
+            request_id: &self.request_id,
+        }
+    }
+
+    /// Scheduled runs.
+    pub fn scheduler() -> Self {
+        Owner {
+            username: "schedule".into(),
+            client: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            request_id: "scheduler".into(),
+        }
+    }
+}
+
+impl<R: bosun_frontend::authz::Requirement> From<&bosun_frontend::authz::Actor<R>> for Owner {
+    fn from(a: &bosun_frontend::authz::Actor<R>) -> Self {
+        Owner {
+            username: a.username().to_owned(),
+            client: a.client(),
+            request_id: a.request_id().to_owned(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct BackupService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    store: Store,
+    audit: AuditService,
+    dir: PathBuf,
+    min_free: u64,
+    jobs: Jobs,
+    /// Scheduled runs that fell while bosun was down, by database.
+    missed: Mutex<HashMap<(String, String), i64>>,
+}
+
+/// A database service as the inventory shows it now.
+#[derive(Clone, Debug)]
+pub struct Found {
+    pub project: String,
+    pub service: String,
+    /// The container a job runs in: the lowest-numbered running one, else any.
+    pub record: Arc<Record>,
+    pub settings: DbSettings,
+}
+
+impl BackupService {
+    /// Creates the backup directory and clears what a previous run left half-done: partial
+    /// files are removed and their catalogue rows marked interrupted (and audited).
+    pub async fn start(
+        engine: Engine,
+        store: Store,
+        audit: AuditService,
+        dir: PathBuf,
+        min_free_mb: u64,
+    ) -> Result<Self, std::io::Error> {
+        tokio::fs::create_dir_all(&dir).await?;
+        let mut entries = tokio::fs::read_dir(&dir).await?;
+        while let Some(e) = entries.next_entry().await? {
+            if e.file_name().to_string_lossy().ends_with(".partial") {
+                tracing::warn!(file = %e.path().display(), "removing a partial backup left by an earlier run");
+                tokio::fs::remove_file(e.path()).await?;
+            }
+        }
+        let service = BackupService {
+            inner: Arc::new(Inner {
+                engine,
+                store,
+                audit,
+                dir,
+                min_free: min_free_mb.saturating_mul(1024 * 1024),
+                jobs: Jobs::default(),
+                missed: Mutex::default(),
+            }),
+        };
+        match service.inner.store.interrupt_running_backups().await {
+            Ok(rows) => {
+                for row in rows {
+                    let owner = Owner {
+                        username: row.actor.clone(),
+                        client: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                        request_id: "startup".into(),
+                    };
+                    service
+                        .inner
+                        .audit
+                        .record(
+                            owner.who(),
+                            "backup.create",
+                            &format!("{}/{} #{}", row.project, row.service, row.id),
+                            bosun_frontend::model::AuditOutcome::Failed,
+                            row.reason.clone(),
+                        )
+                        .await;
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "could not mark interrupted backups"),
+        }
+        Ok(service)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// The database services on the host now, by project and service.
+    pub fn found(&self) -> Vec<Found> {
+        let mut by_service: BTreeMap<(String, String), Arc<Record>> = BTreeMap::new();
+        for r in self.inner.engine.inventory().records() {
+            let (Some(p), Some(s)) = (r.project(), r.service()) else {
+                continue;
+            };
+            if r.backup.is_none() || r.oneoff() {
+                continue;
+            }
+            let key = (p.to_owned(), s.to_owned());
+            let better = by_service.get(&key).is_none_or(|cur| {
+                (r.is_running(), std::cmp::Reverse(r.number()))
+                    > (cur.is_running(), std::cmp::Reverse(cur.number()))
+            });
+            if better {
+                by_service.insert(key, r);
+            }
+        }
+        by_service
+            .into_iter()
+            .filter_map(|((project, service), record)| {
+                let settings = record.backup.clone()?;
+                Some(Found {
+                    project,
+                    service,
+                    record,
+                    settings,
+                })
+            })
+            .collect()
+    }
+
+    pub fn find(&self, project: &str, service: &str) -> Result<Found, AppError> {
+        self.found()
+            .into_iter()
+            .find(|f| f.project == project && f.service == service)
+            .ok_or_else(|| {
+                AppError::not_found(format!(
+                    "{project}/{service} is not a database bosun can back up. The Backups page lists those it found (PostgreSQL, MySQL, MariaDB; label bosun.backup.engine to mark others)."
+                ))
+            })
+    }
+
+    /// Why a backup of `f` cannot run now, and what to do.
+    fn problem(f: &Found) -> Option<String> {
+        if !f.record.is_running() {
+            return Some(format!(
+                "No container of {} is running. Start the service, then back up.",
+                f.service
+            ));
+        }
+        match &f.settings.database {
+            None => Some(
+                "No database name found. Set MYSQL_DATABASE / MARIADB_DATABASE, or the label bosun.backup.database.".into(),
+            ),
+            Some(db) if !command::is_plain_name(db) => Some(format!(
+                "The database name “{db}” has characters bosun does not pass to the dump tool. Name the database with the label bosun.backup.database."
+            )),
+            Some(_) if !command::is_plain_name(&f.settings.user) => Some(
+                "The user name has characters bosun does not pass to the dump tool. Name the user with the label bosun.backup.user.".into(),
+            ),
+            Some(_) => None,
+        }
+    }
+
+    pub async fn databases_now(&self) -> Result<Vec<DatabaseDto>, AppError> {
+        let schedules = self.effective_schedules().await?;
+        let mut out = Vec::new();
+        for f in self.found() {
+            let store = &self.inner.store;
+            let last_good = store
+                .latest_backup(&f.project, &f.service, BackupStatus::Ok)
+                .await
+                .or_internal("reading the backup catalogue")?;
+            let last_failed = store
+                .latest_backup(&f.project, &f.service, BackupStatus::Failed)
+                .await
+                .or_internal("reading the backup catalogue")?;
+            out.push(DatabaseDto {
+                engine: f.settings.engine,
+                database: f.settings.database.clone(),
+                user: Some(f.settings.user.clone()),
+                password_env: f
+                    .settings
+                    .password
+                    .as_ref()
+                    .map(|p| p.variable().to_owned()),
+                container: Some(f.record.name.clone()),
+                problem: Self::problem(&f),
+                // A failure is only news when it is newer than the last good backup.
+                last_failed: last_failed
+                    .filter(|f| last_good.as_ref().is_none_or(|g| f.id > g.id))
+                    .map(|r| r.dto()),
+                last_good: last_good.map(|r| r.dto()),
+                job: self.inner.jobs.current(&f.project, &f.service),
+                schedules: schedules
+                    .iter()
+                    .filter(|s| s.project == f.project && s.service == f.service)
+                    .map(|s| s.dto(self.missed(&s.project, &s.service)))
+                    .collect(),
+                project: f.project,
+                service: f.service,
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn view_now(&self) -> Result<BackupsView, AppError> {
+        let recent = self
+            .inner
+            .store
+            .list_backups(&Filter {
+                limit: 50,
+                ..Default::default()
+            })
+            .await
+            .or_internal("reading the backup catalogue")?;
+        Ok(BackupsView {
+            databases: self.databases_now().await?,
+            recent: recent.iter().map(|r| r.dto()).collect(),
+        })
+    }
+
+    /// The Backups page's data now, then again whenever it changes: jobs starting, making
+    /// progress (every second) and ending, and containers coming and going.
+    pub fn follow(&self) -> impl Stream<Item = BackupsView> + Send + use<> {
+        let this = self.clone();
+        let jobs = self.inner.jobs.watch();
+        let inventory = self.inner.engine.inventory().watch();
+        futures::stream::unfold(
+            (this, jobs, inventory, None::<BackupsView>, true),
+            |(this, mut jobs, mut inventory, last, first)| async move {
+                loop {
+                    if !first {
+                        let tick = if this.inner.jobs.any() {
+                            Duration::from_secs(1)
+                        } else {
+                            Duration::from_secs(30)
+                        };
+                        tokio::select! {
+                            r = jobs.changed() => if r.is_err() { return None },
+                            r = inventory.changed() => if r.is_err() { return None },
+                            () = tokio::time::sleep(tick) => {}
+                        }
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        jobs.borrow_and_update();
+                        inventory.borrow_and_update();
+                    }
+                    let Ok(now) = this.view_now().await else {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    };
+                    if first || last.as_ref() != Some(&now) {
+                        return Some((now.clone(), (this, jobs, inventory, Some(now), false)));
+                    }
+                }
+            },
+        )
+    }
+
+    fn missed(&self, project: &str, service: &str) -> Option<i64> {
+        self.inner
+            .missed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(project.to_owned(), service.to_owned()))
+            .copied()
+    }
+}

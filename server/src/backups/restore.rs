@@ -1,0 +1,149 @@
+//! Restoring a good backup into its database: check the file against its checksum, take a
+//! safety backup, then stream the dump into the database client through exec stdin.
+
+use std::io::Read;
+use std::time::Instant;
+
+use bosun_frontend::error::AppError;
+use bosun_frontend::model::{BackupKind, BackupStatus, RestoreReport};
+use sha2::{Digest, Sha256};
+
+use super::command;
+use super::exec;
+use super::{BackupService, Owner};
+use crate::error::OrInternal;
+
+/// The SHA-256 of a file, read in the blocking pool.
+async fn sha256_of(path: std::path::PathBuf) -> Result<String, String> {
+    tokio::task::spawn_blocking(move || {
+        let mut file = std::fs::File::open(&path).map_err(|e| e.to_string())?;
+        let mut hash = Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = file.read(&mut buf).map_err(|e| e.to_string())?;
+            if n == 0 {
+                break;
+            }
+            hash.update(&buf[..n]);
+        }
+        Ok(hex::encode(hash.finalize()))
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+impl BackupService {
+    pub(super) async fn restore_inner(
+        &self,
+        owner: &Owner,
+        id: i64,
+        confirm: &str,
+    ) -> Result<RestoreReport, AppError> {
+        let row = self
+            .inner
+            .store
+            .backup(id)
+            .await
+            .or_internal("reading the backup catalogue")?
+            .ok_or_else(|| AppError::not_found(format!("There is no backup #{id}.")))?;
+        if row.status() != BackupStatus::Ok {
+            return Err(AppError::conflict(format!(
+                "Backup #{id} is {}, not good: only a good backup can be restored. Pick one marked ok.",
+                row.status().as_str()
+            )));
+        }
+        if confirm != row.service {
+            return Err(AppError::bad_request(
+                "confirm",
+                format!(
+                    "Type the service name “{}” exactly to confirm the restore. It replaces the data in {}/{}.",
+                    row.service, row.project, row.service
+                ),
+            ));
+        }
+        let found = self.find(&row.project, &row.service)?;
+        if found.settings.engine != row.engine() {
+            return Err(AppError::conflict(format!(
+                "Backup #{id} is a {} dump but {}/{} now runs {}. Restore it into a {} database.",
+                row.engine().title(),
+                row.project,
+                row.service,
+                found.settings.engine.title(),
+                row.engine().title()
+            )));
+        }
+        if let Some(problem) = Self::problem(&found) {
+            return Err(AppError::conflict(problem));
+        }
+        self.check_free_space()?;
+        let guard = self.inner.jobs.acquire(
+            &row.project,
+            &row.service,
+            "checking the backup file",
+            &owner.username,
+        )?;
+        guard.step("checking the backup file", Some(id));
+        let path = self.inner.dir.join(&row.file_name);
+        let actual = sha256_of(path.clone()).await.map_err(|e| {
+            AppError::conflict(format!(
+                "Backup #{id}'s file cannot be read ({e}). Nothing was changed. Pick another backup."
+            ))
+        })?;
+        if Some(actual.as_str()) != row.sha256.as_deref() {
+            return Err(AppError::conflict(format!(
+                "Backup #{id}'s file no longer matches its SHA-256 checksum: it was changed or damaged on disk. Nothing was changed. Pick another backup."
+            )));
+        }
+
+        let started = Instant::now();
+        let safety_row = self
+            .begin(&found, owner, row.compression(), BackupKind::Safety)
+            .await?;
+        guard.step("safety backup before restore", Some(safety_row.id));
+        let safety = self
+            .run(&guard, &found, safety_row, owner)
+            .await
+            .map_err(|reason| {
+                AppError::engine_failed(format!(
+                    "The safety backup before the restore failed, so nothing was restored: {reason}"
+                ))
+            })?;
+
+        guard.step("restoring", Some(id));
+        let docker = self.inner.engine.docker()?;
+        let secret = self.secret(&found).await.map_err(AppError::conflict)?;
+        let spec = command::restore(
+            found.settings.engine,
+            &found.settings.user,
+            &row.database,
+            secret.as_ref(),
+        );
+        let restored = exec::restore(
+            &docker,
+            &found.record.id,
+            found.settings.engine,
+            spec,
+            path,
+            row.compression(),
+            guard.bytes.clone(),
+        )
+        .await
+        .map_err(|reason| {
+            let state = if found.settings.engine == bosun_frontend::model::DbEngine::Postgres {
+                "PostgreSQL restores in one transaction, so the database should be as it was"
+            } else {
+                "MySQL/MariaDB cannot undo table changes already made, so the database may be part-restored"
+            };
+            AppError::engine_failed(format!(
+                "Restoring backup #{id} into {}/{} failed: {reason}. {state}; to go back to the state before, restore the safety backup #{}.",
+                row.project, row.service, safety.id
+            ))
+        })?;
+        Ok(RestoreReport {
+            backup_id: id,
+            safety_backup_id: safety.id,
+            restored_bytes: restored,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+}

@@ -1,0 +1,326 @@
+//! Taking one backup: check, claim the database, dump, verify, publish, catalogue, audit,
+//! and prune only after a verified success.
+
+use bosun_frontend::error::AppError;
+use bosun_frontend::model::{AuditOutcome, BackupKind, BackupStatus, Compression};
+
+use super::command::{self, Secret};
+use super::exec::{self, Dumped};
+use super::jobs::JobGuard;
+use super::retention::{Good, to_prune};
+use super::settings::PasswordSource;
+use super::sink::Sink;
+use super::{BackupService, Found, Owner};
+use crate::docker::client::engine_message;
+use crate::error::OrInternal;
+use crate::store::backups::{BackupRow, Filter, GoodBackup, NewBackup};
+
+impl BackupService {
+    /// 507 when the backup directory has less free space than the configured minimum.
+    pub(super) fn check_free_space(&self) -> Result<(), AppError> {
+        let dir = &self.inner.dir;
+        let free = fs4::available_space(dir).map_err(|e| {
+            AppError::unavailable(format!(
+                "Could not read the free space of {}: {e}. Check that the backup directory exists and is readable.",
+                dir.display()
+            ))
+        })?;
+        if free < self.inner.min_free {
+            return Err(AppError::insufficient_storage(format!(
+                "Only {} free in {}; a backup needs at least {} free (--backup-min-free-mb). Free some space (delete old backups), or point --backup-dir at a bigger disk.",
+                bosun_frontend::model::human_bytes(free),
+                dir.display(),
+                bosun_frontend::model::human_bytes(self.inner.min_free)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Starts a backup in the background and returns its catalogue row (status running).
+    pub async fn start_backup(
+        &self,
+        owner: Owner,
+        project: &str,
+        service: &str,
+        compression: Compression,
+        kind: BackupKind,
+    ) -> Result<BackupRow, AppError> {
+        let found = self.find(project, service)?;
+        if let Some(problem) = Self::problem(&found) {
+            return Err(AppError::conflict(problem));
+        }
+        self.check_free_space()?;
+        let guard = self
+            .inner
+            .jobs
+            .acquire(project, service, "backing up", &owner.username)?;
+        let row = self.begin(&found, &owner, compression, kind).await?;
+        guard.step("backing up", Some(row.id));
+        let this = self.clone();
+        let started = row.clone();
+        tokio::spawn(async move {
+            let _ = this.run(&guard, &found, started, &owner).await;
+            drop(guard);
+        });
+        Ok(row)
+    }
+
+    /// The catalogue row of a backup about to run.
+    pub(super) async fn begin(
+        &self,
+        found: &Found,
+        owner: &Owner,
+        compression: Compression,
+        kind: BackupKind,
+    ) -> Result<BackupRow, AppError> {
+        let database = found.settings.database.clone().unwrap_or_default();
+        self.inner
+            .store
+            .insert_backup(&NewBackup {
+                project: &found.project,
+                service: &found.service,
+                engine: found.settings.engine,
+                database: &database,
+                kind,
+                compression,
+                actor: &owner.username,
+            })
+            .await
+            .or_internal("recording the backup")
+    }
+
+    /// Runs the dump for `row` and records how it ended. The error is the reason.
+    pub(super) async fn run(
+        &self,
+        guard: &JobGuard,
+        found: &Found,
+        row: BackupRow,
+        owner: &Owner,
+    ) -> Result<BackupRow, String> {
+        let target = format!("{}/{} #{}", row.project, row.service, row.id);
+        let outcome = match self.dump(guard, found, &row).await {
+            Ok(dumped) => self.keep(&row, &dumped, owner).await,
+            Err(reason) => Err(reason),
+        };
+        let store = &self.inner.store;
+        let result = match outcome {
+            Ok(()) => Ok(()),
+            Err(reason) => {
+                let bytes = guard.bytes.load(std::sync::atomic::Ordering::Relaxed);
+                if let Err(e) = store.finish_backup_failed(row.id, &reason, bytes).await {
+                    tracing::error!(error = %e, id = row.id, "could not record a failed backup");
+                }
+                Err(reason)
+            }
+        };
+        self.inner.jobs.notify();
+        let detail = match &result {
+            Ok(()) => None,
+            Err(reason) => Some(reason.clone()),
+        };
+        let outcome = if result.is_ok() {
+            AuditOutcome::Ok
+        } else {
+            AuditOutcome::Failed
+        };
+        self.inner
+            .audit
+            .record(owner.who(), "backup.create", &target, outcome, detail)
+            .await;
+        result?;
+        self.prune(owner, &row.project, &row.service).await;
+        store
+            .backup(row.id)
+            .await
+            .ok()
+            .flatten()
+            .ok_or_else(|| "the catalogue row vanished".to_owned())
+    }
+
+    pub(super) async fn secret(&self, found: &Found) -> Result<Option<Secret>, String> {
+        let Some(source) = &found.settings.password else {
+            return Ok(None);
+        };
+        let docker = self.inner.engine.docker().map_err(|e| e.message)?;
+        let inspect = docker
+            .inspect_container(&found.record.id, None)
+            .await
+            .map_err(|e| {
+                format!(
+                    "could not read the container's settings: {}",
+                    engine_message(&e)
+                )
+            })?;
+        let env = inspect.config.and_then(|c| c.env).unwrap_or_default();
+        let name = source.variable();
+        let value = env.iter().find_map(|kv| {
+            kv.split_once('=')
+                .filter(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_owned())
+        });
+        match (source, value) {
+            (_, None) => Err(format!(
+                "the variable {name} is not set in the container {}. Set it, or name the password's variable with the label bosun.backup.password-env.",
+                found.record.name
+            )),
+            (PasswordSource::Env(_), Some(v)) => Ok(Some(Secret::Value(v))),
+            (PasswordSource::File(_), Some(path)) => Ok(Some(Secret::File(path))),
+        }
+    }
+
+    async fn dump(
+        &self,
+        guard: &JobGuard,
+        found: &Found,
+        row: &BackupRow,
+    ) -> Result<Dumped, String> {
+        let docker = self.inner.engine.docker().map_err(|e| e.message)?;
+        let secret = self.secret(found).await?;
+        let spec = command::dump(
+            found.settings.engine,
+            &found.settings.user,
+            &row.database,
+            secret.as_ref(),
+        );
+        let final_path = self.inner.dir.join(&row.file_name);
+        let compression = row.compression();
+        let create_path = final_path.clone();
+        let sink = tokio::task::spawn_blocking(move || Sink::create(&create_path, compression))
+            .await
+            .map_err(|e| format!("could not create the backup file: {e}"))?
+            .map_err(|e| format!("could not create the backup file: {e}"))?;
+        exec::dump(
+            &docker,
+            &found.record.id,
+            found.settings.engine,
+            spec,
+            sink,
+            final_path,
+            guard.bytes.clone(),
+        )
+        .await
+    }
+
+    /// Catalogues a good dump and writes its manifest beside it. If either fails, the file
+    /// is removed again: no backup counts as good unless all of it is in place.
+    async fn keep(&self, row: &BackupRow, dumped: &Dumped, owner: &Owner) -> Result<(), String> {
+        let good = GoodBackup {
+            dump_bytes: dumped.dump_bytes,
+            file_bytes: dumped.written.file_bytes,
+            sha256: &dumped.written.sha256,
+            server_version: dumped.server_version.as_deref(),
+        };
+        let recorded = async {
+            self.inner
+                .store
+                .finish_backup_ok(row.id, &good)
+                .await
+                .map_err(|e| format!("could not record the backup: {e}"))?;
+            let done = self
+                .inner
+                .store
+                .backup(row.id)
+                .await
+                .map_err(|e| format!("could not read the backup back: {e}"))?
+                .ok_or_else(|| "the catalogue row vanished".to_owned())?;
+            let manifest = serde_json::json!({
+                "backup": done.dto(),
+                "taken_by": owner.username,
+                "format": "plain SQL",
+            });
+            let bytes = serde_json::to_vec_pretty(&manifest)
+                .map_err(|e| format!("could not write the manifest: {e}"))?;
+            tokio::fs::write(self.manifest_path(&row.file_name), bytes)
+                .await
+                .map_err(|e| format!("could not write the manifest: {e}"))
+        }
+        .await;
+        if recorded.is_err() {
+            self.remove_files(&row.file_name).await;
+        }
+        recorded
+    }
+
+    pub(super) fn manifest_path(&self, file_name: &str) -> std::path::PathBuf {
+        self.inner.dir.join(format!("{file_name}.json"))
+    }
+
+    /// Removes a backup's file and manifest; missing files are fine.
+    pub(super) async fn remove_files(&self, file_name: &str) {
+        for path in [
+            self.inner.dir.join(file_name),
+            self.manifest_path(file_name),
+        ] {
+            if let Err(e) = tokio::fs::remove_file(&path).await
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::error!(error = %e, file = %path.display(), "could not remove a backup file");
+            }
+        }
+    }
+
+    /// Applies the database's retention after a verified success.
+    async fn prune(&self, owner: &Owner, project: &str, service: &str) {
+        let Ok(schedules) = self.effective_schedules().await else {
+            return;
+        };
+        let Some(rules) = schedules
+            .iter()
+            .find(|s| s.project == project && s.service == service)
+            .map(|s| s.retention)
+            .filter(|r| r.prunes())
+        else {
+            return;
+        };
+        let Ok(good) = self
+            .inner
+            .store
+            .list_backups(&Filter {
+                project: Some(project.to_owned()),
+                service: Some(service.to_owned()),
+                status: Some(BackupStatus::Ok),
+                limit: 100_000,
+                ..Default::default()
+            })
+            .await
+        else {
+            return;
+        };
+        let candidates: Vec<Good> = good
+            .iter()
+            .map(|r| Good {
+                id: r.id,
+                at_ms: r.started_at,
+            })
+            .collect();
+        let remove = to_prune(&candidates, rules);
+        if remove.is_empty() {
+            return;
+        }
+        let mut removed = Vec::new();
+        for row in good.iter().filter(|r| remove.contains(&r.id)) {
+            self.remove_files(&row.file_name).await;
+            if self.inner.store.delete_backup(row.id).await.is_ok() {
+                removed.push(format!("#{}", row.id));
+            }
+        }
+        self.inner
+            .audit
+            .record(
+                owner.who(),
+                "backup.prune",
+                &format!("{project}/{service}"),
+                AuditOutcome::Ok,
+                Some(format!(
+                    "removed {} (keep last {}, daily {}, weekly {}, monthly {})",
+                    removed.join(", "),
+                    rules.keep_last,
+                    rules.keep_daily,
+                    rules.keep_weekly,
+                    rules.keep_monthly
+                )),
+            )
+            .await;
+        self.inner.jobs.notify();
+    }
+}

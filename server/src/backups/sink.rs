@@ -1,0 +1,199 @@
+//! Where a dump goes: compressed and hashed on its way into `NAME.partial`, fsynced, and only
+//! then renamed to its final name. Any failure removes the partial file, so the backup
+//! directory never holds a half-written backup under a good name.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use bosun_frontend::model::Compression;
+use sha2::{Digest, Sha256};
+
+/// Counts and hashes what reaches the file.
+struct Hashing {
+    file: File,
+    hash: Sha256,
+    written: u64,
+}
+
+impl Write for Hashing {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.written += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+enum Encoder {
+    Gzip(flate2::write::GzEncoder<Hashing>),
+    Zstd(zstd::stream::write::Encoder<'static, Hashing>),
+}
+
+/// A backup file being written.
+pub struct Sink {
+    encoder: Option<Encoder>,
+    partial: PathBuf,
+    published: bool,
+}
+
+/// A finished, durable file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub file_bytes: u64,
+    pub sha256: String,
+}
+
+pub fn partial_path(final_path: &Path) -> PathBuf {
+    let mut name = final_path.as_os_str().to_owned();
+    name.push(".partial");
+    PathBuf::from(name)
+}
+
+impl Sink {
+    /// Creates `final_path.partial` (refusing to overwrite anything).
+    pub fn create(final_path: &Path, compression: Compression) -> io::Result<Self> {
+        let partial = partial_path(final_path);
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&partial)?;
+        let inner = Hashing {
+            file,
+            hash: Sha256::new(),
+            written: 0,
+        };
+        let encoder = match compression {
+            // Level 6, as gzip(1) uses by default.
+            Compression::Gzip => Encoder::Gzip(flate2::write::GzEncoder::new(
+                inner,
+                flate2::Compression::default(),
+            )),
+            Compression::Zstd => match zstd::stream::write::Encoder::new(inner, 3) {
+                Ok(e) => Encoder::Zstd(e),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(e);
+                }
+            },
+        };
+        Ok(Sink {
+            encoder: Some(encoder),
+            partial,
+            published: false,
+        })
+    }
+
+    pub fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+        match &mut self.encoder {
+            Some(Encoder::Gzip(e)) => e.write_all(chunk),
+            Some(Encoder::Zstd(e)) => e.write_all(chunk),
+            None => Err(io::Error::other("the backup file is already closed")),
+        }
+    }
+
+    /// Ends compression and makes the partial file durable. It keeps its `.partial` name
+    /// until [`Sink::publish`]; dropping the sink before that removes it.
+    pub fn finish(&mut self) -> io::Result<Written> {
+        let inner = match self.encoder.take() {
+            Some(Encoder::Gzip(e)) => e.finish()?,
+            Some(Encoder::Zstd(e)) => e.finish()?,
+            None => return Err(io::Error::other("the backup file is already closed")),
+        };
+        inner.file.sync_all()?;
+        Ok(Written {
+            file_bytes: inner.written,
+            sha256: hex::encode(inner.hash.finalize()),
+        })
+    }
+
+    /// Renames the finished partial file to `final_path` and makes the rename durable.
+    pub fn publish(mut self, final_path: &Path) -> io::Result<()> {
+        std::fs::rename(&self.partial, final_path)?;
+        // Renamed: nothing left to clean up, even if the directory sync below fails.
+        self.published = true;
+        if let Some(dir) = final_path.parent() {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        self.encoder = None;
+        if !self.published {
+            let _ = std::fs::remove_file(&self.partial);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn a_published_file_decompresses_to_the_input_and_matches_its_hash() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for compression in [Compression::Gzip, Compression::Zstd] {
+            let path = dir
+                .path()
+                .join(format!("b.sql.{}", compression.extension()));
+            let mut sink = Sink::create(&path, compression).expect("create");
+            assert!(partial_path(&path).exists());
+            sink.write(b"-- dump\nSELECT 1;\n").expect("write");
+            let written = sink.finish().expect("finish");
+            sink.publish(&path).expect("publish");
+            assert!(!partial_path(&path).exists());
+            let bytes = std::fs::read(&path).expect("read");
+            assert_eq!(written.file_bytes, bytes.len() as u64);
+            assert_eq!(written.sha256, hex::encode(Sha256::digest(&bytes)));
+            let mut plain = String::new();
+            match compression {
+                Compression::Gzip => {
+                    flate2::read::GzDecoder::new(&bytes[..])
+                        .read_to_string(&mut plain)
+                        .expect("gunzip");
+                }
+                Compression::Zstd => {
+                    zstd::stream::read::Decoder::new(&bytes[..])
+                        .expect("zstd")
+                        .read_to_string(&mut plain)
+                        .expect("unzstd");
+                }
+            }
+            assert_eq!(plain, "-- dump\nSELECT 1;\n");
+        }
+    }
+
+    #[test]
+    fn an_abandoned_sink_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("b.sql.gz");
+        let mut sink = Sink::create(&path, Compression::Gzip).expect("create");
+        sink.write(&[7u8; 100_000]).expect("write");
+        drop(sink);
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
+        // Finished but never published: still removed.
+        let mut sink = Sink::create(&path, Compression::Gzip).expect("create");
+        sink.finish().expect("finish");
+        drop(sink);
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
+    }
+
+    #[test]
+    fn an_existing_partial_file_is_not_overwritten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("b.sql.gz");
+        std::fs::write(partial_path(&path), b"someone else's").expect("write");
+        assert!(Sink::create(&path, Compression::Gzip).is_err());
+        assert_eq!(
+            std::fs::read(partial_path(&path)).expect("read"),
+            b"someone else's"
+        );
+    }
+}

@@ -1,0 +1,452 @@
+//! Backups that go wrong, and who may do what: each failure leaves status failed with a
+//! reason, no file and no pruning; ids from requests never reach the filesystem.
+
+use std::process::Command;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::dbs::{
+    files_in, good_backup, postgres, psql, seed_postgres, start_backup, wait_backup, wait_database,
+    wait_healthy,
+};
+use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_of};
+
+#[tokio::test]
+async fn a_wrong_password_fails_with_the_reason_and_leaves_no_file() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let p = postgres(
+        "bkpw",
+        "      BACKUP_PW: not-the-password",
+        "      bosun.backup.password-env: BACKUP_PW",
+    )
+    .await;
+    let found = wait_database(&admin, &s, &p.name).await;
+    assert_eq!(found["password_env"], "BACKUP_PW");
+    let id = start_backup(&admin, &s, json!({"project": p.name, "service": "db"})).await;
+    let b = wait_backup(&admin, &s, id).await;
+    assert_eq!(b["status"], "failed");
+    let reason = b["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("password authentication failed"),
+        "{reason}"
+    );
+    assert!(!reason.contains("not-the-password"));
+    assert!(b["file_name"].is_null());
+    assert_eq!(
+        files_in(&s.data.path().join("backups")),
+        Vec::<String>::new()
+    );
+    let records = audit(&s, &admin, "action=backup.create").await;
+    assert!(records.iter().any(|r| {
+        r["outcome"] == "failed"
+            && r["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("password authentication failed"))
+    }));
+}
+
+#[tokio::test]
+async fn a_container_killed_mid_dump_fails_cleanly_and_prunes_nothing() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let p = postgres("bkkill", "", "").await;
+    let db = wait_healthy(&p.name, "db").await;
+    seed_postgres(&db, 1000);
+    wait_database(&admin, &s, &p.name).await;
+    // Keep only the newest good backup once a new one is verified.
+    let r = admin
+        .post(s.url("/api/v1/schedules"))
+        .json(&json!({"project": p.name, "service": "db", "cron": "0 3 1 1 *", "retention": {"keep_last": 1}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let first = good_backup(&admin, &s, &p.name, json!({})).await;
+
+    // A session holding an exclusive lock makes pg_dump wait inside the container.
+    let mut locker = Command::new("docker")
+        .args([
+            "exec",
+            &db,
+            "psql",
+            "-U",
+            "shop",
+            "-d",
+            "shop",
+            "-c",
+            "BEGIN; LOCK TABLE stock IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120);",
+        ])
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let id = start_backup(&admin, &s, json!({"project": p.name, "service": "db"})).await;
+    // One job per database: a second request is refused while this one runs.
+    let r = admin
+        .post(s.url("/api/v1/backups"))
+        .json(&json!({"project": p.name, "service": "db"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(
+        json_of(r).await["message"]
+            .as_str()
+            .unwrap()
+            .contains("busy")
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let running = admin
+        .get(s.url(&format!("/api/v1/backups/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_of(running).await["status"], "running");
+    let dir = s.data.path().join("backups");
+    assert!(files_in(&dir).iter().any(|f| f.ends_with(".partial")));
+
+    let killed = Command::new("docker").args(["kill", &db]).output().unwrap();
+    assert!(killed.status.success());
+    let _ = locker.wait();
+    let b = wait_backup(&admin, &s, id).await;
+    assert_eq!(b["status"], "failed", "{b}");
+    assert!(b["reason"].as_str().unwrap().len() > 10, "{b}");
+    // No partial file, no new file, and the earlier good backup was not pruned.
+    let first_name = first["file_name"].as_str().unwrap().to_owned();
+    assert_eq!(
+        files_in(&dir),
+        vec![first_name.clone(), format!("{first_name}.json")]
+    );
+    let ok = admin
+        .get(s.url(&format!("/api/v1/backups?project={}&status=ok", p.name)))
+        .send()
+        .await
+        .unwrap();
+    let ok = json_of(ok).await;
+    assert_eq!(ok.as_array().unwrap().len(), 1);
+
+    // After the next verified success, retention keeps only the newest.
+    p.compose(&["start", "db"]).await;
+    wait_healthy(&p.name, "db").await;
+    wait_database(&admin, &s, &p.name).await;
+    let second = good_backup(&admin, &s, &p.name, json!({})).await;
+    let ok = admin
+        .get(s.url(&format!("/api/v1/backups?project={}&status=ok", p.name)))
+        .send()
+        .await
+        .unwrap();
+    let ok = json_of(ok).await;
+    let ids: Vec<i64> = ok
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![second["id"].as_i64().unwrap()]);
+    let failed = admin
+        .get(s.url(&format!("/api/v1/backups?project={}&status=failed", p.name)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_of(failed).await.as_array().unwrap().len(), 1);
+    assert!(!files_in(&dir).contains(&first_name));
+    assert!(!audit(&s, &admin, "action=backup.prune").await.is_empty());
+}
+
+/// A 2 MB tmpfs as the backup directory; unmounted when dropped.
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn mount() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=2m", "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "the full-disk test mounts a small tmpfs and needs root: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        SmallDisk(dir)
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0.path()).output();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_fails_cleanly_and_too_little_space_is_refused_up_front() {
+    let disk = SmallDisk::mount();
+    let dir = disk.0.path().to_str().unwrap().to_owned();
+    let p = postgres("bkfull", "", "").await;
+    let db = wait_healthy(&p.name, "db").await;
+    // About 9 MB of dump that compresses to well over 2 MB.
+    seed_postgres(&db, 100_000);
+    {
+        let s = TestServer::start_with(&[
+            "--admin-password",
+            ADMIN_PASSWORD,
+            "--backup-dir",
+            &dir,
+            "--backup-min-free-mb",
+            "0",
+        ])
+        .await;
+        let admin = s.admin().await;
+        wait_database(&admin, &s, &p.name).await;
+        let id = start_backup(&admin, &s, json!({"project": p.name, "service": "db"})).await;
+        let b = wait_backup(&admin, &s, id).await;
+        assert_eq!(b["status"], "failed", "{b}");
+        let reason = b["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("filled up") && reason.contains("Free some space"),
+            "{reason}"
+        );
+        assert_eq!(files_in(disk.0.path()), Vec::<String>::new());
+    }
+    // With the default minimum (64 MB) a 2 MB disk is refused before anything starts.
+    let s =
+        TestServer::start_with(&["--admin-password", ADMIN_PASSWORD, "--backup-dir", &dir]).await;
+    let admin = s.admin().await;
+    wait_database(&admin, &s, &p.name).await;
+    let r = admin
+        .post(s.url("/api/v1/backups"))
+        .json(&json!({"project": p.name, "service": "db"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 507);
+    assert!(
+        json_of(r).await["message"]
+            .as_str()
+            .unwrap()
+            .contains("--backup-dir")
+    );
+    let none = admin
+        .get(s.url(&format!("/api/v1/backups?project={}", p.name)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_of(none).await.as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn roles_and_ids_are_checked_before_any_file_is_touched() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let viewer = s.user(&admin, "bkviewer", "viewer").await;
+    let operator = s.user(&admin, "bkoperator", "operator").await;
+    let p = postgres("bksec", "", "").await;
+    wait_database(&admin, &s, &p.name).await;
+    let b = good_backup(&operator, &s, &p.name, json!({})).await;
+    let id = b["id"].as_i64().unwrap();
+
+    // Viewers see the catalogue but cannot download, start, delete or restore.
+    assert_eq!(
+        viewer
+            .get(s.url("/api/v1/backups"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let download = format!("/api/v1/backups/{id}/download");
+    assert_eq!(
+        viewer.get(s.url(&download)).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = viewer
+        .post(s.url("/api/v1/backups"))
+        .json(&json!({"project": p.name, "service": "db"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = operator
+        .delete(s.url(&format!("/api/v1/backups/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = operator
+        .post(s.url("/api/v1/schedules"))
+        .json(&json!({"project": p.name, "service": "db", "cron": "0 3 * * *"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Without a session at all.
+    let anon = s.script();
+    assert_eq!(
+        anon.get(s.url(&download)).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Traversal-shaped ids never reach the filesystem.
+    for bad in [
+        "..%2F..%2Fbosun.db",
+        "%2Fetc%2Fpasswd",
+        "-1",
+        "0",
+        "1.5",
+        "1e3",
+        "%2e%2e",
+    ] {
+        let r = admin
+            .get(s.url(&format!("/api/v1/backups/{bad}/download")))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(r.status(), StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND),
+            "{bad}: {}",
+            r.status()
+        );
+    }
+    let r = admin
+        .get(s.url("/api/v1/backups/999999/download"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Bad input on creating: unknown fields, bad names, bad compression, bad cron.
+    for body in [
+        json!({"project": p.name, "service": "db", "path": "/etc"}),
+        json!({"project": "../x", "service": "db"}),
+        json!({"project": p.name, "service": "db", "compression": "bz2"}),
+    ] {
+        let r = admin
+            .post(s.url("/api/v1/backups"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{body}");
+    }
+    let r = admin
+        .post(s.url("/api/v1/schedules"))
+        .json(&json!({"project": p.name, "service": "db", "cron": "every night"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        json_of(r).await["message"]
+            .as_str()
+            .unwrap()
+            .contains("0 3 * * *")
+    );
+
+    // An admin deletes: the file goes, the deletion is audited.
+    let dir = s.data.path().join("backups");
+    assert_eq!(files_in(&dir).len(), 2);
+    let r = admin
+        .delete(s.url(&format!("/api/v1/backups/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(files_in(&dir), Vec::<String>::new());
+    let records = audit(&s, &admin, "action=backup.delete").await;
+    assert!(
+        records
+            .iter()
+            .any(|r| r["outcome"] == "ok" && r["actor"] == "admin")
+    );
+}
+
+#[tokio::test]
+async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let p = postgres("bksched", "", "").await;
+    let db = wait_healthy(&p.name, "db").await;
+    psql(&db, "shop", "shop", "SELECT 1");
+    wait_database(&admin, &s, &p.name).await;
+    // Every 3 seconds (six fields: seconds first).
+    let r = admin
+        .post(s.url("/api/v1/schedules"))
+        .json(&json!({"project": p.name, "service": "db", "cron": "*/3 * * * * *", "compression": "zstd", "retention": {"keep_last": 2}}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let sched = json_of(r).await;
+    assert_eq!(status, StatusCode::OK, "{sched}");
+    assert_eq!(sched["source"], "bosun");
+    assert!(sched["next_run"].is_string());
+
+    // Three scheduled runs; retention keeps two.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let r = admin
+            .get(s.url(&format!("/api/v1/backups?project={}&status=ok", p.name)))
+            .send()
+            .await
+            .unwrap();
+        let list = json_of(r).await;
+        let all = admin
+            .get(s.url(&format!("/api/v1/backups?project={}", p.name)))
+            .send()
+            .await
+            .unwrap();
+        let all = json_of(all).await;
+        if all.as_array().unwrap().len() >= 3 && list.as_array().unwrap().len() == 2 {
+            assert!(
+                list.as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|b| b["kind"] == "scheduled"
+                        && b["actor"] == "schedule"
+                        && b["compression"] == "zstd")
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no scheduled runs: {all}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // Down for a few runs, then up again on the same data.
+    let data = s.stop().await;
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let s = TestServer::start_in(data, &["--admin-password", ADMIN_PASSWORD]).await;
+    let admin = s.admin().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let records = audit(&s, &admin, "action=backup.schedule.missed").await;
+        if let Some(r) = records.first() {
+            assert_eq!(r["target"], format!("{}/db", p.name));
+            assert!(
+                r["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("bosun was not running")
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no missed run reported"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let r = admin
+        .delete(s.url(&format!("/api/v1/schedules?project={}&service=db", p.name)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let list = json_of(admin.get(s.url("/api/v1/schedules")).send().await.unwrap()).await;
+    assert!(!list.to_string().contains(&p.name));
+}

@@ -1,0 +1,267 @@
+//! Backups of real PostgreSQL 15 and MariaDB 10.11 containers: back up, download, restore
+//! into a fresh container, and compare the data.
+
+use std::io::Read;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::dbs::{
+    MARIADB_IMAGE, docker, files_in, good_backup, mariadb, postgres, postgres_fingerprint,
+    seed_postgres, wait_database, wait_healthy,
+};
+use crate::harness::{TestServer, audit, json_of};
+use crate::stacks::{Project, unique};
+
+/// Downloads a backup and returns its bytes, checking length, name and checksum headers.
+async fn download(client: &reqwest::Client, s: &TestServer, b: &Value) -> Vec<u8> {
+    let r = client
+        .get(s.url(&format!("/api/v1/backups/{}/download", b["id"])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let name = b["file_name"].as_str().unwrap().to_owned();
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(disposition, format!("attachment; filename=\"{name}\""));
+    let length: u64 = r.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(Some(length), b["file_bytes"].as_u64());
+    let body = r.bytes().await.unwrap().to_vec();
+    assert_eq!(body.len() as u64, length);
+    assert_eq!(
+        hex::encode(Sha256::digest(&body)),
+        b["sha256"].as_str().unwrap()
+    );
+    body
+}
+
+async fn restore(
+    client: &reqwest::Client,
+    s: &TestServer,
+    id: &Value,
+    confirm: &str,
+) -> reqwest::Response {
+    client
+        .post(s.url(&format!("/api/v1/backups/{id}/restore")))
+        .json(&json!({ "confirm": confirm }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn postgres_backup_download_and_restore_into_a_fresh_container() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let operator = s.user(&admin, "pgop", "operator").await;
+    let p = postgres("bkpg", "", "").await;
+    let db = wait_healthy(&p.name, "db").await;
+    seed_postgres(&db, 20_000);
+    let before = postgres_fingerprint(&db);
+    assert!(before.starts_with("20000:"), "{before}");
+
+    let found = wait_database(&operator, &s, &p.name).await;
+    assert_eq!(found["engine"], "postgres");
+    assert_eq!(found["database"], "shop");
+    assert_eq!(found["user"], "shop");
+    // The variable's name is shown, never its value.
+    assert_eq!(found["password_env"], "POSTGRES_PASSWORD");
+    assert!(!found.to_string().contains("shop-secret"));
+
+    let b = good_backup(&operator, &s, &p.name, json!({})).await;
+    assert_eq!(b["kind"], "manual");
+    assert_eq!(b["actor"], "pgop");
+    assert_eq!(b["compression"], "gzip");
+    assert!(
+        b["server_version"].as_str().unwrap().starts_with("15."),
+        "{b}"
+    );
+    assert!(b["dump_bytes"].as_u64().unwrap() > b["file_bytes"].as_u64().unwrap());
+    let name = b["file_name"].as_str().unwrap();
+    assert!(name.starts_with(&format!("{}-db-", p.name)) && name.ends_with(".sql.gz"));
+
+    // On disk: the file and its manifest, nothing partial.
+    let dir = s.data.path().join("backups");
+    assert_eq!(
+        files_in(&dir),
+        vec![name.to_owned(), format!("{name}.json")]
+    );
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join(format!("{name}.json"))).unwrap()).unwrap();
+    assert_eq!(manifest["backup"]["sha256"], b["sha256"]);
+    assert_eq!(manifest["taken_by"], "pgop");
+
+    let body = download(&operator, &s, &b).await;
+    let mut sql = String::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_string(&mut sql)
+        .unwrap();
+    assert_eq!(sql.len() as u64, b["dump_bytes"].as_u64().unwrap());
+    assert!(sql.contains("CREATE TABLE \"public\".\"stock\""));
+    let tail = &sql[sql.len() - 120..];
+    assert!(
+        tail.contains("-- PostgreSQL database dump complete\n"),
+        "the dump ends with its trailer: {tail:?}"
+    );
+    assert!(!sql.contains("shop-secret"));
+
+    // A fresh container with an empty volume.
+    p.compose(&["down", "-v", "-t", "1"]).await;
+    p.compose(&["up", "-d"]).await;
+    let fresh = wait_healthy(&p.name, "db").await;
+    assert_ne!(fresh, db);
+    let (ok, _, err) = docker(&[
+        "exec",
+        &fresh,
+        "psql",
+        "-U",
+        "shop",
+        "-d",
+        "shop",
+        "-tAc",
+        "SELECT 1 FROM stock",
+    ]);
+    assert!(!ok && err.contains("does not exist"), "{err}");
+    wait_database(&admin, &s, &p.name).await;
+
+    // Only an admin, with the exact service name.
+    let r = restore(&operator, &s, &b["id"], "db").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = restore(&admin, &s, &b["id"], "DB").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        json_of(r).await["message"]
+            .as_str()
+            .unwrap()
+            .contains("“db”")
+    );
+    let r = restore(&admin, &s, &b["id"], "db").await;
+    let status = r.status();
+    let report = json_of(r).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(postgres_fingerprint(&fresh), before);
+
+    // The safety backup of the (empty) database was taken first and is good.
+    let safety =
+        crate::dbs::wait_backup(&admin, &s, report["safety_backup_id"].as_i64().unwrap()).await;
+    assert_eq!(safety["kind"], "safety");
+    assert_eq!(safety["status"], "ok");
+
+    // Restoring again over the live data works too (the dump drops what it recreates).
+    psql_exec(&fresh, "DELETE FROM stock WHERE id <= 100");
+    let r = restore(&admin, &s, &b["id"], "db").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(postgres_fingerprint(&fresh), before);
+
+    let records = audit(&s, &admin, "action=backup.").await;
+    let has = |action: &str, outcome: &str, actor: &str| {
+        records
+            .iter()
+            .any(|r| r["action"] == action && r["outcome"] == outcome && r["actor"] == actor)
+    };
+    assert!(has("backup.create", "ok", "pgop"));
+    assert!(has("backup.download", "ok", "pgop"));
+    assert!(has("backup.restore", "ok", "admin"));
+    assert!(has("backup.restore", "failed", "admin"));
+    assert!(
+        !records
+            .iter()
+            .any(|r| r.to_string().contains("shop-secret"))
+    );
+}
+
+fn psql_exec(container: &str, sql: &str) {
+    crate::dbs::psql(container, "shop", "shop", sql);
+}
+
+#[tokio::test]
+async fn mariadb_backup_with_zstd_and_restore_into_a_fresh_container() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let name = unique("bkmdb");
+    let yaml = format!(
+        r#"
+services:
+  db:
+    image: {MARIADB_IMAGE}
+    environment:
+      MARIADB_ROOT_PASSWORD: root-secret
+      MARIADB_DATABASE: shop
+      MARIADB_USER: app
+      MARIADB_PASSWORD: app-secret
+"#
+    );
+    let p = Project::up(&name, &yaml).await;
+    let db = wait_healthy(&name, "db").await;
+    mariadb(
+        &db,
+        "root-secret",
+        "shop",
+        "CREATE TABLE items (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(100) NOT NULL, data BLOB); \
+         INSERT INTO items (name, data) SELECT CONCAT('item ', seq, ' ''q'' ñ'), UNHEX(MD5(seq)) FROM seq_1_to_5000; \
+         CREATE VIEW big AS SELECT * FROM items WHERE id > 4000; \
+         CREATE PROCEDURE count_items() SELECT COUNT(*) FROM items;",
+    );
+    let fingerprint = |c: &str| {
+        mariadb(
+            c,
+            "root-secret",
+            "shop",
+            "SELECT CONCAT(COUNT(*), ':', MD5(GROUP_CONCAT(id, '|', name, '|', HEX(data) ORDER BY id SEPARATOR ',')), ':', (SELECT COUNT(*) FROM big)) FROM items",
+        )
+    };
+    // GROUP_CONCAT is cut at 1 MB by default; these rows stay far below.
+    let before = fingerprint(&db);
+    assert!(before.starts_with("5000:"), "{before}");
+
+    let found = wait_database(&admin, &s, &name).await;
+    assert_eq!(found["engine"], "mariadb");
+    assert_eq!(found["user"], "root");
+    assert_eq!(found["password_env"], "MARIADB_ROOT_PASSWORD");
+
+    let b = good_backup(&admin, &s, &name, json!({"compression": "zstd"})).await;
+    assert_eq!(b["compression"], "zstd");
+    assert!(b["file_name"].as_str().unwrap().ends_with(".sql.zst"));
+    assert!(
+        b["server_version"].as_str().unwrap().starts_with("10.11"),
+        "{b}"
+    );
+    let body = download(&admin, &s, &b).await;
+    let mut sql = String::new();
+    zstd::stream::read::Decoder::new(&body[..])
+        .unwrap()
+        .read_to_string(&mut sql)
+        .unwrap();
+    assert!(sql.contains("CREATE TABLE `items`"));
+    assert!(sql.contains("count_items"), "routines are in the dump");
+    assert!(
+        sql.trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("-- Dump completed")
+    );
+
+    p.compose(&["down", "-v", "-t", "1"]).await;
+    p.compose(&["up", "-d"]).await;
+    let fresh = wait_healthy(&name, "db").await;
+    assert_ne!(fresh, db);
+    wait_database(&admin, &s, &name).await;
+    let r = restore(&admin, &s, &b["id"], "db").await;
+    let status = r.status();
+    let report = json_of(r).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(fingerprint(&fresh), before);
+    assert_eq!(
+        mariadb(&fresh, "root-secret", "shop", "CALL count_items()"),
+        "5000"
+    );
+}

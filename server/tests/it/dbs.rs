@@ -1,0 +1,212 @@
+//! Database projects for the backup tests: real PostgreSQL 15 and MariaDB 10.11 containers
+//! (images built locally by scripts/lib/docker.sh), seeded, queried with their own clients.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+use crate::harness::{TestServer, json_of};
+use crate::stacks::{Project, unique};
+
+pub const PG_IMAGE: &str = "bosun-demo/postgres:15";
+pub const MARIADB_IMAGE: &str = "bosun-test/mariadb:10.11";
+
+pub fn docker(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new("docker").args(args).output().expect("docker");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+    )
+}
+
+/// The container of `service` in `project`.
+pub fn container_of(project: &str, service: &str) -> String {
+    let (_, out, _) = docker(&[
+        "ps",
+        "-q",
+        "--filter",
+        &format!("label=com.docker.compose.project={project}"),
+        "--filter",
+        &format!("label=com.docker.compose.service={service}"),
+    ]);
+    out.lines().next().unwrap_or_default().to_owned()
+}
+
+/// Waits until the service's container reports healthy.
+pub async fn wait_healthy(project: &str, service: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let id = container_of(project, service);
+        if !id.is_empty() {
+            let (_, health, _) = docker(&["inspect", "-f", "{{.State.Health.Status}}", &id]);
+            if health == "healthy" {
+                return id;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{project}/{service} not healthy in 120 s"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Runs SQL with psql inside the container (as the image's own client does).
+pub fn psql(container: &str, user: &str, db: &str, sql: &str) -> String {
+    let (ok, out, err) = docker(&[
+        "exec",
+        container,
+        "psql",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-U",
+        user,
+        "-d",
+        db,
+        "-tAc",
+        sql,
+    ]);
+    assert!(ok, "psql {sql}: {err}");
+    out
+}
+
+pub fn mariadb(container: &str, password: &str, db: &str, sql: &str) -> String {
+    let env = format!("MYSQL_PWD={password}");
+    let (ok, out, err) = docker(&[
+        "exec", "-e", &env, container, "mariadb", "-u", "root", "-N", "-B", db, "-e", sql,
+    ]);
+    assert!(ok, "mariadb {sql}: {err}");
+    out
+}
+
+/// A Postgres project: `db` with user/database `shop`.
+pub async fn postgres(prefix: &str, extra_env: &str, labels: &str) -> Project {
+    let name = unique(prefix);
+    let yaml = format!(
+        r#"
+services:
+  db:
+    image: {PG_IMAGE}
+    environment:
+      POSTGRES_USER: shop
+      POSTGRES_PASSWORD: shop-secret
+      POSTGRES_DB: shop
+{extra_env}
+    labels:
+      bosun.test: "{name}"
+{labels}
+"#
+    );
+    let p = Project::up(&name, &yaml).await;
+    wait_healthy(&name, "db").await;
+    p
+}
+
+/// `stock`: `rows` rows of text and numbers, plus a second table with odd names.
+pub fn seed_postgres(container: &str, rows: u32) {
+    psql(
+        container,
+        "shop",
+        "shop",
+        &format!(
+            "CREATE TABLE stock (id serial PRIMARY KEY, name text NOT NULL, qty int, data bytea); \
+             INSERT INTO stock (name, qty, data) SELECT md5(i::text) || ' ''quoted'' ñ', i % 97, decode(md5(i::text), 'hex') FROM generate_series(1, {rows}) i; \
+             CREATE TABLE \"Odd Name\" (k text PRIMARY KEY); INSERT INTO \"Odd Name\" VALUES ('a'), ('b');"
+        ),
+    );
+}
+
+/// Row count and a checksum over every column of `stock`, in id order.
+pub fn postgres_fingerprint(container: &str) -> String {
+    psql(
+        container,
+        "shop",
+        "shop",
+        "SELECT count(*) || ':' || md5(string_agg(id || '|' || name || '|' || coalesce(qty::text, '-') || '|' || encode(data, 'hex'), ',' ORDER BY id)) || ':' || (SELECT count(*) FROM \"Odd Name\") FROM stock",
+    )
+}
+
+/// Waits until bosun lists the database as ready to back up (container running, no problem).
+pub async fn wait_database(client: &Client, s: &TestServer, project: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = client.get(s.url("/api/v1/databases")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let list = json_of(r).await;
+        if let Some(db) = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["project"] == project && d["problem"].is_null())
+        {
+            return db.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{project} not listed as a database ready to back up: {list}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Starts a backup and returns its id (asserting 202).
+pub async fn start_backup(client: &Client, s: &TestServer, body: Value) -> i64 {
+    let r = client
+        .post(s.url("/api/v1/backups"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let v = json_of(r).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(v["status"], "running");
+    v["id"].as_i64().unwrap()
+}
+
+/// Waits until the backup is no longer running and returns it.
+pub async fn wait_backup(client: &Client, s: &TestServer, id: i64) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let r = client
+            .get(s.url(&format!("/api/v1/backups/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let b = json_of(r).await;
+        if b["status"] != "running" {
+            return b;
+        }
+        assert!(Instant::now() < deadline, "backup #{id} still running: {b}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Takes a backup of `project`/`service` and asserts it ends good.
+pub async fn good_backup(client: &Client, s: &TestServer, project: &str, extra: Value) -> Value {
+    let mut body = json!({"project": project, "service": "db"});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    let id = start_backup(client, s, body).await;
+    let b = wait_backup(client, s, id).await;
+    assert_eq!(b["status"], "ok", "{b}");
+    b
+}
+
+/// The files in a directory, sorted.
+pub fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
