@@ -5,8 +5,9 @@ use leptos_router::path;
 
 use crate::components::shell::Shell;
 use crate::pages::{
-    account::AccountPage, audit::AuditPage, links::LinksPage, login::LoginPage, logs::LogsPage,
-    not_found::NotFound, placeholder::PlaceholderPage, services::ServicesPage, users::UsersPage,
+    account::AccountPage, audit::AuditPage, backups::BackupsPage, links::LinksPage,
+    login::LoginPage, logs::LogsPage, not_found::NotFound, placeholder::PlaceholderPage,
+    services::ServicesPage, users::UsersPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -41,10 +42,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=ServicesPage />
                     <Route path=path!("logs") view=LogsPage />
-                    <Route
-                        path=path!("backups")
-                        view=|| view! { <PlaceholderPage title="Backups" feature="database backups" /> }
-                    />
+                    <Route path=path!("backups") view=BackupsPage />
                     <Route
                         path=path!("certificates")
                         view=|| view! { <PlaceholderPage title="Certificates" feature="certificate inventory and renewal" /> }

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod backups;
 pub mod engine;
 pub mod links;
 pub mod logs;

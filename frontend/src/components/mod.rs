@@ -1,3 +1,5 @@
+pub mod backup_list;
+pub mod database_card;
 pub mod engine_banner;
 pub mod error_view;
 pub mod log_view;

@@ -1,5 +1,6 @@
 pub mod account;
 pub mod audit;
+pub mod backups;
 pub mod links;
 pub mod login;
 pub mod logs;

@@ -150,9 +150,7 @@ pub async fn dump(
     let writer = tokio::task::spawn_blocking(move || {
         let mut sink = sink;
         while let Some(chunk) = rx.blocking_recv() {
-            if let Err(e) = sink.write(&chunk) {
-                return Err(e);
-            }
+            sink.write(&chunk)?;
         }
         let written = sink.finish()?;
         Ok((sink, written))

@@ -1,0 +1,149 @@
+//! Backups for the Backups page; the page then follows `/api/v1/backups/events`. Downloads
+//! are plain links to `/api/v1/backups/{id}/download` (streamed by the REST API).
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::parse_field;
+use crate::model::{BackupStarted, BackupsView, RestoreReport, ScheduleDto};
+
+#[cfg(feature = "ssr")]
+use super::ctx;
+
+/// A backup id typed into a form or carried by a button.
+#[cfg(feature = "ssr")]
+fn backup_id(value: &str) -> Result<i64, AppError> {
+    match value.trim().parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(AppError::bad_request(
+            "id",
+            "A backup id is a positive whole number.",
+        )),
+    }
+}
+
+/// A count typed into a retention field: empty is 0.
+#[cfg(feature = "ssr")]
+fn count(field: &str, value: &str) -> Result<u32, AppError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(0);
+    }
+    v.parse().map_err(|_| {
+        AppError::bad_request(
+            field,
+            "Enter a whole number of backups to keep, or leave it empty.",
+        )
+    })
+}
+
+#[server(prefix = "/sfn", endpoint = "viewer/backups")]
+pub async fn load_backups() -> Result<BackupsView, AppError> {
+    ctx::run(async move {
+        let actor = ctx::actor::<crate::authz::ViewerRole>()?;
+        ctx::ports()?.backups.view(&actor).await
+    })
+    .await
+}
+
+/// "Back up now".
+#[server(prefix = "/sfn", endpoint = "operator/start_backup")]
+pub async fn start_backup(
+    project: String,
+    service: String,
+    compression: String,
+) -> Result<BackupStarted, AppError> {
+    ctx::run(async move {
+        let compression: crate::model::Compression = parse_field("compression", &compression)?;
+        let actor = ctx::actor::<crate::authz::OperatorRole>()?;
+        ctx::ports()?
+            .backups
+            .start(
+                &actor,
+                crate::model::BackupRequest {
+                    project,
+                    service,
+                    compression: Some(compression),
+                },
+            )
+            .await
+    })
+    .await
+}
+
+#[server(prefix = "/sfn", endpoint = "admin/delete_backup")]
+pub async fn delete_backup(id: String) -> Result<(), AppError> {
+    ctx::run(async move {
+        let id = backup_id(&id)?;
+        let actor = ctx::actor::<crate::authz::AdminRole>()?;
+        ctx::ports()?.backups.delete(&actor, id).await
+    })
+    .await
+}
+
+#[server(prefix = "/sfn", endpoint = "admin/restore_backup")]
+pub async fn restore_backup(id: String, confirm: String) -> Result<RestoreReport, AppError> {
+    ctx::run(async move {
+        let id = backup_id(&id)?;
+        let actor = ctx::actor::<crate::authz::AdminRole>()?;
+        ctx::ports()?
+            .backups
+            .restore(&actor, id, crate::model::RestoreRequest { confirm })
+            .await
+    })
+    .await
+}
+
+/// The schedule form as typed: every field is checked on the server.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScheduleForm {
+    pub project: String,
+    pub service: String,
+    pub cron: String,
+    pub compression: String,
+    pub keep_last: String,
+    pub keep_daily: String,
+    pub keep_weekly: String,
+    pub keep_monthly: String,
+}
+
+#[server(prefix = "/sfn", endpoint = "admin/set_schedule")]
+pub async fn set_schedule(form: ScheduleForm) -> Result<ScheduleDto, AppError> {
+    ctx::run(async move {
+        let compression: crate::model::Compression = parse_field("compression", &form.compression)?;
+        let retention = crate::model::Retention {
+            keep_last: count("keep_last", &form.keep_last)?,
+            keep_daily: count("keep_daily", &form.keep_daily)?,
+            keep_weekly: count("keep_weekly", &form.keep_weekly)?,
+            keep_monthly: count("keep_monthly", &form.keep_monthly)?,
+        };
+        let actor = ctx::actor::<crate::authz::AdminRole>()?;
+        ctx::ports()?
+            .backups
+            .set_schedule(
+                &actor,
+                crate::model::NewSchedule {
+                    project: form.project,
+                    service: form.service,
+                    cron: form.cron,
+                    compression: Some(compression),
+                    retention,
+                },
+            )
+            .await
+    })
+    .await
+}
+
+#[server(prefix = "/sfn", endpoint = "admin/delete_schedule")]
+pub async fn delete_schedule(project: String, service: String) -> Result<(), AppError> {
+    ctx::run(async move {
+        let actor = ctx::actor::<crate::authz::AdminRole>()?;
+        ctx::ports()?
+            .backups
+            .delete_schedule(&actor, crate::model::ScheduleKey { project, service })
+            .await
+    })
+    .await
+}

@@ -1,0 +1,144 @@
+//! The catalogue on the Backups page: filters, size, duration, checksum, and per backup the
+//! download link (operator+), restore with typed confirmation and delete (admin).
+
+use leptos::prelude::*;
+
+use crate::api::backups::{DeleteBackup, RestoreBackup};
+use crate::components::database_card::when;
+use crate::model::{BackupDto, BackupStatus, human_bytes};
+use crate::pages::backups::BackupsCtx;
+
+#[component]
+pub fn BackupTable() -> impl IntoView {
+    let c = expect_context::<BackupsCtx>();
+    let project = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let day = RwSignal::new(String::new());
+    let shown = move || {
+        let (p, s, d) = (project.get(), status.get(), day.get());
+        c.data.with(|v| {
+            v.recent
+                .iter()
+                .filter(|b| {
+                    (p.is_empty()
+                        || b.project.contains(&p)
+                        || b.service.contains(&p)
+                        || b.database.contains(&p))
+                        && (s.is_empty() || b.status.as_str() == s)
+                        && (d.is_empty() || b.started_at.starts_with(&d))
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <div class="filters">
+            <label>"Project, service or database " <input type="search" prop:value=move || project.get() on:input=move |ev| project.set(event_target_value(&ev)) /></label>
+            <label>"Status "
+                <select on:change=move |ev| status.set(event_target_value(&ev))>
+                    <option value="">"any"</option>
+                    <option value="ok">"ok"</option>
+                    <option value="failed">"failed"</option>
+                    <option value="running">"running"</option>
+                    <option value="interrupted">"interrupted"</option>
+                </select>
+            </label>
+            <label>"Day " <input type="date" on:change=move |ev| day.set(event_target_value(&ev)) /></label>
+        </div>
+        <p class="muted">"The last 50; GET /api/v1/backups filters the whole catalogue."</p>
+        <div class="table-wrap">
+            <table class="backups" data-testid="backups">
+                <thead><tr>
+                    <th>"#"</th><th>"Started"</th><th>"Database"</th><th>"Kind"</th><th>"Status"</th>
+                    <th>"Size"</th><th>"Took"</th><th>"SHA-256"</th><th></th>
+                </tr></thead>
+                <tbody>
+                    {move || shown().into_iter().map(|b| view! { <Row b /> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn Row(b: BackupDto) -> impl IntoView {
+    let c = expect_context::<BackupsCtx>();
+    let ok = b.status == BackupStatus::Ok;
+    let id = b.id;
+    let size = if ok {
+        format!(
+            "{} ({} SQL)",
+            human_bytes(b.file_bytes),
+            human_bytes(b.dump_bytes)
+        )
+    } else {
+        String::new()
+    };
+    let took = b
+        .duration_ms
+        .map(|ms| format!("{:.1} s", ms as f64 / 1000.0))
+        .unwrap_or_default();
+    let sha = b.sha256.clone().unwrap_or_default();
+    let short: String = sha.chars().take(12).collect();
+    let reason = b.reason.clone();
+    let service = b.service.clone();
+    view! {
+        <tr data-backup=id.to_string() data-status=b.status.as_str()>
+            <td>{id}</td>
+            <td>{when(&b.started_at)}</td>
+            <td>{format!("{}/{} · {}", b.project, b.service, b.database)}</td>
+            <td>{b.kind.as_str()} <small class="muted">{format!(" by {}", b.actor)}</small></td>
+            <td>
+                <span class=format!("pill pill-{}", b.status.as_str())>{b.status.as_str()}</span>
+                {reason.map(|r| view! { <div class="error-text small">{r}</div> })}
+            </td>
+            <td>{size}</td>
+            <td>{took}</td>
+            <td><code title=sha.clone()>{short}</code></td>
+            <td class="row-actions">
+                {(ok && c.operator).then(|| view! {
+                    <a class="button small" data-testid="download" href=format!("/api/v1/backups/{id}/download") download="">"Download"</a>
+                })}
+                {(ok && c.admin).then(|| view! {
+                    <button class="small" on:click=move |_| c.restoring.set(Some(id))>"Restore…"</button>
+                })}
+                {c.admin.then(|| view! {
+                    <button class="small danger" on:click=move |_| {
+                        c.delete.dispatch(DeleteBackup { id: id.to_string() });
+                    }>"Delete"</button>
+                })}
+                <Show when=move || c.restoring.get() == Some(id)>
+                    <RestoreForm id service=service.clone() />
+                </Show>
+            </td>
+        </tr>
+    }
+    .into_any()
+}
+
+#[component]
+fn RestoreForm(id: i64, service: String) -> impl IntoView {
+    let c = expect_context::<BackupsCtx>();
+    let typed = RwSignal::new(String::new());
+    let want = service.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        c.restore.dispatch(RestoreBackup {
+            id: id.to_string(),
+            confirm: typed.get_untracked(),
+        });
+        c.restoring.set(None);
+    };
+    view! {
+        <form class="confirm" on:submit=submit>
+            <p>{format!("Restore backup #{id} into {service}? Its current data is replaced. bosun takes a safety backup first.")}</p>
+            <label>{format!("Type {service} to confirm ")}
+                <input type="text" data-testid="confirm-restore" prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev)) />
+            </label>
+            <button type="submit" class="danger" disabled=move || typed.get() != want || c.restore.pending().get()>"Restore"</button>
+            <button type="button" on:click=move |_| c.restoring.set(None)>"Cancel"</button>
+        </form>
+    }
+    .into_any()
+}

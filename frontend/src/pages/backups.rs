@@ -1,0 +1,141 @@
+//! Backups: the databases bosun found, live job progress, the catalogue, schedules.
+
+use leptos::prelude::*;
+
+use crate::api::backups::{
+    DeleteBackup, DeleteSchedule, RestoreBackup, SetSchedule, StartBackup, load_backups,
+};
+use crate::components::backup_list::BackupTable;
+use crate::components::database_card::DatabaseCard;
+use crate::components::error_view::ErrorView;
+use crate::components::shell::CurrentUser;
+use crate::components::sse::{Stream, follow};
+use crate::model::{BackupsView, Role};
+
+/// What the Backups page's parts share.
+#[derive(Clone, Copy)]
+pub struct BackupsCtx {
+    pub operator: bool,
+    pub admin: bool,
+    pub start: ServerAction<StartBackup>,
+    pub delete: ServerAction<DeleteBackup>,
+    pub restore: ServerAction<RestoreBackup>,
+    pub set_schedule: ServerAction<SetSchedule>,
+    pub delete_schedule: ServerAction<DeleteSchedule>,
+    /// The backup whose restore form is open.
+    pub restoring: RwSignal<Option<i64>>,
+    pub data: RwSignal<BackupsView>,
+}
+
+#[component]
+pub fn BackupsPage() -> impl IntoView {
+    let role = use_context::<CurrentUser>().map(|u| u.0.role);
+    let first = Resource::new(|| (), |_| load_backups());
+    view! {
+        <section class="page">
+            <div class="page-head"><h1>"Backups"</h1></div>
+            <p class="muted">
+                "PostgreSQL, MySQL and MariaDB services found on this host. Dumps run inside the database container, are compressed as they stream, and count as good only when the dump tool finished, its completion line is present and the file is safely on disk."
+            </p>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match first.await {
+                        Ok(view) => view! { <Live first=view role /> }.into_any(),
+                        Err(error) => view! { <ErrorView error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Live(first: BackupsView, role: Option<Role>) -> impl IntoView {
+    let allows = |r: Role| role.is_some_and(|mine| mine.allows(r));
+    let c = BackupsCtx {
+        operator: allows(Role::Operator),
+        admin: allows(Role::Admin),
+        start: ServerAction::new(),
+        delete: ServerAction::new(),
+        restore: ServerAction::new(),
+        set_schedule: ServerAction::new(),
+        delete_schedule: ServerAction::new(),
+        restoring: RwSignal::new(None),
+        data: RwSignal::new(first),
+    };
+    provide_context(c);
+    let state = RwSignal::new(Stream::Connecting);
+    follow::<BackupsView>("/api/v1/backups/events", state, move |v| c.data.set(v));
+    let live = move || match state.get() {
+        Stream::Live => ("live", "live"),
+        Stream::Connecting => ("connecting", "connecting…"),
+        Stream::Lost => ("lost", "reconnecting…"),
+    };
+    view! {
+        <p class="muted stream-state" data-testid="stream" data-state=move || live().0>{move || live().1}</p>
+        <Results c />
+        <h2>"Databases"</h2>
+        {move || c.data.with(|d| {
+            if d.databases.is_empty() {
+                return view! {
+                    <p class="empty">
+                        "No databases found. bosun recognises PostgreSQL, MySQL and MariaDB services by image and by their official variables; label another with "
+                        <code>"bosun.backup.engine: postgres"</code> "."
+                    </p>
+                }.into_any();
+            }
+            view! {
+                <div class="databases">
+                    {d.databases.iter().cloned().map(|db| view! { <DatabaseCard db /> }).collect_view()}
+                </div>
+            }.into_any()
+        })}
+        <h2>"Recent backups"</h2>
+        <BackupTable />
+    }
+    .into_any()
+}
+
+/// What the last action on this page did.
+#[component]
+fn Results(c: BackupsCtx) -> impl IntoView {
+    let ok = |text: String| {
+        view! { <div class="alert alert-ok" role="status" data-testid="backup-result">{text}</div> }
+            .into_any()
+    };
+    view! {
+        {move || c.start.value().get().map(|r| match r {
+            Ok(s) => ok(format!("Backup #{} started. Its progress shows on the database below.", s.id)),
+            Err(error) => view! { <ErrorView error /> }.into_any(),
+        })}
+        {move || c.restore.value().get().map(|r| match r {
+            Ok(r) => ok(format!(
+                "Restored backup #{} ({} of SQL) in {:.1} s. The safety backup taken just before is #{}.",
+                r.backup_id,
+                crate::model::human_bytes(r.restored_bytes),
+                r.duration_ms as f64 / 1000.0,
+                r.safety_backup_id
+            )),
+            Err(error) => view! { <ErrorView error /> }.into_any(),
+        })}
+        {move || c.delete.value().get().map(|r| match r {
+            Ok(()) => ok("Backup deleted.".into()),
+            Err(error) => view! { <ErrorView error /> }.into_any(),
+        })}
+        {move || c.set_schedule.value().get().map(|r| match r {
+            Ok(s) => ok(format!(
+                "Schedule saved for {}/{}: next run {}.",
+                s.project,
+                s.service,
+                s.next_run.unwrap_or_else(|| "never".into())
+            )),
+            Err(error) => view! { <ErrorView error /> }.into_any(),
+        })}
+        {move || c.delete_schedule.value().get().map(|r| match r {
+            Ok(()) => ok("Schedule removed.".into()),
+            Err(error) => view! { <ErrorView error /> }.into_any(),
+        })}
+    }
+    .into_any()
+}
