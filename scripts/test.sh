@@ -36,6 +36,9 @@ cargo test --workspace --lib --bins --locked
 step "integration tests (real Docker engine)"
 cargo test -p bosun --test it --locked
 
+step "integration tests that restart the Docker engine (run alone)"
+cargo test -p bosun --test it --locked -- --ignored --test-threads=1
+
 step "release build (server + wasm bundle, once)"
 cargo leptos build --release
 

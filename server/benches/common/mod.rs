@@ -76,7 +76,8 @@ impl Drop for Bosun {
     }
 }
 
-/// Removes every container labelled `bosun.bench=<run>` on drop, also when a bench fails.
+/// Removes every container labelled `bosun.bench=<run>` (and its anonymous volumes) on drop,
+/// also when a bench fails.
 pub struct Cleanup(pub String);
 
 impl Drop for Cleanup {
@@ -98,7 +99,7 @@ impl Drop for Cleanup {
             .unwrap_or_default();
         if !ids.is_empty() {
             let _ = std::process::Command::new("docker")
-                .args(["rm", "-f"])
+                .args(["rm", "-f", "-v"])
                 .args(&ids)
                 .output();
         }

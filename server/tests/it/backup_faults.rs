@@ -450,3 +450,58 @@ async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
     let list = json_of(admin.get(s.url("/api/v1/schedules")).send().await.unwrap()).await;
     assert!(!list.to_string().contains(&p.name));
 }
+
+#[tokio::test]
+async fn a_backup_cut_off_by_a_stop_of_bosun_is_reported_interrupted_and_its_partial_file_removed()
+{
+    use bosun_frontend::model::{BackupKind, Compression, DbEngine};
+    use bosun_server::store::Store;
+    use bosun_server::store::backups::NewBackup;
+
+    // What a bosun killed mid-dump leaves: a running row and a partial file.
+    let data = tempfile::tempdir().unwrap();
+    let store = Store::open(data.path()).await.unwrap();
+    let row = store
+        .insert_backup(&NewBackup {
+            project: "gone",
+            service: "db",
+            engine: DbEngine::Postgres,
+            database: "shop",
+            kind: BackupKind::Scheduled,
+            compression: Compression::Gzip,
+            actor: "schedule",
+        })
+        .await
+        .unwrap();
+    store.pool().close().await;
+    let dir = data.path().join("backups");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{}.partial", row.file_name)),
+        b"-- half a dump",
+    )
+    .unwrap();
+
+    let s = TestServer::start_in(data, &["--admin-password", ADMIN_PASSWORD]).await;
+    let admin = s.admin().await;
+    let b = json_of(
+        admin
+            .get(s.url(&format!("/api/v1/backups/{}", row.id)))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(b["status"], "interrupted");
+    assert!(b["reason"].as_str().unwrap().contains("bosun stopped"));
+    assert!(b["file_name"].is_null());
+    assert_eq!(files_in(&dir), Vec::<String>::new());
+    let records = audit(&s, &admin, "action=backup.create").await;
+    assert!(
+        records
+            .iter()
+            .any(|r| r["target"] == format!("gone/db #{}", row.id)
+                && r["outcome"] == "failed"
+                && r["actor"] == "schedule")
+    );
+}

@@ -7,6 +7,7 @@ mod backup_faults;
 mod backups;
 mod dbs;
 mod engine;
+mod engine_restart;
 mod harness;
 mod logs;
 mod scale;
