@@ -57,6 +57,13 @@ pub fn is_plain_name(name: &str) -> bool {
 const READ_PASSWORD_FILE_PG: &str = r#"if [ -n "${BOSUN_PWFILE:-}" ]; then PGPASSWORD=$(cat -- "$BOSUN_PWFILE") || { echo "bosun: cannot read the password file $BOSUN_PWFILE" >&2; exit 3; }; export PGPASSWORD; fi"#;
 const READ_PASSWORD_FILE_MY: &str = r#"if [ -n "${BOSUN_PWFILE:-}" ]; then MYSQL_PWD=$(cat -- "$BOSUN_PWFILE") || { echo "bosun: cannot read the password file $BOSUN_PWFILE" >&2; exit 3; }; export MYSQL_PWD; fi"#;
 
+/// Roles and tablespaces (`pg_dumpall --globals-only`, without passwords) as SQL comments
+/// ahead of the dump, where the user may read them: a restore skips them, and whoever sets up
+/// a new server can recreate what is missing from them.
+const PG_GLOBALS: &str = r#"echo '-- Roles and tablespaces at backup time (pg_dumpall --globals-only --no-role-passwords),'
+echo '-- kept as comments: a restore skips them; recreate what a new server lacks by hand.'
+if g=$(pg_dumpall --no-password --globals-only --no-role-passwords 2>/dev/null); then printf '%s\n' "$g" | sed 's/^/-- /'; else echo '-- (this user may not read them)'; fi"#;
+
 fn shell(script: String) -> Vec<String> {
     vec!["sh".into(), "-c".into(), script]
 }
@@ -92,7 +99,7 @@ fn env(engine: DbEngine, user: &str, database: &str, secret: Option<&Secret>) ->
 pub fn dump(engine: DbEngine, user: &str, database: &str, secret: Option<&Secret>) -> ExecSpec {
     let script = match engine {
         DbEngine::Postgres => format!(
-            "{READ_PASSWORD_FILE_PG}\nexec pg_dump --no-password --clean --if-exists --quote-all-identifiers"
+            "{READ_PASSWORD_FILE_PG}\n{PG_GLOBALS}\nexec pg_dump --no-password --clean --if-exists --quote-all-identifiers"
         ),
         DbEngine::Mysql | DbEngine::Mariadb => format!(
             "{READ_PASSWORD_FILE_MY}\nif command -v mariadb-dump >/dev/null 2>&1; then d=mariadb-dump; else d=mysqldump; fi\nexec \"$d\" --user=\"$BOSUN_USER\" --single-transaction --routines --events --triggers --hex-blob --databases \"$BOSUN_DB\""
@@ -177,6 +184,15 @@ mod tests {
             }
         }
         assert!(!format!("{secret:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn postgres_roles_come_first_as_comments() {
+        let s = dump(DbEngine::Postgres, "u", "d", None).cmd.join(" ");
+        let globals = s.find("pg_dumpall --no-password --globals-only --no-role-passwords");
+        let dump = s.find("exec pg_dump");
+        assert!(globals.is_some_and(|g| dump.is_some_and(|d| g < d)), "{s}");
+        assert!(s.contains("sed 's/^/-- /'"));
     }
 
     #[test]

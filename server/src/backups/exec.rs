@@ -20,7 +20,8 @@ use super::command::{ExecSpec, abort_input, has_trailer, server_version, trailer
 use super::sink::{Sink, Written};
 use crate::docker::client::engine_message;
 
-const HEAD: usize = 8 * 1024;
+/// Enough for the commented roles ahead of pg_dump's own header.
+const HEAD: usize = 64 * 1024;
 const TAIL: usize = 512;
 const STDERR_KEEP: usize = 2 * 1024;
 const CHUNK: usize = 256 * 1024;

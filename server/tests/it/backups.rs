@@ -112,6 +112,13 @@ async fn postgres_backup_download_and_restore_into_a_fresh_container() {
         "the dump ends with its trailer: {tail:?}"
     );
     assert!(!sql.contains("shop-secret"));
+    // Roles ride along as comments, without passwords.
+    assert!(
+        sql.contains("\n-- CREATE ROLE \"shop\";") || sql.contains("\n-- CREATE ROLE shop;"),
+        "{}",
+        &sql[..600]
+    );
+    assert!(!sql.contains("PASSWORD 'SCRAM"));
 
     // A fresh container with an empty volume.
     p.compose(&["down", "-v", "-t", "1"]).await;
