@@ -48,4 +48,7 @@ scripts/e2e.sh
 step "container image + smoke test"
 scripts/container-smoke.sh
 
+step "benchmarks, short run (scripts/bench.sh --smoke)"
+scripts/bench.sh --smoke
+
 step "all tiers passed"

@@ -13,7 +13,7 @@ test('an admin signs in through the form and sees the whole shell', async ({ pag
   }
   await expect(page.getByTestId('users-table')).toContainText('admin');
   // Pages of later features say plainly that they are not built yet.
-  await nav.getByRole('link', { name: 'Backups', exact: true }).click();
+  await nav.getByRole('link', { name: 'Certificates', exact: true }).click();
   await expect(page.getByTestId('not-built')).toContainText('Not built yet');
 });
 

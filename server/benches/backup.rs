@@ -15,7 +15,7 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Bosun, Cleanup};
+use common::{Bosun, Cleanup, figure};
 
 fn docker(args: &[&str]) -> String {
     let out = Command::new("docker").args(args).output().unwrap();
@@ -229,4 +229,6 @@ async fn main() {
         "speed ratio (CLI time / bosun time, goal ≥ 1.0): {:.2}",
         c.as_secs_f64() / b.as_secs_f64()
     );
+    figure("backup_ratio", c.as_secs_f64() / b.as_secs_f64());
+    figure("backup_db_gb", size as f64 / 1e9);
 }

@@ -1,8 +1,9 @@
 //! Log throughput and memory: bosun's follow stream next to the raw Docker logs API on the
-//! same container, measured side by side in one run; and bosun's RSS with 50 followers.
+//! same container, measured side by side in one run; and bosun's RSS idle and with 50 and
+//! 100 followers.
 //!
-//!     cargo bench -p bosun --bench logs              # 200,000 lines, 50 followers
-//!     cargo bench -p bosun --bench logs -- --smoke   # 20,000 lines, 5 followers
+//!     cargo bench -p bosun --bench logs              # 200,000 lines, 50 and 100 followers
+//!     cargo bench -p bosun --bench logs -- --smoke   # 20,000 lines, 5 and 10 followers
 //!
 //! Runs the real `bosun` binary (plain HTTP on loopback) so its RSS is its own. Needs a
 //! running engine and busybox:latest; removes every container it made (label bosun.bench).
@@ -17,7 +18,7 @@ use futures::StreamExt;
 
 mod common;
 
-use common::{Bosun, Cleanup, rss_kib};
+use common::{Bosun, Cleanup, figure, rss_kib};
 
 async fn container(docker: &Docker, run: &str, name: &str, script: String) -> String {
     let name = format!("benchlogs{run}{name}");
@@ -169,7 +170,8 @@ async fn main() {
     let (raw, ours) = (raw[raw.len() / 2], ours[ours.len() / 2]);
     let per_s = |d: Duration| lines as f64 / d.as_secs_f64();
 
-    // Memory and loss: `followers` streams on a container writing numbered lines.
+    // Memory and loss: `followers` streams, then twice as many, on a container writing
+    // numbered lines.
     let live = container(
         &docker,
         &run,
@@ -178,8 +180,67 @@ async fn main() {
     )
     .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
+    let few = follow_many(&client, &base, &live, pid, followers).await;
+    let many = follow_many(&client, &base, &live, pid, 2 * followers).await;
+    drop(bosun);
+    drop(cleanup);
+
+    println!();
+    println!(
+        "logs: {lines} lines, median of {rounds} interleaved rounds; {followers} and {} followers for 10 s",
+        2 * followers
+    );
+    println!(
+        "  {:<48} {:>12.0} lines/s",
+        "raw Docker logs API (follow from the start)",
+        per_s(raw)
+    );
+    println!(
+        "  {:<48} {:>12.0} lines/s  {:>5.2}×   goal ≥ 0.9×",
+        "bosun follow stream (SSE, filtered path)",
+        per_s(ours),
+        per_s(ours) / per_s(raw)
+    );
+    println!(
+        "  {:<48} {:>9.1} MiB   goal ≤ 15 MB",
+        "bosun RSS, idle (signed in)",
+        idle as f64 / 1024.0
+    );
+    for (n, f) in [(followers, &few), (2 * followers, &many)] {
+        println!(
+            "  {:<48} {:>9.1} MiB   goal ≤ 100 MB at 100; {} lines, {} gaps",
+            format!("bosun RSS with {n} followers"),
+            f.rss_kib as f64 / 1024.0,
+            f.received,
+            f.gaps
+        );
+    }
+    figure("logs_ratio", per_s(ours) / per_s(raw));
+    figure("logs_lines_per_s", per_s(ours));
+    figure("rss_idle_mb", idle as f64 * 1024.0 / 1e6);
+    figure("rss_followers_few_mb", few.rss_kib as f64 * 1024.0 / 1e6);
+    figure("rss_followers_many_mb", many.rss_kib as f64 * 1024.0 / 1e6);
+    figure("followers_few", followers as f64);
+    figure("followers_many", 2.0 * followers as f64);
+    figure("follower_gaps", (few.gaps + many.gaps) as f64);
+}
+
+struct Followed {
+    rss_kib: u64,
+    received: usize,
+    gaps: usize,
+}
+
+/// `n` clients follow `live` for 10 s; bosun's RSS is read after 8 s.
+async fn follow_many(
+    client: &reqwest::Client,
+    base: &str,
+    live: &str,
+    pid: u32,
+    n: usize,
+) -> Followed {
     let mut tasks = Vec::new();
-    for _ in 0..followers {
+    for _ in 0..n {
         let client = client.clone();
         let url = format!("{base}/api/v1/containers/{live}/logs?tail=0&follow=true");
         tasks.push(tokio::spawn(async move {
@@ -198,7 +259,7 @@ async fn main() {
         }));
     }
     tokio::time::sleep(Duration::from_secs(8)).await;
-    let busy = rss_kib(pid);
+    let rss_kib = rss_kib(pid);
     let mut received = 0;
     let mut gaps = 0;
     for t in tasks {
@@ -206,36 +267,9 @@ async fn main() {
         received += seqs.len();
         gaps += seqs.windows(2).filter(|w| w[1] != w[0] + 1).count();
     }
-    drop(bosun);
-    drop(cleanup);
-
-    println!();
-    println!(
-        "logs: {lines} lines, median of {rounds} interleaved rounds; {followers} followers for 10 s"
-    );
-    println!(
-        "  {:<48} {:>12.0} lines/s",
-        "raw Docker logs API (follow from the start)",
-        per_s(raw)
-    );
-    println!(
-        "  {:<48} {:>12.0} lines/s  {:>5.2}×   goal ≥ 0.9×",
-        "bosun follow stream (SSE, filtered path)",
-        per_s(ours),
-        per_s(ours) / per_s(raw)
-    );
-    println!(
-        "  {:<48} {:>9.1} MiB",
-        "bosun RSS, idle (signed in)",
-        idle as f64 / 1024.0
-    );
-    println!(
-        "  {:<48} {:>9.1} MiB   goal ≤ 100 MiB",
-        format!("bosun RSS with {followers} followers"),
-        busy as f64 / 1024.0
-    );
-    println!(
-        "  {:<48} {:>12} lines, {gaps} gaps   (goal: no gaps)",
-        "lines delivered to followers", received
-    );
+    Followed {
+        rss_kib,
+        received,
+        gaps,
+    }
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::Bosun;
+use common::{Bosun, figure};
 
 const COMPOSE_FILE: &str = r#"
 services:
@@ -170,4 +170,6 @@ async fn main() {
         ours.as_secs_f64(),
         ours.as_secs_f64() / cli.as_secs_f64()
     );
+    figure("scale_ratio", ours.as_secs_f64() / cli.as_secs_f64());
+    figure("scale_to", n as f64);
 }

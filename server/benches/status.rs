@@ -18,7 +18,7 @@ use futures::{StreamExt, TryStreamExt};
 
 mod common;
 
-use common::Cleanup;
+use common::{Cleanup, figure};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -238,4 +238,7 @@ async fn main() {
         ms(page),
         ratio(page)
     );
+    figure("status_ratio", ratio(page));
+    figure("status_api_ratio", ratio(api));
+    figure("status_containers", containers as f64);
 }

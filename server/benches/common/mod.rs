@@ -130,3 +130,8 @@ pub fn rss_kib(pid: u32) -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
+
+/// One figure for `scripts/bench.sh`, which collects these lines into its table.
+pub fn figure(key: &str, value: f64) {
+    println!("BENCH {key} {value}");
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Usage: scripts/bench.sh [--smoke]
+#
+# Measures bosun against the raw Docker engine and the compose CLI, side by side in one run,
+# and prints one table with the goals: status page, log follow throughput, backup of a
+# ≥ 1 GB PostgreSQL database, scaling 1 → 10 → 1, RSS idle and with 50/100 log followers,
+# container image size, hydration bundle size, start time. Release artifacts are built once.
+# --smoke runs every measurement small and fast (scripts/test.sh does); its figures only
+# show that the machinery works. Every container and volume made is removed again.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+source scripts/lib/toolchain.sh
+
+smoke=""
+case "${1:-}" in
+    --smoke) smoke="--smoke" ;;
+    "") ;;
+    *) echo "usage: scripts/bench.sh [--smoke]" >&2; exit 2 ;;
+esac
+
+bosun_ensure_rust
+bosun_ensure_cargo_leptos
+bosun_ensure_wasm_bindgen
+bosun_ensure_node_deps
+bosun_ensure_docker
+bosun_ensure_base_images
+bosun_ensure_test_images
+bosun_ensure_compose >/dev/null
+
+bosun__log "release build (server, wasm bundle, benches), once"
+if [ ! -x target/release/bosun ] || [ ! -f target/site/pkg/bosun.wasm ] || [ -z "$smoke" ]; then
+    cargo leptos build --release >&2
+fi
+cargo bench -p bosun --locked --no-run >&2
+
+figures=$(mktemp)
+trap 'rm -f "$figures"' EXIT
+for bench in status logs backup scale startup; do
+    bosun__log "bench: $bench ${smoke}"
+    cargo bench -p bosun --locked --bench "$bench" -- $smoke | tee /dev/stderr | { grep '^BENCH ' || true; } >>"$figures"
+done
+
+# Sizes users download or pull.
+bundle=$(( $(gzip -c target/site/pkg/bosun.wasm | wc -c) + $(gzip -c target/site/pkg/bosun.js | wc -c) ))
+echo "BENCH bundle_kb $(awk -v b="$bundle" 'BEGIN { print b / 1000 }')" >>"$figures"
+bosun__log "building the image (prebuilt artifacts) for its size"
+docker build -q --target prebuilt -t bosun:bench . >/dev/null
+echo "BENCH image_mb $(docker image inspect -f '{{.Size}}' bosun:bench | awk '{ print $1 / 1e6 }')" >>"$figures"
+docker rmi bosun:bench >/dev/null 2>&1 || true
+
+value() { awk -v k="$1" '$1 == "BENCH" && $2 == k { v = $3 } END { if (v == "") exit 1; print v }' "$figures"; }
+# row LABEL VALUE UNIT GOAL-OP GOAL
+row() {
+    local label=$1 v=$2 unit=$3 op=$4 goal=$5 met
+    met=$(awk -v v="$v" -v g="$goal" -v op="$op" 'BEGIN { ok = (op == "<=") ? v <= g : v >= g; print ok ? "yes" : "**no**" }')
+    printf '| %s | %s %s | %s %s %s | %s |\n' "$label" "$(printf '%.2f' "$v")" "$unit" "$op" "$goal" "$unit" "$met"
+}
+# info LABEL VALUE UNIT: a figure without a goal of its own.
+info() { printf '| %s | %s %s | – | – |\n' "$1" "$(printf '%.0f' "$2")" "$3"; }
+
+few=$(value followers_few); many=$(value followers_many)
+echo
+echo "bosun benchmarks${smoke:+ (smoke: small sizes, figures not meaningful)} — $(date -u +%F), $(nproc) cores"
+echo
+echo "| Measure | bosun | Goal | Met |"
+echo "|---|---|---|---|"
+row "Status page at $(value status_containers | cut -d. -f1) containers, time vs raw list + inspect (ratio)" "$(value status_ratio)" "×" "<=" 1.2
+row "Log follow throughput vs raw logs API (ratio)" "$(value logs_ratio)" "×" ">=" 0.9
+info "Log follow throughput" "$(value logs_lines_per_s)" "lines/s"
+row "Backup of a $(printf '%.2f' "$(value backup_db_gb)") GB PostgreSQL, speed vs docker exec pg_dump | gzip (ratio)" "$(value backup_ratio)" "×" ">=" 1.0
+row "Scale 1 → $(value scale_to | cut -d. -f1) → 1, time vs docker-compose --scale (ratio)" "$(value scale_ratio)" "×" "<=" 0.5
+row "RSS idle" "$(value rss_idle_mb)" "MB" "<=" 15
+row "RSS with ${few%.*} log followers" "$(value rss_followers_few_mb)" "MB" "<=" 100
+row "RSS with ${many%.*} log followers" "$(value rss_followers_many_mb)" "MB" "<=" 100
+row "Container image (uncompressed)" "$(value image_mb)" "MB" "<=" 20
+row "Hydration bundle (wasm + js, gzipped)" "$(value bundle_kb)" "KB" "<=" 400
+row "Start to first HTTPS response (restart)" "$(value start_ms)" "ms" "<=" 200
+info "Start to first HTTPS response (new data dir: certificate, first admin's hash)" "$(value start_cold_ms)" "ms"
+gaps=$(value follower_gaps | cut -d. -f1)
+[ "$gaps" = 0 ] || { bosun__log "ERROR: log followers missed lines ($gaps gaps)"; exit 1; }

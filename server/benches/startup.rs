@@ -1,0 +1,142 @@
+//! Time from process start to the first HTTPS response (`/healthz`), for the real `bosun`
+//! binary with its own certificate: on a new data dir (makes the certificate and hashes the
+//! first admin's password) and on an existing one (a restart), median of several starts.
+//!
+//!     cargo bench -p bosun --bench startup              # 1 cold + 9 warm starts
+//!     cargo bench -p bosun --bench startup -- --smoke   # 1 cold + 3 warm starts
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::figure;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+
+/// The bench only times the handshake; it does not care whose certificate it is.
+#[derive(Debug)]
+struct AnyCert(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AnyCert {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+fn client() -> reqwest::Client {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyCert(provider)))
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap()
+}
+
+/// Starts bosun on `data` and returns the time to its first `200 ok` over HTTPS.
+async fn start(client: &reqwest::Client, data: &std::path::Path) -> Duration {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("https://127.0.0.1:{port}/healthz");
+    let t = Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
+        .env("BOSUN_DATA_DIR", data)
+        .env("BOSUN_LISTEN", format!("127.0.0.1:{port}"))
+        .env("BOSUN_TLS", "auto")
+        .env("BOSUN_ADMIN_PASSWORD", common::PASSWORD)
+        .env("BOSUN_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start bosun");
+    let took = loop {
+        if let Ok(r) = client.get(&url).send().await
+            && r.status().is_success()
+        {
+            break t.elapsed();
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "bosun did not answer"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    took
+}
+
+#[tokio::main]
+async fn main() {
+    let smoke = std::env::args().any(|a| a == "--smoke");
+    let warm_starts = if smoke { 3 } else { 9 };
+    let client = client();
+    let data = tempfile::tempdir().unwrap();
+    let cold = start(&client, data.path()).await;
+    let mut warm: Vec<Duration> = Vec::new();
+    for _ in 0..warm_starts {
+        warm.push(start(&client, data.path()).await);
+    }
+    warm.sort();
+    let warm = warm[warm.len() / 2];
+    println!();
+    println!("start to first HTTPS response (/healthz), median of {warm_starts} restarts");
+    println!(
+        "  {:<56} {:>7.0} ms",
+        "new data dir (certificate + first admin's argon2 hash)",
+        cold.as_secs_f64() * 1000.0
+    );
+    println!(
+        "  {:<56} {:>7.0} ms   goal ≤ 200 ms",
+        "existing data dir (a restart)",
+        warm.as_secs_f64() * 1000.0
+    );
+    figure("start_cold_ms", cold.as_secs_f64() * 1000.0);
+    figure("start_ms", warm.as_secs_f64() * 1000.0);
+}
