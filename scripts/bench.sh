@@ -68,7 +68,7 @@ echo "|---|---|---|---|"
 row "Status page at $(value status_containers | cut -d. -f1) containers, time vs raw list + inspect (ratio)" "$(value status_ratio)" "×" "<=" 1.2
 row "Log follow throughput vs raw logs API (ratio)" "$(value logs_ratio)" "×" ">=" 0.9
 info "Log follow throughput" "$(value logs_lines_per_s)" "lines/s"
-row "Backup of a $(printf '%.2f' "$(value backup_db_gb)") GB PostgreSQL, speed vs docker exec pg_dump | gzip (ratio)" "$(value backup_ratio)" "×" ">=" 1.0
+row "Backup of a $(printf "%.2f" "$(value backup_db_gb)") GB PostgreSQL, speed vs docker exec pg_dump \\| gzip (ratio)" "$(value backup_ratio)" "×" ">=" 1.0
 row "Scale 1 → $(value scale_to | cut -d. -f1) → 1, time vs docker-compose --scale (ratio)" "$(value scale_ratio)" "×" "<=" 0.5
 row "RSS idle" "$(value rss_idle_mb)" "MB" "<=" 15
 row "RSS with ${few%.*} log followers" "$(value rss_followers_few_mb)" "MB" "<=" 100

@@ -27,6 +27,8 @@ impl Bosun {
             .env("BOSUN_TLS", "off")
             .env("BOSUN_ADMIN_PASSWORD", PASSWORD)
             .env("BOSUN_LOG", "warn")
+            // Started as the image and scripts/start.sh start it (see the Dockerfile).
+            .env("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=131072")
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("start bosun");
