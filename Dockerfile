@@ -13,7 +13,8 @@ ARG DEBIAN_IMAGE=debian:bookworm-slim
 FROM ${DEBIAN_IMAGE} AS runtime-base
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 # glibc's malloc raises its mmap threshold after the first large free, so each sign-in's
 # argon2 working memory (19 MiB) would stay resident; a fixed threshold hands it back.
 ENV BOSUN_DATA_DIR=/data \

@@ -38,7 +38,7 @@ figures=$(mktemp)
 trap 'rm -f "$figures"' EXIT
 for bench in status logs backup scale startup; do
     bosun__log "bench: $bench ${smoke}"
-    cargo bench -p bosun --locked --bench "$bench" -- $smoke | tee /dev/stderr | { grep '^BENCH ' || true; } >>"$figures"
+    cargo bench -p bosun --locked --bench "$bench" -- $smoke | tee -a /dev/stderr | { grep '^BENCH ' || true; } >>"$figures"
 done
 
 # Sizes users download or pull.
