@@ -128,7 +128,11 @@ impl BackupService {
             .record(owner.who(), "backup.create", &target, outcome, detail)
             .await;
         result?;
-        self.prune(owner, &row.project, &row.service).await;
+        // A safety backup is taken right before a restore: pruning then could remove the very
+        // backup about to be restored. The next ordinary success prunes as usual.
+        if row.kind != BackupKind::Safety.as_str() {
+            self.prune(owner, &row.project, &row.service).await;
+        }
         store
             .backup(row.id)
             .await

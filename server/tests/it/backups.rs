@@ -139,6 +139,16 @@ async fn postgres_backup_download_and_restore_into_a_fresh_container() {
     assert!(!ok && err.contains("does not exist"), "{err}");
     wait_database(&admin, &s, &p.name).await;
 
+    // Retention keeps one: the safety backups taken before each restore must not prune the
+    // backup being restored.
+    let r = admin
+        .post(s.url("/api/v1/schedules"))
+        .json(&json!({"project": p.name, "service": "db", "cron": "0 3 1 1 *", "retention": {"keep_last": 1}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
     // Only an admin, with the exact service name.
     let r = restore(&operator, &s, &b["id"], "db").await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
