@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod error;
+pub mod format;
 pub mod model;
 pub mod nav;
 pub mod pages;

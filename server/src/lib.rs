@@ -8,6 +8,7 @@ pub mod docker;
 pub mod error;
 pub mod http;
 pub mod links;
+pub mod live;
 pub mod logs;
 pub mod services;
 pub mod stacks;

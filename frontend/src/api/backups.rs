@@ -11,18 +11,6 @@ use crate::model::{BackupStarted, BackupsView, RestoreReport, ScheduleDto};
 #[cfg(feature = "ssr")]
 use super::ctx;
 
-/// A backup id typed into a form or carried by a button.
-#[cfg(feature = "ssr")]
-fn backup_id(value: &str) -> Result<i64, AppError> {
-    match value.trim().parse::<i64>() {
-        Ok(id) if id > 0 => Ok(id),
-        _ => Err(AppError::bad_request(
-            "id",
-            "A backup id is a positive whole number.",
-        )),
-    }
-}
-
 /// A count typed into a retention field: empty is 0.
 #[cfg(feature = "ssr")]
 fn count(field: &str, value: &str) -> Result<u32, AppError> {
@@ -75,7 +63,7 @@ pub async fn start_backup(
 #[server(prefix = "/sfn", endpoint = "admin/delete_backup")]
 pub async fn delete_backup(id: String) -> Result<(), AppError> {
     ctx::run(async move {
-        let id = backup_id(&id)?;
+        let crate::model::BackupId(id) = parse_field("id", &id)?;
         let actor = ctx::actor::<crate::authz::AdminRole>()?;
         ctx::ports()?.backups.delete(&actor, id).await
     })
@@ -85,7 +73,7 @@ pub async fn delete_backup(id: String) -> Result<(), AppError> {
 #[server(prefix = "/sfn", endpoint = "admin/restore_backup")]
 pub async fn restore_backup(id: String, confirm: String) -> Result<RestoreReport, AppError> {
     ctx::run(async move {
-        let id = backup_id(&id)?;
+        let crate::model::BackupId(id) = parse_field("id", &id)?;
         let actor = ctx::actor::<crate::authz::AdminRole>()?;
         ctx::ports()?
             .backups

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::backups::{DeleteBackup, RestoreBackup};
-use crate::components::database_card::when;
+use crate::format::short_time;
 use crate::model::{BackupDto, BackupStatus, human_bytes};
 use crate::pages::backups::BackupsCtx;
 
@@ -86,7 +86,7 @@ fn Row(b: BackupDto) -> impl IntoView {
     view! {
         <tr data-backup=id.to_string() data-status=b.status.as_str()>
             <td>{id}</td>
-            <td>{when(&b.started_at)}</td>
+            <td>{short_time(&b.started_at)}</td>
             <td>{format!("{}/{} · {}", b.project, b.service, b.database)}</td>
             <td>{b.kind.as_str()} <small class="muted">{format!(" by {}", b.actor)}</small></td>
             <td>

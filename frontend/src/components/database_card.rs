@@ -5,15 +5,9 @@ use leptos::prelude::*;
 
 use crate::api::backups::{DeleteSchedule, ScheduleForm, SetSchedule, StartBackup};
 use crate::components::sparkline::Sparkline;
+use crate::format::short_time;
 use crate::model::{BackupStatus, DatabaseDto, JobDto, ScheduleDto, ScheduleSource, human_bytes};
 use crate::pages::backups::BackupsCtx;
-
-/// "2026-11-22T03:00:00Z" → "2026-11-22 03:00 UTC".
-pub fn when(rfc3339: &str) -> String {
-    let t = rfc3339.replacen('T', " ", 1).replace('Z', "");
-    let t = t.get(..16).unwrap_or(&t).to_owned();
-    format!("{t} UTC")
-}
 
 #[component]
 pub fn DatabaseCard(db: DatabaseDto) -> impl IntoView {
@@ -54,7 +48,7 @@ pub fn DatabaseCard(db: DatabaseDto) -> impl IntoView {
                     Some(b) => format!(
                         "#{} · {} · {} · {:.1} s",
                         b.id,
-                        when(&b.started_at),
+                        short_time(&b.started_at),
                         human_bytes(b.file_bytes),
                         b.duration_ms.unwrap_or(0) as f64 / 1000.0
                     ),
@@ -62,7 +56,7 @@ pub fn DatabaseCard(db: DatabaseDto) -> impl IntoView {
                 }}</dd>
                 {db.last_failed.clone().map(|b| view! {
                     <dt>"Last failed"</dt>
-                    <dd class="error-text" data-testid="last-failed">{format!("#{} · {} · {}", b.id, when(&b.started_at), b.reason.unwrap_or_default())}</dd>
+                    <dd class="error-text" data-testid="last-failed">{format!("#{} · {} · {}", b.id, short_time(&b.started_at), b.reason.unwrap_or_default())}</dd>
                 })}
             </dl>
             {(sizes.len() > 1).then(|| {
@@ -169,10 +163,10 @@ fn ScheduleLine(s: ScheduleDto) -> impl IntoView {
         <div class="schedule" data-testid="schedule">
             <code>{s.cron.clone()}</code>
             <span class="muted">{format!(" UTC · {} · {source}{keep}", s.compression.as_str())}</span>
-            {s.next_run.clone().map(|n| view! { <span class="muted">{format!(" · next {}", when(&n))}</span> })}
+            {s.next_run.clone().map(|n| view! { <span class="muted">{format!(" · next {}", short_time(&n))}</span> })}
             {s.missed.clone().map(|m| view! {
                 <div class="alert alert-error" data-testid="missed">
-                    {format!("The run due {} was missed: bosun was not running. Back up now if you need it.", when(&m))}
+                    {format!("The run due {} was missed: bosun was not running. Back up now if you need it.", short_time(&m))}
                 </div>
             })}
             {(c.admin && s.source == ScheduleSource::Bosun).then(|| view! {

@@ -5,6 +5,21 @@ use serde::{Deserialize, Serialize};
 
 use super::scale::DbEngine;
 
+/// A backup id from a path or a form: a positive whole number, nothing else, so nothing
+/// path-shaped ever gets near the backup directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BackupId(pub i64);
+
+impl std::str::FromStr for BackupId {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().parse::<i64>() {
+            Ok(id) if id > 0 => Ok(BackupId(id)),
+            _ => Err("A backup id is a positive whole number, as listed by GET /api/v1/backups."),
+        }
+    }
+}
+
 /// How a backup file is compressed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -352,6 +367,14 @@ mod tests {
         assert!("bz2".parse::<Compression>().is_err());
         assert_eq!("ok".parse::<BackupStatus>(), Ok(BackupStatus::Ok));
         assert!("OK; DROP".parse::<BackupStatus>().is_err());
+    }
+
+    #[test]
+    fn backup_ids_are_positive_numbers_only() {
+        assert_eq!("17".parse::<BackupId>(), Ok(BackupId(17)));
+        for bad in ["0", "-1", "1.5", "1e3", "../x", "/etc/passwd", ""] {
+            assert!(bad.parse::<BackupId>().is_err(), "{bad}");
+        }
     }
 
     #[test]

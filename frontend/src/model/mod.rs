@@ -17,9 +17,9 @@ pub mod user;
 
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
 pub use backup::{
-    BackupDto, BackupKind, BackupQuery, BackupRequest, BackupStarted, BackupStatus, BackupsView,
-    Compression, DatabaseDto, JobDto, NewSchedule, RestoreReport, RestoreRequest, Retention,
-    ScheduleDto, ScheduleKey, ScheduleSource, human_bytes,
+    BackupDto, BackupId, BackupKind, BackupQuery, BackupRequest, BackupStarted, BackupStatus,
+    BackupsView, Compression, DatabaseDto, JobDto, NewSchedule, RestoreReport, RestoreRequest,
+    Retention, ScheduleDto, ScheduleKey, ScheduleSource, human_bytes,
 };
 pub use engine::EngineStatus;
 pub use link::{LinkCheck, LinkDto, LinkSource};

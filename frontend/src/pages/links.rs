@@ -65,12 +65,7 @@ fn LinkItem(link: LinkDto) -> impl IntoView {
     let checked = link
         .check
         .as_ref()
-        .map(|c| {
-            format!(
-                "checked {}",
-                c.checked_at.replacen('T', " ", 1).replace('Z', " UTC")
-            )
-        })
+        .map(|c| format!("checked {}", crate::format::short_time(&c.checked_at)))
         .unwrap_or_default();
     let whence = match (&link.project, &link.service) {
         (Some(p), Some(s)) => format!("{p}/{s}"),

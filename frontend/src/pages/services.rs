@@ -10,6 +10,7 @@ use crate::components::shell::CurrentUser;
 use crate::components::sse::{Stream, follow};
 use crate::components::stack_view::{HISTORY, ProjectCard, StackCtx};
 use crate::components::swarm_view::SwarmSection;
+use crate::format::short_time;
 use crate::model::{ActionReport, ContainerStats, Overview, Role, ScaleReport, StatsFrame};
 
 #[component]
@@ -232,9 +233,4 @@ pub fn merge(m: &mut HashMap<String, ContainerStats>, frame: StatsFrame) {
         e.net_rx = s.net_rx;
         e.net_tx = s.net_tx;
     }
-}
-
-/// `2026-11-22T07:50:01Z` → `2026-11-22 07:50:01 UTC`.
-fn short_time(s: &str) -> String {
-    s.replacen('T', " ", 1).replace('Z', " UTC")
 }

@@ -280,36 +280,23 @@ impl BackupService {
     /// The Backups page's data now, then again whenever it changes: jobs starting, making
     /// progress (every second) and ending, and containers coming and going.
     pub fn follow(&self) -> impl Stream<Item = BackupsView> + Send + use<> {
+        let jobs = self.inner.jobs.clone();
         let this = self.clone();
-        let jobs = self.inner.jobs.watch();
-        let inventory = self.inner.engine.inventory().watch();
-        futures::stream::unfold(
-            (this, jobs, inventory, None::<BackupsView>, true),
-            |(this, mut jobs, mut inventory, last, first)| async move {
-                loop {
-                    if !first {
-                        let tick = if this.inner.jobs.any() {
-                            Duration::from_secs(1)
-                        } else {
-                            Duration::from_secs(30)
-                        };
-                        tokio::select! {
-                            r = jobs.changed() => if r.is_err() { return None },
-                            r = inventory.changed() => if r.is_err() { return None },
-                            () = tokio::time::sleep(tick) => {}
-                        }
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        jobs.borrow_and_update();
-                        inventory.borrow_and_update();
-                    }
-                    let Ok(now) = this.view_now().await else {
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        continue;
-                    };
-                    if first || last.as_ref() != Some(&now) {
-                        return Some((now.clone(), (this, jobs, inventory, Some(now), false)));
-                    }
+        crate::live::snapshots(
+            vec![
+                self.inner.jobs.watch(),
+                self.inner.engine.inventory().watch(),
+            ],
+            move || {
+                if jobs.any() {
+                    Duration::from_secs(1)
+                } else {
+                    Duration::from_secs(30)
                 }
+            },
+            move || {
+                let this = this.clone();
+                async move { this.view_now().await }
             },
         )
     }

@@ -98,47 +98,36 @@ impl BackupService {
         owner: &Owner,
     ) -> Result<BackupRow, String> {
         let target = format!("{}/{} #{}", row.project, row.service, row.id);
-        let outcome = match self.dump(guard, found, &row).await {
+        let result = match self.dump(guard, found, &row).await {
             Ok(dumped) => self.keep(&row, &dumped, owner).await,
             Err(reason) => Err(reason),
         };
-        let store = &self.inner.store;
-        let result = match outcome {
-            Ok(()) => Ok(()),
-            Err(reason) => {
-                let bytes = guard.bytes.load(std::sync::atomic::Ordering::Relaxed);
-                if let Err(e) = store.finish_backup_failed(row.id, &reason, bytes).await {
-                    tracing::error!(error = %e, id = row.id, "could not record a failed backup");
-                }
-                Err(reason)
+        if let Err(reason) = &result {
+            let bytes = guard.bytes.load(std::sync::atomic::Ordering::Relaxed);
+            if let Err(e) = self
+                .inner
+                .store
+                .finish_backup_failed(row.id, reason, bytes)
+                .await
+            {
+                tracing::error!(error = %e, id = row.id, "could not record a failed backup");
             }
-        };
+        }
         self.inner.jobs.notify();
-        let detail = match &result {
-            Ok(()) => None,
-            Err(reason) => Some(reason.clone()),
-        };
-        let outcome = if result.is_ok() {
-            AuditOutcome::Ok
-        } else {
-            AuditOutcome::Failed
-        };
+        let audited = result
+            .as_ref()
+            .map_err(|reason| AppError::engine_failed(reason.clone()));
         self.inner
             .audit
-            .record(owner.who(), "backup.create", &target, outcome, detail)
+            .outcome(owner.who(), "backup.create", &target, &audited)
             .await;
-        result?;
+        let done = result?;
         // A safety backup is taken right before a restore: pruning then could remove the very
         // backup about to be restored. The next ordinary success prunes as usual.
-        if row.kind != BackupKind::Safety.as_str() {
-            self.prune(owner, &row.project, &row.service).await;
+        if done.kind != BackupKind::Safety.as_str() {
+            self.prune(owner, &done.project, &done.service).await;
         }
-        store
-            .backup(row.id)
-            .await
-            .ok()
-            .flatten()
-            .ok_or_else(|| "the catalogue row vanished".to_owned())
+        Ok(done)
     }
 
     pub(super) async fn secret(&self, found: &Found) -> Result<Option<Secret>, String> {
@@ -205,9 +194,15 @@ impl BackupService {
         .await
     }
 
-    /// Catalogues a good dump and writes its manifest beside it. If either fails, the file
-    /// is removed again: no backup counts as good unless all of it is in place.
-    async fn keep(&self, row: &BackupRow, dumped: &Dumped, owner: &Owner) -> Result<(), String> {
+    /// Catalogues a good dump and writes its manifest beside it; returns the finished row. If
+    /// either fails, the file is removed again: no backup counts as good unless all of it is
+    /// in place.
+    async fn keep(
+        &self,
+        row: &BackupRow,
+        dumped: &Dumped,
+        owner: &Owner,
+    ) -> Result<BackupRow, String> {
         let good = GoodBackup {
             dump_bytes: dumped.dump_bytes,
             file_bytes: dumped.written.file_bytes,
@@ -236,7 +231,8 @@ impl BackupService {
                 .map_err(|e| format!("could not write the manifest: {e}"))?;
             tokio::fs::write(self.manifest_path(&row.file_name), bytes)
                 .await
-                .map_err(|e| format!("could not write the manifest: {e}"))
+                .map_err(|e| format!("could not write the manifest: {e}"))?;
+            Ok(done)
         }
         .await;
         if recorded.is_err() {

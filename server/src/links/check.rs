@@ -26,12 +26,7 @@ impl Checker {
     pub fn new(provider: Arc<CryptoProvider>) -> Result<Self, String> {
         // Monitors on a LAN often use self-signed certificates; a reachability check only
         // asks whether something answers, so any certificate is accepted here (and only here).
-        let tls = rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-            .with_no_client_auth();
+        let tls = accept_any_certificate(provider).map_err(|e| e.to_string())?;
         let client = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             .timeout(TIMEOUT)
@@ -102,6 +97,20 @@ fn describe(e: &reqwest::Error) -> String {
     } else {
         "the answer was not HTTP".to_owned()
     }
+}
+
+/// A TLS client configuration that accepts any server certificate: for reachability checks
+/// (and the start-up bench), which ask whether something answers, never whom to trust.
+pub fn accept_any_certificate(
+    provider: Arc<CryptoProvider>,
+) -> Result<rustls::ClientConfig, rustls::Error> {
+    Ok(
+        rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+            .with_no_client_auth(),
+    )
 }
 
 #[derive(Debug)]

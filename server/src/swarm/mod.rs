@@ -95,28 +95,12 @@ impl SwarmService {
     /// A new picture after every change seen (and every few seconds), identical ones skipped.
     pub fn follow(&self) -> impl Stream<Item = SwarmDto> + Send + use<> {
         let this = self.clone();
-        let changes = self.engine.inventory().watch();
-        futures::stream::unfold(
-            (this, changes, None::<SwarmDto>, true),
-            |(this, mut changes, last, first)| async move {
-                loop {
-                    if !first {
-                        tokio::select! {
-                            r = changes.changed() => if r.is_err() { return None },
-                            () = tokio::time::sleep(REFRESH) => {}
-                        }
-                        // Let a burst of events settle into one frame.
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        changes.borrow_and_update();
-                    }
-                    let Ok(now) = this.snapshot().await else {
-                        tokio::time::sleep(REFRESH).await;
-                        continue;
-                    };
-                    if first || last.as_ref() != Some(&now) {
-                        return Some((now.clone(), (this, changes, Some(now), false)));
-                    }
-                }
+        crate::live::snapshots(
+            vec![self.engine.inventory().watch()],
+            || REFRESH,
+            move || {
+                let this = this.clone();
+                async move { this.snapshot().await }
             },
         )
     }

@@ -12,26 +12,20 @@ use axum::response::{IntoResponse, Response};
 use bosun_frontend::authz::{AdminRole, OperatorRole, ViewerRole};
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{
-    BackupDto, BackupQuery, BackupRequest, BackupStarted, BackupsView, DatabaseDto, RestoreReport,
-    RestoreRequest,
+    BackupDto, BackupId, BackupQuery, BackupRequest, BackupStarted, BackupsView, DatabaseDto,
+    RestoreReport, RestoreRequest,
 };
 use bosun_frontend::ports::BackupsPort;
 use futures::{Stream, StreamExt};
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::extract::{Auth, JsonBody, PathParams, QueryParams};
+use crate::http::extract::{Auth, JsonBody, PathParams, QueryParams, param};
 
-/// A backup id from the path: a positive whole number, nothing else.
+/// A backup id from the path; anything but a positive whole number is a 400.
 fn backup_id(raw: &str) -> Result<i64, ApiError> {
-    match raw.parse::<i64>() {
-        Ok(id) if id > 0 => Ok(id),
-        _ => Err(AppError::bad_request(
-            "id",
-            "A backup id is a positive whole number, as listed by GET /api/v1/backups.",
-        )
-        .into()),
-    }
+    let BackupId(id) = param("id", raw)?;
+    Ok(id)
 }
 
 /// Database services bosun can back up, with their last backups, jobs and schedules.
