@@ -5,13 +5,13 @@ use std::process::Command;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::dbs::{
-    files_in, good_backup, postgres, psql, seed_postgres, start_backup, wait_backup, wait_database,
-    wait_healthy,
+    docker, files_in, good_backup, hold_lock, post_json, postgres, psql, seed_postgres,
+    start_backup, wait_backup, wait_database, wait_healthy,
 };
-use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_of};
+use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of};
 
 #[tokio::test]
 async fn a_wrong_password_fails_with_the_reason_and_leaves_no_file() {
@@ -46,6 +46,27 @@ async fn a_wrong_password_fails_with_the_reason_and_leaves_no_file() {
                 .as_str()
                 .is_some_and(|d| d.contains("password authentication failed"))
     }));
+
+    // The `*_FILE` convention: the variable names a file inside the container, read there.
+    let p = postgres(
+        "bkpwfile",
+        "      BACKUP_PW_FILE: /tmp/pg-password",
+        "      bosun.backup.password-env: BACKUP_PW_FILE",
+    )
+    .await;
+    let db = wait_healthy(&p.name, "db").await;
+    let (ok, _, err) = docker(&[
+        "exec",
+        &db,
+        "sh",
+        "-c",
+        "printf shop-secret > /tmp/pg-password",
+    ]);
+    assert!(ok, "{err}");
+    let found = wait_database(&admin, &s, &p.name).await;
+    assert_eq!(found["password_env"], "BACKUP_PW_FILE");
+    let b = good_backup(&admin, &s, &p.name, json!({})).await;
+    assert!(b["sha256"].is_string());
 }
 
 #[tokio::test]
@@ -57,39 +78,21 @@ async fn a_container_killed_mid_dump_fails_cleanly_and_prunes_nothing() {
     seed_postgres(&db, 1000);
     wait_database(&admin, &s, &p.name).await;
     // Keep only the newest good backup once a new one is verified.
-    let r = admin
-        .post(s.url("/api/v1/schedules"))
-        .json(&json!({"project": p.name, "service": "db", "cron": "0 3 1 1 *", "retention": {"keep_last": 1}}))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(&admin, &s, "/api/v1/schedules", json!({"project": p.name, "service": "db", "cron": "0 3 1 1 *", "retention": {"keep_last": 1}})).await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     let first = good_backup(&admin, &s, &p.name, json!({})).await;
 
-    // A session holding an exclusive lock makes pg_dump wait inside the container.
-    let mut locker = Command::new("docker")
-        .args([
-            "exec",
-            &db,
-            "psql",
-            "-U",
-            "shop",
-            "-d",
-            "shop",
-            "-c",
-            "BEGIN; LOCK TABLE stock IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120);",
-        ])
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // pg_dump waits for this lock, so the dump is surely in flight.
+    let lock = hold_lock(&db).await;
     let id = start_backup(&admin, &s, json!({"project": p.name, "service": "db"})).await;
     // One job per database: a second request is refused while this one runs.
-    let r = admin
-        .post(s.url("/api/v1/backups"))
-        .json(&json!({"project": p.name, "service": "db"}))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(
+        &admin,
+        &s,
+        "/api/v1/backups",
+        json!({"project": p.name, "service": "db"}),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(
         json_of(r).await["message"]
@@ -98,18 +101,16 @@ async fn a_container_killed_mid_dump_fails_cleanly_and_prunes_nothing() {
             .contains("busy")
     );
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let running = admin
-        .get(s.url(&format!("/api/v1/backups/{id}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(json_of(running).await["status"], "running");
+    assert_eq!(
+        json_get(&admin, &s, &format!("/api/v1/backups/{id}")).await["status"],
+        "running"
+    );
     let dir = s.data.path().join("backups");
     assert!(files_in(&dir).iter().any(|f| f.ends_with(".partial")));
 
     let killed = Command::new("docker").args(["kill", &db]).output().unwrap();
     assert!(killed.status.success());
-    let _ = locker.wait();
+    drop(lock);
     let b = wait_backup(&admin, &s, id).await;
     assert_eq!(b["status"], "failed", "{b}");
     assert!(b["reason"].as_str().unwrap().len() > 10, "{b}");
@@ -119,12 +120,12 @@ async fn a_container_killed_mid_dump_fails_cleanly_and_prunes_nothing() {
         files_in(&dir),
         vec![first_name.clone(), format!("{first_name}.json")]
     );
-    let ok = admin
-        .get(s.url(&format!("/api/v1/backups?project={}&status=ok", p.name)))
-        .send()
-        .await
-        .unwrap();
-    let ok = json_of(ok).await;
+    let ok = json_get(
+        &admin,
+        &s,
+        &format!("/api/v1/backups?project={}&status=ok", p.name),
+    )
+    .await;
     assert_eq!(ok.as_array().unwrap().len(), 1);
 
     // After the next verified success, retention keeps only the newest.
@@ -132,12 +133,12 @@ async fn a_container_killed_mid_dump_fails_cleanly_and_prunes_nothing() {
     wait_healthy(&p.name, "db").await;
     wait_database(&admin, &s, &p.name).await;
     let second = good_backup(&admin, &s, &p.name, json!({})).await;
-    let ok = admin
-        .get(s.url(&format!("/api/v1/backups?project={}&status=ok", p.name)))
-        .send()
-        .await
-        .unwrap();
-    let ok = json_of(ok).await;
+    let ok = json_get(
+        &admin,
+        &s,
+        &format!("/api/v1/backups?project={}&status=ok", p.name),
+    )
+    .await;
     let ids: Vec<i64> = ok
         .as_array()
         .unwrap()
@@ -145,12 +146,18 @@ async fn a_container_killed_mid_dump_fails_cleanly_and_prunes_nothing() {
         .map(|b| b["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids, vec![second["id"].as_i64().unwrap()]);
-    let failed = admin
-        .get(s.url(&format!("/api/v1/backups?project={}&status=failed", p.name)))
-        .send()
+    assert_eq!(
+        json_get(
+            &admin,
+            &s,
+            &format!("/api/v1/backups?project={}&status=failed", p.name)
+        )
         .await
-        .unwrap();
-    assert_eq!(json_of(failed).await.as_array().unwrap().len(), 1);
+        .as_array()
+        .unwrap()
+        .len(),
+        1
+    );
     assert!(!files_in(&dir).contains(&first_name));
     assert!(!audit(&s, &admin, "action=backup.prune").await.is_empty());
 }
@@ -216,12 +223,13 @@ async fn a_full_disk_fails_cleanly_and_too_little_space_is_refused_up_front() {
         TestServer::start_with(&["--admin-password", ADMIN_PASSWORD, "--backup-dir", &dir]).await;
     let admin = s.admin().await;
     wait_database(&admin, &s, &p.name).await;
-    let r = admin
-        .post(s.url("/api/v1/backups"))
-        .json(&json!({"project": p.name, "service": "db"}))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(
+        &admin,
+        &s,
+        "/api/v1/backups",
+        json!({"project": p.name, "service": "db"}),
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 507);
     assert!(
         json_of(r).await["message"]
@@ -229,12 +237,14 @@ async fn a_full_disk_fails_cleanly_and_too_little_space_is_refused_up_front() {
             .unwrap()
             .contains("--backup-dir")
     );
-    let none = admin
-        .get(s.url(&format!("/api/v1/backups?project={}", p.name)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(json_of(none).await.as_array().unwrap().len(), 0);
+    assert_eq!(
+        json_get(&admin, &s, &format!("/api/v1/backups?project={}", p.name))
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -243,7 +253,12 @@ async fn roles_and_ids_are_checked_before_any_file_is_touched() {
     let admin = s.admin().await;
     let viewer = s.user(&admin, "bkviewer", "viewer").await;
     let operator = s.user(&admin, "bkoperator", "operator").await;
-    let p = postgres("bksec", "", "").await;
+    let p = postgres(
+        "bksec",
+        "",
+        "      bosun.backup.schedule: \"0 4 * * *\"\n      bosun.backup.keep: \"3\"",
+    )
+    .await;
     wait_database(&admin, &s, &p.name).await;
     let b = good_backup(&operator, &s, &p.name, json!({})).await;
     let id = b["id"].as_i64().unwrap();
@@ -263,12 +278,13 @@ async fn roles_and_ids_are_checked_before_any_file_is_touched() {
         viewer.get(s.url(&download)).send().await.unwrap().status(),
         StatusCode::FORBIDDEN
     );
-    let r = viewer
-        .post(s.url("/api/v1/backups"))
-        .json(&json!({"project": p.name, "service": "db"}))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(
+        &viewer,
+        &s,
+        "/api/v1/backups",
+        json!({"project": p.name, "service": "db"}),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = operator
         .delete(s.url(&format!("/api/v1/backups/{id}")))
@@ -276,12 +292,13 @@ async fn roles_and_ids_are_checked_before_any_file_is_touched() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = operator
-        .post(s.url("/api/v1/schedules"))
-        .json(&json!({"project": p.name, "service": "db", "cron": "0 3 * * *"}))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(
+        &operator,
+        &s,
+        "/api/v1/schedules",
+        json!({"project": p.name, "service": "db", "cron": "0 3 * * *"}),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Without a session at all.
     let anon = s.script();
@@ -323,20 +340,16 @@ async fn roles_and_ids_are_checked_before_any_file_is_touched() {
         json!({"project": "../x", "service": "db"}),
         json!({"project": p.name, "service": "db", "compression": "bz2"}),
     ] {
-        let r = admin
-            .post(s.url("/api/v1/backups"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let r = post_json(&admin, &s, "/api/v1/backups", body.clone()).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{body}");
     }
-    let r = admin
-        .post(s.url("/api/v1/schedules"))
-        .json(&json!({"project": p.name, "service": "db", "cron": "every night"}))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(
+        &admin,
+        &s,
+        "/api/v1/schedules",
+        json!({"project": p.name, "service": "db", "cron": "every night"}),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(
         json_of(r).await["message"]
@@ -361,6 +374,41 @@ async fn roles_and_ids_are_checked_before_any_file_is_touched() {
             .iter()
             .any(|r| r["outcome"] == "ok" && r["actor"] == "admin")
     );
+
+    // The label's schedule is in force until bosun's own is set, and again after it is removed.
+    let ours = |list: Value| -> Vec<Value> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["project"] == p.name.as_str())
+            .cloned()
+            .collect()
+    };
+    let label = ours(json_get(&viewer, &s, "/api/v1/schedules").await);
+    assert_eq!(label.len(), 1, "{label:?}");
+    assert_eq!(label[0]["source"], "label");
+    assert_eq!(label[0]["cron"], "0 4 * * *");
+    assert_eq!(label[0]["retention"]["keep_last"], 3);
+    let r = post_json(
+        &admin,
+        &s,
+        "/api/v1/schedules",
+        json!({"project": p.name, "service": "db", "cron": "30 2 * * *"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let own = ours(json_get(&viewer, &s, "/api/v1/schedules").await);
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert_eq!(own[0]["source"], "bosun");
+    assert_eq!(own[0]["cron"], "30 2 * * *");
+    let r = admin
+        .delete(s.url(&format!("/api/v1/schedules?project={}&service=db", p.name)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let back = ours(json_get(&viewer, &s, "/api/v1/schedules").await);
+    assert_eq!(back[0]["source"], "label");
 }
 
 #[tokio::test]
@@ -372,12 +420,7 @@ async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
     psql(&db, "shop", "shop", "SELECT 1");
     wait_database(&admin, &s, &p.name).await;
     // Every 3 seconds (six fields: seconds first).
-    let r = admin
-        .post(s.url("/api/v1/schedules"))
-        .json(&json!({"project": p.name, "service": "db", "cron": "*/3 * * * * *", "compression": "zstd", "retention": {"keep_last": 2}}))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(&admin, &s, "/api/v1/schedules", json!({"project": p.name, "service": "db", "cron": "*/3 * * * * *", "compression": "zstd", "retention": {"keep_last": 2}})).await;
     let status = r.status();
     let sched = json_of(r).await;
     assert_eq!(status, StatusCode::OK, "{sched}");
@@ -393,12 +436,7 @@ async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
             .await
             .unwrap();
         let list = json_of(r).await;
-        let all = admin
-            .get(s.url(&format!("/api/v1/backups?project={}", p.name)))
-            .send()
-            .await
-            .unwrap();
-        let all = json_of(all).await;
+        let all = json_get(&admin, &s, &format!("/api/v1/backups?project={}", p.name)).await;
         if all.as_array().unwrap().len() >= 3 && list.as_array().unwrap().len() == 2 {
             assert!(
                 list.as_array()
@@ -447,7 +485,7 @@ async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let list = json_of(admin.get(s.url("/api/v1/schedules")).send().await.unwrap()).await;
+    let list = json_get(&admin, &s, "/api/v1/schedules").await;
     assert!(!list.to_string().contains(&p.name));
 }
 
@@ -484,14 +522,7 @@ async fn a_backup_cut_off_by_a_stop_of_bosun_is_reported_interrupted_and_its_par
 
     let s = TestServer::start_in(data, &["--admin-password", ADMIN_PASSWORD]).await;
     let admin = s.admin().await;
-    let b = json_of(
-        admin
-            .get(s.url(&format!("/api/v1/backups/{}", row.id)))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let b = json_get(&admin, &s, &format!("/api/v1/backups/{}", row.id)).await;
     assert_eq!(b["status"], "interrupted");
     assert!(b["reason"].as_str().unwrap().contains("bosun stopped"));
     assert!(b["file_name"].is_null());

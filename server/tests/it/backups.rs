@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::dbs::{
-    MARIADB_IMAGE, docker, files_in, good_backup, mariadb, postgres, postgres_fingerprint,
-    seed_postgres, wait_database, wait_healthy,
+    MARIADB_IMAGE, docker, files_in, good_backup, mariadb, post_json, postgres,
+    postgres_fingerprint, seed_postgres, wait_database, wait_healthy,
 };
 use crate::harness::{TestServer, audit, json_of};
 use crate::stacks::{Project, unique};
@@ -49,12 +49,13 @@ async fn restore(
     id: &Value,
     confirm: &str,
 ) -> reqwest::Response {
-    client
-        .post(s.url(&format!("/api/v1/backups/{id}/restore")))
-        .json(&json!({ "confirm": confirm }))
-        .send()
-        .await
-        .unwrap()
+    post_json(
+        client,
+        s,
+        &format!("/api/v1/backups/{id}/restore"),
+        json!({ "confirm": confirm }),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -141,12 +142,7 @@ async fn postgres_backup_download_and_restore_into_a_fresh_container() {
 
     // Retention keeps one: the safety backups taken before each restore must not prune the
     // backup being restored.
-    let r = admin
-        .post(s.url("/api/v1/schedules"))
-        .json(&json!({"project": p.name, "service": "db", "cron": "0 3 1 1 *", "retention": {"keep_last": 1}}))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(&admin, &s, "/api/v1/schedules", json!({"project": p.name, "service": "db", "cron": "0 3 1 1 *", "retention": {"keep_last": 1}})).await;
     assert_eq!(r.status(), StatusCode::OK);
 
     // Only an admin, with the exact service name.

@@ -198,6 +198,47 @@ pub async fn good_backup(client: &Client, s: &TestServer, project: &str, extra: 
     b
 }
 
+/// POSTs a JSON body.
+pub async fn post_json(
+    client: &Client,
+    s: &TestServer,
+    path: &str,
+    body: Value,
+) -> reqwest::Response {
+    client.post(s.url(path)).json(&body).send().await.unwrap()
+}
+
+/// A psql session holding an exclusive lock on `stock`, so a pg_dump started meanwhile waits
+/// inside the container: the dump is surely in flight when a test breaks something.
+/// The session ends when this is dropped.
+pub struct Lock(std::process::Child);
+
+pub async fn hold_lock(container: &str) -> Lock {
+    let child = Command::new("docker")
+        .args([
+            "exec",
+            container,
+            "psql",
+            "-U",
+            "shop",
+            "-d",
+            "shop",
+            "-c",
+            "BEGIN; LOCK TABLE stock IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(300);",
+        ])
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Lock(child)
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The files in a directory, sorted.
 pub fn files_in(dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

@@ -8,10 +8,10 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::dbs::{
-    files_in, good_backup, postgres, seed_postgres, start_backup, wait_backup, wait_database,
-    wait_healthy,
+    files_in, good_backup, hold_lock, postgres, seed_postgres, start_backup, wait_backup,
+    wait_database, wait_healthy,
 };
-use crate::harness::{TestServer, json_of};
+use crate::harness::{TestServer, json_get};
 
 /// Stops dockerd and starts it again with the project's own helper.
 fn restart_engine() {
@@ -42,37 +42,15 @@ async fn an_engine_restart_mid_dump_fails_the_backup_cleanly_and_bosun_recovers(
     seed_postgres(&db, 1000);
     wait_database(&admin, &s, &p.name).await;
 
-    // pg_dump waits for this lock, so the dump is in flight when the engine goes away.
-    let mut locker = Command::new("docker")
-        .args([
-            "exec",
-            &db,
-            "psql",
-            "-U",
-            "shop",
-            "-d",
-            "shop",
-            "-c",
-            "BEGIN; LOCK TABLE stock IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(300);",
-        ])
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // pg_dump waits for this lock, so the dump is surely in flight.
+    let lock = hold_lock(&db).await;
     let id = start_backup(&admin, &s, json!({"project": p.name, "service": "db"})).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let running = json_of(
-        admin
-            .get(s.url(&format!("/api/v1/backups/{id}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let running = json_get(&admin, &s, &format!("/api/v1/backups/{id}")).await;
     assert_eq!(running["status"], "running");
 
     tokio::task::spawn_blocking(restart_engine).await.unwrap();
-    let _ = locker.kill();
-    let _ = locker.wait();
+    drop(lock);
     let b = wait_backup(&admin, &s, id).await;
     assert_eq!(b["status"], "failed", "{b}");
     let reason = b["reason"].as_str().unwrap();
