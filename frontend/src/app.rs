@@ -5,9 +5,9 @@ use leptos_router::path;
 
 use crate::components::shell::Shell;
 use crate::pages::{
-    account::AccountPage, audit::AuditPage, backups::BackupsPage, links::LinksPage,
-    login::LoginPage, logs::LogsPage, not_found::NotFound, placeholder::PlaceholderPage,
-    services::ServicesPage, users::UsersPage,
+    account::AccountPage, audit::AuditPage, backups::BackupsPage, certificates::CertificatesPage,
+    links::LinksPage, login::LoginPage, logs::LogsPage, not_found::NotFound, services::ServicesPage,
+    users::UsersPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -43,10 +43,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=ServicesPage />
                     <Route path=path!("logs") view=LogsPage />
                     <Route path=path!("backups") view=BackupsPage />
-                    <Route
-                        path=path!("certificates")
-                        view=|| view! { <PlaceholderPage title="Certificates" feature="certificate inventory and renewal" /> }
-                    />
+                    <Route path=path!("certificates") view=CertificatesPage />
                     <Route path=path!("links") view=LinksPage />
                     <Route path=path!("audit") view=AuditPage />
                     <Route path=path!("users") view=UsersPage />

@@ -21,6 +21,8 @@ pub enum ErrorKind {
     InsufficientStorage,
     /// The Docker engine refused or failed an operation.
     EngineFailed,
+    /// Another service bosun depends on (an ACME CA, a DNS hook) refused or failed.
+    UpstreamFailed,
     Internal,
 }
 
@@ -37,6 +39,7 @@ impl ErrorKind {
             ErrorKind::Unavailable => 503,
             ErrorKind::InsufficientStorage => 507,
             ErrorKind::EngineFailed => 502,
+            ErrorKind::UpstreamFailed => 502,
             ErrorKind::Internal => 500,
         }
     }
@@ -117,6 +120,11 @@ impl AppError {
     /// The engine refused or failed; `message` says what failed and what to do next.
     pub fn engine_failed(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::EngineFailed, message)
+    }
+
+    /// A CA or hook bosun asked failed; `message` says which and what to check.
+    pub fn upstream_failed(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::UpstreamFailed, message)
     }
 
     /// A failure the user can't fix. The message stays generic; log the cause separately.

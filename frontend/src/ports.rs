@@ -9,11 +9,11 @@ use crate::authz::{Admin, AnyUser, Operator, RequestInfo, Viewer};
 use crate::error::AppError;
 use crate::model::{
     ActionReport, AuditEntry, AuditQuery, BackupDto, BackupQuery, BackupRequest, BackupStarted,
-    BackupsView, ContainerAction, ContainerRef, CreatedToken, DatabaseDto, EngineStatus, LinkDto,
+    BackupsView, CertDto, CertId, CertificatesView, ContainerAction, ContainerRef, CreatedToken, DatabaseDto, EngineStatus, LinkDto,
     Me, NewSchedule, NewToken, NewUser, Overview, PasswordChange, ProjectName, RawLogQuery,
-    RestoreReport, RestoreRequest, ScaleReport, ScaleRequest, ScheduleDto, ScheduleKey,
+    RenewReport, RenewRequest, RestoreReport, RestoreRequest, ScaleReport, ScaleRequest, ScheduleDto, ScheduleKey,
     ServiceName, SwarmDto, SwarmScaleReport, SwarmScaleRequest, SwarmServiceRef, TokenDto, UserDto,
-    UserPatch,
+    UploadRequest, UserPatch,
 };
 
 /// Signing in and out, and what a user does to their own account.
@@ -160,6 +160,25 @@ pub trait BackupsPort: Send + Sync {
     async fn delete_schedule(&self, actor: &Admin, key: ScheduleKey) -> Result<(), AppError>;
 }
 
+/// Certificates: the inventory, renewals and uploads.
+#[async_trait]
+pub trait CertsPort: Send + Sync {
+    /// Every certificate (sorted by urgency), running renewals, the CA and the settings.
+    async fn view(&self, actor: &Viewer) -> Result<CertificatesView, AppError>;
+    async fn get(&self, actor: &Viewer, id: &CertId) -> Result<CertDto, AppError>;
+    /// Gets a new certificate, puts it in place (bosun's own: swapped without a restart;
+    /// files: written atomically, then the services using them reloaded); waits for the outcome.
+    async fn renew(
+        &self,
+        actor: &Admin,
+        id: &CertId,
+        request: RenewRequest,
+    ) -> Result<RenewReport, AppError>;
+    /// Puts an uploaded certificate and key in place, after checking them.
+    async fn upload(&self, actor: &Admin, request: UploadRequest)
+    -> Result<RenewReport, AppError>;
+}
+
 /// Everything the server functions need, provided as one context value.
 #[derive(Clone)]
 pub struct Ports {
@@ -173,6 +192,7 @@ pub struct Ports {
     pub logs: Arc<dyn LogsPort>,
     pub swarm: Arc<dyn SwarmPort>,
     pub backups: Arc<dyn BackupsPort>,
+    pub certs: Arc<dyn CertsPort>,
 }
 
 /// Lets server functions read the request facts the middleware attached.

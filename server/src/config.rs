@@ -85,6 +85,67 @@ fn parse_docker_host(s: &str) -> Result<String, String> {
     }
 }
 
+/// `30,7`: warn this many days before expiry, and call it critical at the second number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WarnDays {
+    pub warn: u32,
+    pub critical: u32,
+}
+
+fn parse_warn_days(s: &str) -> Result<WarnDays, String> {
+    let (w, c) = s
+        .split_once(',')
+        .ok_or("give two numbers of days: warning,critical (e.g. 30,7)")?;
+    let day = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("{v:?} is not a number of days (e.g. 30,7)"))
+    };
+    let (warn, critical) = (day(w)?, day(c)?);
+    if critical > warn || warn > 3650 {
+        return Err("the critical window must not be longer than the warning window (e.g. 30,7)".into());
+    }
+    Ok(WarnDays { warn, critical })
+}
+
+fn parse_percent(s: &str) -> Result<u32, String> {
+    let n: u32 = s
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| "give a share of the lifetime such as 66%".to_owned())?;
+    if !(10..=95).contains(&n) {
+        return Err("must be from 10% to 95% of the lifetime".into());
+    }
+    Ok(n)
+}
+
+/// Any path; an empty value (as compose passes `${X:-}`) means "not set" and is dropped later.
+fn parse_path(s: &str) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(s.trim()))
+}
+
+fn parse_acme_directory(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s).map_err(|e| e.to_string())?;
+    if url.scheme() != "https" || url.host_str().is_none() {
+        return Err("must be the https:// URL of an ACME directory".into());
+    }
+    Ok(url)
+}
+
+fn parse_email(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let ok = s.len() <= 254
+        && s.split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err("not an e-mail address".into())
+    }
+}
+
 fn parse_proxy(s: &str) -> Result<IpNet, String> {
     s.parse::<IpNet>()
         .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
@@ -181,6 +242,49 @@ pub struct Config {
     )]
     pub backup_min_free_mb: u64,
 
+    /// Directories with certificate files to show and renew (comma-separated), e.g. a stack's
+    /// mounted config dir. Renewed files are written only inside these.
+    #[arg(
+        long,
+        env = "BOSUN_CERT_DIRS",
+        value_delimiter = ',',
+        value_parser = parse_path,
+        value_name = "DIRS"
+    )]
+    pub cert_dirs: Vec<PathBuf>,
+
+    /// Days before expiry to warn, and to call it critical: `warning,critical`.
+    #[arg(long, env = "BOSUN_CERT_WARN_DAYS", default_value = "30,7", value_parser = parse_warn_days, value_name = "DAYS,DAYS")]
+    pub cert_warn_days: WarnDays,
+
+    /// Renew a certificate bosun manages once this share of its lifetime has passed.
+    #[arg(long, env = "BOSUN_CERT_RENEW_AT", default_value = "66%", value_parser = parse_percent, value_name = "PERCENT")]
+    pub cert_renew_at: u32,
+
+    /// Extra root certificates (PEM) to trust: for the ACME server's HTTPS and for chain checks.
+    #[arg(long, env = "BOSUN_CERT_TRUST", value_parser = parse_path, value_name = "FILE")]
+    pub cert_trust: Option<PathBuf>,
+
+    /// Days a certificate from bosun's internal CA is valid.
+    #[arg(long, env = "BOSUN_CA_CERT_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=825), value_name = "DAYS")]
+    pub ca_cert_days: u32,
+
+    /// The ACME directory to get certificates from, e.g. https://acme-v02.api.letsencrypt.org/directory.
+    #[arg(long, env = "BOSUN_ACME_DIRECTORY", value_parser = parse_acme_directory, value_name = "URL")]
+    pub acme_directory: Option<Url>,
+
+    /// Contact address for the ACME account.
+    #[arg(long, env = "BOSUN_ACME_EMAIL", value_parser = parse_email, value_name = "EMAIL")]
+    pub acme_email: Option<String>,
+
+    /// Where bosun answers ACME HTTP-01 challenges (only /.well-known/acme-challenge/), e.g. 0.0.0.0:80.
+    #[arg(long, env = "BOSUN_ACME_HTTP_LISTEN", value_name = "ADDR:PORT")]
+    pub acme_http_listen: Option<SocketAddr>,
+
+    /// Program that sets DNS-01 TXT records: called as `HOOK set|clear NAME VALUE`.
+    #[arg(long, env = "BOSUN_ACME_DNS_HOOK", value_parser = parse_path, value_name = "FILE")]
+    pub acme_dns_hook: Option<PathBuf>,
+
     /// Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For and X-Forwarded-Proto are believed.
     #[arg(long, env = "BOSUN_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy, value_name = "CIDRS")]
     pub trusted_proxies: Vec<IpNet>,
@@ -242,6 +346,12 @@ impl Config {
         let mut config = Config::try_parse_from(args).map_err(name_the_variable)?;
         // An empty variable (as compose files pass through `${X:-}`) means "not set".
         config.tls_names.retain(|n| !n.trim().is_empty());
+        config.cert_dirs.retain(|d| !d.as_os_str().is_empty());
+        for path in [&mut config.cert_trust, &mut config.acme_dns_hook] {
+            if path.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+                *path = None;
+            }
+        }
         if config
             .admin_password
             .as_ref()
@@ -269,6 +379,22 @@ impl Config {
                 "--session-idle / BOSUN_SESSION_IDLE",
                 "must not be longer than the absolute timeout (BOSUN_SESSION_ABSOLUTE)",
             ));
+        }
+        if (self.acme_http_listen.is_some() || self.acme_dns_hook.is_some())
+            && self.acme_directory.is_none()
+        {
+            return Err(invalid(
+                "--acme-directory / BOSUN_ACME_DIRECTORY",
+                "ACME challenges are configured but no ACME directory URL is set",
+            ));
+        }
+        for dir in &self.cert_dirs {
+            if !dir.is_absolute() {
+                return Err(invalid(
+                    "--cert-dirs / BOSUN_CERT_DIRS",
+                    &format!("{} is not an absolute path", dir.display()),
+                ));
+            }
         }
         for name in &self.tls_names {
             if name.trim().is_empty() || name.contains(char::is_whitespace) {
@@ -420,6 +546,52 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("BOSUN_SESSION_ABSOLUTE"), "{err}");
+    }
+
+    #[test]
+    fn certificate_settings() {
+        let c = load(&[], &[]).unwrap();
+        assert_eq!(
+            c.cert_warn_days,
+            WarnDays {
+                warn: 30,
+                critical: 7
+            }
+        );
+        assert_eq!(c.cert_renew_at, 66);
+        assert_eq!(c.ca_cert_days, 90);
+        let c = load(
+            &[
+                "--cert-dirs",
+                "/srv/a,,/srv/b",
+                "--cert-warn-days",
+                "14,3",
+                "--cert-renew-at",
+                "50",
+                "--acme-directory",
+                "https://ca.lan/acme/directory",
+                "--acme-http-listen",
+                "0.0.0.0:80",
+            ],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.cert_dirs.len(), 2);
+        assert_eq!(c.cert_warn_days.critical, 3);
+        assert_eq!(c.cert_renew_at, 50);
+        for (args, needle) in [
+            (&["--cert-warn-days", "7,30"][..], "BOSUN_CERT_WARN_DAYS"),
+            (&["--cert-warn-days", "x"][..], "BOSUN_CERT_WARN_DAYS"),
+            (&["--cert-renew-at", "100%"][..], "BOSUN_CERT_RENEW_AT"),
+            (&["--acme-directory", "http://ca.lan/dir"][..], "BOSUN_ACME_DIRECTORY"),
+            (&["--acme-email", "nobody"][..], "BOSUN_ACME_EMAIL"),
+            (&["--cert-dirs", "relative/dir"][..], "BOSUN_CERT_DIRS"),
+            (&["--acme-http-listen", "0.0.0.0:80"][..], "BOSUN_ACME_DIRECTORY"),
+            (&["--ca-cert-days", "0"][..], "BOSUN_CA_CERT_DAYS"),
+        ] {
+            let err = load(args, &[]).unwrap_err().to_string();
+            assert!(err.contains(needle), "{args:?}: {err}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod backups;
+pub mod certs;
 pub mod config;
 pub mod docker;
 pub mod error;
@@ -62,6 +63,8 @@ pub enum StartError {
     },
     #[error("OpenAPI document: {0}")]
     OpenApi(String),
+    #[error("certificates: {0}")]
+    Certs(String),
 }
 
 /// What `run` tells its caller once it is listening.
@@ -128,8 +131,16 @@ pub async fn run(
         source,
     })?;
     let scheduler = tokio::spawn(backups.clone().run_schedules());
+    let certs = certs::CertService::start(&config, store.clone(), audit.clone(), engine.clone())
+        .await
+        .map_err(StartError::Certs)?;
+    let renewals = tokio::spawn(certs.service.clone().run());
+    let http01 = certs
+        .http01
+        .map(|(answers, listener)| tokio::spawn(answers.serve(listener)));
     let services = Services {
         backups,
+        certs: certs.service,
         stacks: stacks::StacksService::new(
             engine.clone(),
             audit.clone(),
@@ -208,25 +219,9 @@ pub async fn run(
                 .await
         }
         TlsMode::Auto | TlsMode::Files => {
-            let key = match config.tls {
-                TlsMode::Files => match (&config.tls_cert, &config.tls_key) {
-                    (Some(c), Some(k)) => tls::load_pem_files(c, k)?,
-                    _ => {
-                        return Err(tls::TlsError::NoCertificate {
-                            path: "--tls-cert".into(),
-                        }
-                        .into());
-                    }
-                },
-                _ => {
-                    let names = tls::selfsigned::wanted_names(
-                        &config.tls_names,
-                        config.public_url.as_ref().and_then(|u| u.host_str()),
-                    );
-                    tls::selfsigned::load_or_create(&config.data_dir, &names)?
-                }
-            };
-            let resolver = Arc::new(tls::CertResolver::new(key));
+            let resolver = certs.resolver.ok_or(tls::TlsError::NoCertificate {
+                path: "--tls-cert".into(),
+            })?;
             let rustls = tls::server_config(resolver)?;
             let tls_config = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(rustls));
             on_start(Started {
@@ -242,5 +237,9 @@ pub async fn run(
     monitor.abort();
     cleanup.abort();
     scheduler.abort();
+    renewals.abort();
+    if let Some(h) = http01 {
+        h.abort();
+    }
     served.map_err(StartError::Serve)
 }

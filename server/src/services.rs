@@ -8,6 +8,7 @@ use crate::audit::AuditService;
 use crate::auth::account::AccountService;
 use crate::auth::tokens::TokenService;
 use crate::backups::BackupService;
+use crate::certs::CertService;
 use crate::docker::Engine;
 use crate::docker::stats::StatsHub;
 use crate::links::LinksService;
@@ -29,6 +30,7 @@ pub struct Services {
     pub stats: StatsHub,
     pub swarm: SwarmService,
     pub backups: BackupService,
+    pub certs: CertService,
 }
 
 impl Services {
@@ -45,6 +47,7 @@ impl Services {
             logs: Arc::new(self.logs.clone()),
             swarm: Arc::new(self.swarm.clone()),
             backups: Arc::new(self.backups.clone()),
+            certs: Arc::new(self.certs.clone()),
         }
     }
 }

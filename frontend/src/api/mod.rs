@@ -5,6 +5,7 @@
 pub mod account;
 pub mod audit;
 pub mod backups;
+pub mod certs;
 pub mod engine;
 pub mod links;
 pub mod logs;

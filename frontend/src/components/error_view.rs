@@ -28,6 +28,7 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
         ErrorKind::Unavailable => "Unavailable",
         ErrorKind::InsufficientStorage => "Disk full",
         ErrorKind::EngineFailed => "Docker engine error",
+        ErrorKind::UpstreamFailed => "Certificate authority error",
         ErrorKind::Internal => "Server error",
     };
     view! {

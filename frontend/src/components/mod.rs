@@ -1,4 +1,6 @@
 pub mod backup_list;
+pub mod cert_card;
+pub mod cert_timeline;
 pub mod database_card;
 pub mod engine_banner;
 pub mod error_view;

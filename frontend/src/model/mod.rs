@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod cert;
 pub mod engine;
 pub mod link;
 pub mod logs;
@@ -20,6 +21,11 @@ pub use backup::{
     BackupDto, BackupId, BackupKind, BackupQuery, BackupRequest, BackupStarted, BackupStatus,
     BackupsView, Compression, DatabaseDto, JobDto, NewSchedule, RestoreReport, RestoreRequest,
     Retention, ScheduleDto, ScheduleKey, ScheduleSource, human_bytes,
+};
+pub use cert::{
+    AcmeDto, CaDto, CertDto, CertId, CertJobDto, CertKind, CertSource, CertificatesView, ChainCheck,
+    Challenge, KeyCheck, ManagedDto, ReloadAction, ReloadResult, ReloadTarget, RenewReport,
+    RenewRequest, UploadRequest, Urgency,
 };
 pub use engine::EngineStatus;
 pub use link::{LinkCheck, LinkDto, LinkSource};

@@ -1,10 +1,10 @@
 pub mod account;
 pub mod audit;
 pub mod backups;
+pub mod certificates;
 pub mod links;
 pub mod login;
 pub mod logs;
 pub mod not_found;
-pub mod placeholder;
 pub mod services;
 pub mod users;

@@ -1,6 +1,6 @@
 //! The audit log: every sign-in and every change, with who, from where, and how it ended.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use async_trait::async_trait;
 use bosun_frontend::authz::{Actor, Admin, Requirement};
@@ -11,6 +11,48 @@ use bosun_frontend::ports::AuditPort;
 use crate::error::OrInternal;
 use crate::store::Store;
 use crate::store::audit::NewAuditRecord;
+
+/// Who started a job that outlives its request (the job is audited when it ends).
+#[derive(Clone, Debug)]
+pub struct Owner {
+    pub username: String,
+    pub client: IpAddr,
+    pub request_id: String,
+}
+
+impl Owner {
+    pub fn who(&self) -> Who<'_> {
+        Who {
+            username: &self.username,
+            client: self.client,
+            request_id: &self.request_id,
+        }
+    }
+
+    /// Scheduled runs.
+    pub fn scheduler() -> Self {
+        Self::system("schedule")
+    }
+
+    /// Work bosun does by itself (automatic renewals, start-up clean-up), under `name`.
+    pub fn system(name: &str) -> Self {
+        Owner {
+            username: name.into(),
+            client: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            request_id: name.into(),
+        }
+    }
+}
+
+impl<R: Requirement> From<&Actor<R>> for Owner {
+    fn from(a: &Actor<R>) -> Self {
+        Owner {
+            username: a.username().to_owned(),
+            client: a.client(),
+            request_id: a.request_id().to_owned(),
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct AuditService {

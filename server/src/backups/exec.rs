@@ -6,7 +6,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use bollard::Docker;
 use bollard::container::LogOutput;
@@ -19,6 +18,7 @@ use tokio::io::AsyncWriteExt;
 use super::command::{ExecSpec, abort_input, has_trailer, server_version, trailer};
 use super::sink::{Sink, Written};
 use crate::docker::client::engine_message;
+use crate::docker::exec::exit_code;
 
 /// Enough for the commented roles ahead of pg_dump's own header.
 const HEAD: usize = 64 * 1024;
@@ -98,26 +98,6 @@ async fn start(
     Ok((exec.id, started))
 }
 
-/// Waits until the engine reports the command's exit code (it may trail the stream's end).
-async fn exit_code(docker: &Docker, exec_id: &str) -> Result<i64, String> {
-    for _ in 0..150 {
-        match docker.inspect_exec(exec_id).await {
-            Ok(r) if r.running == Some(false) => {
-                return r
-                    .exit_code
-                    .ok_or_else(|| "the engine reported no exit code".to_owned());
-            }
-            Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            Err(e) => {
-                return Err(format!(
-                    "the engine lost track of the command: {}",
-                    engine_message(&e)
-                ));
-            }
-        }
-    }
-    Err("the command was still running 15 s after its output ended".into())
-}
 
 fn write_error(e: &std::io::Error, dir: &Path) -> String {
     if e.raw_os_error() == Some(28) {

@@ -22,7 +22,7 @@ use bosun_frontend::error::AppError;
 use bosun_frontend::model::{BackupStatus, BackupsView, DatabaseDto};
 use futures::Stream;
 
-use crate::audit::{AuditService, Who};
+use crate::audit::AuditService;
 use crate::docker::Engine;
 use crate::docker::record::Record;
 use crate::error::OrInternal;
@@ -31,42 +31,7 @@ use crate::store::backups::Filter;
 use jobs::Jobs;
 use settings::DbSettings;
 
-/// Who started a job that outlives its request (the job is audited when it ends).
-#[derive(Clone, Debug)]
-pub struct Owner {
-    pub username: String,
-    pub client: IpAddr,
-    pub request_id: String,
-}
-
-impl Owner {
-    pub fn who(&self) -> Who<'_> {
-        Who {
-            username: &self.username,
-            client: self.client,
-            request_id: &self.request_id,
-        }
-    }
-
-    /// Scheduled runs.
-    pub fn scheduler() -> Self {
-        Owner {
-            username: "schedule".into(),
-            client: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            request_id: "scheduler".into(),
-        }
-    }
-}
-
-impl<R: bosun_frontend::authz::Requirement> From<&bosun_frontend::authz::Actor<R>> for Owner {
-    fn from(a: &bosun_frontend::authz::Actor<R>) -> Self {
-        Owner {
-            username: a.username().to_owned(),
-            client: a.client(),
-            request_id: a.request_id().to_owned(),
-        }
-    }
-}
+pub use crate::audit::Owner;
 
 #[derive(Clone)]
 pub struct BackupService {

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod database;
+pub mod exec;
 pub mod inventory;
 pub mod monitor;
 pub mod record;

@@ -25,6 +25,14 @@ pub struct Port {
     pub host_port: Option<u16>,
 }
 
+/// A bind mount or volume: where it comes from on the host, where the container sees it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Mount {
+    /// Host path (bind mounts) or the volume's directory on the host.
+    pub source: String,
+    pub destination: String,
+}
+
 /// A container as bosun keeps it in memory.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
@@ -42,6 +50,9 @@ pub struct Record {
     pub restart_count: i64,
     pub ports: Vec<Port>,
     pub networks: BTreeSet<String>,
+    /// Its addresses on its networks, for reaching its ports from bosun.
+    pub ips: Vec<std::net::IpAddr>,
+    pub mounts: Vec<Mount>,
     /// Host ports it asks for by number (`HostConfig.PortBindings`): "8080→80/tcp".
     /// A second replica could not bind them.
     pub fixed_ports: Vec<String>,
@@ -107,6 +118,8 @@ impl Record {
                 })
                 .collect(),
             networks: Default::default(),
+            ips: Vec::new(),
+            mounts: Vec::new(),
             fixed_ports: Vec::new(),
             database: None,
             backup: None,
@@ -224,6 +237,25 @@ impl From<ContainerInspectResponse> for Record {
                 &labels,
             )
         });
+        let networks = net.networks.unwrap_or_default();
+        let mut ips: Vec<std::net::IpAddr> = networks
+            .values()
+            .filter_map(|n| n.ip_address.as_deref().and_then(|ip| ip.parse().ok()))
+            .collect();
+        ips.sort();
+        ips.dedup();
+        let mut mounts: Vec<Mount> = c
+            .mounts
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|m| {
+                Some(Mount {
+                    source: m.source.filter(|s| !s.is_empty())?,
+                    destination: m.destination.filter(|d| !d.is_empty())?,
+                })
+            })
+            .collect();
+        mounts.sort();
         Record {
             id: c.id.unwrap_or_default(),
             name: c
@@ -244,7 +276,9 @@ impl From<ContainerInspectResponse> for Record {
             oom_killed: st.oom_killed.unwrap_or(false),
             restart_count: c.restart_count.unwrap_or(0),
             ports,
-            networks: net.networks.unwrap_or_default().into_keys().collect(),
+            networks: networks.into_keys().collect(),
+            ips,
+            mounts,
             fixed_ports,
             database,
             backup,

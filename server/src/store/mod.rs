@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod backups;
+pub mod certs;
 pub mod schedules;
 pub mod tokens;
 pub mod users;

@@ -8,6 +8,7 @@ use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
 use rustls::sign::CertifiedKey;
 
 use super::{TlsError, facts, load_pem_files};
+use crate::certs::files::write_atomic;
 
 const VALID_DAYS: i64 = 397;
 const RENEW_WITHIN_DAYS: i64 = 30;
@@ -82,7 +83,8 @@ fn still_fits(ck: &CertifiedKey, names: &[String]) -> bool {
     f.not_after - now > RENEW_WITHIN_DAYS * 86_400 && names.iter().all(|n| have.contains(n))
 }
 
-fn create(p: &Paths, names: &[String]) -> Result<CertifiedKey, TlsError> {
+/// A new self-signed certificate for `names`, in PEM: (certificate, key).
+pub fn make(names: &[String]) -> Result<(String, String), TlsError> {
     let gen_err = |e: rcgen::Error| TlsError::Generate(e.to_string());
     let key = KeyPair::generate().map_err(gen_err)?;
     let mut params = CertificateParams::new(names.to_vec()).map_err(gen_err)?;
@@ -94,37 +96,27 @@ fn create(p: &Paths, names: &[String]) -> Result<CertifiedKey, TlsError> {
     params.not_before = now - time::Duration::hours(1);
     params.not_after = now + time::Duration::days(VALID_DAYS);
     let cert = params.self_signed(&key).map_err(gen_err)?;
+    Ok((cert.pem(), key.serialize_pem()))
+}
+
+fn create(p: &Paths, names: &[String]) -> Result<CertifiedKey, TlsError> {
+    let (cert, key) = make(names)?;
     if let Some(dir) = p.cert.parent() {
         std::fs::create_dir_all(dir).map_err(|source| TlsError::Write {
             path: dir.display().to_string(),
             source,
         })?;
     }
-    write_atomic(&p.key, key.serialize_pem().as_bytes(), 0o600)?;
-    write_atomic(&p.cert, cert.pem().as_bytes(), 0o644)?;
+    let write = |path: &Path, bytes: &[u8], mode| {
+        write_atomic(path, bytes, mode, None).map_err(|e| TlsError::Write {
+            path: path.display().to_string(),
+            source: std::io::Error::other(e),
+        })
+    };
+    write(&p.key, key.as_bytes(), 0o600)?;
+    write(&p.cert, cert.as_bytes(), 0o644)?;
     tracing::info!(names = ?names, path = %p.cert.display(), "made a self-signed certificate");
     load_pem_files(&p.cert, &p.key)
-}
-
-/// Temp file in the same directory, fsync, rename: a crash leaves the old file or the new, never half.
-fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), TlsError> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let err = |source| TlsError::Write {
-        path: path.display().to_string(),
-        source,
-    };
-    let tmp = path.with_extension("partial");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(&tmp)
-        .map_err(err)?;
-    f.write_all(bytes).map_err(err)?;
-    f.sync_all().map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(err)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod backups;
+pub mod certificates;
 pub mod containers;
 pub mod engine;
 pub mod links;
@@ -40,6 +41,7 @@ use super::AppState;
         (name = "logs", description = "Container, service and project logs: text, download, live"),
         (name = "services", description = "Compose projects, services, containers, stats and monitor links"),
         (name = "backups", description = "Database backups: take, list, download, restore, schedule"),
+        (name = "certificates", description = "Certificates: inventory, renewal, upload, the internal CA"),
         (name = "swarm", description = "Swarm services and their tasks, when the engine is a manager"),
         (name = "meta", description = "This API's own description"),
     )
@@ -103,6 +105,11 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(backups::download))
         .routes(routes!(backups::restore))
         .routes(routes!(schedules::list, schedules::set, schedules::delete))
+        .routes(routes!(certificates::list, certificates::upload))
+        .routes(routes!(certificates::events))
+        .routes(routes!(certificates::get))
+        .routes(routes!(certificates::renew))
+        .routes(routes!(certificates::ca_pem))
         .routes(routes!(stats::status))
         .routes(routes!(stats::events))
         .routes(routes!(openapi::document))

@@ -1,0 +1,194 @@
+//! bosun's internal CA: made once (`<data>/ca/`), its root downloadable for importing into
+//! browsers, issuing short-lived certificates for bosun itself and the stack's services.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use bosun_frontend::model::CaDto;
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, SanType,
+};
+use rustls_pki_types::CertificateDer;
+
+use super::files::write_atomic;
+use super::inspect;
+
+const ROOT_DAYS: i64 = 3650;
+
+pub struct InternalCa {
+    root_pem: String,
+    root_der: CertificateDer<'static>,
+    key_pem: String,
+    leaf_days: u32,
+}
+
+/// A new certificate and its key, in PEM (chain: leaf then the CA root).
+pub struct Issued {
+    pub chain_pem: String,
+    pub key_pem: String,
+}
+
+fn paths(data_dir: &Path) -> (PathBuf, PathBuf) {
+    let dir = data_dir.join("ca");
+    (dir.join("ca.crt"), dir.join("ca.key"))
+}
+
+impl InternalCa {
+    /// Loads the CA from the data dir, or makes it on first start.
+    pub fn load_or_create(data_dir: &Path, leaf_days: u32) -> Result<Self, String> {
+        let (cert_path, key_path) = paths(data_dir);
+        if cert_path.exists() && key_path.exists() {
+            let root_pem = std::fs::read_to_string(&cert_path)
+                .map_err(|e| format!("{}: {e}", cert_path.display()))?;
+            let key_pem = std::fs::read_to_string(&key_path)
+                .map_err(|e| format!("{}: {e}", key_path.display()))?;
+            let root_der = inspect::chain_from_pem(root_pem.as_bytes())?
+                .into_iter()
+                .next()
+                .ok_or("the CA file holds no certificate")?;
+            let ca = InternalCa {
+                root_pem,
+                root_der,
+                key_pem,
+                leaf_days,
+            };
+            // Fails early when the files were damaged by hand.
+            ca.issuer()?;
+            return Ok(ca);
+        }
+        let gen_err = |e: rcgen::Error| format!("could not make the internal CA: {e}");
+        let key = KeyPair::generate().map_err(gen_err)?;
+        let mut params = CertificateParams::new(Vec::<String>::new()).map_err(gen_err)?;
+        let host = hostname::get()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_else(|| "bosun".into());
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, format!("bosun internal CA ({host})"));
+        dn.push(DnType::OrganizationName, "bosun");
+        params.distinguished_name = dn;
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let now = time::OffsetDateTime::now_utc();
+        params.not_before = now - time::Duration::hours(1);
+        params.not_after = now + time::Duration::days(ROOT_DAYS);
+        let cert = params.self_signed(&key).map_err(gen_err)?;
+        let dir = cert_path.parent().unwrap_or(data_dir);
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        write_atomic(&key_path, key.serialize_pem().as_bytes(), 0o600, None)?;
+        write_atomic(&cert_path, cert.pem().as_bytes(), 0o644, None)?;
+        tracing::info!(path = %cert_path.display(), "made bosun's internal CA");
+        Ok(InternalCa {
+            root_pem: cert.pem(),
+            root_der: cert.der().clone(),
+            key_pem: key.serialize_pem(),
+            leaf_days,
+        })
+    }
+
+    fn issuer(&self) -> Result<Issuer<'static, KeyPair>, String> {
+        let key = KeyPair::from_pem(&self.key_pem)
+            .map_err(|e| format!("the internal CA's key is unusable ({e})"))?;
+        Issuer::from_ca_cert_pem(&self.root_pem, key)
+            .map_err(|e| format!("the internal CA's certificate is unusable ({e})"))
+    }
+
+    pub fn root_pem(&self) -> &str {
+        &self.root_pem
+    }
+
+    pub fn root_der(&self) -> &CertificateDer<'static> {
+        &self.root_der
+    }
+
+    pub fn dto(&self) -> Option<CaDto> {
+        let f = inspect::facts(&self.root_der).ok()?;
+        Some(CaDto {
+            subject: f.subject,
+            not_after: crate::store::rfc3339(f.not_after * 1000),
+            fingerprint: inspect::fingerprint(self.root_der.as_ref()),
+        })
+    }
+
+    /// A server certificate for `names` (DNS names or IPs), valid for the configured days.
+    pub fn issue(&self, names: &[String]) -> Result<Issued, String> {
+        let gen_err = |e: rcgen::Error| format!("the internal CA could not issue: {e}");
+        let issuer = self.issuer()?;
+        let key = KeyPair::generate().map_err(gen_err)?;
+        let mut params = CertificateParams::default();
+        params.subject_alt_names = names
+            .iter()
+            .map(|n| match n.parse::<IpAddr>() {
+                Ok(ip) => Ok(SanType::IpAddress(ip)),
+                Err(_) => n
+                    .clone()
+                    .try_into()
+                    .map(SanType::DnsName)
+                    .map_err(gen_err),
+            })
+            .collect::<Result<_, _>>()?;
+        let mut dn = DistinguishedName::new();
+        if let Some(first) = names.first() {
+            dn.push(DnType::CommonName, first.clone());
+        }
+        params.distinguished_name = dn;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        params.use_authority_key_identifier_extension = true;
+        let now = time::OffsetDateTime::now_utc();
+        params.not_before = now - time::Duration::minutes(5);
+        params.not_after = now + time::Duration::days(i64::from(self.leaf_days));
+        let cert = params.signed_by(&key, &issuer).map_err(gen_err)?;
+        Ok(Issued {
+            chain_pem: format!("{}{}", cert.pem(), self.root_pem),
+            key_pem: key.serialize_pem(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::certs::trust::Trust;
+
+    #[test]
+    fn made_once_reused_and_its_certificates_are_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = InternalCa::load_or_create(dir.path(), 90).unwrap();
+        let b = InternalCa::load_or_create(dir.path(), 90).unwrap();
+        assert_eq!(a.root_pem(), b.root_pem(), "made once, then reused");
+        let issued = b
+            .issue(&["portal.lan".into(), "192.168.1.10".into()])
+            .unwrap();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let checked = inspect::checked_pair(
+            issued.chain_pem.as_bytes(),
+            issued.key_pem.as_bytes(),
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            checked.facts.sans,
+            vec!["portal.lan".to_owned(), "192.168.1.10".to_owned()]
+        );
+        let days = (checked.facts.not_after - now) / 86_400;
+        assert!((89..=90).contains(&days), "{days}");
+        let chain = inspect::chain_from_pem(issued.chain_pem.as_bytes()).unwrap();
+        let trusted = Trust::new(&[a.root_der().clone()]).check(&chain, &checked.facts);
+        assert!(trusted.valid, "{}", trusted.message);
+        // Without the CA's root the same chain is not trusted.
+        let untrusted = Trust::new(&[]).check(&chain, &checked.facts);
+        assert!(!untrusted.valid);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("ca/ca.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

@@ -1,0 +1,398 @@
+//! Certificate files in the watched directories: finding them, pairing each with its key, and
+//! writing new ones so that a reader sees the old file or the new one, never half of one.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+use super::inspect;
+
+/// Files bosun writes next to the real ones; never shown as certificates.
+const OWN_MARK: &str = ".bosun-";
+const MAX_FILE: u64 = 1024 * 1024;
+const MAX_FILES: usize = 1000;
+const MAX_DEPTH: usize = 3;
+
+/// One certificate file and what was found beside it.
+#[derive(Clone, Debug)]
+pub struct CertFile {
+    pub path: PathBuf,
+    /// The chain, or why it could not be read.
+    pub chain: Result<Vec<CertificateDer<'static>>, String>,
+    pub key: KeyFound,
+    pub mode: u32,
+    pub owner: (u32, u32),
+}
+
+#[derive(Clone, Debug)]
+pub enum KeyFound {
+    /// The certificate file holds its key too (e.g. for HAProxy).
+    SameFile,
+    /// A key file in the same directory belongs to the certificate.
+    Matching(PathBuf),
+    /// The likeliest key file by name, which does not belong to the certificate.
+    Mismatched(PathBuf),
+    Unreadable(PathBuf, String),
+    /// A CA certificate: it needs no key here.
+    NotNeeded,
+    None,
+}
+
+impl KeyFound {
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            KeyFound::Matching(p) | KeyFound::Mismatched(p) | KeyFound::Unreadable(p, _) => {
+                Some(p)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Every certificate file under `dirs` (a few levels deep), sorted by path.
+pub fn scan(dirs: &[PathBuf]) -> Vec<CertFile> {
+    let mut texts: BTreeMap<PathBuf, Result<Vec<u8>, String>> = BTreeMap::new();
+    for dir in dirs {
+        walk(dir, 0, &mut texts);
+    }
+    let keys: Vec<(PathBuf, Result<PrivateKeyDer<'static>, String>)> = texts
+        .iter()
+        .filter_map(|(p, t)| match t {
+            Ok(t) if inspect::has_key(t) && !inspect::has_certificate(t) => {
+                Some((p.clone(), inspect::key_from_pem(t)))
+            }
+            Err(e) if looks_like_key(p) => Some((p.clone(), Err(e.clone()))),
+            _ => None,
+        })
+        .collect();
+    texts
+        .iter()
+        .filter_map(|(path, text)| {
+            let text = match text {
+                Ok(t) if inspect::has_certificate(t) => t,
+                Ok(_) => return None,
+                Err(e) if looks_like_cert(path) => {
+                    return Some(file(path, Err(e.clone()), KeyFound::None));
+                }
+                Err(_) => return None,
+            };
+            let chain = inspect::chain_from_pem(text);
+            let key = match &chain {
+                Ok(chain) => pair(path, text, chain, &keys),
+                Err(_) => KeyFound::None,
+            };
+            Some(file(path, chain, key))
+        })
+        .take(MAX_FILES)
+        .collect()
+}
+
+fn file(
+    path: &Path,
+    chain: Result<Vec<CertificateDer<'static>>, String>,
+    key: KeyFound,
+) -> CertFile {
+    let meta = std::fs::metadata(path).ok();
+    CertFile {
+        path: path.to_owned(),
+        chain,
+        key,
+        mode: meta.as_ref().map(|m| m.mode() & 0o777).unwrap_or(0o644),
+        owner: meta.map(|m| (m.uid(), m.gid())).unwrap_or((0, 0)),
+    }
+}
+
+fn walk(dir: &Path, depth: usize, out: &mut BTreeMap<PathBuf, Result<Vec<u8>, String>>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if out.len() >= MAX_FILES * 2 {
+            return;
+        }
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || name.contains(OWN_MARK) {
+            continue;
+        }
+        // Follows symlinks (Let's Encrypt's live/ links into archive/), stats the target.
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if depth < MAX_DEPTH {
+                walk(&path, depth + 1, out);
+            }
+        } else if meta.is_file() && meta.len() <= MAX_FILE {
+            let text = std::fs::read(&path).map_err(|e| {
+                format!(
+                    "bosun cannot read {} ({e}). Give the user bosun runs as read access.",
+                    path.display()
+                )
+            });
+            out.insert(path, text);
+        }
+    }
+}
+
+fn ext(p: &Path) -> String {
+    p.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+fn looks_like_cert(p: &Path) -> bool {
+    matches!(ext(p).as_str(), "crt" | "cer" | "pem")
+        && !p.to_string_lossy().to_ascii_lowercase().contains("key")
+}
+
+fn looks_like_key(p: &Path) -> bool {
+    ext(p) == "key" || p.to_string_lossy().to_ascii_lowercase().contains("key")
+}
+
+/// Key file names that usually go with a certificate file, likeliest first.
+fn partner_names(cert: &Path) -> Vec<String> {
+    let name = cert
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = cert
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut v = vec![
+        format!("{stem}.key"),
+        format!("{stem}.key.pem"),
+        format!("{stem}-key.pem"),
+        name.replace("cert", "key"),
+        name.replace("crt", "key"),
+        stem.replace("cert", "key").replace("crt", "key") + ".pem",
+    ];
+    if matches!(name.as_str(), "fullchain.pem" | "cert.pem" | "chain.pem") {
+        v.insert(0, "privkey.pem".into());
+    }
+    v.retain(|n| *n != name);
+    v.dedup();
+    v
+}
+
+fn pair(
+    cert: &Path,
+    text: &[u8],
+    chain: &[CertificateDer<'static>],
+    keys: &[(PathBuf, Result<PrivateKeyDer<'static>, String>)],
+) -> KeyFound {
+    let leaf = &chain[0];
+    if inspect::facts(leaf).is_ok_and(|f| f.is_ca) {
+        return KeyFound::NotNeeded;
+    }
+    if inspect::has_key(text) {
+        return match inspect::key_from_pem(text) {
+            Ok(k) if inspect::key_matches(leaf, k.clone_key()) => KeyFound::SameFile,
+            _ => KeyFound::Mismatched(cert.to_owned()),
+        };
+    }
+    let dir = cert.parent().unwrap_or(Path::new("/"));
+    let same_dir: Vec<&(PathBuf, Result<PrivateKeyDer<'static>, String>)> = keys
+        .iter()
+        .filter(|(p, _)| p.parent() == Some(dir))
+        .collect();
+    // A matching key wins wherever it is in the directory.
+    for (p, k) in &same_dir {
+        if let Ok(k) = k
+            && inspect::key_matches(leaf, k.clone_key())
+        {
+            return KeyFound::Matching(p.clone());
+        }
+    }
+    let likeliest = partner_names(cert)
+        .into_iter()
+        .find_map(|n| same_dir.iter().find(|(p, _)| p.file_name().is_some_and(|f| *f == *n)));
+    match likeliest {
+        Some((p, Err(e))) => KeyFound::Unreadable(p.clone(), e.clone()),
+        Some((p, Ok(_))) => KeyFound::Mismatched(p.clone()),
+        None => KeyFound::None,
+    }
+}
+
+/// Temp file in the same directory, fsync, rename: a crash leaves the old file or the new,
+/// never half. `owner` keeps the previous file's owner, so the service can still read it.
+pub fn write_atomic(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+    owner: Option<(u32, u32)>,
+) -> Result<(), String> {
+    use std::io::Write;
+    let err = |e: std::io::Error| format!("could not write {}: {e}", path.display());
+    let tmp = temp_name(path);
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode)
+            .open(&tmp)
+            .map_err(err)?;
+        f.write_all(bytes).map_err(err)?;
+        // The mode asked for, whatever the umask made of it.
+        f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))
+            .map_err(err)?;
+        if let Some((uid, gid)) = owner {
+            // Only root may give a file away; as another user the file stays ours.
+            let _ = std::os::unix::fs::fchown(&f, Some(uid), Some(gid));
+        }
+        f.sync_all().map_err(err)?;
+        std::fs::rename(&tmp, path).map_err(err)?;
+        if let Some(dir) = path.parent()
+            && let Ok(d) = std::fs::File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn temp_name(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}{OWN_MARK}new"))
+}
+
+/// Writes a new certificate and key over the old pair: the old files are kept once as
+/// `.NAME.bosun-previous`, both new files are written to temp names first, and only then
+/// renamed (key first), so a failure leaves the old pair in place.
+pub fn replace_pair(
+    cert: &Path,
+    key: &Path,
+    chain_pem: &[u8],
+    key_pem: &[u8],
+    cert_mode: u32,
+    key_mode: u32,
+    owner: Option<(u32, u32)>,
+) -> Result<(), String> {
+    for p in [cert, key] {
+        if p.exists() {
+            let prev = p.with_file_name(format!(
+                ".{}{OWN_MARK}previous",
+                p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            ));
+            std::fs::copy(p, &prev).map_err(|e| {
+                format!("could not keep a copy of {} ({e}); nothing was changed", p.display())
+            })?;
+        }
+    }
+    if cert == key {
+        let mut both = chain_pem.to_vec();
+        both.extend_from_slice(key_pem);
+        return write_atomic(cert, &both, key_mode.min(cert_mode), owner);
+    }
+    write_atomic(key, key_pem, key_mode, owner)?;
+    if let Err(e) = write_atomic(cert, chain_pem, cert_mode, owner) {
+        // Put the old key back so the pair on disk still belongs together.
+        let prev = key.with_file_name(format!(
+            ".{}{OWN_MARK}previous",
+            key.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        ));
+        if let Ok(old) = std::fs::read(&prev) {
+            let _ = write_atomic(key, &old, key_mode, owner);
+        }
+        return Err(e);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{CertificateParams, KeyPair};
+
+    fn pair_pem(name: &str) -> (String, String) {
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(vec![name.into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+
+    #[test]
+    fn finds_certificates_and_pairs_each_with_its_own_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let (c1, k1) = pair_pem("one.lan");
+        let (c2, k2) = pair_pem("two.lan");
+        let (c3, _) = pair_pem("three.lan");
+        let (_, k4) = pair_pem("four.lan");
+        std::fs::write(d.join("server.crt"), &c1).unwrap();
+        std::fs::write(d.join("server.key"), &k1).unwrap();
+        // The key is named for another file: found by matching, not by name.
+        std::fs::write(d.join("portal-cert.pem"), &c2).unwrap();
+        std::fs::write(d.join("other.key"), &k2).unwrap();
+        // A wrong key under the likeliest name.
+        std::fs::create_dir(d.join("sub")).unwrap();
+        std::fs::write(d.join("sub/three.crt"), &c3).unwrap();
+        std::fs::write(d.join("sub/three.key"), &k4).unwrap();
+        // A combined file, garbage, and bosun's own temp files.
+        std::fs::write(d.join("combined.pem"), format!("{c2}{k2}")).unwrap();
+        std::fs::write(d.join("broken.crt"), "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n").unwrap();
+        std::fs::write(d.join(".server.crt.bosun-previous"), &c1).unwrap();
+        std::fs::write(d.join("notes.txt"), "hello").unwrap();
+
+        let found = scan(&[d.to_owned()]);
+        let by = |n: &str| found.iter().find(|f| f.path.ends_with(n)).unwrap();
+        assert_eq!(found.len(), 5, "{:?}", found.iter().map(|f| &f.path).collect::<Vec<_>>());
+        assert!(matches!(&by("server.crt").key, KeyFound::Matching(p) if p.ends_with("server.key")));
+        assert!(matches!(&by("portal-cert.pem").key, KeyFound::Matching(p) if p.ends_with("other.key")));
+        assert!(matches!(&by("three.crt").key, KeyFound::Mismatched(p) if p.ends_with("three.key")));
+        assert!(matches!(by("combined.pem").key, KeyFound::SameFile));
+        assert!(by("broken.crt").chain.is_err());
+    }
+
+    #[test]
+    fn replacing_a_pair_keeps_the_old_one_and_the_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let (c1, k1) = pair_pem("one.lan");
+        let (c2, k2) = pair_pem("one.lan");
+        let cert = dir.path().join("server.crt");
+        let key = dir.path().join("server.key");
+        std::fs::write(&cert, &c1).unwrap();
+        std::fs::write(&key, &k1).unwrap();
+        replace_pair(&cert, &key, c2.as_bytes(), k2.as_bytes(), 0o644, 0o600, None).unwrap();
+        assert_eq!(std::fs::read_to_string(&cert).unwrap(), c2);
+        assert_eq!(std::fs::read_to_string(&key).unwrap(), k2);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(".server.crt.bosun-previous")).unwrap(),
+            c1
+        );
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        // No temp files are left, and the scan still sees one certificate.
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.iter().any(|n| n.ends_with("bosun-new")), "{names:?}");
+        assert_eq!(scan(&[dir.path().to_owned()]).len(), 1);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("missing-dir/server.crt");
+        assert!(write_atomic(&target, b"x", 0o644, None).is_err());
+        assert!(!target.exists());
+    }
+}

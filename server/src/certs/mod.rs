@@ -1,0 +1,300 @@
+//! Certificates: bosun's own HTTPS, certificate files in watched directories, and what the
+//! stack's services present; renewed from an internal CA or ACME (or uploaded), put in place
+//! without a restart, and the services using them reloaded and checked.
+
+pub mod acme;
+pub mod ca;
+pub mod files;
+pub mod inspect;
+mod jobs;
+mod port;
+pub mod probe;
+pub mod reload;
+mod renew;
+pub mod trust;
+mod view;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use bosun_frontend::model::CertificatesView;
+use futures::Stream;
+
+use crate::audit::AuditService;
+use crate::config::{Config, TlsMode};
+use crate::docker::Engine;
+use crate::store::Store;
+use crate::tls::CertResolver;
+
+/// How bosun serves HTTPS, and where its own certificate is kept.
+#[derive(Clone, Debug)]
+pub enum OwnMode {
+    /// Plain HTTP behind a proxy: no certificate of its own.
+    Off,
+    /// Kept in `<data>/tls/`: self-signed at first, then from the source chosen.
+    Managed { names: Vec<String> },
+    /// The files given with `--tls files`; reloaded when they change, written on renewal.
+    Files,
+}
+
+pub struct Settings {
+    pub dirs: Vec<PathBuf>,
+    pub warn_days: u32,
+    pub critical_days: u32,
+    pub renew_at_percent: u32,
+    pub own: OwnMode,
+    pub own_cert: PathBuf,
+    pub own_key: PathBuf,
+}
+
+struct Own {
+    resolver: Arc<CertResolver>,
+    /// When the files were last read (`--tls files` reloads when they change).
+    loaded: Mutex<Option<SystemTime>>,
+}
+
+#[derive(Clone)]
+pub struct CertService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    audit: AuditService,
+    engine: Engine,
+    settings: Settings,
+    own: Option<Own>,
+    ca: ca::InternalCa,
+    acme: Option<acme::Acme>,
+    trust: trust::Trust,
+    probes: probe::Probes,
+    jobs: jobs::Jobs,
+}
+
+/// What `CertService::start` hands back: the service, the resolver rustls asks on every
+/// handshake (None without TLS), and the HTTP-01 listener to serve (if configured).
+pub struct Started {
+    pub service: CertService,
+    pub resolver: Option<Arc<CertResolver>>,
+    pub http01: Option<(acme::Http01Answers, tokio::net::TcpListener)>,
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+impl CertService {
+    pub async fn start(
+        config: &Config,
+        store: Store,
+        audit: AuditService,
+        engine: Engine,
+    ) -> Result<Started, String> {
+        let ca = ca::InternalCa::load_or_create(&config.data_dir, config.ca_cert_days)?;
+        let mut extra = vec![ca.root_der().clone()];
+        if let Some(path) = &config.cert_trust {
+            extra.extend(trust::read_bundle(path).map_err(|e| format!("BOSUN_CERT_TRUST: {e}"))?);
+        }
+        let trust = trust::Trust::new(&extra);
+
+        let mut http01 = None;
+        let acme = match &config.acme_directory {
+            None => None,
+            Some(dir) => {
+                let answers = match config.acme_http_listen {
+                    Some(addr) => {
+                        let listener = acme::bind_http01(addr).await?;
+                        let answers = acme::Http01Answers::default();
+                        http01 = Some((answers.clone(), listener));
+                        Some(answers)
+                    }
+                    None => None,
+                };
+                Some(acme::Acme::new(
+                    dir.to_string(),
+                    config.acme_email.clone(),
+                    answers,
+                    config.acme_dns_hook.clone(),
+                    trust.extra_roots(),
+                    &config.data_dir,
+                )?)
+            }
+        };
+
+        let own_paths = crate::tls::selfsigned::paths(&config.data_dir);
+        let (mode, own_cert, own_key) = match config.tls {
+            TlsMode::Off => (OwnMode::Off, own_paths.cert, own_paths.key),
+            TlsMode::Files => match (&config.tls_cert, &config.tls_key) {
+                (Some(c), Some(k)) => (OwnMode::Files, c.clone(), k.clone()),
+                _ => return Err("--tls files needs --tls-cert and --tls-key".into()),
+            },
+            TlsMode::Auto => (
+                OwnMode::Managed {
+                    names: crate::tls::selfsigned::wanted_names(
+                        &config.tls_names,
+                        config.public_url.as_ref().and_then(|u| u.host_str()),
+                    ),
+                },
+                own_paths.cert,
+                own_paths.key,
+            ),
+        };
+        let own = match &mode {
+            OwnMode::Off => None,
+            OwnMode::Files => {
+                let key = crate::tls::load_pem_files(&own_cert, &own_key).map_err(|e| e.to_string())?;
+                Some(key)
+            }
+            OwnMode::Managed { names } => {
+                let row = store
+                    .managed_cert(bosun_frontend::model::CertId::OWN)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let chosen = row.map(|r| r.source()).filter(|s| {
+                    *s != bosun_frontend::model::CertSource::SelfSigned
+                });
+                let kept = match chosen {
+                    // A certificate from a CA or an upload is kept as it is, even if it is
+                    // due: the renewal loop takes care of that once bosun is up.
+                    Some(source) => match crate::tls::load_pem_files(&own_cert, &own_key) {
+                        Ok(k) => Some(k),
+                        Err(e) => {
+                            tracing::warn!(error = %e, %source, "bosun's own certificate is unusable; making a self-signed one");
+                            None
+                        }
+                    },
+                    None => None,
+                };
+                match kept {
+                    Some(k) => Some(k),
+                    None => Some(
+                        crate::tls::selfsigned::load_or_create(&config.data_dir, names)
+                            .map_err(|e| e.to_string())?,
+                    ),
+                }
+            }
+        };
+        let resolver = own.map(|k| Arc::new(CertResolver::new(k)));
+        let probe_tls = crate::links::check::accept_any_certificate(crate::tls::provider())
+            .map_err(|e| e.to_string())?;
+        let service = CertService {
+            inner: Arc::new(Inner {
+                store,
+                audit,
+                engine,
+                settings: Settings {
+                    dirs: config.cert_dirs.clone(),
+                    warn_days: config.cert_warn_days.warn,
+                    critical_days: config.cert_warn_days.critical,
+                    renew_at_percent: config.cert_renew_at,
+                    own: mode,
+                    own_cert: own_cert.clone(),
+                    own_key,
+                },
+                own: resolver.clone().map(|r| Own {
+                    resolver: r,
+                    loaded: Mutex::new(modified(&own_cert)),
+                }),
+                ca,
+                acme,
+                trust,
+                probes: probe::Probes::new(probe_tls),
+                jobs: jobs::Jobs::default(),
+            }),
+        };
+        Ok(Started {
+            service,
+            resolver,
+            http01,
+        })
+    }
+
+    pub fn ca_pem(&self) -> String {
+        self.inner.ca.root_pem().to_owned()
+    }
+
+    /// The Certificates page's data now, then whenever it changes: renewals starting, moving
+    /// on and ending, containers coming and going, and at least every 30 s.
+    pub fn follow(&self) -> impl Stream<Item = CertificatesView> + Send + use<> {
+        let jobs = self.inner.jobs.clone();
+        let this = self.clone();
+        crate::live::snapshots(
+            vec![
+                self.inner.jobs.watch(),
+                self.inner.engine.inventory().watch(),
+            ],
+            move || {
+                if jobs.any() {
+                    Duration::from_millis(500)
+                } else {
+                    Duration::from_secs(30)
+                }
+            },
+            move || {
+                let this = this.clone();
+                async move { this.view_now().await }
+            },
+        )
+    }
+
+    /// Runs for as long as bosun does: probes the services' TLS ports, reloads `--tls files`
+    /// when they change, and renews what is due (with back-off after failures).
+    pub async fn run(self) {
+        let mut inventory = self.inner.engine.inventory().watch();
+        // Let the inventory fill before the first probe.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let mut last_probe: Option<std::time::Instant> = None;
+        loop {
+            let changed = inventory.has_changed().unwrap_or(false);
+            if changed || last_probe.is_none_or(|t| t.elapsed() > Duration::from_secs(600)) {
+                inventory.borrow_and_update();
+                self.probe_all().await;
+                last_probe = Some(std::time::Instant::now());
+            }
+            self.reload_own_files();
+            self.renew_due().await;
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(60)) => {}
+                r = inventory.changed() => {
+                    if r.is_err() { return; }
+                    // A burst of container events settles into one probe.
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+            }
+        }
+    }
+
+    async fn probe_all(&self) {
+        let records = self.inner.engine.inventory().records();
+        self.inner.probes.refresh(probe::targets(&records)).await;
+        self.inner.jobs.notify();
+    }
+
+    /// `--tls files`: new files on disk (renewed by another tool) are served at once.
+    fn reload_own_files(&self) {
+        let (OwnMode::Files, Some(own)) = (&self.inner.settings.own, &self.inner.own) else {
+            return;
+        };
+        let s = &self.inner.settings;
+        let now = modified(&s.own_cert).max(modified(&s.own_key));
+        let mut loaded = own.loaded.lock().unwrap_or_else(|p| p.into_inner());
+        if now.is_none() || *loaded >= now {
+            return;
+        }
+        match crate::tls::load_pem_files(&s.own_cert, &s.own_key)
+            .map_err(|e| e.to_string())
+            .and_then(|k| own.resolver.replace(k).map_err(|e| e.to_string()))
+        {
+            Ok(()) => {
+                tracing::info!(path = %s.own_cert.display(), "serving the changed certificate files");
+                *loaded = now;
+            }
+            Err(e) => {
+                // Keep serving the good one; try again when the files change once more.
+                tracing::warn!(error = %e, "the changed certificate files are not usable; still serving the previous certificate");
+                *loaded = now;
+            }
+        }
+    }
+}

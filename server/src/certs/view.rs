@@ -1,0 +1,370 @@
+//! The inventory as the page and the REST API show it: every certificate with its facts,
+//! how urgent it is, and what bosun does about it.
+
+use bosun_frontend::error::AppError;
+use bosun_frontend::model::{
+    AcmeDto, CertDto, CertId, CertKind, CertSource, CertificatesView, ChainCheck, KeyCheck,
+    ManagedDto, Urgency,
+};
+use rustls_pki_types::CertificateDer;
+use sha2::{Digest, Sha256};
+
+use super::files::{CertFile, KeyFound};
+use super::probe::Probed;
+use super::{CertService, OwnMode, inspect};
+use crate::error::OrInternal;
+use crate::store::certs::ManagedRow;
+use crate::store::rfc3339;
+
+pub const OWN_TITLE: &str = "bosun's own HTTPS";
+
+pub fn now_secs() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+pub fn file_id(path: &std::path::Path) -> CertId {
+    let digest = hex::encode(Sha256::digest(path.to_string_lossy().as_bytes()));
+    CertId::from_parts(CertKind::File, &digest)
+}
+
+pub fn served_id(p: &Probed) -> CertId {
+    let digest = hex::encode(Sha256::digest(
+        format!("{}:{}", p.target.container, p.target.port).as_bytes(),
+    ));
+    CertId::from_parts(CertKind::Served, &digest)
+}
+
+/// What differs between the kinds; the rest of a `CertDto` is read off the chain.
+struct Basis<'a> {
+    id: CertId,
+    kind: CertKind,
+    title: String,
+    chain: Result<&'a [CertificateDer<'static>], String>,
+    key: Option<KeyCheck>,
+    managed: Option<ManagedDto>,
+    renew_sources: Vec<CertSource>,
+}
+
+fn key_check(k: &KeyFound) -> Option<KeyCheck> {
+    let shown = |p: &std::path::Path| Some(p.display().to_string());
+    Some(match k {
+        KeyFound::NotNeeded => return None,
+        KeyFound::SameFile => KeyCheck {
+            file: None,
+            matches: true,
+            message: "in the same file, and belongs to the certificate".into(),
+        },
+        KeyFound::Matching(p) => KeyCheck {
+            file: shown(p),
+            matches: true,
+            message: "belongs to the certificate".into(),
+        },
+        KeyFound::Mismatched(p) => KeyCheck {
+            file: shown(p),
+            matches: false,
+            message: "does not belong to this certificate: a service using the pair fails its TLS handshakes. Renew it, or upload the matching pair.".into(),
+        },
+        KeyFound::Unreadable(p, e) => KeyCheck {
+            file: shown(p),
+            matches: false,
+            message: e.clone(),
+        },
+        KeyFound::None => KeyCheck {
+            file: None,
+            matches: false,
+            message: "no key file found beside it (bosun looks for NAME.key, privkey.pem and any key in the same directory that matches)".into(),
+        },
+    })
+}
+
+impl CertService {
+    pub(super) fn sources(&self, own: bool) -> Vec<CertSource> {
+        let mut v = Vec::new();
+        if own && matches!(self.inner.settings.own, OwnMode::Managed { .. }) {
+            v.push(CertSource::SelfSigned);
+        }
+        v.push(CertSource::InternalCa);
+        if self.inner.acme.is_some() {
+            v.push(CertSource::Acme);
+        }
+        v
+    }
+
+    fn managed(&self, row: &ManagedRow, leaf: Option<&inspect::Facts>) -> ManagedDto {
+        let source = row.source();
+        let pct = f64::from(self.inner.settings.renew_at_percent) / 100.0;
+        ManagedDto {
+            source,
+            challenge: row.challenge(),
+            names: row.names(),
+            renew_after: leaf.filter(|_| source.renews_by_itself()).map(|f| {
+                let at = f.not_before + ((f.not_after - f.not_before) as f64 * pct) as i64;
+                rfc3339(at * 1000)
+            }),
+            last_renewed: row.last_renewed_at.map(rfc3339),
+            last_error: row.last_error.clone(),
+            last_error_at: row.last_error_at.map(rfc3339),
+            failures: row.failures(),
+            next_attempt: row.next_attempt_at.map(rfc3339),
+            reloads: row.reloads(),
+        }
+    }
+
+    fn dto(&self, b: Basis<'_>, now: i64) -> CertDto {
+        let s = &self.inner.settings;
+        let blank = |problem: String| CertDto {
+            id: b.id.to_string(),
+            kind: b.kind,
+            title: b.title.clone(),
+            subject: String::new(),
+            sans: Vec::new(),
+            issuer: String::new(),
+            serial: String::new(),
+            key_type: String::new(),
+            not_before: String::new(),
+            not_after: String::new(),
+            days_left: 0,
+            lifetime_used: 0.0,
+            urgency: Urgency::Warning,
+            chain: ChainCheck {
+                valid: false,
+                message: String::new(),
+            },
+            key: None,
+            managed: b.managed.clone(),
+            related: Vec::new(),
+            renew_sources: Vec::new(),
+            problem: Some(problem),
+        };
+        let chain = match b.chain {
+            Ok(c) if !c.is_empty() => c,
+            Ok(_) => return blank("no certificate".into()),
+            Err(e) => return blank(e),
+        };
+        let f = match inspect::facts(&chain[0]) {
+            Ok(f) => f,
+            Err(e) => return blank(e),
+        };
+        let days_left = (f.not_after - now).div_euclid(86_400);
+        let troubled = b.key.as_ref().is_some_and(|k| !k.matches)
+            || b.managed.as_ref().is_some_and(|m| {
+                m.failures > 0
+                    || m.reloads
+                        .iter()
+                        .any(|r| !r.ok || r.serving_new == Some(false))
+            });
+        let urgency = if now >= f.not_after || now < f.not_before {
+            Urgency::Expired
+        } else if days_left < i64::from(s.critical_days) {
+            Urgency::Critical
+        } else if days_left < i64::from(s.warn_days) || troubled {
+            Urgency::Warning
+        } else {
+            Urgency::Ok
+        };
+        let managed = b.managed.map(|mut m| {
+            if m.renew_after.is_none() && m.source.renews_by_itself() {
+                let pct = f64::from(s.renew_at_percent) / 100.0;
+                let at = f.not_before + ((f.not_after - f.not_before) as f64 * pct) as i64;
+                m.renew_after = Some(rfc3339(at * 1000));
+            }
+            m
+        });
+        CertDto {
+            id: b.id.to_string(),
+            kind: b.kind,
+            title: b.title,
+            chain: self.inner.trust.check(chain, &f),
+            lifetime_used: f.used(now),
+            subject: f.subject,
+            sans: f.sans,
+            issuer: f.issuer,
+            serial: f.serial,
+            key_type: f.key_type,
+            not_before: rfc3339(f.not_before * 1000),
+            not_after: rfc3339(f.not_after * 1000),
+            days_left,
+            urgency,
+            key: b.key,
+            managed,
+            related: Vec::new(),
+            renew_sources: b.renew_sources,
+            problem: None,
+        }
+    }
+
+    fn own_dto(&self, rows: &[ManagedRow], now: i64) -> Option<CertDto> {
+        let own = self.inner.own.as_ref()?;
+        let current = own.resolver.current();
+        let row = rows.iter().find(|r| r.id == CertId::OWN);
+        let leaf = current.cert.first().and_then(|c| inspect::facts(c).ok());
+        let managed = Some(match row {
+            Some(r) => self.managed(r, leaf.as_ref()),
+            None => ManagedDto {
+                source: match self.inner.settings.own {
+                    OwnMode::Files => CertSource::Files,
+                    _ => CertSource::SelfSigned,
+                },
+                challenge: None,
+                names: match &self.inner.settings.own {
+                    OwnMode::Managed { names } => names.clone(),
+                    _ => leaf.as_ref().map(|f| f.sans.clone()).unwrap_or_default(),
+                },
+                renew_after: None,
+                last_renewed: None,
+                last_error: None,
+                last_error_at: None,
+                failures: 0,
+                next_attempt: None,
+                reloads: Vec::new(),
+            },
+        });
+        Some(self.dto(
+            Basis {
+                id: CertId::own(),
+                kind: CertKind::Own,
+                title: OWN_TITLE.into(),
+                chain: Ok(&current.cert),
+                key: Some(KeyCheck {
+                    file: Some(self.inner.settings.own_key.display().to_string()),
+                    matches: true,
+                    message: "belongs to the certificate (bosun checks before serving a new one)".into(),
+                }),
+                managed,
+                renew_sources: self.sources(true),
+            },
+            now,
+        ))
+    }
+
+    fn file_dto(&self, f: &CertFile, rows: &[ManagedRow], now: i64) -> CertDto {
+        let id = file_id(&f.path);
+        let row = rows.iter().find(|r| r.id == id.as_str());
+        let leaf = f.chain.as_ref().ok().and_then(|c| c.first()).and_then(|c| inspect::facts(c).ok());
+        let renewable = leaf.as_ref().is_some_and(|l| !l.is_ca);
+        self.dto(
+            Basis {
+                title: f.path.display().to_string(),
+                kind: CertKind::File,
+                chain: f.chain.as_deref().map_err(Clone::clone),
+                key: key_check(&f.key),
+                managed: row.map(|r| self.managed(r, leaf.as_ref())),
+                renew_sources: if renewable { self.sources(false) } else { Vec::new() },
+                id,
+            },
+            now,
+        )
+    }
+
+    fn served_dto(&self, p: &Probed, now: i64) -> CertDto {
+        self.dto(
+            Basis {
+                id: served_id(p),
+                kind: CertKind::Served,
+                title: format!("{} :{}", p.target.container, p.target.port),
+                chain: p.chain.as_deref().map_err(Clone::clone),
+                key: None,
+                managed: None,
+                renew_sources: Vec::new(),
+            },
+            now,
+        )
+    }
+
+    /// Every certificate now, worst first.
+    pub async fn certificates(&self) -> Result<(Vec<CertDto>, Vec<CertFile>), AppError> {
+        let rows = self
+            .inner
+            .store
+            .managed_certs()
+            .await
+            .or_internal("reading the managed certificates")?;
+        let dirs = self.inner.settings.dirs.clone();
+        let files = tokio::task::spawn_blocking(move || super::files::scan(&dirs))
+            .await
+            .or_internal("scanning the certificate directories")?;
+        let now = now_secs();
+        let mut certs: Vec<CertDto> = Vec::new();
+        certs.extend(self.own_dto(&rows, now));
+        certs.extend(files.iter().map(|f| self.file_dto(f, &rows, now)));
+        // Files bosun renewed before and that are gone now.
+        for r in rows.iter().filter(|r| r.id.starts_with("file-")) {
+            if certs.iter().all(|c| c.id != r.id) {
+                let title = r.cert_path.clone().unwrap_or_else(|| r.id.clone());
+                certs.push(self.dto(
+                    Basis {
+                        id: r.id.parse().unwrap_or_else(|_| CertId::own()),
+                        kind: CertKind::File,
+                        title,
+                        chain: Err("the file is gone (or its directory is no longer in BOSUN_CERT_DIRS); bosun renewed it before".into()),
+                        key: None,
+                        managed: Some(self.managed(r, None)),
+                        renew_sources: Vec::new(),
+                    },
+                    now,
+                ));
+            }
+        }
+        certs.extend(self.inner.probes.all().iter().map(|p| self.served_dto(p, now)));
+        relate(&mut certs);
+        certs.sort_by(|a, b| {
+            (a.urgency, a.days_left, &a.title).cmp(&(b.urgency, b.days_left, &b.title))
+        });
+        Ok((certs, files))
+    }
+
+    pub async fn view_now(&self) -> Result<CertificatesView, AppError> {
+        let (certs, _) = self.certificates().await?;
+        let s = &self.inner.settings;
+        Ok(CertificatesView {
+            certs,
+            jobs: self.inner.jobs.current(),
+            ca: self.inner.ca.dto(),
+            acme: AcmeDto {
+                directory: self.inner.acme.as_ref().map(|a| a.directory().to_owned()),
+                challenges: self
+                    .inner
+                    .acme
+                    .as_ref()
+                    .map(|a| a.challenges())
+                    .unwrap_or_default(),
+            },
+            warn_days: s.warn_days,
+            critical_days: s.critical_days,
+            renew_at_percent: s.renew_at_percent,
+            dirs: s.dirs.iter().map(|d| d.display().to_string()).collect(),
+        })
+    }
+}
+
+/// Ties each served certificate to the file or own certificate with the same serial and
+/// issuer, both ways; a served one can be renewed through its file.
+fn relate(certs: &mut [CertDto]) {
+    let key = |c: &CertDto| (c.serial.clone(), c.issuer.clone());
+    let sources: Vec<(usize, (String, String))> = certs
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind != CertKind::Served && c.problem.is_none())
+        .map(|(i, c)| (i, key(c)))
+        .collect();
+    for s in 0..certs.len() {
+        if certs[s].kind != CertKind::Served || certs[s].problem.is_some() {
+            continue;
+        }
+        let k = key(&certs[s]);
+        for (i, sk) in &sources {
+            if *sk == k {
+                let (served_title, file_title, file_sources) = (
+                    certs[s].title.clone(),
+                    certs[*i].title.clone(),
+                    certs[*i].renew_sources.clone(),
+                );
+                certs[*i].related.push(served_title);
+                certs[s].related.push(file_title);
+                if certs[s].renew_sources.is_empty() {
+                    certs[s].renew_sources = file_sources;
+                }
+            }
+        }
+    }
+}
