@@ -6,8 +6,8 @@ use leptos_router::path;
 use crate::components::shell::Shell;
 use crate::pages::{
     account::AccountPage, audit::AuditPage, backups::BackupsPage, certificates::CertificatesPage,
-    links::LinksPage, login::LoginPage, logs::LogsPage, not_found::NotFound, services::ServicesPage,
-    users::UsersPage,
+    links::LinksPage, login::LoginPage, logs::LogsPage, not_found::NotFound,
+    services::ServicesPage, users::UsersPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -9,11 +9,12 @@ use crate::authz::{Admin, AnyUser, Operator, RequestInfo, Viewer};
 use crate::error::AppError;
 use crate::model::{
     ActionReport, AuditEntry, AuditQuery, BackupDto, BackupQuery, BackupRequest, BackupStarted,
-    BackupsView, CertDto, CertId, CertificatesView, ContainerAction, ContainerRef, CreatedToken, DatabaseDto, EngineStatus, LinkDto,
-    Me, NewSchedule, NewToken, NewUser, Overview, PasswordChange, ProjectName, RawLogQuery,
-    RenewReport, RenewRequest, RestoreReport, RestoreRequest, ScaleReport, ScaleRequest, ScheduleDto, ScheduleKey,
-    ServiceName, SwarmDto, SwarmScaleReport, SwarmScaleRequest, SwarmServiceRef, TokenDto, UserDto,
-    UploadRequest, UserPatch,
+    BackupsView, CertDto, CertId, CertificatesView, ContainerAction, ContainerRef, CreatedToken,
+    DatabaseDto, EngineStatus, LinkDto, Me, NewSchedule, NewToken, NewUser, Overview,
+    PasswordChange, ProjectName, RawLogQuery, RenewReport, RenewRequest, RestoreReport,
+    RestoreRequest, ScaleReport, ScaleRequest, ScheduleDto, ScheduleKey, ServiceName, SwarmDto,
+    SwarmScaleReport, SwarmScaleRequest, SwarmServiceRef, TokenDto, UploadRequest, UserDto,
+    UserPatch,
 };
 
 /// Signing in and out, and what a user does to their own account.
@@ -175,8 +176,7 @@ pub trait CertsPort: Send + Sync {
         request: RenewRequest,
     ) -> Result<RenewReport, AppError>;
     /// Puts an uploaded certificate and key in place, after checking them.
-    async fn upload(&self, actor: &Admin, request: UploadRequest)
-    -> Result<RenewReport, AppError>;
+    async fn upload(&self, actor: &Admin, request: UploadRequest) -> Result<RenewReport, AppError>;
 }
 
 /// Everything the server functions need, provided as one context value.

@@ -7,7 +7,7 @@
 #   COMPOSE=$(bosun_ensure_compose)  "docker compose" or "docker-compose"
 #   COMPOSE=$(bosun_compose_cmd)     same (alias)
 #   bosun_ensure_base_images         debian:bookworm-slim and busybox:latest exist
-#   bosun_ensure_test_images         bosun-test/mariadb:10.11 and bosun-demo/postgres:15 exist
+#   bosun_ensure_test_images         bosun-test/mariadb:10.11, bosun-demo/postgres:15, bosun-demo/nginx:1 exist
 #   bosun_copy_ca_bundle DIR         host CA bundle -> DIR/ca-certificates.crt
 #
 # Why this exists: CI and dev machines may have no engine running and no
@@ -286,7 +286,8 @@ bosun_copy_ca_bundle() {
 bosun__test_images() {
     printf '%s %s\n' \
         bosun-test/mariadb:10.11 "$BOSUN_ROOT/end2end/stacks/mariadb" \
-        bosun-demo/postgres:15 "$BOSUN_ROOT/end2end/stacks/demo/postgres"
+        bosun-demo/postgres:15 "$BOSUN_ROOT/end2end/stacks/demo/postgres" \
+        bosun-demo/nginx:1 "$BOSUN_ROOT/end2end/stacks/demo/nginx"
 }
 
 bosun__build_stack_image() {

@@ -103,7 +103,9 @@ fn parse_warn_days(s: &str) -> Result<WarnDays, String> {
     };
     let (warn, critical) = (day(w)?, day(c)?);
     if critical > warn || warn > 3650 {
-        return Err("the critical window must not be longer than the warning window (e.g. 30,7)".into());
+        return Err(
+            "the critical window must not be longer than the warning window (e.g. 30,7)".into(),
+        );
     }
     Ok(WarnDays { warn, critical })
 }
@@ -583,10 +585,16 @@ mod tests {
             (&["--cert-warn-days", "7,30"][..], "BOSUN_CERT_WARN_DAYS"),
             (&["--cert-warn-days", "x"][..], "BOSUN_CERT_WARN_DAYS"),
             (&["--cert-renew-at", "100%"][..], "BOSUN_CERT_RENEW_AT"),
-            (&["--acme-directory", "http://ca.lan/dir"][..], "BOSUN_ACME_DIRECTORY"),
+            (
+                &["--acme-directory", "http://ca.lan/dir"][..],
+                "BOSUN_ACME_DIRECTORY",
+            ),
             (&["--acme-email", "nobody"][..], "BOSUN_ACME_EMAIL"),
             (&["--cert-dirs", "relative/dir"][..], "BOSUN_CERT_DIRS"),
-            (&["--acme-http-listen", "0.0.0.0:80"][..], "BOSUN_ACME_DIRECTORY"),
+            (
+                &["--acme-http-listen", "0.0.0.0:80"][..],
+                "BOSUN_ACME_DIRECTORY",
+            ),
             (&["--ca-cert-days", "0"][..], "BOSUN_CA_CERT_DAYS"),
         ] {
             let err = load(args, &[]).unwrap_err().to_string();

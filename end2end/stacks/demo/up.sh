@@ -3,6 +3,8 @@
 # Starts the demo stack under its own compose project name and waits until
 # every service that has a health check is healthy. Images are built only when
 # missing, or always with --build. Safe to run again.
+# The proxy's certificate directory is $BOSUN_DEMO_CERTS, by default one per project
+# under ${TMPDIR:-/tmp} (down.sh removes that one).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,10 +26,13 @@ bosun_ensure_docker
 COMPOSE=$(bosun_ensure_compose)
 bosun_ensure_base_images
 
+export BOSUN_DEMO_CERTS=${BOSUN_DEMO_CERTS:-${TMPDIR:-/tmp}/bosun-demo-certs-$project}
+mkdir -p "$BOSUN_DEMO_CERTS"
+
 compose() { $COMPOSE -f "$here/docker-compose.yaml" -p "$project" "$@"; }
 
 if [ "$build" = 0 ]; then
-    for image in bosun-demo/postgres:15 bosun-demo/web:1 bosun-demo/worker:2; do
+    for image in bosun-demo/postgres:15 bosun-demo/web:1 bosun-demo/worker:2 bosun-demo/nginx:1; do
         docker image inspect "$image" >/dev/null 2>&1 || build=1
     done
 fi
@@ -59,4 +64,4 @@ while :; do
     sleep 1
 done
 
-echo "up.sh: project $project is up; web on $(compose port web 8080)" >&2
+echo "up.sh: project $project is up; web on $(compose port web 8080), proxy on $(compose port proxy 443) (certificates in $BOSUN_DEMO_CERTS)" >&2

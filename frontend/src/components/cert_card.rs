@@ -142,7 +142,10 @@ fn Managed(m: ManagedDto) -> impl IntoView {
 fn Reload(r: ReloadResult) -> impl IntoView {
     let (class, text) = match (r.ok, r.serving_new) {
         (true, Some(true)) => ("ok-text", "reloaded, serves the new certificate"),
-        (true, Some(false)) => ("error-text", "reloaded, but still serves the old certificate: check which files it reads"),
+        (true, Some(false)) => (
+            "error-text",
+            "reloaded, but still serves the old certificate: check which files it reads",
+        ),
         (true, None) => ("ok-text", "reloaded"),
         (false, _) => ("error-text", "reload failed"),
     };

@@ -65,8 +65,16 @@ mod tests {
     #[test]
     fn bars_fit_the_scale() {
         assert_eq!(scale_days(&[5, 80], 30), 80);
-        assert_eq!(scale_days(&[5], 30), 60, "at least twice the warning window");
-        assert_eq!(scale_days(&[3650], 30), 400, "a ten-year root does not squash the rest");
+        assert_eq!(
+            scale_days(&[5], 30),
+            60,
+            "at least twice the warning window"
+        );
+        assert_eq!(
+            scale_days(&[3650], 30),
+            400,
+            "a ten-year root does not squash the rest"
+        );
         assert_eq!(width(-3, 60), 0.0);
         assert_eq!(width(30, 60), 50.0);
         assert_eq!(width(900, 60), 100.0);

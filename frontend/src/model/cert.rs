@@ -94,7 +94,10 @@ impl FromStr for CertSource {
         .ok_or_else(|| {
             format!(
                 "“{}” is not a certificate source: use self-signed, internal-ca or acme.",
-                s.chars().filter(|c| !c.is_control()).take(30).collect::<String>()
+                s.chars()
+                    .filter(|c| !c.is_control())
+                    .take(30)
+                    .collect::<String>()
             )
         })
     }
@@ -103,11 +106,12 @@ impl FromStr for CertSource {
 /// How an ACME CA checks that bosun controls a name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "kebab-case")]
 pub enum Challenge {
     /// bosun answers on `BOSUN_ACME_HTTP_LISTEN` (port 80 for public CAs).
+    #[serde(rename = "http-01")]
     Http01,
     /// A TXT record set by `BOSUN_ACME_DNS_HOOK`; works for LAN names and wildcards.
+    #[serde(rename = "dns-01")]
     Dns01,
 }
 
@@ -326,7 +330,10 @@ impl FromStr for ReloadAction {
         let bad = || {
             format!(
                 "“{}” is not a reload action: use exec:<command> (e.g. exec:nginx -s reload), signal:<NAME> (e.g. signal:HUP) or restart.",
-                s.chars().filter(|c| !c.is_control()).take(60).collect::<String>()
+                s.chars()
+                    .filter(|c| !c.is_control())
+                    .take(60)
+                    .collect::<String>()
             )
         };
         if s == "restart" {
@@ -341,9 +348,8 @@ impl FromStr for ReloadAction {
         }
         if let Some(sig) = s.strip_prefix("signal:") {
             let sig = sig.trim().trim_start_matches("SIG").to_ascii_uppercase();
-            let ok = !sig.is_empty()
-                && sig.len() <= 8
-                && sig.chars().all(|c| c.is_ascii_alphanumeric());
+            let ok =
+                !sig.is_empty() && sig.len() <= 8 && sig.chars().all(|c| c.is_ascii_alphanumeric());
             return if ok {
                 Ok(ReloadAction::Signal(sig))
             } else {
@@ -473,7 +479,10 @@ impl FromStr for CertId {
             }
             _ => Err(format!(
                 "“{}” is not a certificate id: ids are “bosun”, or “file-” or “svc-” followed by 16 hex digits, as GET /api/v1/certificates lists them.",
-                s.chars().filter(|c| !c.is_control()).take(40).collect::<String>()
+                s.chars()
+                    .filter(|c| !c.is_control())
+                    .take(40)
+                    .collect::<String>()
             )),
         }
     }
@@ -524,18 +533,49 @@ mod tests {
             "restart".parse::<ReloadAction>().unwrap(),
             ReloadAction::Restart
         );
-        for bad in ["", "exec:", "exec:   ", "signal:", "signal:H U P", "reboot", "exec:a\nb"] {
+        for bad in [
+            "",
+            "exec:",
+            "exec:   ",
+            "signal:",
+            "signal:H U P",
+            "reboot",
+            "exec:a\nb",
+        ] {
             assert!(bad.parse::<ReloadAction>().is_err(), "{bad:?}");
         }
     }
 
     #[test]
+    fn challenges_are_named_as_in_acme() {
+        assert_eq!(
+            serde_json::to_string(&Challenge::Http01).unwrap(),
+            "\"http-01\""
+        );
+        assert_eq!(
+            serde_json::from_str::<Challenge>("\"dns-01\"").unwrap(),
+            Challenge::Dns01
+        );
+        assert_eq!("http-01".parse::<Challenge>(), Ok(Challenge::Http01));
+    }
+
+    #[test]
     fn urgency_sorts_worst_first() {
-        let mut v = vec![Urgency::Ok, Urgency::Critical, Urgency::Expired, Urgency::Warning];
+        let mut v = vec![
+            Urgency::Ok,
+            Urgency::Critical,
+            Urgency::Expired,
+            Urgency::Warning,
+        ];
         v.sort();
         assert_eq!(
             v,
-            vec![Urgency::Expired, Urgency::Critical, Urgency::Warning, Urgency::Ok]
+            vec![
+                Urgency::Expired,
+                Urgency::Critical,
+                Urgency::Warning,
+                Urgency::Ok
+            ]
         );
     }
 

@@ -23,9 +23,9 @@ pub use backup::{
     Retention, ScheduleDto, ScheduleKey, ScheduleSource, human_bytes,
 };
 pub use cert::{
-    AcmeDto, CaDto, CertDto, CertId, CertJobDto, CertKind, CertSource, CertificatesView, ChainCheck,
-    Challenge, KeyCheck, ManagedDto, ReloadAction, ReloadResult, ReloadTarget, RenewReport,
-    RenewRequest, UploadRequest, Urgency,
+    AcmeDto, CaDto, CertDto, CertId, CertJobDto, CertKind, CertSource, CertificatesView,
+    ChainCheck, Challenge, KeyCheck, ManagedDto, ReloadAction, ReloadResult, ReloadTarget,
+    RenewReport, RenewRequest, UploadRequest, Urgency,
 };
 pub use engine::EngineStatus;
 pub use link::{LinkCheck, LinkDto, LinkSource};

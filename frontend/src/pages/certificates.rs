@@ -59,7 +59,10 @@ fn Live(first: CertificatesView, admin: bool) -> impl IntoView {
         Stream::Connecting => ("connecting", "connecting…"),
         Stream::Lost => ("lost", "reconnecting…"),
     };
-    let count = move |u: Urgency| c.data.with(|d| d.certs.iter().filter(|x| x.urgency == u).count());
+    let count = move |u: Urgency| {
+        c.data
+            .with(|d| d.certs.iter().filter(|x| x.urgency == u).count())
+    };
     view! {
         <p class="muted stream-state" data-testid="stream" data-state=move || live().0>{move || live().1}</p>
         <Results c />
@@ -156,7 +159,10 @@ fn Results(c: CertsCtx) -> impl IntoView {
                 )
             })
             .collect();
-        let ok = r.reloads.iter().all(|l| l.ok && l.serving_new != Some(false));
+        let ok = r
+            .reloads
+            .iter()
+            .all(|l| l.ok && l.serving_new != Some(false));
         let text = format!(
             "{what} {}: serial {}, valid until {} (from {}, {:.1} s).{}",
             r.id,
@@ -164,7 +170,11 @@ fn Results(c: CertsCtx) -> impl IntoView {
             short_time(&r.not_after),
             r.source.title(),
             r.took_ms as f64 / 1000.0,
-            if reloads.is_empty() { String::new() } else { format!(" {}.", reloads.join("; ")) }
+            if reloads.is_empty() {
+                String::new()
+            } else {
+                format!(" {}.", reloads.join("; "))
+            }
         );
         view! {
             <div class=if ok { "alert alert-ok" } else { "alert alert-error" } role="status" data-testid="renew-result">{text}</div>

@@ -98,7 +98,6 @@ async fn start(
     Ok((exec.id, started))
 }
 
-
 fn write_error(e: &std::io::Error, dir: &Path) -> String {
     if e.raw_os_error() == Some(28) {
         format!(

@@ -198,15 +198,20 @@ impl Acme {
         let builder = || Account::builder_with_http(Box::new(Http(self.client.clone())));
         let account = match std::fs::read(&self.account_file) {
             Ok(bytes) => {
-                let creds: AccountCredentials = serde_json::from_slice(&bytes)
-                    .map_err(|e| format!("{} is damaged ({e}); remove it to register a new ACME account", self.account_file.display()))?;
+                let creds: AccountCredentials = serde_json::from_slice(&bytes).map_err(|e| {
+                    format!(
+                        "{} is damaged ({e}); remove it to register a new ACME account",
+                        self.account_file.display()
+                    )
+                })?;
                 builder()
                     .from_credentials(creds)
                     .await
                     .map_err(|e| self.unreachable(&e))?
             }
             Err(_) => {
-                let contact: Vec<String> = self.email.iter().map(|e| format!("mailto:{e}")).collect();
+                let contact: Vec<String> =
+                    self.email.iter().map(|e| format!("mailto:{e}")).collect();
                 let contact: Vec<&str> = contact.iter().map(String::as_str).collect();
                 let (account, creds) = builder()
                     .create(
@@ -297,14 +302,18 @@ impl Acme {
         };
         let mut authorizations = order.authorizations();
         while let Some(authz) = authorizations.next().await {
-            let mut authz = authz.map_err(|e| format!("the ACME CA did not send an authorization: {e}"))?;
+            let mut authz =
+                authz.map_err(|e| format!("the ACME CA did not send an authorization: {e}"))?;
             match authz.status {
                 AuthorizationStatus::Pending => {}
                 AuthorizationStatus::Valid => continue,
                 other => return Err(format!("an authorization is {other:?}; order again")),
             }
             let mut ch = authz.challenge(kind.clone()).ok_or_else(|| {
-                format!("the ACME CA offers no {} challenge for this name", challenge.as_str())
+                format!(
+                    "the ACME CA offers no {} challenge for this name",
+                    challenge.as_str()
+                )
             })?;
             let ident = ch.identifier().to_string();
             let key_auth = ch.key_authorization();
@@ -336,7 +345,10 @@ impl Acme {
         names: &[String],
         step: &(dyn Fn(String) + Send + Sync),
     ) -> Result<Issued, String> {
-        step(format!("waiting for the ACME CA to validate {}", names.join(", ")));
+        step(format!(
+            "waiting for the ACME CA to validate {}",
+            names.join(", ")
+        ));
         let retry = RetryPolicy::new()
             .initial_delay(Duration::from_millis(250))
             .timeout(Duration::from_secs(120));
@@ -371,7 +383,12 @@ impl Acme {
             .kill_on_drop(true);
         let out = tokio::time::timeout(HOOK_TIMEOUT, cmd.output())
             .await
-            .map_err(|_| format!("the DNS hook {} did not finish within 120 s", hook.display()))?
+            .map_err(|_| {
+                format!(
+                    "the DNS hook {} did not finish within 120 s",
+                    hook.display()
+                )
+            })?
             .map_err(|e| format!("the DNS hook {} could not run ({e})", hook.display()))?;
         if out.status.success() {
             return Ok(());
@@ -388,9 +405,9 @@ impl Acme {
 
 /// Binds the HTTP-01 listener at start-up, so a port already in use is a clear start error.
 pub async fn bind_http01(addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
-    tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("could not listen on {addr} for ACME HTTP-01 (BOSUN_ACME_HTTP_LISTEN): {e}"))
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        format!("could not listen on {addr} for ACME HTTP-01 (BOSUN_ACME_HTTP_LISTEN): {e}")
+    })
 }
 
 #[cfg(test)]
@@ -416,11 +433,21 @@ mod tests {
         let both = acme(true, true);
         assert_eq!(both.pick(&names(&["a.lan"]), None), Ok(Challenge::Http01));
         assert_eq!(both.pick(&names(&["*.a.lan"]), None), Ok(Challenge::Dns01));
-        assert!(both.pick(&names(&["*.a.lan"]), Some(Challenge::Http01)).is_err());
-        assert!(both.pick(&names(&["10.0.0.1"]), Some(Challenge::Dns01)).is_err());
+        assert!(
+            both.pick(&names(&["*.a.lan"]), Some(Challenge::Http01))
+                .is_err()
+        );
+        assert!(
+            both.pick(&names(&["10.0.0.1"]), Some(Challenge::Dns01))
+                .is_err()
+        );
         let dns = acme(false, true);
         assert_eq!(dns.pick(&names(&["a.lan"]), None), Ok(Challenge::Dns01));
-        assert!(dns.pick(&names(&["a.lan"]), Some(Challenge::Http01)).unwrap_err().contains("BOSUN_ACME_HTTP_LISTEN"));
+        assert!(
+            dns.pick(&names(&["a.lan"]), Some(Challenge::Http01))
+                .unwrap_err()
+                .contains("BOSUN_ACME_HTTP_LISTEN")
+        );
         assert!(acme(false, false).pick(&names(&["a.lan"]), None).is_err());
     }
 }

@@ -125,11 +125,7 @@ impl InternalCa {
             .iter()
             .map(|n| match n.parse::<IpAddr>() {
                 Ok(ip) => Ok(SanType::IpAddress(ip)),
-                Err(_) => n
-                    .clone()
-                    .try_into()
-                    .map(SanType::DnsName)
-                    .map_err(gen_err),
+                Err(_) => n.clone().try_into().map(SanType::DnsName).map_err(gen_err),
             })
             .collect::<Result<_, _>>()?;
         let mut dn = DistinguishedName::new();
@@ -166,12 +162,9 @@ mod tests {
             .issue(&["portal.lan".into(), "192.168.1.10".into()])
             .unwrap();
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let checked = inspect::checked_pair(
-            issued.chain_pem.as_bytes(),
-            issued.key_pem.as_bytes(),
-            now,
-        )
-        .unwrap();
+        let checked =
+            inspect::checked_pair(issued.chain_pem.as_bytes(), issued.key_pem.as_bytes(), now)
+                .unwrap();
         assert_eq!(
             checked.facts.sans,
             vec!["portal.lan".to_owned(), "192.168.1.10".to_owned()]

@@ -43,9 +43,7 @@ pub enum KeyFound {
 impl KeyFound {
     pub fn path(&self) -> Option<&Path> {
         match self {
-            KeyFound::Matching(p) | KeyFound::Mismatched(p) | KeyFound::Unreadable(p, _) => {
-                Some(p)
-            }
+            KeyFound::Matching(p) | KeyFound::Mismatched(p) | KeyFound::Unreadable(p, _) => Some(p),
             _ => None,
         }
     }
@@ -207,9 +205,11 @@ fn pair(
             return KeyFound::Matching(p.clone());
         }
     }
-    let likeliest = partner_names(cert)
-        .into_iter()
-        .find_map(|n| same_dir.iter().find(|(p, _)| p.file_name().is_some_and(|f| *f == *n)));
+    let likeliest = partner_names(cert).into_iter().find_map(|n| {
+        same_dir
+            .iter()
+            .find(|(p, _)| p.file_name().is_some_and(|f| *f == *n))
+    });
     match likeliest {
         Some((p, Err(e))) => KeyFound::Unreadable(p.clone(), e.clone()),
         Some((p, Ok(_))) => KeyFound::Mismatched(p.clone()),
@@ -288,7 +288,10 @@ pub fn replace_pair(
                     .unwrap_or_default()
             ));
             std::fs::copy(p, &prev).map_err(|e| {
-                format!("could not keep a copy of {} ({e}); nothing was changed", p.display())
+                format!(
+                    "could not keep a copy of {} ({e}); nothing was changed",
+                    p.display()
+                )
             })?;
         }
     }
@@ -347,16 +350,31 @@ mod tests {
         std::fs::write(d.join("sub/three.key"), &k4).unwrap();
         // A combined file, garbage, and bosun's own temp files.
         std::fs::write(d.join("combined.pem"), format!("{c2}{k2}")).unwrap();
-        std::fs::write(d.join("broken.crt"), "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n").unwrap();
+        std::fs::write(
+            d.join("broken.crt"),
+            "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
         std::fs::write(d.join(".server.crt.bosun-previous"), &c1).unwrap();
         std::fs::write(d.join("notes.txt"), "hello").unwrap();
 
         let found = scan(&[d.to_owned()]);
         let by = |n: &str| found.iter().find(|f| f.path.ends_with(n)).unwrap();
-        assert_eq!(found.len(), 5, "{:?}", found.iter().map(|f| &f.path).collect::<Vec<_>>());
-        assert!(matches!(&by("server.crt").key, KeyFound::Matching(p) if p.ends_with("server.key")));
-        assert!(matches!(&by("portal-cert.pem").key, KeyFound::Matching(p) if p.ends_with("other.key")));
-        assert!(matches!(&by("three.crt").key, KeyFound::Mismatched(p) if p.ends_with("three.key")));
+        assert_eq!(
+            found.len(),
+            5,
+            "{:?}",
+            found.iter().map(|f| &f.path).collect::<Vec<_>>()
+        );
+        assert!(
+            matches!(&by("server.crt").key, KeyFound::Matching(p) if p.ends_with("server.key"))
+        );
+        assert!(
+            matches!(&by("portal-cert.pem").key, KeyFound::Matching(p) if p.ends_with("other.key"))
+        );
+        assert!(
+            matches!(&by("three.crt").key, KeyFound::Mismatched(p) if p.ends_with("three.key"))
+        );
         assert!(matches!(by("combined.pem").key, KeyFound::SameFile));
         assert!(by("broken.crt").chain.is_err());
     }
@@ -370,7 +388,16 @@ mod tests {
         let key = dir.path().join("server.key");
         std::fs::write(&cert, &c1).unwrap();
         std::fs::write(&key, &k1).unwrap();
-        replace_pair(&cert, &key, c2.as_bytes(), k2.as_bytes(), 0o644, 0o600, None).unwrap();
+        replace_pair(
+            &cert,
+            &key,
+            c2.as_bytes(),
+            k2.as_bytes(),
+            0o644,
+            0o600,
+            None,
+        )
+        .unwrap();
         assert_eq!(std::fs::read_to_string(&cert).unwrap(), c2);
         assert_eq!(std::fs::read_to_string(&key).unwrap(), k2);
         assert_eq!(
@@ -378,7 +405,10 @@ mod tests {
             c1
         );
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         // No temp files are left, and the scan still sees one certificate.
         let names: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()

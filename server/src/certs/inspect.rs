@@ -97,7 +97,7 @@ pub fn chain_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String
         );
     }
     for (i, c) in chain.iter().enumerate() {
-        facts(c).map_err(|e| format!("certificate {} of the chain: {e}", i + 1))?;
+        facts(c).map_err(|e| format!("certificate {} of the chain is damaged: {e}", i + 1))?;
     }
     Ok(chain)
 }
@@ -223,14 +223,21 @@ mod tests {
         let (_, other_key) = make(-1, 30);
         let (expired, expired_key) = make(-30, -1);
         let (future, future_key) = make(2, 30);
-        let err = |c: &str, k: &str| checked_pair(c.as_bytes(), k.as_bytes(), now()).err().unwrap();
+        let err = |c: &str, k: &str| {
+            checked_pair(c.as_bytes(), k.as_bytes(), now())
+                .err()
+                .unwrap()
+        };
         assert!(err(&good_cert, &other_key).contains("does not belong"));
         assert!(err(&expired, &expired_key).contains("expired on"));
         assert!(err(&future, &future_key).contains("not valid yet"));
         assert!(err("garbage", &good_key).contains("no certificate found"));
         assert!(err(&good_cert, "garbage").contains("no private key found"));
         let damaged = good_cert.replace("MII", "!!!");
-        assert!(err(&damaged, &good_key).contains("damaged") || err(&damaged, &good_key).contains("parsed"));
+        assert!(
+            err(&damaged, &good_key).contains("damaged")
+                || err(&damaged, &good_key).contains("parsed")
+        );
         assert!(checked_pair(good_cert.as_bytes(), good_key.as_bytes(), now()).is_ok());
     }
 
@@ -240,7 +247,10 @@ mod tests {
         assert!(has_certificate(cert.as_bytes()) && !has_key(cert.as_bytes()));
         assert!(has_key(key.as_bytes()) && !has_certificate(key.as_bytes()));
         let chain = chain_from_pem(cert.as_bytes()).unwrap();
-        assert!(key_matches(&chain[0], key_from_pem(key.as_bytes()).unwrap()));
+        assert!(key_matches(
+            &chain[0],
+            key_from_pem(key.as_bytes()).unwrap()
+        ));
         assert_eq!(fingerprint(b"x").len(), 32 * 3 - 1);
     }
 }

@@ -125,10 +125,20 @@ mod tests {
     fn one_renewal_per_certificate_with_its_steps() {
         let jobs = Jobs::default();
         let g = jobs.acquire("bosun", "bosun's own HTTPS", "admin").unwrap();
-        let again = jobs.acquire("bosun", "bosun's own HTTPS", "sam").err().unwrap();
+        let again = jobs
+            .acquire("bosun", "bosun's own HTTPS", "sam")
+            .err()
+            .unwrap();
         assert_eq!(again.status(), 409);
-        assert!(again.message.contains("admin started it"), "{}", again.message);
-        assert!(jobs.acquire("file-1", "x", "sam").is_ok(), "others are free");
+        assert!(
+            again.message.contains("admin started it"),
+            "{}",
+            again.message
+        );
+        assert!(
+            jobs.acquire("file-1", "x", "sam").is_ok(),
+            "others are free"
+        );
         g.step("issuing".into());
         g.step("writing".into());
         let now = jobs.current();

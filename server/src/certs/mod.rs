@@ -143,7 +143,8 @@ impl CertService {
         let own = match &mode {
             OwnMode::Off => None,
             OwnMode::Files => {
-                let key = crate::tls::load_pem_files(&own_cert, &own_key).map_err(|e| e.to_string())?;
+                let key =
+                    crate::tls::load_pem_files(&own_cert, &own_key).map_err(|e| e.to_string())?;
                 Some(key)
             }
             OwnMode::Managed { names } => {
@@ -151,9 +152,9 @@ impl CertService {
                     .managed_cert(bosun_frontend::model::CertId::OWN)
                     .await
                     .map_err(|e| e.to_string())?;
-                let chosen = row.map(|r| r.source()).filter(|s| {
-                    *s != bosun_frontend::model::CertSource::SelfSigned
-                });
+                let chosen = row
+                    .map(|r| r.source())
+                    .filter(|s| *s != bosun_frontend::model::CertSource::SelfSigned);
                 let kept = match chosen {
                     // A certificate from a CA or an upload is kept as it is, even if it is
                     // due: the renewal loop takes care of that once bosun is up.

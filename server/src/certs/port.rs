@@ -26,7 +26,10 @@ const MAX_PEM: usize = 64 * 1024;
 /// `the key does not match` → `The key does not match.`
 fn sentence(s: &str) -> String {
     let mut c = s.chars();
-    let mut out: String = c.next().map(|f| f.to_uppercase().collect()).unwrap_or_default();
+    let mut out: String = c
+        .next()
+        .map(|f| f.to_uppercase().collect())
+        .unwrap_or_default();
     out.push_str(c.as_str());
     if !out.ends_with('.') {
         out.push('.');
@@ -75,7 +78,10 @@ impl CertService {
                 "Upload to the certificate file the service reads (listed as a file), or to bosun's own.",
             ));
         }
-        for (field, text) in [("cert_pem", &request.cert_pem), ("key_pem", &request.key_pem)] {
+        for (field, text) in [
+            ("cert_pem", &request.cert_pem),
+            ("key_pem", &request.key_pem),
+        ] {
             if text.len() > MAX_PEM {
                 return Err(AppError::bad_request(
                     field,
@@ -97,7 +103,10 @@ impl CertService {
         }
         // The text is rewritten from what was parsed: no stray lines reach the disk.
         let issued = Issued {
-            chain_pem: chain.iter().map(|c| pem("CERTIFICATE", c.as_ref())).collect(),
+            chain_pem: chain
+                .iter()
+                .map(|c| pem("CERTIFICATE", c.as_ref()))
+                .collect(),
             key_pem: key_pem(&key),
         };
         let key = inspect::certified_key(chain, key)
@@ -107,7 +116,10 @@ impl CertService {
 
         let r = self.resolve(id).await?;
         let reload_list = r.row.as_ref().map(ManagedRow::reload).unwrap_or_default();
-        let job = self.inner.jobs.acquire(r.id.as_str(), &r.title, &owner.username)?;
+        let job = self
+            .inner
+            .jobs
+            .acquire(r.id.as_str(), &r.title, &owner.username)?;
         job.step("checking the uploaded certificate".into());
         let reloads = self
             .put_in_place(
@@ -170,11 +182,7 @@ impl CertsPort for CertService {
         result
     }
 
-    async fn upload(
-        &self,
-        actor: &Admin,
-        request: UploadRequest,
-    ) -> Result<RenewReport, AppError> {
+    async fn upload(&self, actor: &Admin, request: UploadRequest) -> Result<RenewReport, AppError> {
         let id: Result<CertId, AppError> = parse_field("target", &request.target);
         let title = match &id {
             Ok(id) => self.title(id).await,
@@ -202,7 +210,8 @@ mod tests {
             .self_signed(&key)
             .unwrap();
         let chain = inspect::chain_from_pem(cert.pem().as_bytes()).unwrap();
-        let again = inspect::chain_from_pem(pem("CERTIFICATE", chain[0].as_ref()).as_bytes()).unwrap();
+        let again =
+            inspect::chain_from_pem(pem("CERTIFICATE", chain[0].as_ref()).as_bytes()).unwrap();
         assert_eq!(again, chain);
         let k = inspect::key_from_pem(key.serialize_pem().as_bytes()).unwrap();
         let k2 = inspect::key_from_pem(key_pem(&k).as_bytes()).unwrap();

@@ -75,10 +75,7 @@ pub fn targets(records: &[Arc<Record>]) -> Vec<Target> {
             if addrs.is_empty() {
                 continue;
             }
-            let sni = r
-                .label("bosun.cert.sni")
-                .or(r.service())
-                .map(str::to_owned);
+            let sni = r.label("bosun.cert.sni").or(r.service()).map(str::to_owned);
             out.push(Target {
                 container_id: r.id.clone(),
                 container: label(r),
@@ -127,7 +124,10 @@ pub async fn probe(
             Err(_) => last = format!("{addr}: no answer within 3 s"),
         }
     }
-    Err(format!("bosun could not read the certificate on port {} ({last})", t.port))
+    Err(format!(
+        "bosun could not read the certificate on port {} ({last})",
+        t.port
+    ))
 }
 
 /// The last probe of every TLS port, refreshed in the background and after reloads.
@@ -193,7 +193,12 @@ mod tests {
 
     #[test]
     fn tls_ports_by_number_or_label() {
-        let mut r = Record::running("p_nginx_1", "nginx", &[("bosun.cert.ports", "8000, x")], &[(443, 49000), (80, 49001)]);
+        let mut r = Record::running(
+            "p_nginx_1",
+            "nginx",
+            &[("bosun.cert.ports", "8000, x")],
+            &[(443, 49000), (80, 49001)],
+        );
         r.ips = vec!["172.18.0.5".parse().unwrap()];
         let t = targets(&[Arc::new(r)]);
         let ports: Vec<u16> = t.iter().map(|t| t.port).collect();

@@ -173,9 +173,19 @@ mod tests {
     #[test]
     fn dependents_by_label_and_mount_or_by_name() {
         let records = vec![
-            rec("p_nginx_1", "nginx", &[(RELOAD_LABEL, "exec:nginx -s reload")], Some("/srv/certs")),
+            rec(
+                "p_nginx_1",
+                "nginx",
+                &[(RELOAD_LABEL, "exec:nginx -s reload")],
+                Some("/srv/certs"),
+            ),
             // Labelled, but mounts another directory.
-            rec("p_other_1", "other", &[(RELOAD_LABEL, "restart")], Some("/srv/else")),
+            rec(
+                "p_other_1",
+                "other",
+                &[(RELOAD_LABEL, "restart")],
+                Some("/srv/else"),
+            ),
             // Mounts the directory, but has no label.
             rec("p_db_1", "db", &[], Some("/srv/certs")),
             // A bad label is reported, not guessed at.

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{
-    AuditOutcome, CertId, CertKind, CertSource, Challenge, ReloadResult, ReloadTarget,
-    RenewReport, RenewRequest,
+    AuditOutcome, CertId, CertKind, CertSource, Challenge, ReloadResult, ReloadTarget, RenewReport,
+    RenewRequest,
 };
 
 use super::ca::Issued;
@@ -54,7 +54,10 @@ pub fn check_names(names: &[String]) -> Result<Vec<String>, AppError> {
             "names",
             format!(
                 "“{}” is not a DNS name or IP address. Use names such as portal.lan or *.lan, or addresses such as 192.168.1.10.",
-                n.chars().filter(|c| !c.is_control()).take(80).collect::<String>()
+                n.chars()
+                    .filter(|c| !c.is_control())
+                    .take(80)
+                    .collect::<String>()
             ),
         )
     };
@@ -177,7 +180,16 @@ impl CertService {
                                 if self.inner.settings.dirs.is_empty() {
                                     " is not set".to_owned()
                                 } else {
-                                    format!(": {}", self.inner.settings.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "))
+                                    format!(
+                                        ": {}",
+                                        self.inner
+                                            .settings
+                                            .dirs
+                                            .iter()
+                                            .map(|d| d.display().to_string())
+                                            .collect::<Vec<_>>()
+                                            .join(", ")
+                                    )
                                 }
                             )));
                         }
@@ -233,7 +245,8 @@ impl CertService {
             .map(|row| row.source())
             .filter(|s| s.renews_by_itself());
         let source = asked.or(from_row).unwrap_or(
-            if own && matches!(self.inner.settings.own, OwnMode::Managed { .. }) && r.row.is_none() {
+            if own && matches!(self.inner.settings.own, OwnMode::Managed { .. }) && r.row.is_none()
+            {
                 CertSource::SelfSigned
             } else {
                 CertSource::InternalCa
@@ -266,14 +279,24 @@ impl CertService {
         let wanted = request
             .names
             .clone()
-            .or_else(|| r.row.as_ref().map(ManagedRow::names).filter(|n| !n.is_empty()))
+            .or_else(|| {
+                r.row
+                    .as_ref()
+                    .map(ManagedRow::names)
+                    .filter(|n| !n.is_empty())
+            })
             .unwrap_or_else(|| r.names.clone());
         let names = check_names(&wanted)?;
         let source = self.choose_source(&r, request.source)?;
         let challenge = match (source, &self.inner.acme) {
             (CertSource::Acme, Some(acme)) => Some(
-                acme.pick(&names, request.challenge.or(r.row.as_ref().and_then(ManagedRow::challenge)))
-                    .map_err(|m| AppError::bad_request("challenge", format!("{m}.")))?,
+                acme.pick(
+                    &names,
+                    request
+                        .challenge
+                        .or(r.row.as_ref().and_then(ManagedRow::challenge)),
+                )
+                .map_err(|m| AppError::bad_request("challenge", format!("{m}.")))?,
             ),
             _ => None,
         };
@@ -328,7 +351,10 @@ impl CertService {
             Err(e) => {
                 let failures = r.row.as_ref().map(ManagedRow::failures).unwrap_or(0) + 1;
                 let own = matches!(r.place, Place::Own).then_some(
-                    r.row.as_ref().map(ManagedRow::source).unwrap_or(CertSource::SelfSigned),
+                    r.row
+                        .as_ref()
+                        .map(ManagedRow::source)
+                        .unwrap_or(CertSource::SelfSigned),
                 );
                 if let Err(store_err) = self
                     .inner
@@ -366,7 +392,9 @@ impl CertService {
                 };
                 acme.issue(names, challenge, &|s| job.step(s))
                     .await
-                    .map_err(|e| AppError::upstream_failed(format!("{e}. The current certificate stays.")))
+                    .map_err(|e| {
+                        AppError::upstream_failed(format!("{e}. The current certificate stays."))
+                    })
             }
             other => Err(AppError::bad_request(
                 "source",
@@ -390,7 +418,10 @@ impl CertService {
                 "bosun could not write the new certificate ({e}). The old files are unchanged; give bosun write access to the directory, then renew again."
             ))
         };
-        let (chain, key) = (issued.chain_pem.clone().into_bytes(), issued.key_pem.clone().into_bytes());
+        let (chain, key) = (
+            issued.chain_pem.clone().into_bytes(),
+            issued.key_pem.clone().into_bytes(),
+        );
         match &r.place {
             Place::Own => {
                 job.step("saving the new certificate".into());
@@ -399,17 +430,21 @@ impl CertService {
                 if let Some(dir) = cp.parent() {
                     std::fs::create_dir_all(dir).map_err(|e| write_err(e.to_string()))?;
                 }
-                tokio::task::spawn_blocking(move || replace_pair(&cp, &kp, &chain, &key, 0o644, 0o600, None))
-                    .await
-                    .or_internal("writing bosun's certificate")?
-                    .map_err(write_err)?;
+                tokio::task::spawn_blocking(move || {
+                    replace_pair(&cp, &kp, &chain, &key, 0o644, 0o600, None)
+                })
+                .await
+                .or_internal("writing bosun's certificate")?
+                .map_err(write_err)?;
                 job.step("serving the new certificate to new connections".into());
                 let own = self.inner.own.as_ref().ok_or_else(AppError::internal)?;
                 own.resolver
                     .replace(checked.key)
                     .map_err(|e| crate::error::internal("swapping bosun's certificate", e))?;
                 if let Ok(mut loaded) = own.loaded.lock() {
-                    *loaded = std::fs::metadata(&s.own_cert).and_then(|m| m.modified()).ok();
+                    *loaded = std::fs::metadata(&s.own_cert)
+                        .and_then(|m| m.modified())
+                        .ok();
                 }
                 Ok(Vec::new())
             }
@@ -421,11 +456,19 @@ impl CertService {
                 owner: file_owner,
             } => {
                 job.step(format!("writing {}", cert.display()));
-                let (cp, kp, cm, km, fo) = (cert.clone(), key_path.clone(), *cert_mode, *key_mode, *file_owner);
-                tokio::task::spawn_blocking(move || replace_pair(&cp, &kp, &chain, &key, cm, km, Some(fo)))
-                    .await
-                    .or_internal("writing the certificate files")?
-                    .map_err(write_err)?;
+                let (cp, kp, cm, km, fo) = (
+                    cert.clone(),
+                    key_path.clone(),
+                    *cert_mode,
+                    *key_mode,
+                    *file_owner,
+                );
+                tokio::task::spawn_blocking(move || {
+                    replace_pair(&cp, &kp, &chain, &key, cm, km, Some(fo))
+                })
+                .await
+                .or_internal("writing the certificate files")?
+                .map_err(write_err)?;
                 let dir = cert.parent().unwrap_or(Path::new("/"));
                 Ok(self
                     .reload_dependents(dir, reload_list, &checked.facts.serial, job, owner)
@@ -470,21 +513,42 @@ impl CertService {
             return results;
         };
         for d in &deps {
-            job.step(format!("reloading {} ({})", crate::stacks::actions::label(&d.record), d.action));
+            job.step(format!(
+                "reloading {} ({})",
+                crate::stacks::actions::label(&d.record),
+                d.action
+            ));
             let mut result = reload::reload(&docker, d).await;
             if result.ok {
-                job.step(format!("checking that {} serves the new certificate", result.container));
+                job.step(format!(
+                    "checking that {} serves the new certificate",
+                    result.container
+                ));
                 result.serving_new = self.verify(&d.record.id, serial).await;
             }
-            let outcome = if result.ok { AuditOutcome::Ok } else { AuditOutcome::Failed };
+            let outcome = if result.ok {
+                AuditOutcome::Ok
+            } else {
+                AuditOutcome::Failed
+            };
             let detail = format!(
                 "{}{}",
                 result.how,
-                if result.output.is_empty() { String::new() } else { format!(": {}", result.output.chars().take(300).collect::<String>()) }
+                if result.output.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", result.output.chars().take(300).collect::<String>())
+                }
             );
             self.inner
                 .audit
-                .record(owner.who(), "certificate.reload", &result.container, outcome, Some(detail))
+                .record(
+                    owner.who(),
+                    "certificate.reload",
+                    &result.container,
+                    outcome,
+                    Some(detail),
+                )
                 .await;
             results.push(result);
         }
@@ -586,7 +650,11 @@ impl CertService {
                     report.serial,
                     report.source,
                     report.not_after,
-                    if reloads.is_empty() { String::new() } else { format!("; {}", reloads.join("; ")) }
+                    if reloads.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {}", reloads.join("; "))
+                    }
                 );
                 self.inner
                     .audit
@@ -617,7 +685,9 @@ impl CertService {
                 .find(|r| r.id == c.id)
                 .and_then(|r| r.next_attempt_at)
                 .is_some_and(|t| now < t);
-            let Ok(id) = c.id.parse::<CertId>() else { continue };
+            let Ok(id) = c.id.parse::<CertId>() else {
+                continue;
+            };
             if waiting {
                 continue;
             }
@@ -641,11 +711,20 @@ mod tests {
     fn names_are_checked_and_tidied() {
         let v = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(
-            check_names(&v(&["Portal.LAN.", "bad_name.lan"])).err().map(|e| e.field),
+            check_names(&v(&["Portal.LAN.", "bad_name.lan"]))
+                .err()
+                .map(|e| e.field),
             Some(Some("names".to_owned()))
         );
         assert_eq!(
-            check_names(&v(&["Portal.LAN.", "portal.lan", "*.lan", "[::1]", "10.0.0.1"])).unwrap(),
+            check_names(&v(&[
+                "Portal.LAN.",
+                "portal.lan",
+                "*.lan",
+                "[::1]",
+                "10.0.0.1"
+            ]))
+            .unwrap(),
             v(&["portal.lan", "*.lan", "::1", "10.0.0.1"])
         );
         for bad in ["", "a..b", "-a.lan", "a_b.lan", "*.", "a.lan/x", "a b"] {

@@ -90,13 +90,8 @@ impl Trust {
             .unwrap_or(ServerName::IpAddress(
                 std::net::IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED).into(),
             ));
-        let result = verifier.verify_server_cert(
-            end_entity,
-            &chain[1..],
-            &name,
-            &[],
-            UnixTime::now(),
-        );
+        let result =
+            verifier.verify_server_cert(end_entity, &chain[1..], &name, &[], UnixTime::now());
         match result {
             Ok(_) => ChainCheck {
                 valid: true,

@@ -228,7 +228,8 @@ impl CertService {
                 key: Some(KeyCheck {
                     file: Some(self.inner.settings.own_key.display().to_string()),
                     matches: true,
-                    message: "belongs to the certificate (bosun checks before serving a new one)".into(),
+                    message:
+                        "belongs to the certificate (bosun checks before serving a new one)".into(),
                 }),
                 managed,
                 renew_sources: self.sources(true),
@@ -240,7 +241,12 @@ impl CertService {
     fn file_dto(&self, f: &CertFile, rows: &[ManagedRow], now: i64) -> CertDto {
         let id = file_id(&f.path);
         let row = rows.iter().find(|r| r.id == id.as_str());
-        let leaf = f.chain.as_ref().ok().and_then(|c| c.first()).and_then(|c| inspect::facts(c).ok());
+        let leaf = f
+            .chain
+            .as_ref()
+            .ok()
+            .and_then(|c| c.first())
+            .and_then(|c| inspect::facts(c).ok());
         let renewable = leaf.as_ref().is_some_and(|l| !l.is_ca);
         self.dto(
             Basis {
@@ -249,7 +255,11 @@ impl CertService {
                 chain: f.chain.as_deref().map_err(Clone::clone),
                 key: key_check(&f.key),
                 managed: row.map(|r| self.managed(r, leaf.as_ref())),
-                renew_sources: if renewable { self.sources(false) } else { Vec::new() },
+                renew_sources: if renewable {
+                    self.sources(false)
+                } else {
+                    Vec::new()
+                },
                 id,
             },
             now,
@@ -305,7 +315,13 @@ impl CertService {
                 ));
             }
         }
-        certs.extend(self.inner.probes.all().iter().map(|p| self.served_dto(p, now)));
+        certs.extend(
+            self.inner
+                .probes
+                .all()
+                .iter()
+                .map(|p| self.served_dto(p, now)),
+        );
         relate(&mut certs);
         certs.sort_by(|a, b| {
             (a.urgency, a.days_left, &a.title).cmp(&(b.urgency, b.days_left, &b.title))

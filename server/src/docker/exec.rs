@@ -63,7 +63,10 @@ pub async fn run_captured(
         .await
         .map_err(|e| format!("the engine did not start it: {}", engine_message(&e)))?;
     let mut output = Vec::new();
-    if let StartExecResults::Attached { output: mut out, .. } = started {
+    if let StartExecResults::Attached {
+        output: mut out, ..
+    } = started
+    {
         let collect = async {
             while let Some(frame) = out.next().await {
                 match frame {

@@ -171,8 +171,14 @@ mod tests {
             reloads: &[],
         };
         store.cert_renewed(&r).await.unwrap();
-        store.cert_failed("file-0", "CA down", 99, None).await.unwrap();
-        store.cert_failed("file-0", "CA still down", 199, None).await.unwrap();
+        store
+            .cert_failed("file-0", "CA down", 99, None)
+            .await
+            .unwrap();
+        store
+            .cert_failed("file-0", "CA still down", 199, None)
+            .await
+            .unwrap();
         let row = store.managed_cert("file-0").await.unwrap().unwrap();
         assert_eq!(row.failures(), 2);
         assert_eq!(row.last_error.as_deref(), Some("CA still down"));

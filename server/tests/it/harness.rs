@@ -208,6 +208,21 @@ pub fn trusting(cert: &Path) -> rustls::ClientConfig {
         .with_no_client_auth()
 }
 
+/// A rustls client config that trusts exactly the certificates in `pem`.
+pub fn trusting_pem(pem: &str) -> rustls::ClientConfig {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+        roots.add(c.expect("pem")).expect("add root");
+    }
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("protocols")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
 pub async fn json_of(r: reqwest::Response) -> Value {
     r.json().await.expect("json body")
 }

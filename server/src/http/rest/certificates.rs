@@ -78,7 +78,9 @@ pub async fn renew(
     JsonBody(request): JsonBody<RenewRequest>,
 ) -> Result<Json<RenewReport>, ApiError> {
     let id: CertId = param("id", &id)?;
-    Ok(Json(state.services.certs.renew(&actor, &id, request).await?))
+    Ok(Json(
+        state.services.certs.renew(&actor, &id, request).await?,
+    ))
 }
 
 /// Uploads a certificate chain and key (PEM) for bosun's own HTTPS or a certificate file
