@@ -18,10 +18,15 @@ pid=""
 # The demo stack the specs look at, under a project name of its own.
 demo_project="bosun-e2e-$$"
 
+# The demo proxy's certificate directory, watched by bosun (BOSUN_CERT_DIRS).
+export BOSUN_DEMO_CERTS="$data/demo-certs"
+mkdir -p "$BOSUN_DEMO_CERTS"
+
 port=$(bosun_free_port)
 password="e2e-$(head -c 12 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
 log="$data/bosun.log"
 BOSUN_DATA_DIR="$data" BOSUN_LISTEN="127.0.0.1:$port" BOSUN_ADMIN_PASSWORD="$password" \
+    BOSUN_CERT_DIRS="$BOSUN_DEMO_CERTS" \
     LEPTOS_SITE_ROOT="$root/target/site" target/release/bosun >"$log" 2>&1 &
 pid=$!
 cleanup() {
@@ -41,7 +46,8 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 
-export E2E_BOSUN_URL="https://127.0.0.1:$port" E2E_ADMIN_PASSWORD="$password" E2E_DEMO_PROJECT="$demo_project"
+export E2E_BOSUN_URL="https://127.0.0.1:$port" E2E_ADMIN_PASSWORD="$password" E2E_DEMO_PROJECT="$demo_project" \
+    E2E_CERT_DIR="$BOSUN_DEMO_CERTS"
 status=0
 (cd end2end && npx playwright test "$@") || status=$?
 if [ "$status" -ne 0 ]; then

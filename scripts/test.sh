@@ -18,6 +18,7 @@ bosun_ensure_cargo_leptos
 bosun_ensure_wasm_bindgen
 bosun_ensure_node_deps
 bosun_ensure_chromium
+bosun_ensure_pebble
 # A missing engine is a failure, never a skip: this installs and starts one, or fails.
 bosun_ensure_docker
 bosun_ensure_base_images

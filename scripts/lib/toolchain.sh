@@ -8,6 +8,7 @@
 #   bosun_ensure_wasm_bindgen  wasm-bindgen-cli matching the wasm-bindgen in Cargo.lock
 #   bosun_ensure_node_deps     node, npm, and end2end/node_modules (Playwright, wasm-opt)
 #   bosun_ensure_chromium      a Chromium for the end-to-end tests
+#   bosun_ensure_pebble        Debian's pebble (ACME test server) and curl, for the ACME tests
 #
 # cargo-leptos downloads any tool it can't find on PATH; these functions make sure it
 # finds them instead, because only package registries are reachable on CI machines.
@@ -79,6 +80,15 @@ bosun_ensure_chromium() {
     fi
     [ -x "$E2E_CHROMIUM" ] || { bosun__log "ERROR: no Chromium at $E2E_CHROMIUM (set E2E_CHROMIUM)"; return 1; }
     export E2E_CHROMIUM
+}
+
+bosun_ensure_pebble() {
+    local missing=()
+    command -v pebble >/dev/null 2>&1 && command -v pebble-challtestsrv >/dev/null 2>&1 || missing+=(pebble)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
+    [ "${#missing[@]}" -eq 0 ] || bosun__apt_install "${missing[@]}"
+    command -v pebble >/dev/null 2>&1 ||
+        { bosun__log "ERROR: pebble is still missing (apt-get install pebble)"; return 1; }
 }
 
 bosun_free_port() {

@@ -69,7 +69,7 @@ pub fn dependents(
     records: &[Arc<Record>],
     host_dir: &Path,
     explicit: &[ReloadTarget],
-) -> (Vec<Dependent>, Vec<String>) {
+) -> (Vec<Dependent>, Vec<(String, String)>) {
     let mut out: Vec<Dependent> = Vec::new();
     let mut problems = Vec::new();
     for t in explicit {
@@ -79,9 +79,9 @@ pub fn dependents(
             .filter(|r| r.project() == Some(&t.project) && r.service() == Some(&t.service))
             .collect();
         if members.is_empty() {
-            problems.push(format!(
-                "{}/{} has no running container to reload",
-                t.project, t.service
+            problems.push((
+                format!("{}/{}", t.project, t.service),
+                "has no running container to reload; start it, then renew again (or reload it by hand)".to_owned(),
             ));
         }
         out.extend(members.into_iter().map(|r| Dependent {
@@ -101,7 +101,7 @@ pub fn dependents(
                 record: r.clone(),
                 action,
             }),
-            Err(e) => problems.push(format!("{}: label {RELOAD_LABEL}: {e}", label(r))),
+            Err(e) => problems.push((label(r), format!("label {RELOAD_LABEL}: {e}"))),
         }
     }
     (out, problems)
@@ -217,7 +217,7 @@ mod tests {
             ]
         );
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(problems[0].contains("p/gone"));
-        assert!(problems[1].contains("reboot"));
+        assert_eq!(problems[0].0, "p/gone");
+        assert!(problems[1].1.contains("reboot"), "{problems:?}");
     }
 }

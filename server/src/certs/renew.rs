@@ -350,12 +350,14 @@ impl CertService {
             }
             Err(e) => {
                 let failures = r.row.as_ref().map(ManagedRow::failures).unwrap_or(0) + 1;
-                let own = matches!(r.place, Place::Own).then_some(
-                    r.row
-                        .as_ref()
-                        .map(ManagedRow::source)
-                        .unwrap_or(CertSource::SelfSigned),
-                );
+                let own = matches!(r.place, Place::Own).then(|| {
+                    r.row.as_ref().map(ManagedRow::source).unwrap_or(
+                        match self.inner.settings.own {
+                            OwnMode::Files => CertSource::Files,
+                            _ => CertSource::SelfSigned,
+                        },
+                    )
+                });
                 if let Err(store_err) = self
                     .inner
                     .store
@@ -491,11 +493,11 @@ impl CertService {
         let (deps, problems) = reload::dependents(&inventory.records(), &host_dir, explicit);
         let mut results: Vec<ReloadResult> = problems
             .into_iter()
-            .map(|p| ReloadResult {
-                container: p.split(':').next().unwrap_or_default().to_owned(),
+            .map(|(subject, problem)| ReloadResult {
+                container: subject,
                 how: String::new(),
                 ok: false,
-                output: p,
+                output: problem,
                 serving_new: None,
             })
             .collect();

@@ -86,8 +86,8 @@ async fn projects_started_outside_bosun_are_listed_with_their_services_and_conta
         .iter()
         .map(|s| s["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["db", "web", "worker"]);
-    for svc in ["db", "web", "worker"] {
+    assert_eq!(names, ["db", "proxy", "web", "worker"]);
+    for svc in ["db", "proxy", "web", "worker"] {
         let containers = service(&projects, &demo.project, svc)["containers"]
             .as_array()
             .unwrap();
