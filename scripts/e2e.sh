@@ -19,14 +19,14 @@ pid=""
 demo_project="bosun-e2e-$$"
 
 # The demo proxy's certificate directory, watched by bosun (BOSUN_CERT_DIRS).
-export BOSUN_DEMO_CERTS="$data/demo-certs"
-mkdir -p "$BOSUN_DEMO_CERTS"
+export DEMO_CERT_DIR="$data/demo-certs"
+mkdir -p "$DEMO_CERT_DIR"
 
 port=$(bosun_free_port)
 password="e2e-$(head -c 12 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
 log="$data/bosun.log"
 BOSUN_DATA_DIR="$data" BOSUN_LISTEN="127.0.0.1:$port" BOSUN_ADMIN_PASSWORD="$password" \
-    BOSUN_CERT_DIRS="$BOSUN_DEMO_CERTS" \
+    BOSUN_CERT_DIRS="$DEMO_CERT_DIR" \
     LEPTOS_SITE_ROOT="$root/target/site" target/release/bosun >"$log" 2>&1 &
 pid=$!
 cleanup() {
@@ -47,7 +47,7 @@ for _ in $(seq 1 100); do
 done
 
 export E2E_BOSUN_URL="https://127.0.0.1:$port" E2E_ADMIN_PASSWORD="$password" E2E_DEMO_PROJECT="$demo_project" \
-    E2E_CERT_DIR="$BOSUN_DEMO_CERTS"
+    E2E_CERT_DIR="$DEMO_CERT_DIR"
 status=0
 (cd end2end && npx playwright test "$@") || status=$?
 if [ "$status" -ne 0 ]; then

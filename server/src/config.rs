@@ -129,7 +129,9 @@ fn parse_path(s: &str) -> Result<PathBuf, String> {
 
 fn parse_acme_directory(s: &str) -> Result<Url, String> {
     if s.trim().is_empty() {
-        return Err("is empty: remove the setting, or give the https:// URL of an ACME directory".into());
+        return Err(
+            "is empty: remove the setting, or give the https:// URL of an ACME directory".into(),
+        );
     }
     let url = Url::parse(s).map_err(|e| e.to_string())?;
     if url.scheme() != "https" || url.host_str().is_none() {

@@ -11,9 +11,9 @@ source "$here/../../../scripts/lib/docker.sh"
 project=${1:-bosun-demo}
 bosun_ensure_docker
 COMPOSE=$(bosun_ensure_compose)
-export BOSUN_DEMO_CERTS=${BOSUN_DEMO_CERTS:-${TMPDIR:-/tmp}/bosun-demo-certs-$project}
+export DEMO_CERT_DIR=${DEMO_CERT_DIR:-${TMPDIR:-/tmp}/bosun-demo-certs-$project}
 $COMPOSE -f "$here/docker-compose.yaml" -p "$project" down -v --remove-orphans
 # The default certificate directory is the project's own; one given by the caller is theirs.
-case "$BOSUN_DEMO_CERTS" in
-    "${TMPDIR:-/tmp}/bosun-demo-certs-$project") rm -rf "$BOSUN_DEMO_CERTS" ;;
+case "$DEMO_CERT_DIR" in
+    "${TMPDIR:-/tmp}/bosun-demo-certs-$project") rm -rf "$DEMO_CERT_DIR" ;;
 esac

@@ -3,7 +3,7 @@
 # Starts the demo stack under its own compose project name and waits until
 # every service that has a health check is healthy. Images are built only when
 # missing, or always with --build. Safe to run again.
-# The proxy's certificate directory is $BOSUN_DEMO_CERTS, by default one per project
+# The proxy's certificate directory is $DEMO_CERT_DIR, by default one per project
 # under ${TMPDIR:-/tmp} (down.sh removes that one).
 set -euo pipefail
 
@@ -26,8 +26,8 @@ bosun_ensure_docker
 COMPOSE=$(bosun_ensure_compose)
 bosun_ensure_base_images
 
-export BOSUN_DEMO_CERTS=${BOSUN_DEMO_CERTS:-${TMPDIR:-/tmp}/bosun-demo-certs-$project}
-mkdir -p "$BOSUN_DEMO_CERTS"
+export DEMO_CERT_DIR=${DEMO_CERT_DIR:-${TMPDIR:-/tmp}/bosun-demo-certs-$project}
+mkdir -p "$DEMO_CERT_DIR"
 
 compose() { $COMPOSE -f "$here/docker-compose.yaml" -p "$project" "$@"; }
 
@@ -64,4 +64,4 @@ while :; do
     sleep 1
 done
 
-echo "up.sh: project $project is up; web on $(compose port web 8080), proxy on $(compose port proxy 443) (certificates in $BOSUN_DEMO_CERTS)" >&2
+echo "up.sh: project $project is up; web on $(compose port web 8080), proxy on $(compose port proxy 443) (certificates in $DEMO_CERT_DIR)" >&2

@@ -183,7 +183,7 @@ fn pair(
     keys: &[(PathBuf, Result<PrivateKeyDer<'static>, String>)],
 ) -> KeyFound {
     let leaf = &chain[0];
-    if inspect::facts(leaf).is_ok_and(|f| f.is_ca) {
+    if inspect::facts(leaf).is_ok_and(|f| !f.is_server()) {
         return KeyFound::NotNeeded;
     }
     if inspect::has_key(text) {
@@ -377,6 +377,34 @@ mod tests {
         );
         assert!(matches!(by("combined.pem").key, KeyFound::SameFile));
         assert!(by("broken.crt").chain.is_err());
+    }
+
+    #[test]
+    fn a_hand_made_openssl_style_certificate_is_a_servers_not_a_cas() {
+        // `openssl req -x509` marks it CA:TRUE; it still names a host and needs its key.
+        let dir = tempfile::tempdir().unwrap();
+        let key = KeyPair::generate().unwrap();
+        let mut p = CertificateParams::new(vec!["proxy.demo".into()]).unwrap();
+        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        std::fs::write(
+            dir.path().join("server.crt"),
+            p.self_signed(&key).unwrap().pem(),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("server.key"), key.serialize_pem()).unwrap();
+        // A real root (no names) needs no key.
+        let root_key = KeyPair::generate().unwrap();
+        let mut root = CertificateParams::new(Vec::<String>::new()).unwrap();
+        root.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        std::fs::write(
+            dir.path().join("ca.crt"),
+            root.self_signed(&root_key).unwrap().pem(),
+        )
+        .unwrap();
+        let found = scan(&[dir.path().to_owned()]);
+        let by = |n: &str| found.iter().find(|f| f.path.ends_with(n)).unwrap();
+        assert!(matches!(&by("server.crt").key, KeyFound::Matching(_)));
+        assert!(matches!(&by("ca.crt").key, KeyFound::NotNeeded));
     }
 
     #[test]

@@ -28,6 +28,12 @@ impl Facts {
         self.sans.first().map(String::as_str)
     }
 
+    /// A certificate for a server, not a CA's. `openssl req -x509` marks hand-made server
+    /// certificates `CA:TRUE`; a self-signed one that names hosts counts as a server's.
+    pub fn is_server(&self) -> bool {
+        !self.is_ca || (self.self_issued && !self.sans.is_empty())
+    }
+
     /// How much of the lifetime has passed at `now` (0 before, above 1 once expired).
     pub fn used(&self, now: i64) -> f64 {
         let life = (self.not_after - self.not_before).max(1) as f64;

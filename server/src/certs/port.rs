@@ -95,7 +95,7 @@ impl CertService {
             .map_err(|e| AppError::bad_request("key_pem", sentence(&e)))?;
         let facts = inspect::facts(&chain[0])
             .map_err(|e| AppError::bad_request("cert_pem", sentence(&e)))?;
-        if facts.is_ca {
+        if !facts.is_server() {
             return Err(AppError::bad_request(
                 "cert_pem",
                 "The first certificate is a CA certificate. Put the server's own certificate first, then its chain.",

@@ -215,7 +215,7 @@ impl CertService {
                     .first()
                     .and_then(|c| inspect::facts(c).ok())
                     .ok_or_else(AppError::internal)?;
-                if leaf.is_ca {
+                if !leaf.is_server() {
                     return Err(AppError::conflict(format!(
                         "{} is a CA certificate; bosun renews server certificates only.",
                         file.path.display()

@@ -13,6 +13,7 @@ use rustls_pki_types::pem::PemObject;
 
 use super::inspect::Facts;
 
+const SELF_SIGNED: &str = "self-signed: browsers warn unless it is imported as trusted";
 const SYSTEM_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 #[derive(Clone)]
@@ -74,7 +75,7 @@ impl Trust {
                 message: "no certificate".into(),
             };
         };
-        if leaf.is_ca {
+        if !leaf.is_server() {
             return ChainCheck {
                 valid: leaf.self_issued,
                 message: if leaf.self_issued {
@@ -98,6 +99,10 @@ impl Trust {
                 message: format!("trusted: issued by {}", leaf.issuer),
             },
             Err(rustls::Error::InvalidCertificate(e)) => describe(e, leaf),
+            Err(_) if leaf.self_issued => ChainCheck {
+                valid: false,
+                message: SELF_SIGNED.into(),
+            },
             Err(other) => ChainCheck {
                 valid: false,
                 message: other.to_string(),
@@ -115,9 +120,6 @@ fn describe(e: CertificateError, leaf: &Facts) -> ChainCheck {
                 message: format!("trusted: issued by {}", leaf.issuer),
             };
         }
-        CertificateError::UnknownIssuer if leaf.self_issued => {
-            "self-signed: browsers warn unless it is imported as trusted".to_owned()
-        }
         CertificateError::UnknownIssuer => format!(
             "not trusted: issued by {}, which is not a trusted root, and the file does not include the intermediate certificates. Add the chain to the file, or the root to BOSUN_CERT_TRUST.",
             leaf.issuer
@@ -128,6 +130,9 @@ fn describe(e: CertificateError, leaf: &Facts) -> ChainCheck {
         CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
             "the certificate (or one in its chain) is not valid yet".into()
         }
+        // However webpki words it (unknown issuer, a CA used as a server's), a self-signed
+        // certificate that is not a trusted root is just that.
+        _ if leaf.self_issued => SELF_SIGNED.to_owned(),
         CertificateError::BadSignature => {
             "a signature in the chain does not verify: the chain is broken or its certificates are mixed up".into()
         }

@@ -247,7 +247,7 @@ impl CertService {
             .ok()
             .and_then(|c| c.first())
             .and_then(|c| inspect::facts(c).ok());
-        let renewable = leaf.as_ref().is_some_and(|l| !l.is_ca);
+        let renewable = leaf.as_ref().is_some_and(|l| l.is_server());
         self.dto(
             Basis {
                 title: f.path.display().to_string(),
