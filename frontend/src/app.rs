@@ -7,7 +7,7 @@ use crate::components::shell::Shell;
 use crate::pages::{
     account::AccountPage, audit::AuditPage, backups::BackupsPage, certificates::CertificatesPage,
     links::LinksPage, login::LoginPage, logs::LogsPage, not_found::NotFound,
-    services::ServicesPage, users::UsersPage,
+    services::ServicesPage, settings::SettingsPage, users::UsersPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -47,6 +47,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("links") view=LinksPage />
                     <Route path=path!("audit") view=AuditPage />
                     <Route path=path!("users") view=UsersPage />
+                    <Route path=path!("settings") view=SettingsPage />
                     <Route path=path!("account") view=AccountPage />
                 </ParentRoute>
             </Routes>

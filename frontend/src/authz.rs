@@ -25,6 +25,8 @@ pub struct Principal {
     pub username: String,
     pub role: Role,
     pub must_change_password: bool,
+    /// The role requires two-factor sign-in and the user has not set it up yet.
+    pub must_enrol_totp: bool,
     pub method: AuthMethod,
 }
 
@@ -90,6 +92,12 @@ impl<R: Requirement> Actor<R> {
             )
             .with_request_id(&info.request_id));
         }
+        if principal.must_enrol_totp && !R::BEFORE_PASSWORD_CHANGE {
+            return Err(AppError::forbidden(
+                "Your role requires two-factor sign-in: open Account and set it up with an authenticator app first.",
+            )
+            .with_request_id(&info.request_id));
+        }
         if !principal.role.allows(R::ROLE) {
             return Err(AppError::forbidden(format!(
                 "This needs the {} role; you are signed in as {} with the {} role. Ask an admin if you need it.",
@@ -151,6 +159,7 @@ mod tests {
                 username: "sam".into(),
                 role,
                 must_change_password: must_change,
+                must_enrol_totp: false,
                 method: AuthMethod::Session,
             }),
             session_expired: false,
@@ -189,6 +198,18 @@ mod tests {
         assert_eq!(kind::<SelfService>(&admin), None);
         assert_eq!(kind::<ViewerRole>(&admin), Some(ErrorKind::Forbidden));
         assert_eq!(kind::<AdminRole>(&admin), Some(ErrorKind::Forbidden));
+    }
+
+    #[test]
+    fn a_missing_required_second_factor_allows_self_service_only() {
+        let mut i = info(Some(Role::Admin), false);
+        if let Some(p) = i.principal.as_mut() {
+            p.must_enrol_totp = true;
+        }
+        assert_eq!(kind::<SelfService>(&i), None);
+        assert_eq!(kind::<ViewerRole>(&i), Some(ErrorKind::Forbidden));
+        let e = Actor::<AdminRole>::authorize(&i).err().unwrap();
+        assert!(e.message.contains("two-factor"), "{}", e.message);
     }
 
     #[test]

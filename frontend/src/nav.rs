@@ -28,6 +28,7 @@ pub const PAGES: &[Page] = &[
     page("/links", "Links", Role::Viewer),
     page("/audit", "Audit", Role::Admin),
     page("/users", "Users", Role::Admin),
+    page("/settings", "Settings", Role::Admin),
     Page {
         path: "/account",
         title: "Account",

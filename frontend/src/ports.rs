@@ -11,21 +11,23 @@ use crate::model::{
     ActionReport, AuditEntry, AuditQuery, BackupDto, BackupQuery, BackupRequest, BackupStarted,
     BackupsView, CertDto, CertId, CertificatesView, ContainerAction, ContainerRef, CreatedToken,
     DatabaseDto, EngineStatus, LinkDto, Me, NewSchedule, NewToken, NewUser, Overview,
-    PasswordChange, ProjectName, RawLogQuery, RenewReport, RenewRequest, RestoreReport,
-    RestoreRequest, ScaleReport, ScaleRequest, ScheduleDto, ScheduleKey, ServiceName, SwarmDto,
-    SwarmScaleReport, SwarmScaleRequest, SwarmServiceRef, TokenDto, UploadRequest, UserDto,
-    UserPatch,
+    PasswordChange, ProjectName, RawLogQuery, RecoveryCodes, RenewReport, RenewRequest,
+    RestoreReport, RestoreRequest, ScaleReport, ScaleRequest, ScheduleDto, ScheduleKey,
+    SecuritySettings, ServiceName, SwarmDto, SwarmScaleReport, SwarmScaleRequest, SwarmServiceRef,
+    TokenDto, TotpCode, TotpDisable, TotpSetup, UploadRequest, UserDto, UserPatch,
 };
 
 /// Signing in and out, and what a user does to their own account.
 #[async_trait]
 pub trait AccountPort: Send + Sync {
-    /// Checks the credentials and binds the request's session to the user (rotating its id).
+    /// Checks the credentials (and the second factor, when the user has one) and binds the
+    /// request's session to the user (rotating its id).
     async fn login(
         &self,
         parts: &http::request::Parts,
         username: String,
         password: String,
+        code: Option<String>,
     ) -> Result<Me, AppError>;
     async fn logout(&self, parts: &http::request::Parts) -> Result<(), AppError>;
     async fn me(&self, actor: &AnyUser) -> Result<Me, AppError>;
@@ -36,6 +38,16 @@ pub trait AccountPort: Send + Sync {
     ) -> Result<(), AppError>;
     /// Ends every session of the actor, this one included.
     async fn logout_all(&self, actor: &AnyUser) -> Result<(), AppError>;
+    /// Starts two-factor enrolment: a new secret, shown as a QR code.
+    async fn totp_start(&self, actor: &AnyUser) -> Result<TotpSetup, AppError>;
+    /// Confirms enrolment with a code from the app; returns recovery codes, shown once.
+    async fn totp_confirm(
+        &self,
+        actor: &AnyUser,
+        code: TotpCode,
+    ) -> Result<RecoveryCodes, AppError>;
+    /// Turns two-factor sign-in off (needs the password; refused when the role requires it).
+    async fn totp_disable(&self, actor: &AnyUser, request: TotpDisable) -> Result<(), AppError>;
 }
 
 #[async_trait]
@@ -52,6 +64,19 @@ pub trait UsersPort: Send + Sync {
     async fn create(&self, actor: &Admin, input: NewUser) -> Result<UserDto, AppError>;
     async fn update(&self, actor: &Admin, id: i64, patch: UserPatch) -> Result<UserDto, AppError>;
     async fn delete(&self, actor: &Admin, id: i64) -> Result<(), AppError>;
+    /// Turns a user's two-factor sign-in off (a lost phone); they enrol again.
+    async fn reset_totp(&self, actor: &Admin, id: i64) -> Result<UserDto, AppError>;
+}
+
+/// Settings that admins keep in bosun (stored in SQLite).
+#[async_trait]
+pub trait SettingsPort: Send + Sync {
+    async fn security(&self, actor: &Admin) -> Result<SecuritySettings, AppError>;
+    async fn set_security(
+        &self,
+        actor: &Admin,
+        settings: SecuritySettings,
+    ) -> Result<SecuritySettings, AppError>;
 }
 
 #[async_trait]
@@ -193,6 +218,7 @@ pub struct Ports {
     pub swarm: Arc<dyn SwarmPort>,
     pub backups: Arc<dyn BackupsPort>,
     pub certs: Arc<dyn CertsPort>,
+    pub settings: Arc<dyn SettingsPort>,
 }
 
 /// Lets server functions read the request facts the middleware attached.

@@ -12,6 +12,7 @@ pub mod links;
 pub mod live;
 pub mod logs;
 pub mod services;
+pub mod settings;
 pub mod stacks;
 pub mod store;
 pub mod swarm;
@@ -159,6 +160,7 @@ pub async fn run(
         ),
         tokens: auth::tokens::TokenService::new(store.clone(), audit.clone()),
         users: users::UserService::new(store.clone(), hasher, audit.clone()),
+        settings: settings::SettingsService::new(store.clone(), audit.clone()),
         audit,
         engine,
     };

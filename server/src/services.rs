@@ -13,6 +13,7 @@ use crate::docker::Engine;
 use crate::docker::stats::StatsHub;
 use crate::links::LinksService;
 use crate::logs::LogsService;
+use crate::settings::SettingsService;
 use crate::stacks::StacksService;
 use crate::swarm::SwarmService;
 use crate::users::UserService;
@@ -31,6 +32,7 @@ pub struct Services {
     pub swarm: SwarmService,
     pub backups: BackupService,
     pub certs: CertService,
+    pub settings: SettingsService,
 }
 
 impl Services {
@@ -48,6 +50,7 @@ impl Services {
             swarm: Arc::new(self.swarm.clone()),
             backups: Arc::new(self.backups.clone()),
             certs: Arc::new(self.certs.clone()),
+            settings: Arc::new(self.settings.clone()),
         }
     }
 }

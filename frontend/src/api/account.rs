@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::Me;
+use crate::model::{Me, RecoveryCodes, TotpSetup};
 
 #[cfg(feature = "ssr")]
 use super::ctx;
@@ -11,14 +11,16 @@ pub async fn login(
     username: String,
     password: String,
     next: Option<String>,
+    code: Option<String>,
 ) -> Result<Me, AppError> {
     ctx::run(async move {
         let parts = ctx::parts()?;
+        let code = code.filter(|c| !c.trim().is_empty());
         let me = ctx::ports()?
             .account
-            .login(&parts, username, password)
+            .login(&parts, username, password, code)
             .await?;
-        let target = if me.must_change_password {
+        let target = if me.must_change_password || me.must_enrol_totp {
             "/account".to_owned()
         } else {
             super::safe_next(next.as_deref())
@@ -78,6 +80,40 @@ pub async fn logout_all() -> Result<(), AppError> {
         ctx::ports()?.account.logout_all(&actor).await?;
         leptos_axum::redirect("/login");
         Ok(())
+    })
+    .await
+}
+
+/// Starts two-factor enrolment: a QR code to scan.
+#[server(prefix = "/sfn", endpoint = "self/totp_start")]
+pub async fn totp_start() -> Result<TotpSetup, AppError> {
+    ctx::run(async move {
+        let actor = ctx::actor::<crate::authz::SelfService>()?;
+        ctx::ports()?.account.totp_start(&actor).await
+    })
+    .await
+}
+
+#[server(prefix = "/sfn", endpoint = "self/totp_confirm")]
+pub async fn totp_confirm(code: String) -> Result<RecoveryCodes, AppError> {
+    ctx::run(async move {
+        let actor = ctx::actor::<crate::authz::SelfService>()?;
+        ctx::ports()?
+            .account
+            .totp_confirm(&actor, crate::model::TotpCode { code })
+            .await
+    })
+    .await
+}
+
+#[server(prefix = "/sfn", endpoint = "self/totp_disable")]
+pub async fn totp_disable(password: String) -> Result<(), AppError> {
+    ctx::run(async move {
+        let actor = ctx::actor::<crate::authz::SelfService>()?;
+        ctx::ports()?
+            .account
+            .totp_disable(&actor, crate::model::TotpDisable { password })
+            .await
     })
     .await
 }

@@ -9,6 +9,7 @@ pub mod certs;
 pub mod engine;
 pub mod links;
 pub mod logs;
+pub mod settings;
 pub mod stacks;
 pub mod swarm;
 pub mod tokens;

@@ -59,3 +59,13 @@ pub async fn delete_user(id: i64) -> Result<(), AppError> {
     })
     .await
 }
+
+/// Turns a user's two-factor sign-in off (a lost phone).
+#[server(prefix = "/sfn", endpoint = "admin/reset_totp")]
+pub async fn reset_totp(id: i64) -> Result<UserDto, AppError> {
+    ctx::run(async move {
+        let actor = ctx::actor::<crate::authz::AdminRole>()?;
+        ctx::ports()?.users.reset_totp(&actor, id).await
+    })
+    .await
+}

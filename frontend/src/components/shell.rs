@@ -39,7 +39,7 @@ fn Layout(user: Me) -> impl IntoView {
     let engine = Resource::new(|| (), |_| engine_state());
     let logout = ServerAction::<Logout>::new();
     let role = user.role;
-    let pending_change = user.must_change_password;
+    let pending_change = user.must_change_password || user.must_enrol_totp;
     let links = PAGES
         .iter()
         .filter(|p| role.allows(p.role) && (!pending_change || p.before_password_change))

@@ -14,6 +14,7 @@ pub mod stack;
 pub mod stats;
 pub mod swarm;
 pub mod token;
+pub mod totp;
 pub mod user;
 
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
@@ -45,6 +46,7 @@ pub use stack::{
 pub use stats::{ContainerStats, StatsFrame, StatsStatus};
 pub use swarm::{SwarmDto, SwarmScaleReport, SwarmScaleRequest, SwarmServiceDto, SwarmTaskDto};
 pub use token::{CreatedToken, NewToken, TokenDto};
+pub use totp::{RecoveryCodes, SecuritySettings, TotpCode, TotpDisable, TotpSetup, normalise_code};
 pub use user::{
     Credentials, Me, NewUser, PasswordChange, PasswordPolicyError, UserDto, UserPatch, Username,
     check_password,

@@ -110,6 +110,12 @@ pub struct Me {
     pub role: Role,
     /// The password was generated or reset by an admin: it must be changed before anything else.
     pub must_change_password: bool,
+    /// Two-factor sign-in (TOTP) is on for this user.
+    #[serde(default)]
+    pub totp_enabled: bool,
+    /// The user's role requires two-factor sign-in and it is not set up yet: only Account works.
+    #[serde(default)]
+    pub must_enrol_totp: bool,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -117,6 +123,10 @@ pub struct Me {
 pub struct Credentials {
     pub username: String,
     pub password: String,
+    /// The 6-digit code from the authenticator app, or a recovery code, when two-factor
+    /// sign-in is on. Without it such a user gets 401 with `field: "code"`.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 impl fmt::Debug for Credentials {
@@ -124,6 +134,7 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("username", &self.username)
             .field("password", &"<redacted>")
+            .field("code", &self.code.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -149,6 +160,8 @@ pub struct UserDto {
     pub role: Role,
     pub disabled: bool,
     pub must_change_password: bool,
+    #[serde(default)]
+    pub totp_enabled: bool,
     /// RFC 3339, UTC.
     pub created_at: String,
     pub last_login_at: Option<String>,

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::api::account::{ChangePassword, LogoutAll};
+use crate::api::account::{ChangePassword, LogoutAll, TotpConfirm, TotpDisable, TotpStart};
 use crate::api::tokens::{CreateToken, RevokeToken, list_tokens};
 use crate::components::error_view::ErrorView;
 use crate::components::shell::CurrentUser;
@@ -9,11 +9,19 @@ use crate::components::shell::CurrentUser;
 pub fn AccountPage() -> impl IntoView {
     let user = use_context::<CurrentUser>().map(|u| u.0);
     let pending = user.as_ref().is_some_and(|u| u.must_change_password);
+    let must_enrol = user.as_ref().is_some_and(|u| u.must_enrol_totp);
+    let totp_on = user.as_ref().is_some_and(|u| u.totp_enabled);
     view! {
         <section class="page">
             <h1>"Account"</h1>
+            {(must_enrol && !pending).then(|| view! {
+                <div class="alert alert-info" role="status" data-testid="must-enrol">
+                    "Your role requires two-factor sign-in. Set it up below; everything else opens once it is on."
+                </div>
+            })}
             <PasswordCard />
-            {(!pending).then(|| view! { <TokensCard /> })}
+            {(!pending).then(|| view! { <TotpCard enabled=totp_on /> })}
+            {(!pending && !must_enrol).then(|| view! { <TokensCard /> })}
             <SessionsCard />
         </section>
     }
@@ -113,6 +121,78 @@ fn SessionsCard() -> impl IntoView {
             <ActionForm action=logout_all>
                 <button type="submit" class="danger" data-testid="logout-all">"Sign out all my sessions"</button>
             </ActionForm>
+        </div>
+    }
+}
+
+/// Two-factor sign-in: set up with a QR code and a first code, recovery codes shown once,
+/// or turned off with the password.
+#[component]
+fn TotpCard(enabled: bool) -> impl IntoView {
+    let start = ServerAction::<TotpStart>::new();
+    let confirm = ServerAction::<TotpConfirm>::new();
+    let disable = ServerAction::<TotpDisable>::new();
+    let on = RwSignal::new(enabled);
+    Effect::new(move |_| {
+        if matches!(confirm.value().get(), Some(Ok(_))) {
+            on.set(true);
+        }
+        if matches!(disable.value().get(), Some(Ok(()))) {
+            on.set(false);
+        }
+    });
+    view! {
+        <div class="card" data-testid="totp">
+            <h2>"Two-factor sign-in"</h2>
+            <p class="muted" data-testid="totp-state">
+                {move || if on.get() {
+                    "On: signing in asks for a code from your authenticator app."
+                } else {
+                    "Off. With it on, signing in also asks for a 6-digit code from an authenticator app (Aegis, Google Authenticator, 1Password, …)."
+                }}
+            </p>
+            {move || confirm.value().get().map(|r| match r {
+                Ok(codes) => view! {
+                    <div class="alert alert-ok" role="status">
+                        <p>"Two-factor sign-in is on. These recovery codes each work once, instead of a code, if you lose your phone. Save them now: they are not shown again."</p>
+                        <pre class="secret" data-testid="recovery-codes">{codes.codes.join("\n")}</pre>
+                    </div>
+                }.into_any(),
+                Err(error) => view! { <ErrorView error /> }.into_any(),
+            })}
+            {move || disable.value().get().map(|r| match r {
+                Ok(()) => view! { <div class="alert alert-ok" role="status">"Two-factor sign-in is off."</div> }.into_any(),
+                Err(error) => view! { <ErrorView error /> }.into_any(),
+            })}
+            <Show when=move || !on.get()>
+                {move || match start.value().get() {
+                    Some(Ok(setup)) => view! {
+                        <div class="totp-setup">
+                            <p>"Scan this with your authenticator app, then enter the code it shows."</p>
+                            <div class="qr" data-testid="totp-qr" inner_html=setup.qr_svg.clone()></div>
+                            <p class="muted">"Or type this key into the app: " <code data-testid="totp-secret">{setup.secret.clone()}</code></p>
+                            <ActionForm action=confirm attr:class="row">
+                                <input type="text" name="code" inputmode="numeric" autocomplete="one-time-code"
+                                    placeholder="123456" required data-testid="totp-code" aria-label="Code from the app" />
+                                <button type="submit" class="primary" data-testid="totp-confirm">"Turn on"</button>
+                            </ActionForm>
+                        </div>
+                    }.into_any(),
+                    Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
+                    None => view! {
+                        <button class="primary" data-testid="totp-start" on:click=move |_| { start.dispatch(TotpStart {}); }>
+                            "Set up two-factor sign-in"
+                        </button>
+                    }.into_any(),
+                }}
+            </Show>
+            <Show when=move || on.get()>
+                <ActionForm action=disable attr:class="row">
+                    <input type="password" name="password" autocomplete="current-password" required
+                        placeholder="Your password" aria-label="Your password" />
+                    <button type="submit" class="danger">"Turn off"</button>
+                </ActionForm>
+            </Show>
         </div>
     }
 }

@@ -12,6 +12,13 @@ pub fn LoginPage() -> impl IntoView {
     let changed = move || query.read().get("changed").is_some();
     let login = ServerAction::<Login>::new();
     let error = move || login.value().get().and_then(|r| r.err());
+    // The password was right and the account has two-factor sign-in: ask for the code.
+    let need_code = RwSignal::new(false);
+    Effect::new(move |_| {
+        if error().is_some_and(|e| e.field.as_deref() == Some("code")) {
+            need_code.set(true);
+        }
+    });
     view! {
         <main class="login">
             <div class="card login-card">
@@ -37,7 +44,9 @@ pub fn LoginPage() -> impl IntoView {
                             }
                         })
                 }}
-                {move || error().map(|error| view! { <div data-testid="login-error"><ErrorView error /></div> })}
+                {move || error()
+                    .filter(|e| !(e.field.as_deref() == Some("code") && e.message.starts_with("Enter the")))
+                    .map(|error| view! { <div data-testid="login-error"><ErrorView error /></div> })}
                 <ActionForm action=login>
                     <input type="hidden" name="next" prop:value=next />
                     <label>
@@ -55,6 +64,14 @@ pub fn LoginPage() -> impl IntoView {
                         "Password"
                         <input type="password" name="password" autocomplete="current-password" required />
                     </label>
+                    <Show when=move || need_code.get()>
+                        <label>
+                            "Code from your authenticator app"
+                            <input type="text" name="code" inputmode="numeric" autocomplete="one-time-code"
+                                data-testid="login-code" autofocus required placeholder="123456" />
+                            <small class="muted">"Lost your phone? Enter one of your recovery codes instead."</small>
+                        </label>
+                    </Show>
                     <button type="submit" class="primary" disabled=move || login.pending().get()>
                         {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>

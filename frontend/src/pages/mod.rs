@@ -7,4 +7,5 @@ pub mod login;
 pub mod logs;
 pub mod not_found;
 pub mod services;
+pub mod settings;
 pub mod users;

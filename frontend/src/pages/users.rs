@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::api::users::{CreateUser, DeleteUser, UpdateUser, list_users};
+use crate::api::users::{CreateUser, DeleteUser, ResetTotp, UpdateUser, list_users};
 use crate::components::error_view::ErrorView;
 use crate::model::{Role, UserDto, UserPatch};
 
@@ -9,12 +9,14 @@ pub fn UsersPage() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let update = ServerAction::<UpdateUser>::new();
     let delete = ServerAction::<DeleteUser>::new();
+    let reset_totp = ServerAction::<ResetTotp>::new();
     let users = Resource::new(
         move || {
             (
                 create.version().get(),
                 update.version().get(),
                 delete.version().get(),
+                reset_totp.version().get(),
             )
         },
         |_| list_users(),
@@ -25,6 +27,7 @@ pub fn UsersPage() -> impl IntoView {
             .get()
             .and_then(|r| r.err())
             .or_else(|| delete.value().get().and_then(|r| r.err()))
+            .or_else(|| reset_totp.value().get().and_then(|r| r.err()))
     };
     view! {
         <section class="page">
@@ -36,7 +39,7 @@ pub fn UsersPage() -> impl IntoView {
                         Ok(list) => view! {
                             <div class="table-wrap"><table data-testid="users-table">
                                 <thead><tr><th>"User"</th><th>"Role"</th><th>"State"</th><th>"Last sign-in"</th><th>"Actions"</th></tr></thead>
-                                <tbody>{list.into_iter().map(|u| view! { <UserRow user=u update delete /> }).collect_view()}</tbody>
+                                <tbody>{list.into_iter().map(|u| view! { <UserRow user=u update delete reset_totp /> }).collect_view()}</tbody>
                             </table></div>
                         }.into_any(),
                         Err(error) => view! { <ErrorView error /> }.into_any(),
@@ -66,7 +69,9 @@ fn UserRow(
     user: UserDto,
     update: ServerAction<UpdateUser>,
     delete: ServerAction<DeleteUser>,
+    reset_totp: ServerAction<ResetTotp>,
 ) -> impl IntoView {
+    let totp = user.totp_enabled;
     let id = user.id;
     let disabled = user.disabled;
     let name = user.username.clone();
@@ -93,6 +98,7 @@ fn UserRow(
             <td>
                 {if disabled { "disabled" } else { "active" }}
                 {user.must_change_password.then_some(" · must change password")}
+                {totp.then_some(" · two-factor on")}
             </td>
             <td>{user.last_login_at.unwrap_or_else(|| "never".into())}</td>
             <td class="actions">
@@ -110,6 +116,16 @@ fn UserRow(
                         }
                     }>"Reset password"</button>
                 </span>
+                {totp.then(|| {
+                    let who = name.clone();
+                    view! {
+                        <button class="small" data-testid="reset-totp" on:click=move |_| {
+                            if confirm(&format!("Turn off two-factor sign-in for {who}? Their sessions end; they set it up again.")) {
+                                reset_totp.dispatch(ResetTotp { id });
+                            }
+                        }>"Reset two-factor"</button>
+                    }
+                })}
                 <button class="danger small" on:click=move |_| {
                     if confirm(&format!("Delete user {}? Their sessions and tokens stop working.", user.username)) {
                         delete.dispatch(DeleteUser { id });

@@ -6,6 +6,7 @@ pub mod password;
 pub mod principal;
 pub mod throttle;
 pub mod tokens;
+pub mod totp;
 
 use base64::Engine as _;
 use rand::RngCore;

@@ -1,6 +1,7 @@
 //! Who is calling: a session cookie or a bearer token, resolved once per request.
 
 use bosun_frontend::authz::{AuthMethod, Principal};
+use bosun_frontend::model::Role;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -27,12 +28,13 @@ pub enum Resolved {
     BadToken,
 }
 
-fn principal(user: &UserRow, method: AuthMethod) -> Principal {
+fn principal(user: &UserRow, method: AuthMethod, totp_required: &[Role]) -> Principal {
     Principal {
         user_id: user.id,
         username: user.username.clone(),
         role: user.role(),
         must_change_password: user.must_change_password,
+        must_enrol_totp: user.totp_secret.is_none() && totp_required.contains(&user.role()),
         method,
     }
 }
@@ -41,8 +43,9 @@ pub async fn from_token(store: &Store, secret: &str) -> Result<Resolved, crate::
     let hash = super::token_hash(secret);
     Ok(match store.user_by_token_hash(&hash).await? {
         // Tokens act for their owner until revoked; they don't carry a password-change duty.
+        // Nor a second-factor duty: a token is a credential of its own, made while signed in.
         Some(user) if !user.disabled => {
-            let mut p = principal(&user, AuthMethod::Token);
+            let mut p = principal(&user, AuthMethod::Token, &[]);
             p.must_change_password = false;
             Resolved::Principal(p)
         }
@@ -69,7 +72,14 @@ pub async fn from_session(
         !u.disabled && u.session_epoch == auth.epoch && now_ms() - auth.login_at_ms < absolute_ms
     });
     match user {
-        Some(user) if live => Ok(Resolved::Principal(principal(&user, AuthMethod::Session))),
+        Some(user) if live => {
+            let required = store.totp_required().await?;
+            Ok(Resolved::Principal(principal(
+                &user,
+                AuthMethod::Session,
+                &required,
+            )))
+        }
         // Left in place (it can never come back to life): the next page load can still
         // tell the user that their session ended, rather than silently asking to sign in.
         _ => Ok(Resolved::SessionEnded),

@@ -130,6 +130,26 @@ pub async fn probe(
     ))
 }
 
+/// What each address of the target presents (a reloaded server may answer from an old
+/// worker on one address for a moment): unreachable addresses are left out.
+pub async fn each_address(
+    tls: Arc<rustls::ClientConfig>,
+    t: &Target,
+) -> Vec<Vec<CertificateDer<'static>>> {
+    let singles = t.addrs.iter().map(|a| Target {
+        addrs: vec![*a],
+        ..t.clone()
+    });
+    futures::future::join_all(singles.map(|one| {
+        let tls = tls.clone();
+        async move { probe(tls, &one).await.ok() }
+    }))
+    .await
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 /// The last probe of every TLS port, refreshed in the background and after reloads.
 #[derive(Clone)]
 pub struct Probes {
@@ -175,6 +195,10 @@ impl Probes {
             seen.insert((p.target.container_id.clone(), p.target.port), p.clone());
         }
         results
+    }
+
+    pub fn tls(&self) -> Arc<rustls::ClientConfig> {
+        self.tls.clone()
     }
 
     async fn one(&self, t: Target) -> Probed {

@@ -557,33 +557,41 @@ impl CertService {
         results
     }
 
-    /// Does the container now present `serial` on its TLS ports? Retries for a while: a
-    /// reloaded server takes a moment, a restarted one longer.
+    /// Does the container now present `serial` on its TLS ports, at every address it is
+    /// reachable at, twice in a row? Retries for a while: a reloaded server takes a moment
+    /// (and may answer from an old worker meanwhile), a restarted one longer.
     async fn verify(&self, container_id: &str, serial: &str) -> Option<bool> {
         let deadline = Instant::now() + VERIFY_FOR;
         let mut had_targets = false;
+        let mut good_rounds = 0;
         loop {
             let record = self.inner.engine.inventory().find(container_id);
             let targets = record.map(|r| probe::targets(&[r])).unwrap_or_default();
-            if !targets.is_empty() {
-                had_targets = true;
-                let seen = self.inner.probes.now(targets).await;
-                let all_new = seen.iter().all(|p| {
-                    p.chain
-                        .as_ref()
-                        .ok()
-                        .and_then(|c| c.first())
+            let mut seen = 0;
+            let mut all_new = true;
+            for t in &targets {
+                for chain in probe::each_address(self.inner.probes.tls(), t).await {
+                    seen += 1;
+                    let new = chain
+                        .first()
                         .and_then(|l| inspect::facts(l).ok())
-                        .is_some_and(|f| f.serial == serial)
-                });
-                if all_new {
+                        .is_some_and(|f| f.serial == serial);
+                    all_new &= new;
+                }
+            }
+            if seen > 0 {
+                had_targets = true;
+                good_rounds = if all_new { good_rounds + 1 } else { 0 };
+                if good_rounds >= 2 {
+                    // Keep the page's picture in line with what was checked.
+                    self.inner.probes.now(targets).await;
                     return Some(true);
                 }
             }
             if Instant::now() >= deadline {
                 return had_targets.then_some(false);
             }
-            tokio::time::sleep(Duration::from_millis(500)).await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
 

@@ -120,10 +120,6 @@ fn describe(e: CertificateError, leaf: &Facts) -> ChainCheck {
                 message: format!("trusted: issued by {}", leaf.issuer),
             };
         }
-        CertificateError::UnknownIssuer => format!(
-            "not trusted: issued by {}, which is not a trusted root, and the file does not include the intermediate certificates. Add the chain to the file, or the root to BOSUN_CERT_TRUST.",
-            leaf.issuer
-        ),
         CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
             "the certificate (or one in its chain) has expired".into()
         }
@@ -133,6 +129,10 @@ fn describe(e: CertificateError, leaf: &Facts) -> ChainCheck {
         // However webpki words it (unknown issuer, a CA used as a server's), a self-signed
         // certificate that is not a trusted root is just that.
         _ if leaf.self_issued => SELF_SIGNED.to_owned(),
+        CertificateError::UnknownIssuer => format!(
+            "not trusted: issued by {}, which is not a trusted root, and the file does not include the intermediate certificates. Add the chain to the file, or the root to BOSUN_CERT_TRUST.",
+            leaf.issuer
+        ),
         CertificateError::BadSignature => {
             "a signature in the chain does not verify: the chain is broken or its certificates are mixed up".into()
         }
@@ -145,5 +145,31 @@ fn describe(e: CertificateError, leaf: &Facts) -> ChainCheck {
     ChainCheck {
         valid: false,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_self_signed_server_certificate_is_called_that() {
+        for ca in [false, true] {
+            let key = rcgen::KeyPair::generate().unwrap();
+            let mut p = rcgen::CertificateParams::new(vec!["a.lan".into()]).unwrap();
+            if ca {
+                // As `openssl req -x509` makes them.
+                p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            }
+            let chain = vec![p.self_signed(&key).unwrap().der().clone()];
+            let facts = super::super::inspect::facts(&chain[0]).unwrap();
+            let check = Trust::new(&[]).check(&chain, &facts);
+            assert!(!check.valid);
+            assert!(
+                check.message.contains("self-signed"),
+                "ca={ca}: {}",
+                check.message
+            );
+        }
     }
 }

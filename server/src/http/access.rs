@@ -52,6 +52,11 @@ fn check(
             "Change your password first: open Account and set a new one.",
         ));
     }
+    if principal.must_enrol_totp && !before_password_change {
+        return Err(AppError::forbidden(
+            "Your role requires two-factor sign-in: open Account and set it up first.",
+        ));
+    }
     if !principal.role.allows(required) {
         return Err(AppError::forbidden(format!(
             "This needs the {required} role; you have the {} role. Ask an admin if you need it.",
@@ -111,7 +116,9 @@ pub async fn access(req: Request, next: Next) -> Response {
         return Redirect::to(&format!("{LOGIN_PATH}?next={next_path}{expired}")).into_response();
     };
     let page = page_for(&path);
-    if principal.must_change_password && !page.is_some_and(|p| p.before_password_change) {
+    if (principal.must_change_password || principal.must_enrol_totp)
+        && !page.is_some_and(|p| p.before_password_change)
+    {
         return Redirect::to("/account").into_response();
     }
     let allowed = page.is_none_or(|p| principal.role.allows(p.role));

@@ -5,6 +5,7 @@ pub mod backups;
 pub mod certs;
 pub mod schedules;
 pub mod tokens;
+pub mod totp;
 pub mod users;
 
 use std::path::Path;

@@ -13,6 +13,9 @@ pub struct UserRow {
     pub session_epoch: i64,
     pub created_at: i64,
     pub last_login_at: Option<i64>,
+    pub totp_secret: Option<String>,
+    pub totp_pending: Option<String>,
+    pub totp_last_step: i64,
 }
 
 impl UserRow {
@@ -29,13 +32,14 @@ impl UserRow {
             role: self.role(),
             disabled: self.disabled,
             must_change_password: self.must_change_password,
+            totp_enabled: self.totp_secret.is_some(),
             created_at: rfc3339(self.created_at),
             last_login_at: self.last_login_at.map(rfc3339),
         }
     }
 }
 
-const COLUMNS: &str = "id, username, password_hash, role, disabled, must_change_password, session_epoch, created_at, last_login_at";
+const COLUMNS: &str = "id, username, password_hash, role, disabled, must_change_password, session_epoch, created_at, last_login_at, totp_secret, totp_pending, totp_last_step";
 
 impl Store {
     pub async fn count_users(&self) -> Result<i64, StoreError> {

@@ -197,4 +197,33 @@ impl UsersPort for UserService {
             .await;
         result
     }
+
+    async fn reset_totp(&self, actor: &Admin, id: i64) -> Result<UserDto, AppError> {
+        let mut target = format!("user id {id}");
+        let result = async {
+            let user = self.load(id).await?;
+            target = format!("user:{}", user.username);
+            if user.totp_secret.is_none() && user.totp_pending.is_none() {
+                return Err(AppError::conflict(format!(
+                    "{} has no two-factor sign-in to reset.",
+                    user.username
+                )));
+            }
+            self.store
+                .clear_totp(id)
+                .await
+                .or_internal("resetting TOTP")?;
+            // Sessions signed in with the old phone end too.
+            self.store
+                .bump_session_epoch(id)
+                .await
+                .or_internal("ending sessions")?;
+            Ok(self.load(id).await?.to_dto())
+        }
+        .await;
+        self.audit
+            .outcome(actor.into(), "user.totp.reset", &target, &result)
+            .await;
+        result
+    }
 }

@@ -19,4 +19,5 @@ mod sse;
 mod stacks;
 mod swarm;
 mod tls;
+mod totp;
 mod users;

@@ -155,7 +155,7 @@ async fn projects_started_outside_bosun_are_listed_with_their_services_and_conta
 
     // One project, one service, and clear errors.
     let one = json_get(&viewer, &s, &format!("/api/v1/projects/{}", demo.project)).await;
-    assert_eq!(one["services"].as_array().unwrap().len(), 3);
+    assert_eq!(one["services"].as_array().unwrap().len(), 4);
     let web = json_get(
         &viewer,
         &s,

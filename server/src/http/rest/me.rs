@@ -2,7 +2,7 @@ use axum::Json;
 use axum::extract::State;
 use bosun_frontend::authz::SelfService;
 use bosun_frontend::error::AppError;
-use bosun_frontend::model::{Me, PasswordChange};
+use bosun_frontend::model::{Me, PasswordChange, RecoveryCodes, TotpCode, TotpDisable, TotpSetup};
 use bosun_frontend::ports::AccountPort;
 use http::StatusCode;
 
@@ -47,5 +47,45 @@ pub async fn logout_all(
     Auth(actor): Auth<SelfService>,
 ) -> Result<StatusCode, ApiError> {
     state.services.account.logout_all(&actor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Start setting up two-factor sign-in: a new secret, with its otpauth URL and QR code.
+/// Confirm with `POST /api/v1/me/totp/confirm`.
+#[utoipa::path(post, path = "/api/v1/me/totp", tag = "me",
+    security(("session" = ["self"]), ("token" = ["self"])),
+    responses((status = 200, body = TotpSetup), (status = 401, body = AppError), (status = 409, body = AppError)))]
+pub async fn totp_start(
+    State(state): State<AppState>,
+    Auth(actor): Auth<SelfService>,
+) -> Result<Json<TotpSetup>, ApiError> {
+    Ok(Json(state.services.account.totp_start(&actor).await?))
+}
+
+/// Confirm the set-up with a code from the app: two-factor sign-in is on from now, and the
+/// answer holds ten single-use recovery codes, shown only this once.
+#[utoipa::path(post, path = "/api/v1/me/totp/confirm", tag = "me", request_body = TotpCode,
+    security(("session" = ["self"]), ("token" = ["self"])),
+    responses((status = 200, body = RecoveryCodes), (status = 400, body = AppError), (status = 401, body = AppError), (status = 409, body = AppError), (status = 429, body = AppError)))]
+pub async fn totp_confirm(
+    State(state): State<AppState>,
+    Auth(actor): Auth<SelfService>,
+    JsonBody(code): JsonBody<TotpCode>,
+) -> Result<Json<RecoveryCodes>, ApiError> {
+    Ok(Json(
+        state.services.account.totp_confirm(&actor, code).await?,
+    ))
+}
+
+/// Turn two-factor sign-in off (needs the password; 409 when your role requires it).
+#[utoipa::path(delete, path = "/api/v1/me/totp", tag = "me", request_body = TotpDisable,
+    security(("session" = ["self"]), ("token" = ["self"])),
+    responses((status = 204, description = "Off"), (status = 400, body = AppError), (status = 401, body = AppError), (status = 409, body = AppError), (status = 429, body = AppError)))]
+pub async fn totp_disable(
+    State(state): State<AppState>,
+    Auth(actor): Auth<SelfService>,
+    JsonBody(request): JsonBody<TotpDisable>,
+) -> Result<StatusCode, ApiError> {
+    state.services.account.totp_disable(&actor, request).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -15,6 +15,7 @@ pub mod overview;
 pub mod projects;
 pub mod schedules;
 pub mod session;
+pub mod settings;
 pub mod stats;
 pub mod swarm;
 pub mod tokens;
@@ -43,6 +44,7 @@ use super::AppState;
         (name = "backups", description = "Database backups: take, list, download, restore, schedule"),
         (name = "certificates", description = "Certificates: inventory, renewal, upload, the internal CA"),
         (name = "swarm", description = "Swarm services and their tasks, when the engine is a manager"),
+        (name = "settings", description = "Settings admins keep in bosun (admin)"),
         (name = "meta", description = "This API's own description"),
     )
 )]
@@ -71,8 +73,12 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(me::me))
         .routes(routes!(me::change_password))
         .routes(routes!(me::logout_all))
+        .routes(routes!(me::totp_start, me::totp_disable))
+        .routes(routes!(me::totp_confirm))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get, users::update, users::delete))
+        .routes(routes!(users::reset_totp))
+        .routes(routes!(settings::security, settings::set_security))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(audit::list))

@@ -17,7 +17,7 @@ use crate::http::extract::{Auth, JsonBody};
     responses(
         (status = 200, description = "Signed in", body = Me),
         (status = 400, description = "Malformed body", body = AppError),
-        (status = 401, description = "Wrong user name or password", body = AppError),
+        (status = 401, description = "Wrong user name or password; or, with `field: \"code\"`, the second factor is needed or wrong", body = AppError),
         (status = 403, description = "Account disabled", body = AppError),
         (status = 429, description = "Too many failures; see Retry-After", body = AppError),
     ))]
@@ -30,7 +30,7 @@ pub async fn login(
         state
             .services
             .account
-            .login(&parts, c.username, c.password)
+            .login(&parts, c.username, c.password, c.code)
             .await?,
     ))
 }

@@ -85,3 +85,17 @@ pub async fn delete(
     state.services.users.delete(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Turn a user's two-factor sign-in off (a lost phone); their sessions end and they set it
+/// up again (at next sign-in, when their role requires it).
+#[utoipa::path(delete, path = "/api/v1/users/{id}/totp", tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    security(("session" = ["admin"]), ("token" = ["admin"])),
+    responses((status = 200, body = UserDto), (status = 400, body = AppError), (status = 401, body = AppError), (status = 403, body = AppError), (status = 404, body = AppError), (status = 409, body = AppError)))]
+pub async fn reset_totp(
+    State(state): State<AppState>,
+    Auth(actor): Auth<AdminRole>,
+    PathParams(id): PathParams<i64>,
+) -> Result<Json<UserDto>, ApiError> {
+    Ok(Json(state.services.users.reset_totp(&actor, id).await?))
+}
