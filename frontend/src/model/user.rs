@@ -262,8 +262,10 @@ mod tests {
         let c = Credentials {
             username: "bob".into(),
             password: "hunter2-secret".into(),
+            code: Some("424242".into()),
         };
         assert!(!format!("{c:?}").contains("hunter2"));
+        assert!(!format!("{c:?}").contains("424242"));
         let p = UserPatch {
             password: Some("hunter2-secret".into()),
             ..Default::default()
