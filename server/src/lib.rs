@@ -82,10 +82,16 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
     on_start: impl FnOnce(Started) + Send,
 ) -> Result<(), StartError> {
+    let fresh = !config.data_dir.exists();
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
         path: config.data_dir.display().to_string(),
         source,
     })?;
+    if fresh {
+        // It holds keys, the CA, sessions and TOTP secrets: for bosun's user only.
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&config.data_dir, std::fs::Permissions::from_mode(0o700));
+    }
     let store = Store::open(&config.data_dir).await?;
 
     let sessions = SqliteStore::new(store.pool().clone())

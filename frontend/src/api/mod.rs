@@ -39,7 +39,13 @@ pub(crate) fn replicas(value: &str) -> Result<u32, crate::error::AppError> {
 /// Where to go after signing in: only a local path, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+        // Never back to the sign-in page itself: that would look like a failed sign-in.
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.starts_with(crate::nav::LOGIN_PATH) =>
+        {
             n.to_owned()
         }
         _ => "/".to_owned(),
@@ -57,5 +63,7 @@ mod tests {
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("/login")), "/");
+        assert_eq!(safe_next(Some("/login?next=/users")), "/");
     }
 }
