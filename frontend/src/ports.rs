@@ -16,6 +16,7 @@ use crate::model::{
     SecuritySettings, ServiceName, SwarmDto, SwarmScaleReport, SwarmScaleRequest, SwarmServiceRef,
     TokenDto, TotpCode, TotpDisable, TotpSetup, UploadRequest, UserDto, UserPatch,
 };
+use crate::model::{NewWebhook, TestReport, WebhookDto, WebhooksView};
 
 /// Signing in and out, and what a user does to their own account.
 #[async_trait]
@@ -66,6 +67,16 @@ pub trait UsersPort: Send + Sync {
     async fn delete(&self, actor: &Admin, id: i64) -> Result<(), AppError>;
     /// Turns a user's two-factor sign-in off (a lost phone); they enrol again.
     async fn reset_totp(&self, actor: &Admin, id: i64) -> Result<UserDto, AppError>;
+}
+
+/// Notifications: webhook targets and their deliveries (admin).
+#[async_trait]
+pub trait WebhooksPort: Send + Sync {
+    async fn view(&self, actor: &Admin) -> Result<WebhooksView, AppError>;
+    async fn create(&self, actor: &Admin, webhook: NewWebhook) -> Result<WebhookDto, AppError>;
+    async fn delete(&self, actor: &Admin, id: i64) -> Result<(), AppError>;
+    /// Sends a test notification now, once, and says how it went.
+    async fn test(&self, actor: &Admin, id: i64) -> Result<TestReport, AppError>;
 }
 
 /// Settings that admins keep in bosun (stored in SQLite).
@@ -219,6 +230,7 @@ pub struct Ports {
     pub backups: Arc<dyn BackupsPort>,
     pub certs: Arc<dyn CertsPort>,
     pub settings: Arc<dyn SettingsPort>,
+    pub webhooks: Arc<dyn WebhooksPort>,
 }
 
 /// Lets server functions read the request facts the middleware attached.

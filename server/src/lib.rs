@@ -11,6 +11,7 @@ pub mod http;
 pub mod links;
 pub mod live;
 pub mod logs;
+pub mod notify;
 pub mod services;
 pub mod settings;
 pub mod stacks;
@@ -66,6 +67,8 @@ pub enum StartError {
     OpenApi(String),
     #[error("certificates: {0}")]
     Certs(String),
+    #[error("notifications: {0}")]
+    Notify(String),
 }
 
 /// What `run` tells its caller once it is listening.
@@ -125,10 +128,24 @@ pub async fn run(
         .backup_dir
         .clone()
         .unwrap_or_else(|| config.data_dir.join("backups"));
+    // Targets on the LAN may use bosun's internal CA or the roots in BOSUN_CERT_TRUST.
+    let mut notify_roots = Vec::new();
+    if let Ok(ca) = certs::ca::InternalCa::load_or_create(&config.data_dir, config.ca_cert_days) {
+        notify_roots.push(ca.root_der().clone());
+    }
+    if let Some(path) = &config.cert_trust {
+        notify_roots.extend(certs::trust::read_bundle(path).unwrap_or_default());
+    }
+    let (notifier, dispatcher) =
+        notify::Notifier::start(store.clone(), audit.clone(), notify::roots(&notify_roots))
+            .map_err(StartError::Notify)?;
+    let dispatcher = tokio::spawn(dispatcher);
+    let container_watch = tokio::spawn(notify::containers::watch(notifier.clone(), engine.clone()));
     let backups = backups::BackupService::start(
         engine.clone(),
         store.clone(),
         audit.clone(),
+        notifier.clone(),
         backup_dir.clone(),
         config.backup_min_free_mb,
     )
@@ -138,9 +155,15 @@ pub async fn run(
         source,
     })?;
     let scheduler = tokio::spawn(backups.clone().run_schedules());
-    let certs = certs::CertService::start(&config, store.clone(), audit.clone(), engine.clone())
-        .await
-        .map_err(StartError::Certs)?;
+    let certs = certs::CertService::start(
+        &config,
+        store.clone(),
+        audit.clone(),
+        engine.clone(),
+        notifier.clone(),
+    )
+    .await
+    .map_err(StartError::Certs)?;
     let renewals = tokio::spawn(certs.service.clone().run());
     let http01 = certs
         .http01
@@ -163,10 +186,12 @@ pub async fn run(
             hasher.clone(),
             Arc::new(LoginThrottle::standard()),
             audit.clone(),
+            notifier.clone(),
         ),
         tokens: auth::tokens::TokenService::new(store.clone(), audit.clone()),
         users: users::UserService::new(store.clone(), hasher, audit.clone()),
         settings: settings::SettingsService::new(store.clone(), audit.clone()),
+        webhooks: notifier,
         audit,
         engine,
     };
@@ -246,6 +271,8 @@ pub async fn run(
     cleanup.abort();
     scheduler.abort();
     renewals.abort();
+    dispatcher.abort();
+    container_watch.abort();
     if let Some(h) = http01 {
         h.abort();
     }

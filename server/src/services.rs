@@ -13,6 +13,7 @@ use crate::docker::Engine;
 use crate::docker::stats::StatsHub;
 use crate::links::LinksService;
 use crate::logs::LogsService;
+use crate::notify::Notifier;
 use crate::settings::SettingsService;
 use crate::stacks::StacksService;
 use crate::swarm::SwarmService;
@@ -33,6 +34,7 @@ pub struct Services {
     pub backups: BackupService,
     pub certs: CertService,
     pub settings: SettingsService,
+    pub webhooks: Notifier,
 }
 
 impl Services {
@@ -51,6 +53,7 @@ impl Services {
             backups: Arc::new(self.backups.clone()),
             certs: Arc::new(self.certs.clone()),
             settings: Arc::new(self.settings.clone()),
+            webhooks: Arc::new(self.webhooks.clone()),
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod stacks;
 pub mod swarm;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx;

@@ -11,3 +11,4 @@ pub mod sparkline;
 pub mod sse;
 pub mod stack_view;
 pub mod swarm_view;
+pub mod webhooks_card;

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod link;
 pub mod logs;
 pub mod names;
+pub mod notify;
 pub mod role;
 pub mod scale;
 pub mod stack;
@@ -36,6 +37,10 @@ pub use logs::{
 };
 pub use names::{
     ContainerAction, ContainerRef, NameError, ProjectName, ServiceName, SwarmServiceRef,
+};
+pub use notify::{
+    DeliveryDto, DeliveryStatus, NewWebhook, NotifyEvent, TestReport, WebhookDto, WebhookFormat,
+    WebhooksView,
 };
 pub use role::Role;
 pub use scale::{DbEngine, Progress, Replica, ScalePlan, ScaleReport, ScaleRequest};

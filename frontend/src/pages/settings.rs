@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::settings::{SetSecuritySettings, load_security_settings};
 use crate::components::error_view::ErrorView;
+use crate::components::webhooks_card::WebhooksCard;
 use crate::model::Role;
 
 #[component]
@@ -31,6 +32,7 @@ pub fn SettingsPage() -> impl IntoView {
                     })}
                 </Transition>
             </div>
+            <WebhooksCard />
         </section>
     }
 }

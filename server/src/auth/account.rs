@@ -41,6 +41,7 @@ pub struct AccountService {
     hasher: PasswordHasherPool,
     throttle: Arc<LoginThrottle>,
     audit: AuditService,
+    notifier: crate::notify::Notifier,
 }
 
 fn me(user: &UserRow, totp_required: &[Role]) -> Me {
@@ -69,12 +70,29 @@ impl AccountService {
         hasher: PasswordHasherPool,
         throttle: Arc<LoginThrottle>,
         audit: AuditService,
+        notifier: crate::notify::Notifier,
     ) -> Self {
         AccountService {
             store,
             hasher,
             throttle,
             audit,
+            notifier,
+        }
+    }
+
+    /// Counts a failed sign-in; the one that locks the name or the client out is news.
+    fn sign_in_failed(&self, name: &str, client: std::net::IpAddr) {
+        let now = Instant::now();
+        self.throttle.record_failure(name, client, now);
+        if let Some(wait) = self.throttle.check(name, client, now) {
+            self.notifier.send(crate::notify::Notification::new(
+                bosun_frontend::model::NotifyEvent::LoginFailures,
+                crate::notify::Severity::Warning,
+                format!("Repeated failed sign-ins for “{name}”"),
+                format!("Sign-in for “{name}” from {client} failed repeatedly and is locked for {wait} s. If that was not you or a colleague, someone is guessing passwords."),
+                serde_json::json!({"username": name, "client": client.to_string(), "locked_for_s": wait}),
+            ));
         }
     }
 
@@ -128,8 +146,7 @@ impl AccountService {
                         return Err(code_error(CODE_NEEDED));
                     };
                     if !self.second_factor(info, &user, secret, &code).await? {
-                        self.throttle
-                            .record_failure(&name, info.client, Instant::now());
+                        self.sign_in_failed(&name, info.client);
                         return Err(code_error(BAD_CODE));
                     }
                 }
@@ -137,8 +154,7 @@ impl AccountService {
                 Ok(user)
             }
             _ => {
-                self.throttle
-                    .record_failure(&name, info.client, Instant::now());
+                self.sign_in_failed(&name, info.client);
                 Err(AppError::new(
                     bosun_frontend::error::ErrorKind::Unauthenticated,
                     BAD_CREDENTIALS,

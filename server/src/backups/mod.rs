@@ -42,6 +42,7 @@ struct Inner {
     engine: Engine,
     store: Store,
     audit: AuditService,
+    notifier: crate::notify::Notifier,
     dir: PathBuf,
     min_free: u64,
     jobs: Jobs,
@@ -66,6 +67,7 @@ impl BackupService {
         engine: Engine,
         store: Store,
         audit: AuditService,
+        notifier: crate::notify::Notifier,
         dir: PathBuf,
         min_free_mb: u64,
     ) -> Result<Self, std::io::Error> {
@@ -82,6 +84,7 @@ impl BackupService {
                 engine,
                 store,
                 audit,
+                notifier,
                 dir,
                 min_free: min_free_mb.saturating_mul(1024 * 1024),
                 jobs: Jobs::default(),

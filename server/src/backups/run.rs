@@ -112,6 +112,13 @@ impl BackupService {
             {
                 tracing::error!(error = %e, id = row.id, "could not record a failed backup");
             }
+            self.inner.notifier.send(crate::notify::Notification::new(
+                bosun_frontend::model::NotifyEvent::BackupFailed,
+                crate::notify::Severity::Critical,
+                format!("Backup of {}/{} failed", row.project, row.service),
+                format!("Backup #{} of {}/{} (database {}, started by {}) failed: {reason}", row.id, row.project, row.service, row.database, owner.username),
+                serde_json::json!({"backup_id": row.id, "project": row.project, "service": row.service, "database": row.database, "reason": reason}),
+            ));
         }
         self.inner.jobs.notify();
         let audited = result

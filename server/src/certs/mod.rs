@@ -70,6 +70,9 @@ struct Inner {
     trust: trust::Trust,
     probes: probe::Probes,
     jobs: jobs::Jobs,
+    notifier: crate::notify::Notifier,
+    /// The day (Unix days) each certificate was last reported as expiring.
+    warned: Mutex<std::collections::HashMap<String, i64>>,
 }
 
 /// What `CertService::start` hands back: the service, the resolver rustls asks on every
@@ -90,6 +93,7 @@ impl CertService {
         store: Store,
         audit: AuditService,
         engine: Engine,
+        notifier: crate::notify::Notifier,
     ) -> Result<Started, String> {
         let ca = ca::InternalCa::load_or_create(&config.data_dir, config.ca_cert_days)?;
         let mut extra = vec![ca.root_der().clone()];
@@ -202,6 +206,8 @@ impl CertService {
                 trust,
                 probes: probe::Probes::new(probe_tls),
                 jobs: jobs::Jobs::default(),
+                notifier,
+                warned: Mutex::default(),
             }),
         };
         Ok(Started {
@@ -255,6 +261,7 @@ impl CertService {
             }
             self.reload_own_files();
             self.renew_due().await;
+            self.warn_expiring().await;
             tokio::select! {
                 () = tokio::time::sleep(Duration::from_secs(60)) => {}
                 r = inventory.changed() => {
@@ -263,6 +270,53 @@ impl CertService {
                     tokio::time::sleep(Duration::from_secs(2)).await;
                 }
             }
+        }
+    }
+
+    /// Tells the notification targets, once a day per certificate, about every certificate
+    /// inside the warning window (or expired) that bosun will not renew in time by itself.
+    async fn warn_expiring(&self) {
+        use bosun_frontend::model::{NotifyEvent, Urgency};
+        let Ok((certs, _)) = self.certificates().await else {
+            return;
+        };
+        let today = time::OffsetDateTime::now_utc().unix_timestamp() / 86_400;
+        let warn = i64::from(self.inner.settings.warn_days);
+        let mut warned = self.inner.warned.lock().unwrap_or_else(|p| p.into_inner());
+        for c in certs
+            .iter()
+            .filter(|c| c.problem.is_none() && c.days_left < warn)
+        {
+            if warned.get(&c.id) == Some(&today) {
+                continue;
+            }
+            warned.insert(c.id.clone(), today);
+            let (severity, state) = match c.urgency {
+                Urgency::Expired => (crate::notify::Severity::Critical, "has expired".to_owned()),
+                Urgency::Critical => (
+                    crate::notify::Severity::Critical,
+                    format!("expires in {} days", c.days_left),
+                ),
+                _ => (
+                    crate::notify::Severity::Warning,
+                    format!("expires in {} days", c.days_left),
+                ),
+            };
+            let plan = match &c.managed {
+                Some(m) if m.source.renews_by_itself() => format!(
+                    "bosun renews it from {} by itself{}.",
+                    m.source.title(),
+                    m.last_error.as_ref().map(|e| format!(", but the last try failed: {e}")).unwrap_or_default()
+                ),
+                _ => "bosun does not renew it by itself: renew it on the Certificates page, or upload a new one.".into(),
+            };
+            self.inner.notifier.send(crate::notify::Notification::new(
+                NotifyEvent::CertExpiring,
+                severity,
+                format!("Certificate {} {state}", c.title),
+                format!("The certificate {} ({}) {state}, on {}. {plan}", c.title, c.sans.join(", "), c.not_after),
+                serde_json::json!({"id": c.id, "title": c.title, "names": c.sans, "not_after": c.not_after, "days_left": c.days_left}),
+            ));
         }
     }
 

@@ -367,6 +367,16 @@ impl CertService {
                     tracing::error!(error = %store_err, "could not record a failed renewal");
                 }
                 self.inner.jobs.notify();
+                self.inner.notifier.send(crate::notify::Notification::new(
+                    bosun_frontend::model::NotifyEvent::CertRenewFailed,
+                    crate::notify::Severity::Critical,
+                    format!("Renewing {} failed", r.title),
+                    format!(
+                        "Renewing the certificate {} ({}) from {} failed (started by {}): {} The current certificate stays in place.",
+                        r.title, names.join(", "), source.title(), owner.username, e.message
+                    ),
+                    serde_json::json!({"id": r.id.as_str(), "title": r.title, "source": source.as_str(), "error": e.message, "failures": failures}),
+                ));
                 Err(e)
             }
         }

@@ -24,6 +24,7 @@ use self::monitor::{Monitor, disconnected};
 #[derive(Clone)]
 pub struct Engine {
     status: watch::Receiver<EngineStatus>,
+    lifecycle: tokio::sync::broadcast::Sender<monitor::Lifecycle>,
     client: watch::Receiver<Option<Docker>>,
     inventory: Inventory,
 }
@@ -36,8 +37,10 @@ impl Engine {
             watch::channel(disconnected("connecting to the Docker engine…".into()));
         let (client_tx, client) = watch::channel(None);
         let inventory = Inventory::default();
+        let (lifecycle, _) = tokio::sync::broadcast::channel(256);
         let monitor = Monitor {
             host: Host::parse(host),
+            lifecycle: lifecycle.clone(),
             status: status_tx,
             client: client_tx,
             inventory: inventory.clone(),
@@ -46,6 +49,7 @@ impl Engine {
         (
             Engine {
                 status,
+                lifecycle,
                 client,
                 inventory,
             },
@@ -64,6 +68,11 @@ impl Engine {
     /// The client of the moment (None while disconnected), for long-running collectors.
     pub fn clients(&self) -> watch::Receiver<Option<Docker>> {
         self.client.clone()
+    }
+
+    /// Containers dying, being OOM-killed, stopped, turning unhealthy, as the engine says.
+    pub fn lifecycle(&self) -> tokio::sync::broadcast::Receiver<monitor::Lifecycle> {
+        self.lifecycle.subscribe()
     }
 
     pub fn inventory(&self) -> &Inventory {

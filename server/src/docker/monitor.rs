@@ -25,8 +25,21 @@ pub fn disconnected(error: String) -> EngineStatus {
     }
 }
 
+/// A container's moment worth noticing (for notifications): died, OOM-killed, killed or
+/// stopped on purpose, or a health check result.
+#[derive(Clone, Debug)]
+pub struct Lifecycle {
+    pub id: String,
+    pub name: String,
+    /// `die`, `oom`, `kill`, `stop`, `health_status: unhealthy`, …
+    pub action: String,
+    pub exit_code: Option<i64>,
+    pub labels: std::collections::HashMap<String, String>,
+}
+
 pub struct Monitor {
     pub host: Host,
+    pub lifecycle: tokio::sync::broadcast::Sender<Lifecycle>,
     pub status: watch::Sender<EngineStatus>,
     pub client: watch::Sender<Option<Docker>>,
     pub inventory: Inventory,
@@ -111,6 +124,22 @@ impl Monitor {
     ) -> Result<(), bollard::errors::Error> {
         let action = event.action.as_deref().unwrap_or_default();
         let actor = event.actor.unwrap_or_default();
+        if event.typ == Some(EventMessageTypeEnum::CONTAINER)
+            && (matches!(action, "die" | "oom" | "kill" | "stop")
+                || action.starts_with("health_status"))
+        {
+            let mut labels = actor.attributes.clone().unwrap_or_default();
+            let name = labels.remove("name").unwrap_or_default();
+            let exit_code = labels.remove("exitCode").and_then(|c| c.parse().ok());
+            // No one listening is fine.
+            let _ = self.lifecycle.send(Lifecycle {
+                id: actor.id.clone().unwrap_or_default(),
+                name,
+                action: action.to_owned(),
+                exit_code,
+                labels,
+            });
+        }
         let id = match event.typ {
             Some(EventMessageTypeEnum::CONTAINER) if changes_container(action) => actor.id,
             Some(EventMessageTypeEnum::NETWORK) if matches!(action, "connect" | "disconnect") => {

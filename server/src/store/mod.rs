@@ -7,6 +7,7 @@ pub mod schedules;
 pub mod tokens;
 pub mod totp;
 pub mod users;
+pub mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;

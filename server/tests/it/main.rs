@@ -11,6 +11,7 @@ mod engine;
 mod engine_restart;
 mod harness;
 mod logs;
+mod notify;
 mod pebble;
 mod scale;
 mod security;

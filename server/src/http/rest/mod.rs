@@ -20,6 +20,7 @@ pub mod stats;
 pub mod swarm;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -45,6 +46,7 @@ use super::AppState;
         (name = "certificates", description = "Certificates: inventory, renewal, upload, the internal CA"),
         (name = "swarm", description = "Swarm services and their tasks, when the engine is a manager"),
         (name = "settings", description = "Settings admins keep in bosun (admin)"),
+        (name = "notifications", description = "Webhook targets for failures and warnings (admin)"),
         (name = "meta", description = "This API's own description"),
     )
 )]
@@ -79,6 +81,9 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::get, users::update, users::delete))
         .routes(routes!(users::reset_totp))
         .routes(routes!(settings::security, settings::set_security))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::test))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(audit::list))

@@ -1,0 +1,406 @@
+//! Notifications against real parts: an HTTP receiver of the test's own gets webhooks for a
+//! container that dies, one that turns unhealthy, a failed backup of a real PostgreSQL,
+//! certificates, and repeated failed sign-ins; failed deliveries are retried.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode as AxStatus};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::dbs::{post_json, postgres, start_backup, wait_backup, wait_database};
+use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of};
+use crate::stacks::{Project, unique};
+
+#[derive(Clone, Default)]
+struct Inbox {
+    got: Arc<Mutex<Vec<(HeaderMap, String)>>>,
+    /// Answer 500 to this many requests first.
+    fail_first: Arc<Mutex<u32>>,
+}
+
+impl Inbox {
+    fn bodies(&self) -> Vec<String> {
+        self.got
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, b)| b.clone())
+            .collect()
+    }
+
+    /// Waits for a JSON notification of `event` whose text contains `needle`.
+    async fn wait_for(&self, event: &str, needle: &str, secs: u64) -> Value {
+        for _ in 0..secs * 10 {
+            for b in self.bodies() {
+                if let Ok(v) = serde_json::from_str::<Value>(&b)
+                    && v["event"] == event
+                    && v.to_string().contains(needle)
+                {
+                    return v;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "no {event} notification mentioning {needle} within {secs} s; got {:#?}",
+            self.bodies()
+        );
+    }
+}
+
+async fn receive(State(inbox): State<Inbox>, headers: HeaderMap, body: String) -> AxStatus {
+    inbox.got.lock().unwrap().push((headers, body));
+    let mut fail = inbox.fail_first.lock().unwrap();
+    if *fail > 0 {
+        *fail -= 1;
+        return AxStatus::INTERNAL_SERVER_ERROR;
+    }
+    AxStatus::NO_CONTENT
+}
+
+/// A webhook receiver on a free loopback port: its URL and what it got.
+async fn receiver() -> (String, Inbox) {
+    let inbox = Inbox::default();
+    let app = axum::Router::new()
+        .route("/hook", axum::routing::post(receive))
+        .with_state(inbox.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, inbox)
+}
+
+async fn add(
+    admin: &reqwest::Client,
+    s: &TestServer,
+    name: &str,
+    url: &str,
+    format: &str,
+    events: &[&str],
+) -> Value {
+    let r = post_json(
+        admin,
+        s,
+        "/api/v1/webhooks",
+        json!({"name": name, "url": url, "format": format, "events": events}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    json_of(r).await
+}
+
+#[tokio::test]
+async fn targets_are_checked_tested_and_failed_deliveries_retried() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let (url, inbox) = receiver().await;
+    // Bad input is a 400 naming the field; nothing is stored.
+    for (body, field) in [
+        (
+            json!({"name": "x", "url": "ftp://h/x", "format": "generic", "events": ["login.failures"]}),
+            "url",
+        ),
+        (
+            json!({"name": "x", "url": url, "format": "generic", "events": []}),
+            "events",
+        ),
+        (
+            json!({"name": "", "url": url, "format": "generic", "events": ["login.failures"]}),
+            "name",
+        ),
+        (
+            json!({"name": "x", "url": url, "format": "teams", "events": ["login.failures"]}),
+            "body",
+        ),
+        (
+            json!({"name": "x", "url": url, "format": "generic", "events": ["test"]}),
+            "events",
+        ),
+    ] {
+        let r = post_json(&admin, &s, "/api/v1/webhooks", body).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(json_of(r).await["field"], field);
+    }
+    let secret_url = format!("{url}?token=s3cr3t-part");
+    let w = add(
+        &admin,
+        &s,
+        "ops",
+        &secret_url,
+        "generic",
+        &["login.failures"],
+    )
+    .await;
+    assert!(
+        !w.to_string().contains("s3cr3t"),
+        "the URL's secret part is not shown: {w}"
+    );
+    let r = post_json(
+        &admin,
+        &s,
+        "/api/v1/webhooks",
+        json!({"name": "ops", "url": url, "format": "slack", "events": ["login.failures"]}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+
+    // "Send test" is one attempt, answered at once.
+    let r = post_json(
+        &admin,
+        &s,
+        &format!("/api/v1/webhooks/{}/test", w["id"]),
+        json!({}),
+    )
+    .await;
+    let t = json_of(r).await;
+    assert_eq!(t["delivered"], true, "{t}");
+    assert_eq!(t["status"], 204);
+    let dead = add(
+        &admin,
+        &s,
+        "dead",
+        "http://127.0.0.1:9/hook",
+        "slack",
+        &["backup.failed"],
+    )
+    .await;
+    let t = json_of(
+        post_json(
+            &admin,
+            &s,
+            &format!("/api/v1/webhooks/{}/test", dead["id"]),
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(t["delivered"], false);
+    assert!(
+        t["error"].as_str().unwrap().contains("could not connect"),
+        "{t}"
+    );
+
+    // Five wrong passwords lock the name out: that is news. The receiver fails twice first;
+    // the third attempt (after 2 s and 10 s) gets through.
+    *inbox.fail_first.lock().unwrap() = 2;
+    let guesser = s.script();
+    for _ in 0..5 {
+        let r = guesser
+            .post(s.url("/api/v1/session"))
+            .json(&json!({"username": "admin", "password": "guess-guess-guess"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let n = inbox.wait_for("login.failures", "admin", 25).await;
+    assert_eq!(n["severity"], "warning");
+    assert_eq!(n["details"]["username"], "admin");
+    assert!(!n.to_string().contains("guess-guess"), "never the password");
+    let mut delivered = None;
+    for _ in 0..125 {
+        let v = json_get(&admin, &s, "/api/v1/webhooks").await;
+        delivered = v["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["event"] == "login.failures" && d["status"] == "delivered")
+            .cloned();
+        if delivered.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let d = delivered.expect("the delivery is recorded");
+    assert_eq!(d["attempts"], 3);
+    assert_eq!(
+        d["last_error"],
+        "the target answered HTTP 500 Internal Server Error"
+    );
+    let actions: Vec<String> = audit(&s, &admin, "action=webhook.")
+        .await
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["action"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for wanted in [
+        "webhook.create:ok",
+        "webhook.create:failed",
+        "webhook.test:ok",
+        "webhook.test:failed",
+    ] {
+        assert!(
+            actions.contains(&wanted.to_owned()),
+            "{wanted} in {actions:?}"
+        );
+    }
+    let r = admin
+        .delete(s.url(&format!("/api/v1/webhooks/{}", dead["id"])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = admin
+        .delete(s.url(&format!("/api/v1/webhooks/{}", dead["id"])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn dying_and_unhealthy_containers_are_reported_but_a_stop_is_not() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let (url, inbox) = receiver().await;
+    add(
+        &admin,
+        &s,
+        "ops",
+        &url,
+        "generic",
+        &["container.died", "container.unhealthy"],
+    )
+    .await;
+    let name = unique("itnotify");
+    let project = Project::up(
+        &name,
+        "services:\n  crash:\n    image: busybox:latest\n    command: [\"sh\", \"-c\", \"sleep 2; exit 3\"]\n  sick:\n    image: busybox:latest\n    command: [\"sleep\", \"300\"]\n    healthcheck:\n      test: [\"CMD\", \"false\"]\n      interval: 1s\n      retries: 1\n  calm:\n    image: busybox:latest\n    command: [\"sleep\", \"300\"]\n",
+    )
+    .await;
+    let died = inbox
+        .wait_for("container.died", &format!("{name}/crash"), 30)
+        .await;
+    assert_eq!(died["details"]["exit_code"], 3);
+    assert!(died["title"].as_str().unwrap().contains("exit code 3"));
+    inbox
+        .wait_for("container.unhealthy", &format!("{name}/sick"), 30)
+        .await;
+    // A stop on purpose is not news.
+    project.compose(&["stop", "-t", "1", "calm"]).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        !inbox
+            .bodies()
+            .iter()
+            .any(|b| b.contains(&format!("{name}/calm"))),
+        "a stopped container was reported: {:#?}",
+        inbox.bodies()
+    );
+}
+
+#[tokio::test]
+async fn failed_backups_and_certificates_are_reported() {
+    let (url, inbox) = receiver().await;
+    // A certificate file with 3 days left, and an ACME CA that does not answer.
+    let dir = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut p = rcgen::CertificateParams::new(vec!["soon.lan".to_owned()]).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    p.not_before = now - time::Duration::days(60);
+    p.not_after = now + time::Duration::days(3);
+    std::fs::write(
+        dir.path().join("soon.crt"),
+        p.self_signed(&key).unwrap().pem(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("soon.key"), key.serialize_pem()).unwrap();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let acme = format!("https://127.0.0.1:{dead}/dir");
+    let dirs = dir.path().display().to_string();
+    let data = tempfile::tempdir().unwrap();
+    // The target exists before bosun starts, so its first look at the certificates counts.
+    {
+        let store = bosun_server::store::Store::open(data.path()).await.unwrap();
+        store
+            .insert_webhook(
+                "ops",
+                &url,
+                bosun_frontend::model::WebhookFormat::Generic,
+                &[
+                    bosun_frontend::model::NotifyEvent::BackupFailed,
+                    bosun_frontend::model::NotifyEvent::CertExpiring,
+                    bosun_frontend::model::NotifyEvent::CertRenewFailed,
+                ],
+                "test",
+            )
+            .await
+            .unwrap();
+    }
+    let s = TestServer::start_in(
+        data,
+        &[
+            "--cert-dirs",
+            &dirs,
+            "--acme-directory",
+            &acme,
+            "--acme-dns-hook",
+            "/bin/true",
+            "--admin-password",
+            ADMIN_PASSWORD,
+        ],
+    )
+    .await;
+    let admin = s.admin().await;
+    let n = inbox.wait_for("certificate.expiring", "soon.crt", 20).await;
+    assert_eq!(n["severity"], "critical");
+    assert!(
+        n["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not renew it by itself")
+    );
+
+    let r = post_json(
+        &admin,
+        &s,
+        "/api/v1/certificates/bosun/renew",
+        json!({"source": "acme", "names": ["x.test"]}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+    let n = inbox
+        .wait_for("certificate.renew_failed", "bosun's own HTTPS", 10)
+        .await;
+    assert!(
+        n["message"]
+            .as_str()
+            .unwrap()
+            .contains("current certificate stays")
+    );
+
+    let db = postgres(
+        "ntfybk",
+        "      BACKUP_PW: not-the-password",
+        "      bosun.backup.password-env: BACKUP_PW",
+    )
+    .await;
+    wait_database(&admin, &s, &db.name).await;
+    let id = start_backup(&admin, &s, json!({"project": db.name, "service": "db"})).await;
+    assert_eq!(wait_backup(&admin, &s, id).await["status"], "failed");
+    let n = inbox.wait_for("backup.failed", &db.name, 20).await;
+    assert!(
+        n["message"]
+            .as_str()
+            .unwrap()
+            .contains("password authentication failed")
+    );
+    assert!(
+        !n.to_string().contains("not-the-password"),
+        "never the secret"
+    );
+}
