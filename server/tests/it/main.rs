@@ -1,6 +1,7 @@
 //! Integration tests: a real bosun against the real Docker engine, over real HTTPS.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod adversarial;
 mod audit;
 mod auth;
 mod backup_faults;

@@ -1,0 +1,187 @@
+//! Attacks that stay in the suite: a password-guessing run from many addresses, and sessions
+//! that must end (idle and absolute timeouts). The route × role matrix is in `security`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::harness::{ADMIN_PASSWORD, TestServer, audit, status_of};
+
+const GUESSES: usize = 10_000;
+const ADDRESSES: usize = 50;
+
+#[tokio::test]
+async fn ten_thousand_guesses_from_many_addresses_are_locked_out_and_bosun_stays_responsive() {
+    // bosun believes X-Forwarded-For from loopback, so each guess can claim its own address.
+    let s = TestServer::start_with(&[
+        "--trusted-proxies",
+        "127.0.0.1",
+        "--admin-password",
+        ADMIN_PASSWORD,
+    ])
+    .await;
+    let admin_before = s.admin().await;
+    let _ = s.user(&admin_before, "vi", "viewer").await;
+    let client = s.script();
+    let refused = Arc::new(AtomicUsize::new(0));
+    let wrong = Arc::new(AtomicUsize::new(0));
+    let other = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let attack = {
+        let (client, url) = (client.clone(), s.url("/api/v1/session"));
+        let (refused, wrong, other) = (refused.clone(), wrong.clone(), other.clone());
+        tokio::spawn(async move {
+            let next = Arc::new(AtomicUsize::new(0));
+            let workers: Vec<_> = (0..16)
+                .map(|_| {
+                    let (client, url, next) = (client.clone(), url.clone(), next.clone());
+                    let (refused, wrong, other) = (refused.clone(), wrong.clone(), other.clone());
+                    tokio::spawn(async move {
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            if i >= GUESSES {
+                                return;
+                            }
+                            let from = format!("198.51.100.{}", i % ADDRESSES + 1);
+                            let r = client
+                                .post(&url)
+                                .header("x-forwarded-for", from)
+                                .json(&json!({"username": "admin", "password": format!("guess-{i:05}-xxxxx")}))
+                                .send()
+                                .await;
+                            match r.map(|r| r.status()) {
+                                Ok(StatusCode::TOO_MANY_REQUESTS) => refused.fetch_add(1, Ordering::Relaxed),
+                                Ok(StatusCode::UNAUTHORIZED) => wrong.fetch_add(1, Ordering::Relaxed),
+                                _ => other.fetch_add(1, Ordering::Relaxed),
+                            };
+                        }
+                    })
+                })
+                .collect();
+            for w in workers {
+                let _ = w.await;
+            }
+        })
+    };
+    // Meanwhile the health check answers, every time.
+    let mut health = Vec::new();
+    while !attack.is_finished() {
+        let t = Instant::now();
+        let r = tokio::time::timeout(Duration::from_secs(5), client.get(s.url("/healthz")).send())
+            .await;
+        assert!(
+            r.is_ok_and(|r| r.is_ok_and(|r| r.status() == StatusCode::OK)),
+            "/healthz stopped answering under attack"
+        );
+        health.push(t.elapsed());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    attack.await.unwrap();
+    let took = started.elapsed();
+    health.sort();
+    let p = |q: f64| health[((health.len() - 1) as f64 * q) as usize];
+    println!(
+        "brute force: {GUESSES} guesses from {ADDRESSES} addresses in {:.1} s; /healthz p50 {:?}, p99 {:?} ({} samples); {} refused before hashing, {} checked",
+        took.as_secs_f64(),
+        p(0.5),
+        p(0.99),
+        health.len(),
+        refused.load(Ordering::Relaxed),
+        wrong.load(Ordering::Relaxed)
+    );
+    assert_eq!(
+        other.load(Ordering::Relaxed),
+        0,
+        "every guess was answered 401 or 429"
+    );
+    // Hashing is bounded: once the name is locked, guesses are refused before any password
+    // hash is computed (each "failed" sign-in in the audit log is one hash).
+    let checked = wrong.load(Ordering::Relaxed);
+    assert!(
+        checked <= 5 + 16,
+        "{checked} passwords were checked; the lock should stop that after 5 (plus those in flight)"
+    );
+    assert_eq!(refused.load(Ordering::Relaxed) + checked, GUESSES);
+
+    // The lock holds: even the right password is refused now, from a fresh address too.
+    let r = client
+        .post(s.url("/api/v1/session"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"));
+    // Another user signs in fine: the lock is for the attacked name and the guessing clients.
+    let r = client
+        .post(s.url("/api/v1/session"))
+        .header("x-forwarded-for", "203.0.113.10")
+        .json(&json!({"username": "vi", "password": crate::harness::password_of("vi")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let data = s.stop().await;
+    // After a restart the throttle is fresh (it is in memory); the attack left no account damage.
+    let s = TestServer::start_in(data, &["--admin-password", ADMIN_PASSWORD]).await;
+    let admin = s.admin().await;
+    drop(admin_before);
+    let failed = audit(&s, &admin, "action=session.login&outcome=failed&limit=500").await;
+    assert_eq!(failed.len(), checked);
+    let denied = audit(&s, &admin, "action=session.login&outcome=denied&limit=5").await;
+    assert!(
+        denied[0]["client"]
+            .as_str()
+            .unwrap()
+            .starts_with("203.0.113.")
+    );
+}
+
+#[tokio::test]
+async fn sessions_end_after_idle_and_absolute_timeouts() {
+    let s = TestServer::start_with(&[
+        "--session-idle",
+        "1m",
+        "--session-absolute",
+        "2m",
+        "--admin-password",
+        ADMIN_PASSWORD,
+    ])
+    .await;
+    let busy = s.admin().await;
+    let idle = s.admin().await;
+    let started = Instant::now();
+    // `busy` is used every 20 s, `idle` not at all.
+    let mut idle_ended_at = None;
+    let mut busy_ended_at = None;
+    while started.elapsed() < Duration::from_secs(150) && busy_ended_at.is_none() {
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        if status_of(&busy, &s, "/api/v1/me").await == StatusCode::UNAUTHORIZED {
+            busy_ended_at = Some(started.elapsed());
+        }
+        if idle_ended_at.is_none() && started.elapsed() > Duration::from_secs(65) {
+            assert_eq!(
+                status_of(&idle, &s, "/api/v1/me").await,
+                StatusCode::UNAUTHORIZED,
+                "idle for over a minute"
+            );
+            idle_ended_at = Some(started.elapsed());
+        }
+    }
+    let busy_ended_at =
+        busy_ended_at.expect("an active session still ends after the absolute timeout");
+    assert!(
+        busy_ended_at >= Duration::from_secs(115),
+        "ended early, at {busy_ended_at:?}, while in use"
+    );
+    assert!(idle_ended_at.is_some());
+    // The ended session says so (not just "sign in"), and signing in again works.
+    let r = busy.get(s.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let again = s.admin().await;
+    assert_eq!(status_of(&again, &s, "/api/v1/me").await, StatusCode::OK);
+}
