@@ -46,6 +46,9 @@ cargo leptos build --release
 step "end-to-end tests (Chromium)"
 scripts/e2e.sh
 
+step "API fuzzing (Schemathesis against the OpenAPI document)"
+scripts/api-fuzz.sh
+
 step "container image + smoke test"
 scripts/container-smoke.sh
 

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Schemathesis (from PyPI) against bosun's own OpenAPI document: starts the release build on
+# a free port with a fresh data dir, signs in, makes an admin API token, and lets Schemathesis
+# generate requests for every operation. Fails on any 5xx and on any response that does not
+# match the document. Expects `cargo leptos build --release` (scripts/test.sh runs it once).
+#
+# Left out, and why:
+#   - the event streams (`…/events`) and follow-mode logs never end by design;
+#   - start/stop/restart/scale of containers and services act on the shared Docker engine,
+#     where random names must never touch containers of other tests (their input checks and
+#     errors are covered by the integration tests);
+#   - restore and download stream or replace whole databases;
+#   - revoking tokens: a generated id would revoke the run's own token.
+# Phases: examples and fuzzing. Schemathesis 4's coverage phase hit an internal Hypothesis
+# error ("AST constructor recursion depth mismatch") on this schema now and then, which says
+# nothing about bosun; fuzzing with more examples covers the same operations.
+# Security parameters are not generated: a made-up session cookie without an Origin is (rightly)
+# refused by bosun's CSRF check, so those cases would never reach the handlers.
+#
+# Usage: scripts/api-fuzz.sh [--max-examples N]   (default 50 per operation)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+source scripts/lib/toolchain.sh
+bosun_ensure_docker
+
+examples=50
+[ "${1:-}" = "--max-examples" ] && examples=${2:?}
+
+venv="${XDG_CACHE_HOME:-$HOME/.cache}/bosun/schemathesis-venv"
+if [ ! -x "$venv/bin/schemathesis" ]; then
+    command -v python3 >/dev/null 2>&1 || bosun__apt_install python3 python3-venv
+    python3 -m venv "$venv" 2>/dev/null || { bosun__apt_install python3-venv; python3 -m venv "$venv"; }
+    bosun__log "installing schemathesis from PyPI"
+    "$venv/bin/pip" install -q 'schemathesis>=4,<5' >&2
+fi
+
+[ -x target/release/bosun ] && [ -f target/site/pkg/bosun.wasm ] ||
+    { bosun__log "ERROR: build first: cargo leptos build --release"; exit 1; }
+
+data=$(mktemp -d)
+port=$(bosun_free_port)
+password="fuzz-$(head -c 12 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
+BOSUN_DATA_DIR="$data" BOSUN_LISTEN="127.0.0.1:$port" BOSUN_ADMIN_PASSWORD="$password" \
+    LEPTOS_SITE_ROOT="$root/target/site" target/release/bosun >"$data/bosun.log" 2>&1 &
+pid=$!
+cleanup() {
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    rm -rf "$data"
+}
+trap cleanup EXIT
+base="https://127.0.0.1:$port"
+for _ in $(seq 1 100); do
+    curl -skf "$base/healthz" >/dev/null 2>&1 && break
+    kill -0 "$pid" 2>/dev/null || { cat "$data/bosun.log" >&2; exit 1; }
+    sleep 0.1
+done
+
+jar="$data/cookies"
+curl -skf -c "$jar" -H "Origin: $base" -H 'content-type: application/json' \
+    -d "{\"username\":\"admin\",\"password\":\"$password\"}" "$base/api/v1/session" >/dev/null
+token=$(curl -skf -b "$jar" -H "Origin: $base" -H 'content-type: application/json' \
+    -d '{"name":"schemathesis"}' "$base/api/v1/tokens" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
+
+status=0
+"$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
+    --tls-verify false \
+    -H "Authorization: Bearer $token" \
+    --checks not_a_server_error,response_schema_conformance \
+    --max-examples "$examples" \
+    --phases examples,fuzzing \
+    --request-timeout 30 \
+    --workers 2 \
+    --generation-database none \
+    --generation-with-security-parameters false \
+    --no-color \
+    --exclude-path-regex '(/events$|/logs(/download)?$|/restore$|/download$|/(start|stop|restart|scale)$|/containers/\{[a-z_]+\}/\{[a-z_]+\}$|/services/\{[a-z_]+\}/\{[a-z_]+\}$|/tokens/\{id\}$)' \
+    || status=$?
+if [ "$status" -ne 0 ]; then
+    bosun__log "bosun's log (last 40 lines):"
+    tail -n 40 "$data/bosun.log" >&2
+fi
+exit "$status"
