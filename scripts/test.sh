@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check and test tier, in order: formatting, lints, unit tests, integration tests
-# against the real Docker engine, end-to-end tests in Chromium, and the container smoke test.
+# against the real Docker engine, end-to-end tests in Chromium, API and parser fuzzing, the
+# container smoke test and a short benchmark run.
 # Installs what is missing first. CI runs exactly this (.ci/run). Stops at the first failure.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,6 +27,7 @@ bosun_ensure_test_images
 
 step "format"
 cargo fmt --all --check
+(cd fuzz && cargo fmt --check)
 
 step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -48,6 +50,9 @@ scripts/e2e.sh
 
 step "API fuzzing (Schemathesis against the OpenAPI document)"
 scripts/api-fuzz.sh
+
+step "fuzzing, short run (scripts/fuzz.sh: 15 s per target)"
+scripts/fuzz.sh 15
 
 step "container image + smoke test"
 scripts/container-smoke.sh

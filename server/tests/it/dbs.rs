@@ -211,9 +211,18 @@ pub async fn post_json(
 /// A psql session holding an exclusive lock on `stock`, so a pg_dump started meanwhile waits
 /// inside the container: the dump is surely in flight when a test breaks something.
 /// The session ends when this is dropped.
-pub struct Lock(std::process::Child);
+pub struct Lock {
+    client: std::process::Child,
+    container: String,
+}
 
 pub async fn hold_lock(container: &str) -> Lock {
+    hold_lock_in(container, "ACCESS EXCLUSIVE").await
+}
+
+/// The same, in another lock mode: `ACCESS SHARE` lets a pg_dump through but holds up a
+/// restore, whose DROP TABLE waits for it.
+pub async fn hold_lock_in(container: &str, mode: &str) -> Lock {
     let child = Command::new("docker")
         .args([
             "exec",
@@ -224,18 +233,36 @@ pub async fn hold_lock(container: &str) -> Lock {
             "-d",
             "shop",
             "-c",
-            "BEGIN; LOCK TABLE stock IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(300);",
+            &format!("BEGIN; LOCK TABLE stock IN {mode} MODE; SELECT pg_sleep(300);"),
         ])
         .spawn()
         .unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    Lock(child)
+    Lock {
+        client: child,
+        container: container.to_owned(),
+    }
 }
 
 impl Drop for Lock {
+    /// Ends the session inside the database too: killing the `docker exec` client alone
+    /// leaves psql (and its lock) running in the container.
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = Command::new("docker")
+            .args([
+                "exec",
+                &self.container,
+                "psql",
+                "-U",
+                "shop",
+                "-d",
+                "shop",
+                "-c",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(300)%' AND pid <> pg_backend_pid()",
+            ])
+            .output();
+        let _ = self.client.kill();
+        let _ = self.client.wait();
     }
 }
 

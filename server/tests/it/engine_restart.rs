@@ -1,6 +1,7 @@
-//! The Docker engine restarted in the middle of a dump. This restarts the engine every
-//! other test shares, so it is ignored in the parallel run and run alone by
-//! scripts/test.sh (`cargo test -p bosun --test it -- --ignored --test-threads=1`).
+//! The Docker engine restarted in the middle of a dump, and under open log and overview
+//! streams. This restarts the engine every other test shares, so it is ignored in the
+//! parallel run and run alone by scripts/test.sh
+//! (`cargo test -p bosun --test it -- --ignored --test-threads=1`).
 
 use std::process::Command;
 use std::time::Duration;
@@ -11,7 +12,10 @@ use crate::dbs::{
     files_in, good_backup, hold_lock, postgres, seed_postgres, start_backup, wait_backup,
     wait_database, wait_healthy,
 };
-use crate::harness::{TestServer, json_get};
+use crate::harness::{TestServer, json_get, wait_listed};
+use crate::logs::{lines_of, say};
+use crate::sse::Events;
+use crate::stacks::{Project, unique};
 
 /// Stops dockerd and starts it again with the project's own helper.
 fn restart_engine() {
@@ -68,4 +72,91 @@ async fn an_engine_restart_mid_dump_fails_the_backup_cleanly_and_bosun_recovers(
     wait_healthy(&p.name, "db").await;
     wait_database(&admin, &s, &p.name).await;
     good_backup(&admin, &s, &p.name, json!({})).await;
+}
+
+/// Prints whatever is put into /tmp/say; the engine starts it again when it comes back.
+const SAYER_ALWAYS: &str = r#"
+services:
+  sayer:
+    image: busybox:latest
+    init: true
+    restart: always
+    command: ["sh", "-c", "echo sayer up; while true; do if [ -f /tmp/say ]; then cat /tmp/say; rm /tmp/say; fi; sleep 0.1; done"]
+"#;
+
+#[tokio::test]
+#[ignore = "restarts the shared Docker engine; scripts/test.sh runs it alone"]
+async fn open_log_and_overview_streams_say_the_engine_went_away_and_carry_on_when_it_is_back() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let project = Project::up(&unique("itengstream"), SAYER_ALWAYS).await;
+    let p = project.name.clone();
+    wait_listed(&admin, &s, &p).await;
+    let svc = json_get(&admin, &s, &format!("/api/v1/projects/{p}/services/sayer")).await;
+    let id = svc["containers"][0]["id"].as_str().unwrap().to_owned();
+
+    let mut logs = Events::open(
+        &admin,
+        s.url(&format!(
+            "/api/v1/projects/{p}/services/sayer/logs?follow=true"
+        )),
+    )
+    .await;
+    logs.until(Duration::from_secs(10), |f| {
+        lines_of(f).iter().any(|l| l["text"] == "sayer up")
+    })
+    .await;
+    let sayer_state = |o: &serde_json::Value| -> Option<String> {
+        o["projects"]
+            .as_array()?
+            .iter()
+            .find(|x| x["name"] == p.as_str())?["services"]
+            .as_array()?
+            .iter()
+            .find(|x| x["name"] == "sayer")?["containers"][0]["state"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let mut overview = Events::open(&admin, s.url("/api/v1/overview/events")).await;
+    overview
+        .until(Duration::from_secs(10), |o| {
+            o["engine"]["connected"] == true && sayer_state(o).as_deref() == Some("running")
+        })
+        .await;
+
+    tokio::task::spawn_blocking(restart_engine).await.unwrap();
+
+    // The overview says the engine was lost, then shows it back with the container running.
+    overview
+        .until(Duration::from_secs(60), |o| {
+            o["engine"]["connected"] == false
+        })
+        .await;
+    overview
+        .until(Duration::from_secs(90), |o| {
+            o["engine"]["connected"] == true && sayer_state(o).as_deref() == Some("running")
+        })
+        .await;
+
+    // The log stream marks the gap, follows the container again, and new lines arrive.
+    let markers = |f: &serde_json::Value, kinds: &[&str]| {
+        f["items"].as_array().unwrap().iter().any(|i| {
+            i["type"] == "marker"
+                && i["source"] == "sayer.1"
+                && kinds.contains(&i["kind"].as_str().unwrap_or_default())
+        })
+    };
+    logs.until(Duration::from_secs(30), |f| {
+        markers(f, &["stopped", "engine_lost"])
+    })
+    .await;
+    logs.until(Duration::from_secs(60), |f| markers(f, &["restarted"]))
+        .await;
+    say(&id, "after the engine restart").await;
+    logs.until(Duration::from_secs(15), |f| {
+        lines_of(f)
+            .iter()
+            .any(|l| l["text"] == "after the engine restart")
+    })
+    .await;
 }

@@ -17,6 +17,8 @@ pub struct TestServer {
     pub base: String,
     pub data: TempDir,
     shutdown: Option<oneshot::Sender<()>>,
+    /// Set when bosun runs as its own process (the built binary), so a test can kill it.
+    process: Option<tokio::process::Child>,
 }
 
 /// Integration tests need the engine; a missing one is a failure, never a skip.
@@ -80,7 +82,64 @@ impl TestServer {
             base: format!("{scheme}://127.0.0.1:{port}"),
             data,
             shutdown: Some(tx),
+            process: None,
         }
+    }
+
+    /// bosun as its own process, the `bosun` binary, on a loopback port it picks itself.
+    pub async fn spawn_in(data: TempDir, extra: &[&str]) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        require_docker().await;
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
+            .arg("--data-dir")
+            .arg(data.path())
+            .arg("--site-root")
+            .arg(data.path())
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the bosun binary");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let addr = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.expect("bosun's stdout") {
+                if let Some(rest) = line.strip_prefix("bosun: listening on ") {
+                    return rest.split_whitespace().next().map(str::to_owned);
+                }
+            }
+            None
+        })
+        .await
+        .expect("bosun did not start within 30 s")
+        .expect("bosun exited before listening");
+        // Keep reading, so bosun never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let dir = data.path().display().to_string();
+        let mut args = vec!["bosun", "--data-dir", &dir];
+        args.extend_from_slice(extra);
+        let https = Config::load(args, Vec::new()).expect("config").https();
+        let scheme = if https { "https" } else { "http" };
+        TestServer {
+            base: format!("{scheme}://{addr}"),
+            data,
+            shutdown: None,
+            process: Some(child),
+        }
+    }
+
+    /// SIGKILL, as the OOM killer or a power cut would: no shutdown code runs. Hands back
+    /// the data dir.
+    pub async fn kill(mut self) -> TempDir {
+        let mut child = self
+            .process
+            .take()
+            .expect("only a spawned bosun can be killed");
+        child.start_kill().expect("SIGKILL bosun");
+        let status = child.wait().await.expect("wait for bosun");
+        assert!(!status.success(), "bosun was killed, not stopped: {status}");
+        std::mem::replace(&mut self.data, tempfile::tempdir().expect("temp dir"))
     }
 
     pub fn url(&self, path: &str) -> String {

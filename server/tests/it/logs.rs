@@ -10,7 +10,7 @@ use crate::harness::{TestServer, audit, json_of, text_of, wait_listed};
 use crate::sse::Events;
 use crate::stacks::{Demo, Project, unique};
 
-fn lines_of(frame: &Value) -> Vec<Value> {
+pub fn lines_of(frame: &Value) -> Vec<Value> {
     frame["items"]
         .as_array()
         .unwrap()
@@ -239,7 +239,7 @@ services:
     command: ["sh", "-c", "echo sayer up; while true; do if [ -f /tmp/say ]; then cat /tmp/say; rm /tmp/say; fi; sleep 0.1; done"]
 "#;
 
-async fn say(container: &str, text: &str) {
+pub async fn say(container: &str, text: &str) {
     let out = tokio::process::Command::new("docker")
         .args([
             "exec",

@@ -10,6 +10,7 @@ mod certs;
 mod dbs;
 mod engine;
 mod engine_restart;
+mod faults;
 mod harness;
 mod logs;
 mod notify;

@@ -1,0 +1,216 @@
+//! Faults injected while bosun works, against the real engine and real databases: bosun
+//! itself killed (SIGKILL) in the middle of a backup, and the database container killed in
+//! the middle of a restore. Nothing is lost, and each outcome is reported and audited.
+//! (The engine restarted mid-dump and mid-stream is in engine_restart.rs.)
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::dbs::{
+    docker, files_in, good_backup, hold_lock, hold_lock_in, post_json, postgres,
+    postgres_fingerprint, psql, seed_postgres, start_backup, wait_database, wait_healthy,
+};
+use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of};
+
+/// An audit record with this action, target and outcome exists.
+async fn audited(
+    s: &TestServer,
+    admin: &reqwest::Client,
+    action: &str,
+    target: &str,
+    outcome: &str,
+) {
+    let records = audit(s, admin, &format!("action={action}")).await;
+    assert!(
+        records
+            .iter()
+            .any(|r| r["target"] == target && r["outcome"] == outcome && r["actor"] == "admin"),
+        "no {action} {outcome} for {target}: {records:?}"
+    );
+}
+
+#[tokio::test]
+async fn bosun_killed_mid_backup_reports_it_interrupted_once_started_again_and_leaves_no_partial_file()
+ {
+    let data = tempfile::tempdir().unwrap();
+    let s = TestServer::spawn_in(data, &["--admin-password", ADMIN_PASSWORD]).await;
+    let admin = s.admin().await;
+    let p = postgres("fkbosun", "", "").await;
+    let db = wait_healthy(&p.name, "db").await;
+    seed_postgres(&db, 1000);
+    wait_database(&admin, &s, &p.name).await;
+
+    // pg_dump waits for this lock, so the dump is surely in flight when bosun dies.
+    let lock = hold_lock(&db).await;
+    let id = start_backup(&admin, &s, json!({"project": p.name, "service": "db"})).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        json_get(&admin, &s, &format!("/api/v1/backups/{id}")).await["status"],
+        "running"
+    );
+    let dir = s.data.path().join("backups");
+    let partial = |dir: &Path| files_in(dir).iter().any(|f| f.ends_with(".partial"));
+    assert!(partial(&dir), "the dump is being written");
+
+    let data = s.kill().await;
+    drop(lock);
+    // SIGKILL ran no clean-up: the half-written file is still there.
+    assert!(partial(&dir), "{:?}", files_in(&dir));
+
+    let s = TestServer::spawn_in(data, &[]).await;
+    let admin = s.admin().await;
+    let b = json_get(&admin, &s, &format!("/api/v1/backups/{id}")).await;
+    assert_eq!(b["status"], "interrupted", "{b}");
+    let reason = b["reason"].as_str().unwrap();
+    assert!(reason.contains("bosun stopped"), "{reason}");
+    assert!(b["file_name"].is_null(), "{b}");
+    assert_eq!(files_in(&dir), Vec::<String>::new());
+    audited(
+        &s,
+        &admin,
+        "backup.create",
+        &format!("{}/db #{id}", p.name),
+        "failed",
+    )
+    .await;
+
+    // The database is not left marked busy: the next backup runs and is good.
+    good_backup(&admin, &s, &p.name, json!({})).await;
+}
+
+/// The backup's file, downloaded, still matches the checksum in the catalogue.
+async fn intact(admin: &reqwest::Client, s: &TestServer, id: i64) {
+    let b = json_get(admin, s, &format!("/api/v1/backups/{id}")).await;
+    assert_eq!(b["status"], "ok", "{b}");
+    let r = admin
+        .get(s.url(&format!("/api/v1/backups/{id}/download")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let body = r.bytes().await.unwrap();
+    assert!(!body.is_empty());
+    assert_eq!(
+        hex::encode(Sha256::digest(&body)),
+        b["sha256"].as_str().unwrap()
+    );
+}
+
+async fn restore(admin: &reqwest::Client, s: &TestServer, id: i64) -> reqwest::Response {
+    post_json(
+        admin,
+        s,
+        &format!("/api/v1/backups/{id}/restore"),
+        json!({"confirm": "db"}),
+    )
+    .await
+}
+
+/// Waits for the good safety backup of `project` that a restore takes first.
+async fn safety_backup(admin: &reqwest::Client, s: &TestServer, project: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let list = json_get(admin, s, &format!("/api/v1/backups?project={project}")).await;
+        if let Some(b) = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["kind"] == "safety" && b["status"] == "ok")
+        {
+            return b.clone();
+        }
+        assert!(Instant::now() < deadline, "no safety backup: {list}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_database_killed_mid_restore_fails_the_restore_and_loses_neither_backup_nor_data() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let p = postgres("fkrestore", "", "").await;
+    let db = wait_healthy(&p.name, "db").await;
+    seed_postgres(&db, 1000);
+    wait_database(&admin, &s, &p.name).await;
+    let backup = good_backup(&admin, &s, &p.name, json!({})).await;
+    let backup_id = backup["id"].as_i64().unwrap();
+    let at_backup = postgres_fingerprint(&db);
+    // Changed after the backup, so the state before the restore is told apart.
+    psql(
+        &db,
+        "shop",
+        "shop",
+        "INSERT INTO stock (name, qty) VALUES ('after the backup', 1)",
+    );
+    let before_restore = postgres_fingerprint(&db);
+    assert_ne!(before_restore, at_backup);
+
+    // The safety dump gets through this lock; the restore's DROP TABLE waits on it, so the
+    // restore is surely in flight when the database dies.
+    let lock = hold_lock_in(&db, "ACCESS SHARE").await;
+    let running = tokio::spawn({
+        let admin = admin.clone();
+        let url = s.url(&format!("/api/v1/backups/{backup_id}/restore"));
+        async move {
+            admin
+                .post(url)
+                .json(&json!({"confirm": "db"}))
+                .send()
+                .await
+                .unwrap()
+        }
+    });
+    let safety = safety_backup(&admin, &s, &p.name).await;
+    let safety_id = safety["id"].as_i64().unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(!running.is_finished(), "the restore waits on the lock");
+    let (ok, _, err) = docker(&["kill", &db]);
+    assert!(ok, "{err}");
+    drop(lock);
+
+    let r = running.await.unwrap();
+    let status = r.status();
+    let body = json_of(r).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("restore the safety backup #{safety_id}")),
+        "the error says how to go back: {message}"
+    );
+    audited(
+        &s,
+        &admin,
+        "backup.restore",
+        &format!("backup #{backup_id}"),
+        "failed",
+    )
+    .await;
+
+    // Both backups are still good, their files whole.
+    intact(&admin, &s, backup_id).await;
+    intact(&admin, &s, safety_id).await;
+    let dir = s.data.path().join("backups");
+    assert!(
+        !files_in(&dir).iter().any(|f| f.ends_with(".partial")),
+        "{:?}",
+        files_in(&dir)
+    );
+
+    // PostgreSQL restores in one transaction: once the database is back, it is as it was.
+    p.compose(&["start", "db"]).await;
+    let db = wait_healthy(&p.name, "db").await;
+    assert_eq!(postgres_fingerprint(&db), before_restore);
+
+    // And restoring works again afterwards: the backup, then the safety backup to go back.
+    wait_database(&admin, &s, &p.name).await;
+    let r = restore(&admin, &s, backup_id).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    assert_eq!(postgres_fingerprint(&db), at_backup);
+    let r = restore(&admin, &s, safety_id).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    assert_eq!(postgres_fingerprint(&db), before_restore);
+}
