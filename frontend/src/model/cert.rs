@@ -347,7 +347,10 @@ impl FromStr for ReloadAction {
             return Ok(ReloadAction::Exec(argv));
         }
         if let Some(sig) = s.strip_prefix("signal:") {
-            let sig = sig.trim().trim_start_matches("SIG").to_ascii_uppercase();
+            // Upper case first, so `sighup` and `SIGHUP` both name HUP, and what is shown
+            // (`signal:HUP`) reads back as the same signal.
+            let sig = sig.trim().to_ascii_uppercase();
+            let sig = sig.trim_start_matches("SIG").to_owned();
             let ok =
                 !sig.is_empty() && sig.len() <= 8 && sig.chars().all(|c| c.is_ascii_alphanumeric());
             return if ok {
@@ -530,14 +533,25 @@ mod tests {
             ReloadAction::Signal("HUP".into())
         );
         assert_eq!(
+            "signal: sighup".parse::<ReloadAction>().unwrap(),
+            ReloadAction::Signal("HUP".into())
+        );
+        assert_eq!(
             "restart".parse::<ReloadAction>().unwrap(),
             ReloadAction::Restart
         );
+        // Found by the labels fuzz target: a lower-case `sig` was kept as the name SIG,
+        // shown as `signal:SIG`, which did not read back.
+        for odd in ["signal:sigSIGusr1", "exec:nginx   -s  reload"] {
+            let a = odd.parse::<ReloadAction>().unwrap();
+            assert_eq!(a.to_string().parse::<ReloadAction>(), Ok(a), "{odd:?}");
+        }
         for bad in [
             "",
             "exec:",
             "exec:   ",
             "signal:",
+            "signal: sig",
             "signal:H U P",
             "reboot",
             "exec:a\nb",
