@@ -8,8 +8,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::dbs::{
-    docker, files_in, good_backup, hold_lock, post_json, postgres, psql, seed_postgres,
-    start_backup, wait_backup, wait_database, wait_healthy,
+    docker, dump_in_flight, files_in, good_backup, post_json, postgres, psql, seed_postgres,
+    seeded_postgres, start_backup, wait_backup, wait_database, wait_healthy,
 };
 use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of};
 
@@ -73,18 +73,13 @@ async fn a_wrong_password_fails_with_the_reason_and_leaves_no_file() {
 async fn a_container_killed_mid_dump_fails_cleanly_and_prunes_nothing() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
-    let p = postgres("bkkill", "", "").await;
-    let db = wait_healthy(&p.name, "db").await;
-    seed_postgres(&db, 1000);
-    wait_database(&admin, &s, &p.name).await;
+    let (p, db) = seeded_postgres(&admin, &s, "bkkill").await;
     // Keep only the newest good backup once a new one is verified.
     let r = post_json(&admin, &s, "/api/v1/schedules", json!({"project": p.name, "service": "db", "cron": "0 3 1 1 *", "retention": {"keep_last": 1}})).await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     let first = good_backup(&admin, &s, &p.name, json!({})).await;
 
-    // pg_dump waits for this lock, so the dump is surely in flight.
-    let lock = hold_lock(&db).await;
-    let id = start_backup(&admin, &s, json!({"project": p.name, "service": "db"})).await;
+    let (lock, id) = dump_in_flight(&admin, &s, &p.name, &db).await;
     // One job per database: a second request is refused while this one runs.
     let r = post_json(
         &admin,
@@ -100,7 +95,6 @@ async fn a_container_killed_mid_dump_fails_cleanly_and_prunes_nothing() {
             .unwrap()
             .contains("busy")
     );
-    tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(
         json_get(&admin, &s, &format!("/api/v1/backups/{id}")).await["status"],
         "running"

@@ -105,6 +105,36 @@ services:
     p
 }
 
+/// A PostgreSQL project with 1,000 rows of `stock`, listed by bosun as ready to back up.
+/// Returns the project and its database container.
+pub async fn seeded_postgres(client: &Client, s: &TestServer, prefix: &str) -> (Project, String) {
+    let p = postgres(prefix, "", "").await;
+    let db = wait_healthy(&p.name, "db").await;
+    seed_postgres(&db, 1000);
+    wait_database(client, s, &p.name).await;
+    (p, db)
+}
+
+/// Starts a backup of `project`/db whose pg_dump waits on a held lock, so it is surely in
+/// flight when a test breaks something. Returns the lock and the running backup's id.
+pub async fn dump_in_flight(
+    client: &Client,
+    s: &TestServer,
+    project: &str,
+    db: &str,
+) -> (Lock, i64) {
+    let lock = hold_lock(db).await;
+    let id = start_backup(client, s, json!({"project": project, "service": "db"})).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let r = client
+        .get(s.url(&format!("/api/v1/backups/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_of(r).await["status"], "running");
+    (lock, id)
+}
+
 /// `stock`: `rows` rows of text and numbers, plus a second table with odd names.
 pub fn seed_postgres(container: &str, rows: u32) {
     psql(
@@ -235,6 +265,9 @@ pub async fn hold_lock_in(container: &str, mode: &str) -> Lock {
             "-c",
             &format!("BEGIN; LOCK TABLE stock IN {mode} MODE; SELECT pg_sleep(300);"),
         ])
+        // Its BEGIN, and the FATAL when the session is ended, are not the test's output.
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -248,19 +281,18 @@ impl Drop for Lock {
     /// Ends the session inside the database too: killing the `docker exec` client alone
     /// leaves psql (and its lock) running in the container.
     fn drop(&mut self) {
-        let _ = Command::new("docker")
-            .args([
-                "exec",
-                &self.container,
-                "psql",
-                "-U",
-                "shop",
-                "-d",
-                "shop",
-                "-c",
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(300)%' AND pid <> pg_backend_pid()",
-            ])
-            .output();
+        // Not psql(): a drop must not panic, and the container may be gone already.
+        let _ = docker(&[
+            "exec",
+            &self.container,
+            "psql",
+            "-U",
+            "shop",
+            "-d",
+            "shop",
+            "-c",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(300)%' AND pid <> pg_backend_pid()",
+        ]);
         let _ = self.client.kill();
         let _ = self.client.wait();
     }

@@ -9,11 +9,11 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::dbs::{
-    files_in, good_backup, hold_lock, postgres, seed_postgres, start_backup, wait_backup,
-    wait_database, wait_healthy,
+    dump_in_flight, files_in, good_backup, seeded_postgres, wait_backup, wait_database,
+    wait_healthy,
 };
-use crate::harness::{TestServer, json_get, wait_listed};
-use crate::logs::{lines_of, say};
+use crate::harness::{TestServer, json_get, state_in, wait_listed};
+use crate::logs::{SAYER, lines_of, say};
 use crate::sse::Events;
 use crate::stacks::{Project, unique};
 
@@ -41,17 +41,9 @@ fn restart_engine() {
 async fn an_engine_restart_mid_dump_fails_the_backup_cleanly_and_bosun_recovers() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
-    let p = postgres("bkengine", "", "").await;
-    let db = wait_healthy(&p.name, "db").await;
-    seed_postgres(&db, 1000);
-    wait_database(&admin, &s, &p.name).await;
+    let (p, db) = seeded_postgres(&admin, &s, "bkengine").await;
 
-    // pg_dump waits for this lock, so the dump is surely in flight.
-    let lock = hold_lock(&db).await;
-    let id = start_backup(&admin, &s, json!({"project": p.name, "service": "db"})).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let running = json_get(&admin, &s, &format!("/api/v1/backups/{id}")).await;
-    assert_eq!(running["status"], "running");
+    let (lock, id) = dump_in_flight(&admin, &s, &p.name, &db).await;
 
     tokio::task::spawn_blocking(restart_engine).await.unwrap();
     drop(lock);
@@ -74,22 +66,12 @@ async fn an_engine_restart_mid_dump_fails_the_backup_cleanly_and_bosun_recovers(
     good_backup(&admin, &s, &p.name, json!({})).await;
 }
 
-/// Prints whatever is put into /tmp/say; the engine starts it again when it comes back.
-const SAYER_ALWAYS: &str = r#"
-services:
-  sayer:
-    image: busybox:latest
-    init: true
-    restart: always
-    command: ["sh", "-c", "echo sayer up; while true; do if [ -f /tmp/say ]; then cat /tmp/say; rm /tmp/say; fi; sleep 0.1; done"]
-"#;
-
 #[tokio::test]
 #[ignore = "restarts the shared Docker engine; scripts/test.sh runs it alone"]
 async fn open_log_and_overview_streams_say_the_engine_went_away_and_carry_on_when_it_is_back() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
-    let project = Project::up(&unique("itengstream"), SAYER_ALWAYS).await;
+    let project = Project::up(&unique("itengstream"), SAYER).await;
     let p = project.name.clone();
     wait_listed(&admin, &s, &p).await;
     let svc = json_get(&admin, &s, &format!("/api/v1/projects/{p}/services/sayer")).await;
@@ -106,17 +88,7 @@ async fn open_log_and_overview_streams_say_the_engine_went_away_and_carry_on_whe
         lines_of(f).iter().any(|l| l["text"] == "sayer up")
     })
     .await;
-    let sayer_state = |o: &serde_json::Value| -> Option<String> {
-        o["projects"]
-            .as_array()?
-            .iter()
-            .find(|x| x["name"] == p.as_str())?["services"]
-            .as_array()?
-            .iter()
-            .find(|x| x["name"] == "sayer")?["containers"][0]["state"]
-            .as_str()
-            .map(str::to_owned)
-    };
+    let sayer_state = |o: &serde_json::Value| state_in(o, &p, "sayer");
     let mut overview = Events::open(&admin, s.url("/api/v1/overview/events")).await;
     overview
         .until(Duration::from_secs(10), |o| {

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::dbs::{
-    docker, files_in, good_backup, hold_lock, hold_lock_in, post_json, postgres,
-    postgres_fingerprint, psql, seed_postgres, start_backup, wait_database, wait_healthy,
+    docker, dump_in_flight, files_in, good_backup, hold_lock_in, post_json, postgres_fingerprint,
+    psql, seeded_postgres, wait_database, wait_healthy,
 };
 use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of};
 
@@ -39,19 +39,9 @@ async fn bosun_killed_mid_backup_reports_it_interrupted_once_started_again_and_l
     let data = tempfile::tempdir().unwrap();
     let s = TestServer::spawn_in(data, &["--admin-password", ADMIN_PASSWORD]).await;
     let admin = s.admin().await;
-    let p = postgres("fkbosun", "", "").await;
-    let db = wait_healthy(&p.name, "db").await;
-    seed_postgres(&db, 1000);
-    wait_database(&admin, &s, &p.name).await;
+    let (p, db) = seeded_postgres(&admin, &s, "fkbosun").await;
 
-    // pg_dump waits for this lock, so the dump is surely in flight when bosun dies.
-    let lock = hold_lock(&db).await;
-    let id = start_backup(&admin, &s, json!({"project": p.name, "service": "db"})).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(
-        json_get(&admin, &s, &format!("/api/v1/backups/{id}")).await["status"],
-        "running"
-    );
+    let (lock, id) = dump_in_flight(&admin, &s, &p.name, &db).await;
     let dir = s.data.path().join("backups");
     let partial = |dir: &Path| files_in(dir).iter().any(|f| f.ends_with(".partial"));
     assert!(partial(&dir), "the dump is being written");
@@ -132,10 +122,7 @@ async fn safety_backup(admin: &reqwest::Client, s: &TestServer, project: &str) -
 async fn a_database_killed_mid_restore_fails_the_restore_and_loses_neither_backup_nor_data() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
-    let p = postgres("fkrestore", "", "").await;
-    let db = wait_healthy(&p.name, "db").await;
-    seed_postgres(&db, 1000);
-    wait_database(&admin, &s, &p.name).await;
+    let (p, db) = seeded_postgres(&admin, &s, "fkrestore").await;
     let backup = good_backup(&admin, &s, &p.name, json!({})).await;
     let backup_id = backup["id"].as_i64().unwrap();
     let at_backup = postgres_fingerprint(&db);

@@ -90,6 +90,12 @@ impl TestServer {
     pub async fn spawn_in(data: TempDir, extra: &[&str]) -> Self {
         use tokio::io::AsyncBufReadExt;
         require_docker().await;
+        // The same flags, read as the binary will read them: https or not.
+        let dir = data.path().display().to_string();
+        let mut args = vec!["bosun", "--data-dir", &dir];
+        args.extend_from_slice(extra);
+        let https = Config::load(args, Vec::new()).expect("config").https();
+        let scheme = if https { "https" } else { "http" };
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
             .arg("--data-dir")
             .arg(data.path())
@@ -116,11 +122,6 @@ impl TestServer {
         .expect("bosun exited before listening");
         // Keep reading, so bosun never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let dir = data.path().display().to_string();
-        let mut args = vec!["bosun", "--data-dir", &dir];
-        args.extend_from_slice(extra);
-        let https = Config::load(args, Vec::new()).expect("config").https();
-        let scheme = if https { "https" } else { "http" };
         TestServer {
             base: format!("{scheme}://{addr}"),
             data,
@@ -234,6 +235,19 @@ impl TestServer {
         );
         self.login(name, &password_of(name)).await
     }
+}
+
+/// The state of the first container of `service` in `project`, as an overview shows it.
+pub fn state_in(overview: &Value, project: &str, service: &str) -> Option<String> {
+    overview["projects"]
+        .as_array()?
+        .iter()
+        .find(|x| x["name"] == project)?["services"]
+        .as_array()?
+        .iter()
+        .find(|x| x["name"] == service)?["containers"][0]["state"]
+        .as_str()
+        .map(str::to_owned)
 }
 
 pub fn password_of(name: &str) -> String {

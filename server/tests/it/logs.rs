@@ -230,12 +230,14 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
     );
 }
 
-/// Prints whatever is put into /tmp/say, so a test decides when a line is written.
-const SAYER: &str = r#"
+/// Prints whatever is put into /tmp/say, so a test decides when a line is written. The
+/// engine starts it again when the engine itself restarts.
+pub const SAYER: &str = r#"
 services:
   sayer:
     image: busybox:latest
     init: true
+    restart: always
     command: ["sh", "-c", "echo sayer up; while true; do if [ -f /tmp/say ]; then cat /tmp/say; rm /tmp/say; fi; sleep 0.1; done"]
 "#;
 

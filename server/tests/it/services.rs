@@ -214,17 +214,7 @@ async fn a_stop_through_the_api_arrives_on_the_events_stream_and_is_audited() {
     let viewer = s.user(&admin, "watcher", "viewer").await;
     let demo = Demo::up("itstop").await;
     let p = demo.project.clone();
-    let state_of = move |o: &Value, svc: &str| -> Option<String> {
-        o["projects"]
-            .as_array()?
-            .iter()
-            .find(|x| x["name"] == p.as_str())?["services"]
-            .as_array()?
-            .iter()
-            .find(|x| x["name"] == svc)?["containers"][0]["state"]
-            .as_str()
-            .map(str::to_owned)
-    };
+    let state_of = move |o: &Value, svc: &str| crate::harness::state_in(o, &p, svc);
     let mut events = Events::open(&viewer, s.url("/api/v1/overview/events")).await;
     events
         .until(Duration::from_secs(10), |o| {
