@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { adminPassword, createUser, expectMenuToggles, signIn, waitHydrated } from './helpers';
+import { adminApi, adminPassword, createUser, expectMenuToggles, readyUser, signIn, waitHydrated } from './helpers';
 
 test('an admin signs in through the form and sees the whole shell', async ({ page }) => {
   await page.goto('/users');
@@ -86,5 +86,25 @@ test('after signing out everywhere, the next page says the session ended', async
   await expect(page).toHaveURL(/\/login/);
   await page.goto('/audit');
   await expect(page).toHaveURL(/\/login\?next=%2Faudit&expired=1|\/login\?next=\/audit&expired=1/);
+  await expect(page.getByTestId('expired')).toContainText('Your session has ended');
+});
+
+test('a user disabled while watching the live Services page is taken to the sign-in page', async ({ page }) => {
+  const [name, password] = await readyUser('viewer');
+  await signIn(page, name, password);
+  await expect(page.getByTestId('current-user')).toHaveText(name);
+  await page.goto('/services');
+  await waitHydrated(page);
+  await expect(page.getByTestId('live')).toHaveAttribute('data-state', 'live', { timeout: 15_000 });
+
+  const api = await adminApi();
+  const users = await (await api.get('/api/v1/users')).json();
+  const id = users.find((u: any) => u.username === name).id;
+  const r = await api.patch(`/api/v1/users/${id}`, { data: { disabled: true } });
+  expect(r.status(), await r.text()).toBe(200);
+  await api.dispose();
+
+  // Nobody clicks anything: the open stream ends, and the page says why.
+  await expect(page).toHaveURL(/\/login\?expired=1&next=%2Fservices/, { timeout: 15_000 });
   await expect(page.getByTestId('expired')).toContainText('Your session has ended');
 });

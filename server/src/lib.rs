@@ -208,6 +208,7 @@ pub async fn run(
         .site_addr(local_addr)
         .build();
     let state = AppState {
+        sessions: sessions.clone(),
         leptos,
         ports: services.ports(),
         services,

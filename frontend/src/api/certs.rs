@@ -29,6 +29,8 @@ pub async fn renew_certificate(
     names: String,
 ) -> Result<RenewReport, AppError> {
     ctx::run(async move {
+        // The role first: a viewer learns nothing about the input, only that it is not theirs.
+        let actor = ctx::actor::<crate::authz::AdminRole>()?;
         let id: crate::model::CertId = parse_field("id", &id)?;
         let source: crate::model::CertSource = parse_field("source", &source)?;
         let names: Vec<String> = names
@@ -37,7 +39,6 @@ pub async fn renew_certificate(
             .filter(|n| !n.is_empty())
             .map(str::to_owned)
             .collect();
-        let actor = ctx::actor::<crate::authz::AdminRole>()?;
         ctx::ports()?
             .certs
             .renew(

@@ -37,7 +37,32 @@ pub fn follow<T: DeserializeOwned + 'static>(
                 on_message(value);
             }
         });
-    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| state.set(Stream::Lost));
+    let watched = source.clone();
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        state.set(Stream::Lost);
+        // The browser gives up only when the server refuses the stream outright. If that is
+        // because the session ended (signed out elsewhere, disabled, timed out), say so the
+        // way a page load would: the sign-in page, which brings the user back here.
+        if watched.ready_state() == web_sys::EventSource::CLOSED {
+            leptos::task::spawn_local(async move {
+                if let Err(e) = crate::api::account::whoami().await
+                    && e.kind == crate::error::ErrorKind::Unauthenticated
+                    && let Some(window) = web_sys::window()
+                {
+                    let location = window.location();
+                    let here = format!(
+                        "{}{}",
+                        location.pathname().unwrap_or_default(),
+                        location.search().unwrap_or_default()
+                    );
+                    let _ = location.set_href(&format!(
+                        "/login?expired=1&next={}",
+                        crate::components::error_view::urlencode(&here)
+                    ));
+                }
+            });
+        }
+    });
     source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     let held = SendWrapper::new((source, on_message, on_error));

@@ -17,7 +17,7 @@ use tower_sessions::Session;
 
 use super::password::PasswordHasherPool;
 use super::principal::{SESSION_KEY, SessionAuth};
-use super::throttle::LoginThrottle;
+use super::throttle::{Attempt, LoginThrottle};
 use crate::audit::{AuditService, Who};
 use crate::error::OrInternal;
 use crate::store::users::UserRow;
@@ -81,16 +81,16 @@ impl AccountService {
         }
     }
 
-    /// Counts a failed sign-in; the one that locks the name or the client out is news.
-    fn sign_in_failed(&self, name: &str, client: std::net::IpAddr) {
-        let now = Instant::now();
-        self.throttle.record_failure(name, client, now);
-        if let Some(wait) = self.throttle.check(name, client, now) {
+    /// A failed sign-in stays counted; the one that locked the name or the client out is news.
+    fn sign_in_failed(&self, name: &str, attempt: Attempt) {
+        if attempt.locks {
+            let client = attempt.client();
+            let wait = self.throttle.window().as_secs();
             self.notifier.send(crate::notify::Notification::new(
                 bosun_frontend::model::NotifyEvent::LoginFailures,
                 crate::notify::Severity::Warning,
                 format!("Repeated failed sign-ins for “{name}”"),
-                format!("Sign-in for “{name}” from {client} failed repeatedly and is locked for {wait} s. If that was not you or a colleague, someone is guessing passwords."),
+                format!("Sign-in for “{name}” from {client} failed repeatedly and is locked for up to {wait} s. If that was not you or a colleague, someone is guessing passwords."),
                 serde_json::json!({"username": name, "client": client.to_string(), "locked_for_s": wait}),
             ));
         }
@@ -107,9 +107,11 @@ impl AccountService {
     ) -> Result<UserRow, AppError> {
         // Bounded: no valid name is longer than 64, and this string keys the throttle and the audit log.
         let name: String = username.trim().to_lowercase().chars().take(65).collect();
-        if let Some(wait) = self.throttle.check(&name, info.client, Instant::now()) {
-            return Err(AppError::too_many_requests(wait));
-        }
+        // Counted as a failure from here on, so parallel guesses cannot outrun the hashing.
+        let attempt = self
+            .throttle
+            .begin(&name, info.client, Instant::now())
+            .map_err(AppError::too_many_requests)?;
         let user = match Username::try_from(name.as_str()) {
             Ok(valid) => self
                 .store
@@ -143,18 +145,20 @@ impl AccountService {
                     // The password was right; the second factor is still to come.
                     let code = code.map(normalise_code).filter(|c| !c.is_empty());
                     let Some(code) = code else {
+                        // Not a failure: the form asks for the code next.
+                        self.throttle.withdrawn(attempt);
                         return Err(code_error(CODE_NEEDED));
                     };
                     if !self.second_factor(info, &user, secret, &code).await? {
-                        self.sign_in_failed(&name, info.client);
+                        self.sign_in_failed(&name, attempt);
                         return Err(code_error(BAD_CODE));
                     }
                 }
-                self.throttle.record_success(&name);
+                self.throttle.succeeded(attempt);
                 Ok(user)
             }
             _ => {
-                self.sign_in_failed(&name, info.client);
+                self.sign_in_failed(&name, attempt);
                 Err(AppError::new(
                     bosun_frontend::error::ErrorKind::Unauthenticated,
                     BAD_CREDENTIALS,
@@ -226,25 +230,22 @@ impl AccountService {
         password: &str,
         field: &str,
     ) -> Result<(), AppError> {
-        if let Some(wait) = self
+        let attempt = self
             .throttle
-            .check(&user.username, actor.client(), Instant::now())
-        {
-            return Err(AppError::too_many_requests(wait));
-        }
+            .begin(&user.username, actor.client(), Instant::now())
+            .map_err(AppError::too_many_requests)?;
         if !self
             .hasher
             .verify(password, &user.password_hash)
             .await
             .or_internal("verifying a password")?
         {
-            self.throttle
-                .record_failure(&user.username, actor.client(), Instant::now());
             return Err(AppError::bad_request(
                 field,
                 "The current password is wrong.",
             ));
         }
+        self.throttle.succeeded(attempt);
         Ok(())
     }
 
@@ -447,21 +448,19 @@ impl AccountPort for AccountService {
                     "Start the set-up first: it shows the QR code to scan.",
                 ));
             };
-            if let Some(wait) = self
+            let attempt = self
                 .throttle
-                .check(&user.username, actor.client(), Instant::now())
-            {
-                return Err(AppError::too_many_requests(wait));
-            }
+                .begin(&user.username, actor.client(), Instant::now())
+                .map_err(AppError::too_many_requests)?;
             let code = normalise_code(&code.code);
             let Some(step) = super::totp::verify(&pending, &code, super::totp::now_secs()) else {
-                self.throttle
-                    .record_failure(&user.username, actor.client(), Instant::now());
+                self.sign_in_failed(&user.username, attempt);
                 return Err(AppError::bad_request(
                     "code",
                     "That code is not right. Check the phone's clock, then enter the code it shows now.",
                 ));
             };
+            self.throttle.succeeded(attempt);
             let codes = super::totp::recovery_codes();
             let hashes: Vec<String> = codes
                 .iter()

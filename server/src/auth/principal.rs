@@ -85,3 +85,59 @@ pub async fn from_session(
         _ => Ok(Resolved::SessionEnded),
     }
 }
+
+/// What an open stream was authorized with, kept to check it again while the stream runs.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    Token(String),
+    Session {
+        id: tower_sessions::session::Id,
+        auth: SessionAuth,
+    },
+}
+
+/// Whether `now` is a step down from `before`: a lower role, or a duty (new password,
+/// two-factor set-up) that blocks everything else.
+fn demoted(before: &Principal, now: &Principal) -> bool {
+    now.user_id != before.user_id
+        || !now.role.allows(before.role)
+        || (now.must_change_password && !before.must_change_password)
+        || (now.must_enrol_totp && !before.must_enrol_totp)
+}
+
+/// Whether the credential still stands for `before` as it was: the token not revoked, the
+/// session not ended (signed out, expired, all sessions ended), the user neither disabled,
+/// deleted nor demoted. A store error counts as no: an open stream fails closed.
+pub async fn still_valid<S: tower_sessions::SessionStore>(
+    store: &Store,
+    sessions: &S,
+    credential: &Credential,
+    before: &Principal,
+    absolute_ms: i64,
+) -> bool {
+    let now = match credential {
+        Credential::Token(secret) => match from_token(store, secret).await {
+            Ok(Resolved::Principal(p)) => p,
+            _ => return false,
+        },
+        Credential::Session { id, auth } => {
+            if !matches!(sessions.load(id).await, Ok(Some(_))) {
+                return false;
+            }
+            let Ok(Some(user)) = store.user_by_id(auth.user_id).await else {
+                return false;
+            };
+            if user.disabled
+                || user.session_epoch != auth.epoch
+                || now_ms() - auth.login_at_ms >= absolute_ms
+            {
+                return false;
+            }
+            let Ok(required) = store.totp_required().await else {
+                return false;
+            };
+            principal(&user, AuthMethod::Session, &required)
+        }
+    };
+    !demoted(before, &now)
+}

@@ -50,6 +50,18 @@ impl<K: Eq + Hash + Clone> Window<K> {
         Some(wait.as_secs().max(1))
     }
 
+    /// Takes back one counted attempt made at `at`.
+    fn forget(&mut self, key: &K, at: Instant) {
+        if let Some(q) = self.failures.get_mut(key) {
+            if let Some(i) = q.iter().position(|t| *t == at) {
+                q.remove(i);
+            }
+            if q.is_empty() {
+                self.failures.remove(key);
+            }
+        }
+    }
+
     fn record(&mut self, key: K, now: Instant, window: Duration, limit: usize) {
         if self.failures.len() >= MAX_KEYS && !self.failures.contains_key(&key) {
             self.failures
@@ -73,6 +85,25 @@ pub struct LoginThrottle {
     inner: Mutex<(Window<String>, Window<IpAddr>)>,
 }
 
+/// One attempt let through by [`LoginThrottle::begin`]. It counts as a failure from the moment
+/// it is let through, so a burst of parallel guesses cannot all pass the check while the first
+/// ones are still being hashed; [`LoginThrottle::succeeded`] takes it back.
+#[must_use = "an attempt counts as a failure unless it is marked as succeeded"]
+#[derive(Debug)]
+pub struct Attempt {
+    name: String,
+    client: IpAddr,
+    at: Instant,
+    /// This attempt brought the name or the address to the limit: if it fails, that is news.
+    pub locks: bool,
+}
+
+impl Attempt {
+    pub fn client(&self) -> IpAddr {
+        self.client
+    }
+}
+
 impl LoginThrottle {
     pub fn new(limit: usize, window: Duration) -> Self {
         LoginThrottle {
@@ -87,26 +118,50 @@ impl LoginThrottle {
         Self::new(5, Duration::from_secs(15 * 60))
     }
 
-    /// `Some(seconds)` when this user or this address must wait.
-    pub fn check(&self, username: &str, client: IpAddr, now: Instant) -> Option<u64> {
+    /// Lets one attempt through, counted as a failure until it succeeds, or `Err(seconds)` when
+    /// this user or this address must wait. Check and count happen under one lock.
+    pub fn begin(&self, username: &str, client: IpAddr, now: Instant) -> Result<Attempt, u64> {
         let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let (users, clients) = &mut *guard;
-        let by_user = users.blocked_for(&username.to_owned(), now, self.window, self.limit);
+        let name = username.to_owned();
+        let by_user = users.blocked_for(&name, now, self.window, self.limit);
         let by_client = clients.blocked_for(&client, now, self.window, self.limit);
-        by_user.max(by_client)
+        if let Some(wait) = by_user.max(by_client) {
+            return Err(wait);
+        }
+        users.record(name.clone(), now, self.window, self.limit);
+        clients.record(client, now, self.window, self.limit);
+        let at_limit = |n: Option<usize>| n.is_some_and(|n| n >= self.limit);
+        let locks = at_limit(users.failures.get(&name).map(VecDeque::len))
+            || at_limit(clients.failures.get(&client).map(VecDeque::len));
+        Ok(Attempt {
+            name,
+            client,
+            at: now,
+            locks,
+        })
     }
 
-    pub fn record_failure(&self, username: &str, client: IpAddr, now: Instant) {
+    /// The attempt was good: the user's count is cleared and the address loses this attempt
+    /// (it keeps its earlier failures).
+    pub fn succeeded(&self, attempt: Attempt) {
         let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let (users, clients) = &mut *guard;
-        users.record(username.to_owned(), now, self.window, self.limit);
-        clients.record(client, now, self.window, self.limit);
+        users.failures.remove(&attempt.name);
+        clients.forget(&attempt.client, attempt.at);
     }
 
-    /// A good password clears the user's count; the address keeps its history.
-    pub fn record_success(&self, username: &str) {
+    /// The attempt neither failed nor succeeded (a right password still waiting for its code):
+    /// it is taken back from both counts, and nothing else changes.
+    pub fn withdrawn(&self, attempt: Attempt) {
         let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        guard.0.failures.remove(username);
+        let (users, clients) = &mut *guard;
+        users.forget(&attempt.name, attempt.at);
+        clients.forget(&attempt.client, attempt.at);
+    }
+
+    pub fn window(&self) -> Duration {
+        self.window
     }
 }
 
@@ -124,18 +179,18 @@ mod tests {
         let t = LoginThrottle::new(5, 15 * MIN);
         let start = Instant::now();
         for i in 0..5u8 {
-            assert_eq!(t.check("ann", ip(i), start), None);
-            t.record_failure("ann", ip(i), start + MIN * u32::from(i));
+            let a = t.begin("ann", ip(i), start + MIN * u32::from(i)).unwrap();
+            assert_eq!(a.locks, i == 4, "the fifth failure is the one that locks");
         }
         // Different addresses, same user: blocked by user.
-        let wait = t.check("ann", ip(99), start + 5 * MIN).unwrap();
+        let wait = t.begin("ann", ip(99), start + 5 * MIN).unwrap_err();
         assert_eq!(wait, 10 * 60, "oldest failure at t=0 expires at t=15m");
         assert!(
-            t.check("bob", ip(99), start + 5 * MIN).is_none(),
+            t.begin("bob", ip(99), start + 5 * MIN).is_ok(),
             "other users unaffected"
         );
         // Once the first failure is 15 minutes old, one more attempt is allowed.
-        assert_eq!(t.check("ann", ip(99), start + 15 * MIN), None);
+        assert!(t.begin("ann", ip(98), start + 15 * MIN).is_ok());
     }
 
     #[test]
@@ -143,22 +198,59 @@ mod tests {
         let t = LoginThrottle::new(5, 15 * MIN);
         let now = Instant::now();
         for i in 0..5 {
-            t.record_failure(&format!("user{i}"), ip(1), now);
+            let _ = t.begin(&format!("user{i}"), ip(1), now).unwrap();
         }
-        assert!(t.check("someone-else", ip(1), now).is_some());
-        assert!(t.check("someone-else", ip(2), now).is_none());
+        assert!(t.begin("someone-else", ip(1), now).is_err());
+        assert!(t.begin("someone-else", ip(2), now).is_ok());
     }
 
     #[test]
-    fn four_failures_do_not_block_and_success_resets_the_user() {
+    fn attempts_still_in_flight_count_so_a_parallel_burst_gets_five_tries() {
+        let t = LoginThrottle::new(5, 15 * MIN);
+        let now = Instant::now();
+        // Nobody has finished hashing yet: all of these are in flight at once.
+        let through: Vec<Attempt> = (0..100u8)
+            .filter_map(|i| t.begin("dee", ip(i), now).ok())
+            .collect();
+        assert_eq!(through.len(), 5);
+    }
+
+    #[test]
+    fn four_failures_do_not_block_and_success_resets_the_user_but_not_the_address() {
         let t = LoginThrottle::new(5, 15 * MIN);
         let now = Instant::now();
         for _ in 0..4 {
-            t.record_failure("cy", ip(1), now);
+            let _ = t.begin("cy", ip(1), now).unwrap();
         }
-        assert_eq!(t.check("cy", ip(1), now), None);
-        t.record_success("cy");
-        t.record_failure("cy", ip(2), now);
-        assert_eq!(t.check("cy", ip(3), now), None);
+        let good = t.begin("cy", ip(1), now).unwrap();
+        t.succeeded(good);
+        for _ in 0..4 {
+            let _ = t.begin("cy", ip(2), now).unwrap();
+        }
+        assert!(
+            t.begin("cy", ip(3), now).is_ok(),
+            "the user's count restarted"
+        );
+        // ip(1) still has its four failures; the good attempt was taken back, so one more is allowed.
+        assert!(t.begin("other", ip(1), now).is_ok());
+        assert!(t.begin("other", ip(1), now).is_err());
+    }
+
+    #[test]
+    fn a_withdrawn_attempt_is_taken_back_and_clears_nothing_else() {
+        let t = LoginThrottle::new(5, 15 * MIN);
+        let now = Instant::now();
+        for _ in 0..4 {
+            let _ = t.begin("eve", ip(1), now).unwrap();
+        }
+        for _ in 0..10 {
+            let waiting = t.begin("eve", ip(2), now).unwrap();
+            t.withdrawn(waiting);
+        }
+        let _ = t.begin("eve", ip(2), now).unwrap();
+        assert!(
+            t.begin("eve", ip(3), now).is_err(),
+            "the four failures still count"
+        );
     }
 }

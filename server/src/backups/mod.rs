@@ -110,6 +110,15 @@ impl BackupService {
                             row.reason.clone(),
                         )
                         .await;
+                    // A backup cut off by a crash is a failed backup: the same news as any other.
+                    let reason = row.reason.clone().unwrap_or_default();
+                    service.inner.notifier.send(crate::notify::Notification::new(
+                        bosun_frontend::model::NotifyEvent::BackupFailed,
+                        crate::notify::Severity::Critical,
+                        format!("Backup of {}/{} was interrupted", row.project, row.service),
+                        format!("Backup #{} of {}/{} (database {}, started by {}) did not finish: {reason}", row.id, row.project, row.service, row.database, row.actor),
+                        serde_json::json!({"backup_id": row.id, "project": row.project, "service": row.service, "database": row.database, "reason": reason, "interrupted": true}),
+                    ));
                 }
             }
             Err(e) => tracing::error!(error = %e, "could not mark interrupted backups"),

@@ -225,6 +225,17 @@ pub fn write_atomic(
     mode: u32,
     owner: Option<(u32, u32)>,
 ) -> Result<(), String> {
+    let tmp = write_temp(path, bytes, mode, owner)?;
+    commit(&tmp, path)
+}
+
+/// Writes `bytes` to the temp name beside `path`, synced to disk; removed again on failure.
+fn write_temp(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+    owner: Option<(u32, u32)>,
+) -> Result<PathBuf, String> {
     use std::io::Write;
     let err = |e: std::io::Error| format!("could not write {}: {e}", path.display());
     let tmp = temp_name(path);
@@ -245,18 +256,29 @@ pub fn write_atomic(
             let _ = std::os::unix::fs::fchown(&f, Some(uid), Some(gid));
         }
         f.sync_all().map_err(err)?;
-        std::fs::rename(&tmp, path).map_err(err)?;
-        if let Some(dir) = path.parent()
-            && let Ok(d) = std::fs::File::open(dir)
-        {
-            let _ = d.sync_all();
-        }
         Ok(())
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    result
+}
+
+/// Renames a written temp file over `path` and syncs the directory.
+fn commit(tmp: &Path, path: &Path) -> Result<(), String> {
+    if let Err(e) = std::fs::rename(tmp, path) {
+        let _ = std::fs::remove_file(tmp);
+        return Err(format!("could not write {}: {e}", path.display()));
+    }
+    if let Some(dir) = path.parent()
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 fn temp_name(path: &Path) -> PathBuf {
@@ -300,17 +322,35 @@ pub fn replace_pair(
         both.extend_from_slice(key_pem);
         return write_atomic(cert, &both, key_mode.min(cert_mode), owner);
     }
-    write_atomic(key, key_pem, key_mode, owner)?;
-    if let Err(e) = write_atomic(cert, chain_pem, cert_mode, owner) {
-        // Put the old key back so the pair on disk still belongs together.
+    // Both new files are on disk under temp names before either real one changes.
+    let new_key = write_temp(key, key_pem, key_mode, owner)?;
+    let new_cert = match write_temp(cert, chain_pem, cert_mode, owner) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = std::fs::remove_file(&new_key);
+            return Err(e);
+        }
+    };
+    let had_key = key.exists();
+    if let Err(e) = commit(&new_key, key) {
+        let _ = std::fs::remove_file(&new_cert);
+        return Err(e);
+    }
+    if let Err(e) = commit(&new_cert, cert) {
+        // Put the old key back (or take the new one away) so the pair on disk belongs together.
         let prev = key.with_file_name(format!(
             ".{}{OWN_MARK}previous",
             key.file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()
         ));
-        if let Ok(old) = std::fs::read(&prev) {
-            let _ = write_atomic(key, &old, key_mode, owner);
+        match std::fs::read(&prev) {
+            Ok(old) if had_key => {
+                let _ = write_atomic(key, &old, key_mode, owner);
+            }
+            _ => {
+                let _ = std::fs::remove_file(key);
+            }
         }
         return Err(e);
     }

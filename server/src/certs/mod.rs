@@ -11,6 +11,7 @@ mod port;
 pub mod probe;
 pub mod reload;
 mod renew;
+pub mod targets;
 pub mod trust;
 mod view;
 
@@ -82,6 +83,9 @@ pub struct Started {
     pub resolver: Option<Arc<CertResolver>>,
     pub http01: Option<(acme::Http01Answers, tokio::net::TcpListener)>,
 }
+
+/// How often `--tls files` are looked at for changes.
+const OWN_FILES_EVERY: Duration = Duration::from_secs(5);
 
 fn modified(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
@@ -252,22 +256,29 @@ impl CertService {
         // Let the inventory fill before the first probe.
         tokio::time::sleep(Duration::from_secs(2)).await;
         let mut last_probe: Option<std::time::Instant> = None;
+        let mut last_renew: Option<std::time::Instant> = None;
+        let mut changed = false;
         loop {
-            let changed = inventory.has_changed().unwrap_or(false);
             if changed || last_probe.is_none_or(|t| t.elapsed() > Duration::from_secs(600)) {
                 inventory.borrow_and_update();
                 self.probe_all().await;
                 last_probe = Some(std::time::Instant::now());
             }
-            self.reload_own_files();
-            self.renew_due().await;
-            self.warn_expiring().await;
+            // Files on disk are looked at every few seconds (a stat of two files).
+            self.reload_own_files().await;
+            if changed || last_renew.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                self.renew_due().await;
+                self.warn_expiring().await;
+                last_renew = Some(std::time::Instant::now());
+            }
+            changed = false;
             tokio::select! {
-                () = tokio::time::sleep(Duration::from_secs(60)) => {}
+                () = tokio::time::sleep(OWN_FILES_EVERY) => {}
                 r = inventory.changed() => {
                     if r.is_err() { return; }
                     // A burst of container events settles into one probe.
                     tokio::time::sleep(Duration::from_secs(2)).await;
+                    changed = true;
                 }
             }
         }
@@ -326,30 +337,102 @@ impl CertService {
         self.inner.jobs.notify();
     }
 
-    /// `--tls files`: new files on disk (renewed by another tool) are served at once.
-    fn reload_own_files(&self) {
+    /// `--tls files`: new files on disk (renewed by another tool) are served within seconds.
+    /// Files that are not usable are refused (the good certificate stays), shown on the page,
+    /// audited and notified; either way the outcome is recorded.
+    async fn reload_own_files(&self) {
         let (OwnMode::Files, Some(own)) = (&self.inner.settings.own, &self.inner.own) else {
             return;
         };
         let s = &self.inner.settings;
-        let now = modified(&s.own_cert).max(modified(&s.own_key));
-        let mut loaded = own.loaded.lock().unwrap_or_else(|p| p.into_inner());
-        if now.is_none() || *loaded >= now {
-            return;
-        }
-        match crate::tls::load_pem_files(&s.own_cert, &s.own_key)
-            .map_err(|e| e.to_string())
-            .and_then(|k| own.resolver.replace(k).map_err(|e| e.to_string()))
-        {
+        let outcome = {
+            let now = modified(&s.own_cert).max(modified(&s.own_key));
+            let mut loaded = own.loaded.lock().unwrap_or_else(|p| p.into_inner());
+            if now.is_none() || *loaded >= now {
+                return;
+            }
+            // Either way, try again only when the files change once more.
+            *loaded = now;
+            crate::tls::load_pem_files(&s.own_cert, &s.own_key)
+                .map_err(|e| e.to_string())
+                .and_then(|k| own.resolver.replace(k).map_err(|e| e.to_string()))
+        };
+        let owner = crate::audit::Owner::system("files");
+        let target = view::OWN_TITLE;
+        match outcome {
             Ok(()) => {
                 tracing::info!(path = %s.own_cert.display(), "serving the changed certificate files");
-                *loaded = now;
+                let current = own.resolver.current();
+                let leaf = current.cert.first().and_then(|c| inspect::facts(c).ok());
+                let names = leaf.as_ref().map(|f| f.sans.clone()).unwrap_or_default();
+                let recorded = self
+                    .inner
+                    .store
+                    .cert_renewed(&crate::store::certs::Renewed {
+                        id: bosun_frontend::model::CertId::OWN,
+                        cert_path: None,
+                        key_path: None,
+                        source: bosun_frontend::model::CertSource::Files,
+                        challenge: None,
+                        names: &names,
+                        reload: &[],
+                        reloads: &[],
+                    })
+                    .await;
+                if let Err(e) = recorded {
+                    tracing::error!(error = %e, "could not record the new certificate files");
+                }
+                let serial = leaf.map(|f| f.serial).unwrap_or_default();
+                self.inner
+                    .audit
+                    .record(
+                        owner.who(),
+                        "certificate.reload",
+                        target,
+                        bosun_frontend::model::AuditOutcome::Ok,
+                        Some(format!("new files on disk, serial {serial}")),
+                    )
+                    .await;
             }
             Err(e) => {
-                // Keep serving the good one; try again when the files change once more.
                 tracing::warn!(error = %e, "the changed certificate files are not usable; still serving the previous certificate");
-                *loaded = now;
+                let message = format!(
+                    "The files {} and {} changed but are not usable ({e}); bosun still serves the previous certificate. Put a matching, valid pair there.",
+                    s.own_cert.display(),
+                    s.own_key.display()
+                );
+                if let Err(err) = self
+                    .inner
+                    .store
+                    .cert_failed(
+                        bosun_frontend::model::CertId::OWN,
+                        &message,
+                        crate::store::now_ms(),
+                        Some(bosun_frontend::model::CertSource::Files),
+                    )
+                    .await
+                {
+                    tracing::error!(error = %err, "could not record the unusable certificate files");
+                }
+                self.inner
+                    .audit
+                    .record(
+                        owner.who(),
+                        "certificate.reload",
+                        target,
+                        bosun_frontend::model::AuditOutcome::Failed,
+                        Some(message.clone()),
+                    )
+                    .await;
+                self.inner.notifier.send(crate::notify::Notification::new(
+                    bosun_frontend::model::NotifyEvent::CertRenewFailed,
+                    crate::notify::Severity::Critical,
+                    format!("{target}: unusable certificate files"),
+                    message.clone(),
+                    serde_json::json!({"id": bosun_frontend::model::CertId::OWN, "title": target, "source": "files", "error": message}),
+                ));
             }
         }
+        self.inner.jobs.notify();
     }
 }

@@ -14,7 +14,7 @@ use bosun_frontend::model::{
 use super::ca::Issued;
 use super::files::{CertFile, KeyFound, replace_pair};
 use super::jobs::JobGuard;
-use super::view::{OWN_TITLE, file_id, now_secs};
+use super::view::{OWN_TITLE, file_id, now_secs, target_id};
 use super::{CertService, OwnMode, inspect, probe, reload};
 use crate::audit::{Owner, Who};
 use crate::error::OrInternal;
@@ -92,6 +92,14 @@ pub fn check_names(names: &[String]) -> Result<Vec<String>, AppError> {
         }
     }
     Ok(out)
+}
+
+/// A renewal, decided before it starts.
+struct Plan {
+    names: Vec<String>,
+    source: CertSource,
+    challenge: Option<Challenge>,
+    reload_list: Vec<ReloadTarget>,
 }
 
 /// 5 minutes after the first failure, doubling, at most 12 hours.
@@ -197,14 +205,9 @@ impl CertService {
                 } else {
                     id.to_string()
                 };
-                let file = files
-                    .iter()
-                    .find(|f| file_id(&f.path).as_str() == wanted)
-                    .ok_or_else(|| {
-                        AppError::not_found(format!(
-                            "There is no certificate file {wanted} (any more): it may have been removed. Reload the page for the current list."
-                        ))
-                    })?;
+                let Some(file) = files.iter().find(|f| file_id(&f.path).as_str() == wanted) else {
+                    return self.resolve_target(&wanted, row(&wanted));
+                };
                 let chain = file.chain.as_ref().map_err(|e| {
                     AppError::conflict(format!(
                         "{} cannot be read, so bosun does not know what to renew: {e}",
@@ -231,6 +234,45 @@ impl CertService {
                 })
             }
         }
+    }
+
+    /// A target a service declares (`bosun.cert.dir`) that has no certificate file yet.
+    fn resolve_target(&self, wanted: &str, row: Option<ManagedRow>) -> Result<Resolved, AppError> {
+        let target = self
+            .declared_targets()
+            .into_iter()
+            .find(|t| target_id(t).as_str() == wanted)
+            .ok_or_else(|| {
+                AppError::not_found(format!(
+                    "There is no certificate file {wanted} (any more): it may have been removed. Reload the page for the current list."
+                ))
+            })?;
+        if let Some(problem) = target.problem {
+            return Err(AppError::conflict(format!("{problem}.")));
+        }
+        let meta = std::fs::metadata(&target.dir).map_err(|e| {
+            AppError::conflict(format!(
+                "{} cannot be used ({e}): make sure the directory exists and bosun may write to it.",
+                target.dir.display()
+            ))
+        })?;
+        let id = file_id(&target.cert);
+        Ok(Resolved {
+            title: target.cert.display().to_string(),
+            place: Place::File {
+                cert: target.cert,
+                key: target.key,
+                cert_mode: 0o644,
+                key_mode: target.key_mode,
+                owner: (
+                    std::os::unix::fs::MetadataExt::uid(&meta),
+                    std::os::unix::fs::MetadataExt::gid(&meta),
+                ),
+            },
+            names: target.names,
+            row,
+            id,
+        })
     }
 
     fn choose_source(
@@ -276,34 +318,24 @@ impl CertService {
     ) -> Result<RenewReport, AppError> {
         let started = Instant::now();
         let r = self.resolve(id).await?;
-        let wanted = request
-            .names
-            .clone()
-            .or_else(|| {
-                r.row
-                    .as_ref()
-                    .map(ManagedRow::names)
-                    .filter(|n| !n.is_empty())
-            })
-            .unwrap_or_else(|| r.names.clone());
-        let names = check_names(&wanted)?;
-        let source = self.choose_source(&r, request.source)?;
-        let challenge = match (source, &self.inner.acme) {
-            (CertSource::Acme, Some(acme)) => Some(
-                acme.pick(
-                    &names,
-                    request
-                        .challenge
-                        .or(r.row.as_ref().and_then(ManagedRow::challenge)),
-                )
-                .map_err(|m| AppError::bad_request("challenge", format!("{m}.")))?,
-            ),
-            _ => None,
+        let plan = match self.plan(&r, &request) {
+            Ok(plan) => plan,
+            // Without overrides everything came from the stored settings, so a plan that cannot
+            // be made (ACME switched off since, names no longer valid) is this certificate's
+            // renewal failing: shown on the page, notified, retried with back-off. With
+            // overrides it is a bad request, and nothing about the certificate changes.
+            Err(e) if request == RenewRequest::default() => {
+                let source = r.row.as_ref().map(ManagedRow::source);
+                return Err(self.renewal_failed(&r, source, &r.names, owner, e).await);
+            }
+            Err(e) => return Err(e),
         };
-        let reload_list: Vec<ReloadTarget> = request
-            .reload
-            .clone()
-            .unwrap_or_else(|| r.row.as_ref().map(ManagedRow::reload).unwrap_or_default());
+        let Plan {
+            names,
+            source,
+            challenge,
+            reload_list,
+        } = plan;
         let job = self
             .inner
             .jobs
@@ -328,58 +360,117 @@ impl CertService {
             Ok::<_, AppError>((issued, reloads))
         }
         .await;
-        drop(job);
-        match result {
+        let outcome = match result {
             Ok((issued, reloads)) => {
                 let facts = inspect::chain_from_pem(issued.chain_pem.as_bytes())
                     .ok()
                     .and_then(|c| c.first().and_then(|l| inspect::facts(l).ok()));
                 self.record_success(&r, source, challenge, &names, &reload_list, &reloads)
-                    .await?;
-                Ok(RenewReport {
-                    id: r.id.to_string(),
-                    source,
-                    serial: facts.as_ref().map(|f| f.serial.clone()).unwrap_or_default(),
-                    not_after: facts
-                        .map(|f| rfc3339(f.not_after * 1000))
-                        .unwrap_or_default(),
-                    names,
-                    reloads,
-                    took_ms: started.elapsed().as_millis() as u64,
-                })
-            }
-            Err(e) => {
-                let failures = r.row.as_ref().map(ManagedRow::failures).unwrap_or(0) + 1;
-                let own = matches!(r.place, Place::Own).then(|| {
-                    r.row.as_ref().map(ManagedRow::source).unwrap_or(
-                        match self.inner.settings.own {
-                            OwnMode::Files => CertSource::Files,
-                            _ => CertSource::SelfSigned,
-                        },
-                    )
-                });
-                if let Err(store_err) = self
-                    .inner
-                    .store
-                    .cert_failed(r.id.as_str(), &e.message, next_attempt(failures), own)
                     .await
-                {
-                    tracing::error!(error = %store_err, "could not record a failed renewal");
-                }
-                self.inner.jobs.notify();
-                self.inner.notifier.send(crate::notify::Notification::new(
-                    bosun_frontend::model::NotifyEvent::CertRenewFailed,
-                    crate::notify::Severity::Critical,
-                    format!("Renewing {} failed", r.title),
-                    format!(
-                        "Renewing the certificate {} ({}) from {} failed (started by {}): {} The current certificate stays in place.",
-                        r.title, names.join(", "), source.title(), owner.username, e.message
-                    ),
-                    serde_json::json!({"id": r.id.as_str(), "title": r.title, "source": source.as_str(), "error": e.message, "failures": failures}),
-                ));
-                Err(e)
+                    .map(|()| RenewReport {
+                        id: r.id.to_string(),
+                        source,
+                        serial: facts.as_ref().map(|f| f.serial.clone()).unwrap_or_default(),
+                        not_after: facts
+                            .map(|f| rfc3339(f.not_after * 1000))
+                            .unwrap_or_default(),
+                        names,
+                        reloads,
+                        took_ms: started.elapsed().as_millis() as u64,
+                    })
             }
+            Err(e) => Err(self
+                .renewal_failed(&r, Some(source), &names, owner, e)
+                .await),
+        };
+        // Held until the outcome is recorded, so a second renewal cannot start in between.
+        drop(job);
+        outcome
+    }
+
+    /// What a renewal of `r` will do: the names, where from, which challenge, what to reload.
+    fn plan(&self, r: &Resolved, request: &RenewRequest) -> Result<Plan, AppError> {
+        let wanted = request
+            .names
+            .clone()
+            .or_else(|| {
+                r.row
+                    .as_ref()
+                    .map(ManagedRow::names)
+                    .filter(|n| !n.is_empty())
+            })
+            .unwrap_or_else(|| r.names.clone());
+        let names = check_names(&wanted)?;
+        let source = self.choose_source(r, request.source)?;
+        let challenge = match (source, &self.inner.acme) {
+            (CertSource::Acme, Some(acme)) => Some(
+                acme.pick(
+                    &names,
+                    request
+                        .challenge
+                        .or(r.row.as_ref().and_then(ManagedRow::challenge)),
+                )
+                .map_err(|m| AppError::bad_request("challenge", format!("{m}.")))?,
+            ),
+            _ => None,
+        };
+        let reload_list: Vec<ReloadTarget> = request
+            .reload
+            .clone()
+            .unwrap_or_else(|| r.row.as_ref().map(ManagedRow::reload).unwrap_or_default());
+        Ok(Plan {
+            names,
+            source,
+            challenge,
+            reload_list,
+        })
+    }
+
+    /// Records a failed renewal (last error, failure count, next attempt after back-off) and
+    /// sends the notification; returns the error for the caller.
+    async fn renewal_failed(
+        &self,
+        r: &Resolved,
+        source: Option<CertSource>,
+        names: &[String],
+        owner: &Owner,
+        e: AppError,
+    ) -> AppError {
+        let failures = r.row.as_ref().map(ManagedRow::failures).unwrap_or(0) + 1;
+        // bosun's own certificate is always managed: its row is made here if need be. A file
+        // not managed yet keeps no row; the person who asked sees the error at once, and the
+        // audit log keeps it.
+        let own = matches!(r.place, Place::Own).then(|| {
+            source.unwrap_or(match self.inner.settings.own {
+                OwnMode::Files => CertSource::Files,
+                _ => CertSource::SelfSigned,
+            })
+        });
+        if let Err(store_err) = self
+            .inner
+            .store
+            .cert_failed(r.id.as_str(), &e.message, next_attempt(failures), own)
+            .await
+        {
+            tracing::error!(error = %store_err, "could not record a failed renewal");
         }
+        self.inner.jobs.notify();
+        let from = source.map(|s| s.title()).unwrap_or("its source");
+        self.inner.notifier.send(crate::notify::Notification::new(
+            bosun_frontend::model::NotifyEvent::CertRenewFailed,
+            crate::notify::Severity::Critical,
+            format!("Renewing {} failed", r.title),
+            format!(
+                "Renewing the certificate {} ({}) from {} failed (started by {}): {} The current certificate stays in place.",
+                r.title,
+                names.join(", "),
+                from,
+                owner.username,
+                e.message
+            ),
+            serde_json::json!({"id": r.id.as_str(), "title": r.title, "source": source.map(|s| s.as_str()), "error": e.message, "failures": failures}),
+        ));
+        e
     }
 
     async fn issue(

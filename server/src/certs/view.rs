@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::files::{CertFile, KeyFound};
 use super::probe::Probed;
+use super::targets::Target;
 use super::{CertService, OwnMode, inspect};
 use crate::error::OrInternal;
 use crate::store::certs::ManagedRow;
@@ -25,6 +26,17 @@ pub fn now_secs() -> i64 {
 pub fn file_id(path: &std::path::Path) -> CertId {
     let digest = hex::encode(Sha256::digest(path.to_string_lossy().as_bytes()));
     CertId::from_parts(CertKind::File, &digest)
+}
+
+/// A usable target is its certificate file; one bosun cannot use is that service's own entry
+/// (two services may name the same path inside unrelated containers).
+pub fn target_id(t: &Target) -> CertId {
+    if t.problem.is_some() {
+        let key = format!("{}:{}", t.service, t.cert.display());
+        file_id(std::path::Path::new(&key))
+    } else {
+        file_id(&t.cert)
+    }
 }
 
 pub fn served_id(p: &Probed) -> CertId {
@@ -266,6 +278,50 @@ impl CertService {
         )
     }
 
+    /// The targets the services declare by label (`bosun.cert.dir`), found through the mounts.
+    pub(super) fn declared_targets(&self) -> Vec<Target> {
+        let records = self.inner.engine.inventory().records();
+        let own = super::targets::own_mounts(&records);
+        super::targets::declared(&records, own.as_deref())
+    }
+
+    /// A declared target with no certificate file (yet), or one bosun cannot use.
+    fn target_dto(&self, t: &Target, rows: &[ManagedRow], now: i64) -> CertDto {
+        let id = target_id(t);
+        let row = rows.iter().find(|r| r.id == id.as_str());
+        let file = t
+            .cert
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let problem = t.problem.clone().unwrap_or_else(|| {
+            format!(
+                "No certificate yet: {} reads {file} from here. “Renew now” puts one there.",
+                t.service
+            )
+        });
+        let mut dto = self.dto(
+            Basis {
+                id,
+                kind: CertKind::File,
+                title: t.cert.display().to_string(),
+                chain: Err(problem),
+                key: None,
+                managed: row.map(|r| self.managed(r, None)),
+                renew_sources: Vec::new(),
+            },
+            now,
+        );
+        if t.problem.is_none() {
+            // A service waiting for its certificate is as urgent as one about to expire.
+            dto.urgency = Urgency::Critical;
+            dto.sans = t.names.clone();
+            dto.renew_sources = self.sources(false);
+        }
+        dto.related.push(t.service.clone());
+        dto
+    }
+
     fn served_dto(&self, p: &Probed, now: i64) -> CertDto {
         self.dto(
             Basis {
@@ -289,7 +345,13 @@ impl CertService {
             .managed_certs()
             .await
             .or_internal("reading the managed certificates")?;
-        let dirs = self.inner.settings.dirs.clone();
+        let declared = self.declared_targets();
+        let mut dirs = self.inner.settings.dirs.clone();
+        for t in declared.iter().filter(|t| t.problem.is_none()) {
+            if !dirs.contains(&t.dir) {
+                dirs.push(t.dir.clone());
+            }
+        }
         let files = tokio::task::spawn_blocking(move || super::files::scan(&dirs))
             .await
             .or_internal("scanning the certificate directories")?;
@@ -297,6 +359,14 @@ impl CertService {
         let mut certs: Vec<CertDto> = Vec::new();
         certs.extend(self.own_dto(&rows, now));
         certs.extend(files.iter().map(|f| self.file_dto(f, &rows, now)));
+        for t in &declared {
+            let id = target_id(t);
+            if let Some(c) = certs.iter_mut().find(|c| c.id == id.as_str()) {
+                c.related.push(t.service.clone());
+            } else {
+                certs.push(self.target_dto(t, &rows, now));
+            }
+        }
         // Files bosun renewed before and that are gone now.
         for r in rows.iter().filter(|r| r.id.starts_with("file-")) {
             if certs.iter().all(|c| c.id != r.id) {

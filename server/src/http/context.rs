@@ -13,8 +13,9 @@ use tracing::Instrument;
 
 use super::client_ip::client_ip;
 use super::error::{ApiError, REQUEST_ID};
+use super::stream_guard;
 use super::{AppState, SESSION_COOKIE};
-use crate::auth::principal::{self, Resolved};
+use crate::auth::principal::{self, Credential, Resolved};
 
 fn bearer(req: &Request) -> Option<String> {
     let value = req
@@ -52,6 +53,7 @@ pub async fn request_context(
     let token = bearer(&req);
     let session = req.extensions().get::<Session>().cloned();
     let had_cookie = has_session_cookie(req.headers());
+    let credential = credential(token.as_deref(), session.as_ref()).await;
     let resolved = async {
         if let Some(secret) = token {
             return principal::from_token(&state.store, &secret).await;
@@ -93,16 +95,46 @@ pub async fn request_context(
         }
     };
 
+    let caller = principal.clone();
     req.extensions_mut().insert(RequestInfo {
         request_id: request_id.clone(),
         client,
         principal,
         session_expired,
     });
-    let response = REQUEST_ID
+    let mut response = REQUEST_ID
         .scope(request_id.clone(), next.run(req).instrument(span))
         .await;
+    if let (Some(caller), Some(credential)) = (caller, credential)
+        && stream_guard::is_stream(&response)
+    {
+        response = stream_guard::guard(
+            response,
+            state.store.clone(),
+            state.sessions.clone(),
+            credential,
+            caller,
+            state.security.session_absolute_ms,
+        );
+    }
     with_id(response, &request_id)
+}
+
+/// What the caller presented, kept for streams to check again later.
+async fn credential(token: Option<&str>, session: Option<&Session>) -> Option<Credential> {
+    if let Some(secret) = token {
+        return Some(Credential::Token(secret.to_owned()));
+    }
+    let session = session?;
+    let auth = session
+        .get::<principal::SessionAuth>(principal::SESSION_KEY)
+        .await
+        .ok()
+        .flatten()?;
+    Some(Credential::Session {
+        id: session.id()?,
+        auth,
+    })
 }
 
 fn with_id(mut response: Response, id: &str) -> Response {

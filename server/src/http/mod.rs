@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod rest;
 pub mod router;
+pub mod stream_guard;
 
 use std::sync::Arc;
 
@@ -40,6 +41,8 @@ pub struct AppState {
     pub store: Store,
     pub security: Arc<Security>,
     pub openapi_json: Arc<String>,
+    /// The session records, for open streams to check that theirs still exists.
+    pub sessions: tower_sessions_sqlx_store::SqliteStore,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -197,7 +197,12 @@ impl Notifier {
         };
         // One attempt first, then one after each wait.
         let waits = RETRY_AFTER.iter().map(Some).chain(std::iter::once(None));
-        for wait in waits {
+        for (i, wait) in waits.enumerate() {
+            // A target deleted while this delivery waited gets nothing more.
+            if i > 0 && matches!(self.inner.store.webhook(w.id).await, Ok(None)) {
+                tracing::info!(target = %w.name, event = %n.event, "the target was deleted; its retries stop");
+                return;
+            }
             let result = self.attempt(w, n).await;
             let error = result.as_ref().err().map(|(_, e)| e.clone());
             if let Err(e) = self
@@ -304,7 +309,8 @@ pub fn roots(extra: &[rustls_pki_types::CertificateDer<'static>]) -> rustls::Roo
     roots
 }
 
-/// A URL a target can be reached at: http(s) with a host, no credentials in it.
+/// A URL a target can be reached at: http(s) with a host. Credentials in it (ntfy's basic
+/// auth, say) are allowed; they are never shown or logged (see `store::webhooks`).
 pub fn check_url(url: &str) -> Result<(), String> {
     let u = url::Url::parse(url.trim())
         .map_err(|_| "That is not a URL: give the webhook's full https:// address.".to_owned())?;

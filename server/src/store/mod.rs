@@ -19,6 +19,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// Bumped whenever a credential may have stopped working (a user disabled, deleted or
+    /// demoted, sessions ended, a token revoked, two-factor rules changed), so that open
+    /// streams check their caller again at once.
+    credentials: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,11 +54,23 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            credentials: std::sync::Arc::new(tokio::sync::watch::Sender::new(0)),
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Changes each time a credential may have stopped working.
+    pub fn credential_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.credentials.subscribe()
+    }
+
+    fn credentials_changed(&self) {
+        self.credentials.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 

@@ -58,15 +58,15 @@ impl Store {
 
     /// Deletes a token of this user; false when no such token belongs to them.
     pub async fn delete_token(&self, user_id: i64, id: i64) -> Result<Option<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar(
-                "DELETE FROM api_tokens WHERE id = ? AND user_id = ? RETURNING name",
-            )
-            .bind(id)
-            .bind(user_id)
-            .fetch_optional(self.pool())
-            .await?,
+        let out = sqlx::query_scalar(
+            "DELETE FROM api_tokens WHERE id = ? AND user_id = ? RETURNING name",
         )
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(self.pool())
+        .await?;
+        self.credentials_changed();
+        Ok(out)
     }
 
     /// The owner of a token by the hash of its secret, stamping its last use.

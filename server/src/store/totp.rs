@@ -113,6 +113,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.credentials_changed();
         Ok(changed)
     }
 
@@ -137,6 +138,7 @@ impl Store {
         .bind(by)
         .execute(self.pool())
         .await?;
+        self.credentials_changed();
         Ok(())
     }
 }

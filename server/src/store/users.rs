@@ -113,6 +113,7 @@ impl Store {
             .bind(id)
             .execute(self.pool())
             .await?;
+        self.credentials_changed();
         Ok(())
     }
 
@@ -126,6 +127,7 @@ impl Store {
         .bind(id)
         .execute(self.pool())
         .await?;
+        self.credentials_changed();
         Ok(())
     }
 
@@ -146,17 +148,20 @@ impl Store {
         .bind(id)
         .execute(self.pool())
         .await?;
+        self.credentials_changed();
         Ok(())
     }
 
     /// Ends every session of the user; returns the new epoch.
     pub async fn bump_session_epoch(&self, id: i64) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
+        let out = sqlx::query_scalar(
             "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ? RETURNING session_epoch",
         )
         .bind(id)
         .fetch_one(self.pool())
-        .await?)
+        .await?;
+        self.credentials_changed();
+        Ok(out)
     }
 
     pub async fn touch_login(&self, id: i64) -> Result<(), StoreError> {
@@ -173,6 +178,8 @@ impl Store {
             .bind(id)
             .execute(self.pool())
             .await?;
-        Ok(done.rows_affected() == 1)
+        let out = done.rows_affected() == 1;
+        self.credentials_changed();
+        Ok(out)
     }
 }

@@ -17,11 +17,11 @@ use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of, statu
 use crate::pebble::Pebble;
 use crate::stacks::{Project, unique};
 
-fn port_of(s: &TestServer) -> u16 {
+pub(crate) fn port_of(s: &TestServer) -> u16 {
     s.base.rsplit(':').next().unwrap().parse().unwrap()
 }
 
-fn serial_of(der: &[u8]) -> String {
+pub(crate) fn serial_of(der: &[u8]) -> String {
     bosun_server::certs::inspect::facts(&der.to_vec().into())
         .unwrap()
         .serial
@@ -92,11 +92,11 @@ async fn held(addr: String) -> Held {
 }
 
 /// The serial a fresh handshake with `addr` sees.
-async fn fresh_serial(addr: String) -> String {
+pub(crate) async fn fresh_serial(addr: String) -> String {
     held(addr).await.serial()
 }
 
-async fn certificates(client: &reqwest::Client, s: &TestServer) -> Vec<Value> {
+pub(crate) async fn certificates(client: &reqwest::Client, s: &TestServer) -> Vec<Value> {
     json_get(client, s, "/api/v1/certificates")
         .await
         .as_array()
@@ -104,7 +104,7 @@ async fn certificates(client: &reqwest::Client, s: &TestServer) -> Vec<Value> {
         .unwrap()
 }
 
-fn by_id<'a>(certs: &'a [Value], id: &str) -> &'a Value {
+pub(crate) fn by_id<'a>(certs: &'a [Value], id: &str) -> &'a Value {
     certs
         .iter()
         .find(|c| c["id"] == id)
@@ -112,7 +112,7 @@ fn by_id<'a>(certs: &'a [Value], id: &str) -> &'a Value {
 }
 
 /// A self-signed pair for `names`, valid from `from` to `to` days from now.
-fn pair(names: &[&str], from: i64, to: i64) -> (String, String) {
+pub(crate) fn pair(names: &[&str], from: i64, to: i64) -> (String, String) {
     let key = rcgen::KeyPair::generate().unwrap();
     let mut p =
         rcgen::CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
@@ -361,7 +361,11 @@ async fn certificate_files_are_found_judged_and_sorted_by_urgency() {
     let admin = s.admin().await;
     let viewer = s.user(&admin, "vi", "viewer").await;
     let certs = certificates(&viewer, &s).await;
-    let files: Vec<&Value> = certs.iter().filter(|c| c["kind"] == "file").collect();
+    // Only this test's directory: other tests' services may declare targets of their own.
+    let files: Vec<&Value> = certs
+        .iter()
+        .filter(|c| c["kind"] == "file" && c["title"].as_str().unwrap().starts_with(&dirs))
+        .collect();
     let titles: Vec<String> = files
         .iter()
         .map(|c| {
@@ -602,7 +606,10 @@ async fn renewed_files_reach_nginx_which_is_reloaded_and_serves_the_new_certific
     let file = certificates(&admin, &s)
         .await
         .into_iter()
-        .find(|c| c["kind"] == "file")
+        .find(|c| {
+            c["kind"] == "file"
+                && c["title"] == certs.path().join("server.crt").display().to_string()
+        })
         .unwrap();
     assert!(file["related"][0].as_str().unwrap().contains(&name));
     assert_eq!(file["urgency"], "warning", "10 days left");
@@ -700,7 +707,9 @@ async fn acme_certificates_from_pebble_over_http01_and_dns01() {
     let file = certificates(&admin, &s)
         .await
         .into_iter()
-        .find(|c| c["kind"] == "file")
+        .find(|c| {
+            c["kind"] == "file" && c["title"] == dir.path().join("site.crt").display().to_string()
+        })
         .unwrap();
     let id = file["id"].as_str().unwrap();
     let r = post_json(&admin, &s, &format!("/api/v1/certificates/{id}/renew"), json!({"source": "acme", "challenge": "dns-01", "names": ["files.bosun.test", "*.files.bosun.test"]})).await;
@@ -733,4 +742,88 @@ async fn acme_certificates_from_pebble_over_http01_and_dns01() {
     .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(json_of(r).await["field"], "challenge");
+
+    // "Renew now" with nothing asked renews as before: DNS-01 again, same names, a new serial.
+    let r = post_json(
+        &admin,
+        &s,
+        &format!("/api/v1/certificates/{id}/renew"),
+        json!({}),
+    )
+    .await;
+    let status = r.status();
+    let again = json_of(r).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_ne!(again["serial"], report["serial"], "renewed over DNS-01");
+    assert_eq!(
+        again["names"],
+        json!(["files.bosun.test", "*.files.bosun.test"])
+    );
+    let managed = by_id(&certificates(&admin, &s).await, id)["managed"].clone();
+    assert_eq!(managed["challenge"], "dns-01", "{managed}");
+
+    // ACME switched off since: the renewal from the stored settings fails, and that is a
+    // failure of this certificate (on the page, with back-off), not just a refused request.
+    drop(admin);
+    let data = s.stop().await;
+    let dirs = dir.path().display().to_string();
+    // Plain HTTP this time: bosun's own certificate is Pebble's now, which the test's clients
+    // do not trust, and it plays no part here.
+    let s = TestServer::start_in(
+        data,
+        &[
+            "--tls",
+            "off",
+            "--cert-dirs",
+            &dirs,
+            "--admin-password",
+            ADMIN_PASSWORD,
+        ],
+    )
+    .await;
+    let admin = s.admin().await;
+    let r = post_json(
+        &admin,
+        &s,
+        &format!("/api/v1/certificates/{id}/renew"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let e = json_of(r).await;
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("ACME is not configured"),
+        "{e}"
+    );
+    let managed = by_id(&certificates(&admin, &s).await, id)["managed"].clone();
+    assert_eq!(managed["failures"], 1, "{managed}");
+    assert!(managed["next_attempt"].is_string(), "{managed}");
+    assert!(
+        managed["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("ACME is not configured"),
+        "{managed}"
+    );
+    // Asking for ACME outright is the asker's mistake: refused, and the count stays.
+    let r = post_json(
+        &admin,
+        &s,
+        &format!("/api/v1/certificates/{id}/renew"),
+        json!({"source": "acme"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let managed = by_id(&certificates(&admin, &s).await, id)["managed"].clone();
+    assert_eq!(managed["failures"], 1, "{managed}");
+    // The certificate on disk is still the one DNS-01 gave: neither refusal touched it.
+    let on_disk = std::fs::read_to_string(dir.path().join("site.crt")).unwrap();
+    let leaf = bosun_server::certs::inspect::facts(
+        &bosun_server::certs::inspect::chain_from_pem(on_disk.as_bytes()).unwrap()[0],
+    )
+    .unwrap();
+    assert_eq!(leaf.serial, again["serial"].as_str().unwrap());
 }

@@ -58,6 +58,14 @@ async fn an_engine_restart_mid_dump_fails_the_backup_cleanly_and_bosun_recovers(
         files_in(&s.data.path().join("backups")),
         Vec::<String>::new()
     );
+    crate::faults::audited(
+        &s,
+        &admin,
+        "backup.create",
+        &format!("{}/db #{id}", p.name),
+        "failed",
+    )
+    .await;
 
     // bosun reconnects by itself; once the database runs again, backups work.
     p.compose(&["start", "db"]).await;

@@ -17,7 +17,7 @@ use crate::dbs::{
 use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of};
 
 /// An audit record with this action, target and outcome exists.
-async fn audited(
+pub(crate) async fn audited(
     s: &TestServer,
     admin: &reqwest::Client,
     action: &str,
@@ -40,6 +40,8 @@ async fn bosun_killed_mid_backup_reports_it_interrupted_once_started_again_and_l
     let s = TestServer::spawn_in(data, &["--admin-password", ADMIN_PASSWORD]).await;
     let admin = s.admin().await;
     let (p, db) = seeded_postgres(&admin, &s, "fkbosun").await;
+    let (hook, inbox) = crate::notify::receiver().await;
+    crate::notify::add(&admin, &s, "ops", &hook, "generic", &["backup.failed"]).await;
 
     let (lock, id) = dump_in_flight(&admin, &s, &p.name, &db).await;
     let dir = s.data.path().join("backups");
@@ -67,6 +69,15 @@ async fn bosun_killed_mid_backup_reports_it_interrupted_once_started_again_and_l
         "failed",
     )
     .await;
+    // ...and it is news, like any failed backup.
+    let n = inbox
+        .wait_for(
+            "backup.failed",
+            &format!("Backup #{id} of {}/db", p.name),
+            20,
+        )
+        .await;
+    assert!(n.to_string().contains("interrupted"), "{n}");
 
     // The database is not left marked busy: the next backup runs and is good.
     good_backup(&admin, &s, &p.name, json!({})).await;

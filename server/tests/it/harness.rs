@@ -181,7 +181,15 @@ impl TestServer {
         Client::builder()
             .timeout(Duration::from_secs(30))
             .redirect(reqwest::redirect::Policy::none())
-            .use_preconfigured_tls(trusting(&self.cert_path()))
+            .use_preconfigured_tls(self.trust())
+    }
+
+    /// bosun's own certificate in the data dir, plus what a test put in [`EXTRA_TRUST`] there
+    /// (for `--tls files`, whose certificates live elsewhere).
+    fn trust(&self) -> rustls::ClientConfig {
+        let read = |p: PathBuf| std::fs::read_to_string(p).unwrap_or_default();
+        let pem = read(self.cert_path()) + &read(self.data.path().join(EXTRA_TRUST));
+        trusting_pem(&pem)
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Client {
@@ -262,6 +270,9 @@ impl Drop for TestServer {
         }
     }
 }
+
+/// A file in a test server's data dir whose certificates its clients trust too.
+pub const EXTRA_TRUST: &str = "test-trust.pem";
 
 /// A rustls client config that trusts exactly bosun's self-signed certificate.
 pub fn trusting(cert: &Path) -> rustls::ClientConfig {

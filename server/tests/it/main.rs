@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod backup_faults;
 mod backups;
+mod cert_targets;
 mod certs;
 mod dbs;
 mod engine;

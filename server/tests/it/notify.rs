@@ -15,7 +15,7 @@ use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of};
 use crate::stacks::{Project, unique};
 
 #[derive(Clone, Default)]
-struct Inbox {
+pub(crate) struct Inbox {
     got: Arc<Mutex<Vec<(HeaderMap, String)>>>,
     /// Answer 500 to this many requests first.
     fail_first: Arc<Mutex<u32>>,
@@ -32,7 +32,7 @@ impl Inbox {
     }
 
     /// Waits for a JSON notification of `event` whose text contains `needle`.
-    async fn wait_for(&self, event: &str, needle: &str, secs: u64) -> Value {
+    pub(crate) async fn wait_for(&self, event: &str, needle: &str, secs: u64) -> Value {
         for _ in 0..secs * 10 {
             for b in self.bodies() {
                 if let Ok(v) = serde_json::from_str::<Value>(&b)
@@ -62,7 +62,7 @@ async fn receive(State(inbox): State<Inbox>, headers: HeaderMap, body: String) -
 }
 
 /// A webhook receiver on a free loopback port: its URL and what it got.
-async fn receiver() -> (String, Inbox) {
+pub(crate) async fn receiver() -> (String, Inbox) {
     let inbox = Inbox::default();
     let app = axum::Router::new()
         .route("/hook", axum::routing::post(receive))
@@ -75,7 +75,7 @@ async fn receiver() -> (String, Inbox) {
     (url, inbox)
 }
 
-async fn add(
+pub(crate) async fn add(
     admin: &reqwest::Client,
     s: &TestServer,
     name: &str,

@@ -46,6 +46,18 @@ impl Events {
         }
     }
 
+    /// Whether the server ends the stream within `within` (frames before the end are skipped).
+    pub async fn ends_within(&mut self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match tokio::time::timeout_at(deadline, self.body.next()).await {
+                Err(_) => return false,
+                Ok(None) | Ok(Some(Err(_))) => return true,
+                Ok(Some(Ok(chunk))) => self.buffer.push_str(&String::from_utf8_lossy(&chunk)),
+            }
+        }
+    }
+
     /// Frames until one satisfies `want`; panics with the last frame after `within`.
     pub async fn until(&mut self, within: Duration, want: impl Fn(&Value) -> bool) -> Value {
         let deadline = tokio::time::Instant::now() + within;

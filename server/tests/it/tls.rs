@@ -104,3 +104,94 @@ async fn plain_http_only_when_asked() {
             .contains("Secure")
     );
 }
+
+#[tokio::test]
+async fn tls_files_changed_on_disk_are_served_and_unusable_ones_refused_visibly() {
+    use crate::certs::{by_id, certificates, fresh_serial, pair, port_of, serial_of};
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let serial = |pem: &str| {
+        serial_of(bosun_server::certs::inspect::chain_from_pem(pem.as_bytes()).unwrap()[0].as_ref())
+    };
+    let (c1, k1) = pair(&["localhost", "127.0.0.1"], -1, 60);
+    let (c2, k2) = pair(&["localhost", "127.0.0.1"], -1, 90);
+    std::fs::write(&cert, &c1).unwrap();
+    std::fs::write(&key, &k1).unwrap();
+    let (cp, kp) = (cert.display().to_string(), key.display().to_string());
+    // The test's clients trust both certificates, as a browser trusting their CA would.
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(
+        data.path().join(crate::harness::EXTRA_TRUST),
+        format!("{c1}{c2}"),
+    )
+    .unwrap();
+    let s = TestServer::start_in(
+        data,
+        &[
+            "--tls",
+            "files",
+            "--tls-cert",
+            &cp,
+            "--tls-key",
+            &kp,
+            "--admin-password",
+            crate::harness::ADMIN_PASSWORD,
+        ],
+    )
+    .await;
+    let admin = s.admin().await;
+    let addr = format!("127.0.0.1:{}", port_of(&s));
+    assert_eq!(fresh_serial(addr.clone()).await, serial(&c1));
+
+    // Another tool (certbot, say) replaces the files: bosun serves them within seconds.
+    std::fs::write(&key, &k2).unwrap();
+    std::fs::write(&cert, &c2).unwrap();
+    let mut served = String::new();
+    for _ in 0..60 {
+        served = fresh_serial(addr.clone()).await;
+        if served == serial(&c2) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert_eq!(served, serial(&c2), "the new files were never served");
+    // Give a write caught half-way time to be read again whole, then nothing is wrong.
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    let own = by_id(&certificates(&admin, &s).await, "bosun").clone();
+    assert!(own["managed"]["last_error"].is_null(), "{own:#}");
+
+    // Garbage in the files: refused, the good certificate stays, and the page says so.
+    std::fs::write(
+        &cert,
+        "-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let mut own = serde_json::Value::Null;
+    for _ in 0..60 {
+        own = by_id(&certificates(&admin, &s).await, "bosun").clone();
+        if own["managed"]["last_error"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let error = own["managed"]["last_error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{own:#}"));
+    assert!(
+        error.contains("not usable") && error.contains("cert.pem"),
+        "{error}"
+    );
+    assert_eq!(fresh_serial(addr).await, serial(&c2), "still the good one");
+    let entries = crate::harness::audit(&s, &admin, "action=certificate.reload").await;
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["outcome"] == "failed" && e["actor"] == "files"),
+        "{entries:#?}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["outcome"] == "ok" && e["actor"] == "files")
+    );
+}

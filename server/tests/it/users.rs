@@ -1,7 +1,10 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use std::time::Duration;
+
 use crate::harness::{TestServer, json_get, json_of, password_of, status_of, text_of};
+use crate::sse::Events;
 
 async fn id_of(s: &TestServer, admin: &reqwest::Client, name: &str) -> i64 {
     let users = json_get(admin, s, "/api/v1/users").await;
@@ -280,6 +283,118 @@ async fn tokens_are_shown_once_act_with_the_owners_role_and_can_be_revoked() {
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(
         as_token("/api/v1/me").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// A client that sends this bearer token with every request.
+fn with_token(s: &TestServer, secret: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {secret}").parse().unwrap(),
+    );
+    s.client_builder().default_headers(headers).build().unwrap()
+}
+
+async fn new_token(client: &reqwest::Client, s: &TestServer, name: &str) -> Value {
+    let r = client
+        .post(s.url("/api/v1/tokens"))
+        .json(&json!({"name": name}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    json_of(r).await
+}
+
+#[tokio::test]
+async fn open_streams_end_as_soon_as_their_caller_loses_access() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let overview = "/api/v1/overview/events";
+    let ended = Duration::from_secs(5);
+    // The admin's own stream runs throughout: only the streams of those who lost access end.
+    let mut control = Events::open(&admin, s.url(overview)).await;
+    assert!(control.next(ended).await.is_some());
+
+    // Disabled: the session's stream and the token's stream both end.
+    let dora = s.user(&admin, "dora", "operator").await;
+    let secret = new_token(&dora, &s, "ci").await["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut by_session = Events::open(&dora, s.url(overview)).await;
+    let mut by_token = Events::open(&with_token(&s, &secret), s.url(overview)).await;
+    assert!(by_session.next(ended).await.is_some());
+    assert!(by_token.next(ended).await.is_some());
+    assert!(
+        !by_session.ends_within(Duration::from_secs(1)).await,
+        "nothing changed yet"
+    );
+    let dora_id = id_of(&s, &admin, "dora").await;
+    let r = admin
+        .patch(s.url(&format!("/api/v1/users/{dora_id}")))
+        .json(&json!({"disabled": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        by_session.ends_within(ended).await,
+        "the session's stream goes on"
+    );
+    assert!(
+        by_token.ends_within(ended).await,
+        "the token's stream goes on"
+    );
+
+    // Signed out everywhere: the session's stream ends; a token is not a session and goes on.
+    let eli = s.user(&admin, "eli", "viewer").await;
+    let secret = new_token(&eli, &s, "wall").await;
+    let token_id = secret["token"]["id"].as_i64().unwrap();
+    let secret = secret["secret"].as_str().unwrap().to_owned();
+    let mut by_session = Events::open(&eli, s.url(overview)).await;
+    let mut by_token = Events::open(&with_token(&s, &secret), s.url(overview)).await;
+    assert!(by_session.next(ended).await.is_some());
+    assert!(by_token.next(ended).await.is_some());
+    let r = eli
+        .delete(s.url("/api/v1/me/sessions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert!(by_session.ends_within(ended).await);
+    assert!(!by_token.ends_within(Duration::from_secs(1)).await);
+
+    // The token revoked: its stream ends.
+    let revoker = with_token(&s, &secret);
+    let r = revoker
+        .delete(s.url(&format!("/api/v1/tokens/{token_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert!(by_token.ends_within(ended).await);
+
+    // Demoted: an operator made viewer loses the stream opened with the higher role.
+    let fay = s.user(&admin, "fay", "operator").await;
+    let mut by_session = Events::open(&fay, s.url("/api/v1/stats/events")).await;
+    assert!(by_session.next(ended).await.is_some());
+    let fay_id = id_of(&s, &admin, "fay").await;
+    let r = admin
+        .patch(s.url(&format!("/api/v1/users/{fay_id}")))
+        .json(&json!({"role": "viewer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(by_session.ends_within(ended).await);
+
+    // The admin's stream was never cut off, and a reconnect by the disabled user is refused.
+    assert!(!control.ends_within(Duration::from_secs(1)).await);
+    assert_eq!(
+        status_of(&dora, &s, overview).await,
         StatusCode::UNAUTHORIZED
     );
 }

@@ -1,0 +1,359 @@
+//! Certificate targets declared on the services themselves, by label: the directory (as the
+//! container sees it) where the service reads its certificate, the file names, the key's mode
+//! and the names to certify. bosun finds that directory through the container's mounts, lists
+//! what is there, and can put a first certificate there when there is none yet.
+//!
+//! ```yaml
+//! labels:
+//!   bosun.cert.dir: /etc/nginx/certs          # required: a bind mount or volume of the service
+//!   bosun.cert.files: server.crt,server.key   # cert[,key]; default tls.crt,tls.key
+//!   bosun.cert.mode: "0640"                   # the key's mode; default 0600
+//!   bosun.cert.names: portal.lan,www.portal.lan  # for a first certificate; default the service name
+//!   bosun.cert.reload: "exec:nginx -s reload" # how the service picks up a new one (see reload.rs)
+//! ```
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::docker::record::{Mount, Record};
+
+pub const DIR_LABEL: &str = "bosun.cert.dir";
+pub const FILES_LABEL: &str = "bosun.cert.files";
+pub const MODE_LABEL: &str = "bosun.cert.mode";
+pub const NAMES_LABEL: &str = "bosun.cert.names";
+
+const DEFAULT_CERT: &str = "tls.crt";
+const DEFAULT_KEY: &str = "tls.key";
+const DEFAULT_KEY_MODE: u32 = 0o600;
+
+/// One declared target, as bosun sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// The service that declared it, as "project/service".
+    pub service: String,
+    /// Where bosun reads and writes the files (its own view of the directory).
+    pub dir: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub key_mode: u32,
+    pub names: Vec<String>,
+    /// Why bosun cannot use it, in words that say what to change.
+    pub problem: Option<String>,
+}
+
+/// A plain file name: no directories, nothing hidden.
+fn file_name(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let mut parts = Path::new(s).components();
+    match (parts.next(), parts.next()) {
+        (Some(Component::Normal(_)), None) if !s.starts_with('.') && s.len() <= 255 => {
+            Ok(s.to_owned())
+        }
+        _ => Err(format!(
+            "label {FILES_LABEL}: “{s}” is not a plain file name (give cert[,key], e.g. server.crt,server.key)"
+        )),
+    }
+}
+
+/// The key's mode from `bosun.cert.mode`: octal, at most 0777, readable by its owner.
+pub fn parse_mode(s: &str) -> Result<u32, String> {
+    let t = s.trim();
+    let digits = t.strip_prefix("0o").unwrap_or(t);
+    match u32::from_str_radix(digits, 8) {
+        Ok(m) if m <= 0o777 && m & 0o400 != 0 && !digits.is_empty() => Ok(m),
+        _ => Err(format!(
+            "label {MODE_LABEL}: “{t}” is not a file mode the key's owner can read (give octal, e.g. 0600 or 0640)"
+        )),
+    }
+}
+
+/// Where `inside` (a path in the container) is on the host, through the container's mounts.
+fn on_host(mounts: &[Mount], inside: &Path) -> Option<PathBuf> {
+    mounts
+        .iter()
+        .filter_map(|m| {
+            let rest = inside.strip_prefix(&m.destination).ok()?;
+            Some((
+                Path::new(&m.destination).components().count(),
+                Path::new(&m.source).join(rest),
+            ))
+        })
+        .max_by_key(|(depth, _)| *depth)
+        .map(|(_, p)| p)
+}
+
+/// Where a host path is for bosun: the same path when bosun runs on the host (`own` is
+/// None); through bosun's own mounts when it runs in a container.
+pub fn for_bosun(own: Option<&[Mount]>, host: &Path) -> Option<PathBuf> {
+    let Some(mounts) = own else {
+        return Some(host.to_owned());
+    };
+    mounts
+        .iter()
+        .filter_map(|m| {
+            let rest = host.strip_prefix(&m.source).ok()?;
+            Some((
+                Path::new(&m.source).components().count(),
+                Path::new(&m.destination).join(rest),
+            ))
+        })
+        .max_by_key(|(depth, _)| *depth)
+        .map(|(_, p)| p)
+}
+
+/// The target `r` declares, if it declares one.
+fn declared_by(r: &Record, own: Option<&[Mount]>) -> Option<Target> {
+    let dir = r.label(DIR_LABEL)?.trim().to_owned();
+    let service = match (r.project(), r.service()) {
+        (Some(p), Some(s)) => format!("{p}/{s}"),
+        _ => r.name.clone(),
+    };
+    let mut problem = None;
+    let mut note = |p: String| {
+        problem.get_or_insert(p);
+    };
+    let files: Vec<&str> = r
+        .label(FILES_LABEL)
+        .map(|f| f.split(',').collect())
+        .unwrap_or_else(|| vec![DEFAULT_CERT, DEFAULT_KEY]);
+    let (cert_name, key_name) = match files.as_slice() {
+        [c] => (file_name(c), file_name(c).map(|c| key_beside(&c))),
+        [c, k] => (file_name(c), file_name(k)),
+        _ => {
+            let e = format!("label {FILES_LABEL}: give one or two file names, cert[,key]");
+            (Err(e.clone()), Err(e))
+        }
+    };
+    let cert_name = cert_name.unwrap_or_else(|e| {
+        note(e);
+        DEFAULT_CERT.into()
+    });
+    let key_name = key_name.unwrap_or_else(|e| {
+        note(e);
+        DEFAULT_KEY.into()
+    });
+    let key_mode = r
+        .label(MODE_LABEL)
+        .map(parse_mode)
+        .transpose()
+        .unwrap_or_else(|e| {
+            note(e);
+            None
+        })
+        .unwrap_or(DEFAULT_KEY_MODE);
+    let names: Vec<String> = r
+        .label(NAMES_LABEL)
+        .map(|n| {
+            n.split([',', ' '])
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_else(|| r.service().map(|s| vec![s.to_owned()]).unwrap_or_default());
+    let inside = Path::new(&dir);
+    let bosun_dir = if !inside.is_absolute() {
+        note(format!(
+            "label {DIR_LABEL}: “{dir}” is not an absolute path inside the container"
+        ));
+        None
+    } else {
+        match on_host(&r.mounts, inside) {
+            None => {
+                note(format!(
+                    "{dir} is not a mount of {service}: mount a host directory or volume there (e.g. ./certs:{dir}) so the certificate outlives the container"
+                ));
+                None
+            }
+            Some(host) => match for_bosun(own, &host) {
+                Some(p) => Some(p),
+                None => {
+                    note(format!(
+                        "bosun cannot see {}: mount it into bosun's container too (e.g. {}:{}) to manage this certificate",
+                        host.display(),
+                        host.display(),
+                        host.display()
+                    ));
+                    None
+                }
+            },
+        }
+    };
+    let dir = bosun_dir.unwrap_or_else(|| inside.to_owned());
+    Some(Target {
+        service,
+        cert: dir.join(&cert_name),
+        key: dir.join(&key_name),
+        dir,
+        key_mode,
+        names,
+        problem,
+    })
+}
+
+/// `server.crt` → `server.key`.
+fn key_beside(cert: &str) -> String {
+    let stem = Path::new(cert)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "server".into());
+    format!("{stem}.key")
+}
+
+/// Every target the services declare, one per certificate file (replicas declare the same).
+/// `own` is bosun's own container's mounts, or None when bosun runs on the host.
+pub fn declared(records: &[Arc<Record>], own: Option<&[Mount]>) -> Vec<Target> {
+    let mut out: Vec<Target> = Vec::new();
+    for r in records {
+        // Replicas share one target; targets bosun cannot use stay apart per service.
+        if let Some(t) = declared_by(r, own)
+            && !out
+                .iter()
+                .any(|o| o.cert == t.cert && (t.problem.is_none() || o.service == t.service))
+        {
+            out.push(t);
+        }
+    }
+    out.sort_by(|a, b| a.cert.cmp(&b.cert));
+    out
+}
+
+/// bosun's own container among `records`, when it runs in one of this engine's containers:
+/// its mounts say where host directories are for bosun. None otherwise (on the host, or in a
+/// container the engine does not run, where paths are taken as they are, like `host_path`).
+pub fn own_mounts(records: &[Arc<Record>]) -> Option<Vec<Mount>> {
+    if !Path::new("/.dockerenv").exists() {
+        return None;
+    }
+    let me = hostname::get().ok()?.into_string().ok()?;
+    records
+        .iter()
+        .find(|r| !me.is_empty() && (r.id.starts_with(&me) || r.name == me))
+        .map(|r| r.mounts.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(labels: &[(&str, &str)], mounts: &[(&str, &str)]) -> Record {
+        let mut l = vec![
+            ("com.docker.compose.project", "demo"),
+            ("com.docker.compose.service", "proxy"),
+        ];
+        l.extend_from_slice(labels);
+        let mut r = Record::running("demo-proxy-1", "img", &l, &[]);
+        r.mounts = mounts
+            .iter()
+            .map(|(s, d)| Mount {
+                source: (*s).to_owned(),
+                destination: (*d).to_owned(),
+            })
+            .collect();
+        r
+    }
+
+    #[test]
+    fn a_labelled_directory_is_found_through_the_mounts() {
+        let r = record(
+            &[
+                (DIR_LABEL, "/etc/nginx/certs"),
+                (FILES_LABEL, "server.crt,server.key"),
+                (MODE_LABEL, "0640"),
+                (NAMES_LABEL, "portal.lan, www.portal.lan"),
+            ],
+            &[
+                ("/srv/demo/certs", "/etc/nginx/certs"),
+                ("/srv/demo", "/etc/nginx"),
+            ],
+        );
+        let t = declared_by(&r, None).unwrap();
+        assert_eq!(t.problem, None);
+        assert_eq!(t.cert, PathBuf::from("/srv/demo/certs/server.crt"));
+        assert_eq!(t.key, PathBuf::from("/srv/demo/certs/server.key"));
+        assert_eq!(t.key_mode, 0o640);
+        assert_eq!(t.names, ["portal.lan", "www.portal.lan"]);
+        assert_eq!(t.service, "demo/proxy");
+    }
+
+    #[test]
+    fn defaults_and_a_single_file_name() {
+        let r = record(&[(DIR_LABEL, "/certs/sub")], &[("/h/certs", "/certs")]);
+        let t = declared_by(&r, None).unwrap();
+        assert_eq!(t.cert, PathBuf::from("/h/certs/sub/tls.crt"));
+        assert_eq!(t.key, PathBuf::from("/h/certs/sub/tls.key"));
+        assert_eq!(t.key_mode, 0o600);
+        assert_eq!(t.names, ["proxy"]);
+        let r = record(
+            &[(DIR_LABEL, "/certs"), (FILES_LABEL, "portal.pem")],
+            &[("/h", "/certs")],
+        );
+        assert_eq!(
+            declared_by(&r, None).unwrap().key,
+            PathBuf::from("/h/portal.key")
+        );
+    }
+
+    #[test]
+    fn bad_labels_say_what_to_change() {
+        let problem = |labels: &[(&str, &str)], mounts: &[(&str, &str)]| {
+            declared_by(&record(labels, mounts), None)
+                .unwrap()
+                .problem
+                .unwrap()
+        };
+        let m = &[("/h", "/certs")];
+        assert!(problem(&[(DIR_LABEL, "certs")], m).contains("absolute"));
+        assert!(problem(&[(DIR_LABEL, "/elsewhere")], m).contains("not a mount"));
+        assert!(
+            problem(&[(DIR_LABEL, "/certs"), (FILES_LABEL, "../x.crt")], m)
+                .contains("plain file name")
+        );
+        assert!(
+            problem(&[(DIR_LABEL, "/certs"), (FILES_LABEL, "a,b,c")], m).contains("one or two")
+        );
+        for bad in ["999", "0200", "rw", ""] {
+            assert!(
+                problem(&[(DIR_LABEL, "/certs"), (MODE_LABEL, bad)], m).contains(MODE_LABEL),
+                "{bad}"
+            );
+        }
+        assert!(
+            declared_by(&record(&[], m), None).is_none(),
+            "no label, no target"
+        );
+    }
+
+    #[test]
+    fn in_a_container_bosun_reaches_the_directory_through_its_own_mounts() {
+        let own = [Mount {
+            source: "/srv".into(),
+            destination: "/host/srv".into(),
+        }];
+        assert_eq!(
+            for_bosun(Some(&own), Path::new("/srv/demo/certs")),
+            Some(PathBuf::from("/host/srv/demo/certs"))
+        );
+        assert_eq!(for_bosun(Some(&own), Path::new("/var/lib/x")), None);
+        assert_eq!(
+            for_bosun(None, Path::new("/var/lib/x")),
+            Some(PathBuf::from("/var/lib/x"))
+        );
+        let r = record(&[(DIR_LABEL, "/certs")], &[("/var/lib/x", "/certs")]);
+        assert!(
+            declared_by(&r, Some(&own))
+                .unwrap()
+                .problem
+                .unwrap()
+                .contains("mount it into bosun's container")
+        );
+    }
+
+    #[test]
+    fn replicas_declare_one_target() {
+        let a = Arc::new(record(&[(DIR_LABEL, "/certs")], &[("/h", "/certs")]));
+        let mut b = (*a).clone();
+        b.id = "c2".into();
+        assert_eq!(declared(&[a, Arc::new(b)], None).len(), 1);
+    }
+}

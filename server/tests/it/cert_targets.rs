@@ -1,0 +1,214 @@
+//! Services that say by label where their certificate lives (`bosun.cert.dir` and friends):
+//! found through their mounts with no BOSUN_CERT_DIRS at all, a first certificate put where
+//! none was yet, an nginx reloaded onto its renewed one, and a label bosun cannot act on
+//! explained.
+
+use std::os::unix::fs::PermissionsExt;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::certs::{by_id, certificates, fresh_serial};
+use crate::dbs::{container_of, docker, post_json};
+use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_of};
+use crate::stacks::{Project, unique};
+
+fn titled<'a>(certs: &'a [Value], title: &str) -> Option<&'a Value> {
+    certs.iter().find(|c| c["title"] == title)
+}
+
+#[tokio::test]
+async fn services_declare_their_certificate_by_label_and_bosun_fills_and_renews_it() {
+    let proxy_dir = tempfile::tempdir().unwrap();
+    let web_dir = tempfile::tempdir().unwrap();
+    let name = unique("ittarget");
+    let compose = format!(
+        r#"services:
+  proxy:
+    image: bosun-demo/nginx:1
+    ports: ["443"]
+    environment: {{CERT_NAME: proxy.target.it}}
+    volumes: ["{proxy}:/etc/nginx/certs"]
+    labels:
+      bosun.cert.dir: /etc/nginx/certs
+      bosun.cert.files: server.crt,server.key
+      bosun.cert.reload: "exec:nginx -s reload"
+  web:
+    image: busybox:latest
+    command: ["sleep", "3600"]
+    init: true
+    volumes: ["{web}:/certs"]
+    labels:
+      bosun.cert.dir: /certs/site
+      bosun.cert.mode: "0640"
+      bosun.cert.names: web.target.it
+  stray:
+    image: busybox:latest
+    command: ["sleep", "3600"]
+    init: true
+    labels:
+      bosun.cert.dir: /etc/ssl/private
+"#,
+        proxy = proxy_dir.path().display(),
+        web = web_dir.path().display()
+    );
+    std::fs::create_dir(web_dir.path().join("site")).unwrap();
+    let project = Project::up(&name, &compose).await;
+    // No --cert-dirs: the labels alone say where to look.
+    let s = TestServer::start_with(&["--admin-password", ADMIN_PASSWORD]).await;
+    let admin = s.admin().await;
+    crate::harness::wait_listed(&admin, &s, &project.name).await;
+
+    let proxy_crt = proxy_dir.path().join("server.crt").display().to_string();
+    let web_crt = web_dir.path().join("site/tls.crt").display().to_string();
+    let mut list = Vec::new();
+    for _ in 0..60 {
+        list = certificates(&admin, &s).await;
+        if titled(&list, &proxy_crt).is_some() && titled(&list, &web_crt).is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    // The proxy's own self-signed file, found through its mount, tied to the service.
+    let proxy = titled(&list, &proxy_crt)
+        .unwrap_or_else(|| panic!("{proxy_crt} not listed: {list:#?}"))
+        .clone();
+    assert!(proxy["problem"].is_null(), "{proxy:#}");
+    assert_eq!(proxy["sans"], json!(["proxy.target.it"]));
+    assert_eq!(proxy["key"]["matches"], true, "{proxy:#}");
+    assert!(
+        proxy["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == &json!(format!("{name}/proxy"))),
+        "{proxy:#}"
+    );
+    // The web service has no certificate yet: that is urgent, and it can be issued.
+    let web = titled(&list, &web_crt).unwrap().clone();
+    assert!(
+        web["problem"]
+            .as_str()
+            .unwrap()
+            .contains("No certificate yet"),
+        "{web:#}"
+    );
+    assert_eq!(web["urgency"], "critical");
+    assert_eq!(web["sans"], json!(["web.target.it"]));
+    assert!(
+        web["renew_sources"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("internal-ca"))
+    );
+    let first = list
+        .iter()
+        .position(|c| c["title"] == web_crt.as_str())
+        .unwrap();
+    let of_proxy = list
+        .iter()
+        .position(|c| c["title"] == proxy_crt.as_str())
+        .unwrap();
+    assert!(first < of_proxy, "the missing certificate is listed first");
+    // A label bosun cannot act on says what to change, and offers no renewal.
+    let stray = list
+        .iter()
+        .find(|c| {
+            c["related"]
+                .as_array()
+                .is_some_and(|r| r.contains(&json!(format!("{name}/stray"))))
+        })
+        .unwrap_or_else(|| panic!("the stray label is not listed: {list:#?}"))
+        .clone();
+    assert!(
+        stray["problem"].as_str().unwrap().contains("not a mount"),
+        "{stray:#}"
+    );
+    assert_eq!(stray["renew_sources"], json!([]));
+    let r = post_json(
+        &admin,
+        &s,
+        &format!(
+            "/api/v1/certificates/{}/renew",
+            stray["id"].as_str().unwrap()
+        ),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(
+        json_of(r).await["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a mount")
+    );
+
+    // "Renew now" on the empty target: a first certificate from the internal CA, written
+    // with the key mode the label asks for.
+    let web_id = web["id"].as_str().unwrap().to_owned();
+    let r = post_json(
+        &admin,
+        &s,
+        &format!("/api/v1/certificates/{web_id}/renew"),
+        json!({}),
+    )
+    .await;
+    let status = r.status();
+    let report = json_of(r).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["source"], "internal-ca");
+    assert_eq!(report["names"], json!(["web.target.it"]));
+    let key = web_dir.path().join("site/tls.key");
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    let written = std::fs::read_to_string(&web_crt).unwrap();
+    let leaf = bosun_server::certs::inspect::facts(
+        &bosun_server::certs::inspect::chain_from_pem(written.as_bytes()).unwrap()[0],
+    )
+    .unwrap();
+    assert_eq!(leaf.serial, report["serial"].as_str().unwrap());
+    let web = by_id(&certificates(&admin, &s).await, &web_id).clone();
+    assert!(web["problem"].is_null(), "{web:#}");
+    assert_eq!(web["chain"]["valid"], true, "{web:#}");
+    assert_eq!(web["key"]["matches"], true, "{web:#}");
+    assert_eq!(web["managed"]["source"], "internal-ca");
+    assert_ne!(web["urgency"], "critical");
+
+    // Renewing the proxy's file reloads nginx, which then serves the new certificate.
+    let r = post_json(
+        &admin,
+        &s,
+        &format!(
+            "/api/v1/certificates/{}/renew",
+            proxy["id"].as_str().unwrap()
+        ),
+        json!({"source": "internal-ca"}),
+    )
+    .await;
+    let status = r.status();
+    let report = json_of(r).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let reload = &report["reloads"][0];
+    assert_eq!(reload["ok"], true, "{reload}");
+    assert_eq!(reload["serving_new"], true, "{reload}");
+    let port = docker(&["port", &container_of(&name, "proxy"), "443"]).1;
+    let port = port
+        .lines()
+        .next()
+        .and_then(|l| l.rsplit(':').next())
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert_eq!(
+        fresh_serial(format!("127.0.0.1:{port}")).await,
+        report["serial"].as_str().unwrap()
+    );
+    let renewals = audit(&s, &admin, "action=certificate.renew").await;
+    assert!(
+        renewals
+            .iter()
+            .any(|e| e["target"] == web_crt.as_str() && e["outcome"] == "ok"),
+        "{renewals:#?}"
+    );
+    drop(project);
+}
