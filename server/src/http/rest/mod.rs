@@ -70,7 +70,7 @@ impl Modify for SecuritySchemes {
 
 /// The REST routes and the OpenAPI document describing exactly them.
 pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let router = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
         .routes(routes!(me::me))
         .routes(routes!(me::change_password))
@@ -123,6 +123,8 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(certificates::ca_pem))
         .routes(routes!(stats::status))
         .routes(routes!(stats::events))
-        .routes(routes!(openapi::document))
-        .split_for_parts()
+        .routes(routes!(openapi::document));
+    let (router, mut doc) = router.split_for_parts();
+    openapi::document_bad_input(&mut doc);
+    (router, doc)
 }

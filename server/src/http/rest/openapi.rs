@@ -19,3 +19,42 @@ pub async fn document(
         state.openapi_json.as_str().to_owned(),
     )
 }
+
+/// Every operation that takes a path or query parameter or a body can answer 400 naming the
+/// bad one (the extractors in `http::extract` do that before the handler runs), so the
+/// document says so for each, not only where a handler validates further.
+pub fn document_bad_input(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    for item in doc.paths.paths.values_mut() {
+        let item_params = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+            &mut item.trace,
+        ];
+        for op in operations.into_iter().flatten() {
+            let takes_input = item_params
+                || op.parameters.as_ref().is_some_and(|p| !p.is_empty())
+                || op.request_body.is_some();
+            if takes_input && !op.responses.responses.contains_key("400") {
+                let response = ResponseBuilder::new()
+                    .description("A parameter or the body is not valid; `field` names it")
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("AppError")))
+                            .build(),
+                    )
+                    .build();
+                op.responses
+                    .responses
+                    .insert("400".to_owned(), RefOr::T(response));
+            }
+        }
+    }
+}
