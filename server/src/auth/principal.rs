@@ -87,13 +87,26 @@ pub async fn from_session(
 }
 
 /// What an open stream was authorized with, kept to check it again while the stream runs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum Credential {
     Token(String),
     Session {
         id: tower_sessions::session::Id,
         auth: SessionAuth,
     },
+}
+
+/// Never shows the token's secret or the session id.
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::Token(_) => f.write_str("Credential::Token(..)"),
+            Credential::Session { auth, .. } => f
+                .debug_struct("Credential::Session")
+                .field("user_id", &auth.user_id)
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 /// Whether `now` is a step down from `before`: a lower role, or a duty (new password,
