@@ -359,7 +359,7 @@ impl CertService {
         };
         let owner = crate::audit::Owner::system("files");
         let target = view::OWN_TITLE;
-        match outcome {
+        let (outcome, detail) = match outcome {
             Ok(()) => {
                 tracing::info!(path = %s.own_cert.display(), "serving the changed certificate files");
                 let current = own.resolver.current();
@@ -383,16 +383,10 @@ impl CertService {
                     tracing::error!(error = %e, "could not record the new certificate files");
                 }
                 let serial = leaf.map(|f| f.serial).unwrap_or_default();
-                self.inner
-                    .audit
-                    .record(
-                        owner.who(),
-                        "certificate.reload",
-                        target,
-                        bosun_frontend::model::AuditOutcome::Ok,
-                        Some(format!("new files on disk, serial {serial}")),
-                    )
-                    .await;
+                (
+                    bosun_frontend::model::AuditOutcome::Ok,
+                    format!("new files on disk, serial {serial}"),
+                )
             }
             Err(e) => {
                 tracing::warn!(error = %e, "the changed certificate files are not usable; still serving the previous certificate");
@@ -414,25 +408,26 @@ impl CertService {
                 {
                     tracing::error!(error = %err, "could not record the unusable certificate files");
                 }
-                self.inner
-                    .audit
-                    .record(
-                        owner.who(),
-                        "certificate.reload",
-                        target,
-                        bosun_frontend::model::AuditOutcome::Failed,
-                        Some(message.clone()),
-                    )
-                    .await;
                 self.inner.notifier.send(crate::notify::Notification::new(
                     bosun_frontend::model::NotifyEvent::CertRenewFailed,
                     crate::notify::Severity::Critical,
                     format!("{target}: unusable certificate files"),
                     message.clone(),
-                    serde_json::json!({"id": bosun_frontend::model::CertId::OWN, "title": target, "source": "files", "error": message}),
+                    serde_json::json!({"id": bosun_frontend::model::CertId::OWN, "title": target, "source": "files", "error": &message}),
                 ));
+                (bosun_frontend::model::AuditOutcome::Failed, message)
             }
-        }
+        };
+        self.inner
+            .audit
+            .record(
+                owner.who(),
+                "certificate.reload",
+                target,
+                outcome,
+                Some(detail),
+            )
+            .await;
         self.inner.jobs.notify();
     }
 }

@@ -40,19 +40,14 @@ pub async fn host_path(docker: Option<&Docker>, path: &Path) -> PathBuf {
     let Ok(c) = docker.inspect_container(&me, None).await else {
         return path.to_owned();
     };
-    let mut best: Option<(usize, PathBuf)> = None;
-    for m in c.mounts.unwrap_or_default() {
-        let (Some(src), Some(dst)) = (m.source, m.destination) else {
-            continue;
-        };
-        if let Ok(rest) = path.strip_prefix(&dst) {
-            let depth = Path::new(&dst).components().count();
-            if best.as_ref().is_none_or(|(d, _)| depth > *d) {
-                best = Some((depth, Path::new(&src).join(rest)));
-            }
-        }
-    }
-    best.map(|(_, p)| p).unwrap_or_else(|| path.to_owned())
+    let mounts = c.mounts.unwrap_or_default();
+    super::targets::remap(
+        path,
+        mounts
+            .iter()
+            .filter_map(|m| Some((m.destination.as_deref()?, m.source.as_deref()?))),
+    )
+    .unwrap_or_else(|| path.to_owned())
 }
 
 /// The mount of `r` through which it sees files in `host_dir`, if any.

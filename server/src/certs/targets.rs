@@ -67,38 +67,43 @@ pub fn parse_mode(s: &str) -> Result<u32, String> {
     }
 }
 
-/// Where `inside` (a path in the container) is on the host, through the container's mounts.
-fn on_host(mounts: &[Mount], inside: &Path) -> Option<PathBuf> {
-    mounts
-        .iter()
-        .filter_map(|m| {
-            let rest = inside.strip_prefix(&m.destination).ok()?;
+/// `path` moved from under one prefix to under its partner: of the `(from, to)` pairs whose
+/// `from` holds `path`, the deepest wins (a mount inside a mount).
+pub fn remap<'a>(path: &Path, pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Option<PathBuf> {
+    pairs
+        .filter_map(|(from, to)| {
+            let rest = path.strip_prefix(from).ok()?;
             Some((
-                Path::new(&m.destination).components().count(),
-                Path::new(&m.source).join(rest),
+                Path::new(from).components().count(),
+                Path::new(to).join(rest),
             ))
         })
         .max_by_key(|(depth, _)| *depth)
         .map(|(_, p)| p)
 }
 
+/// Where `inside` (a path in the container) is on the host, through the container's mounts.
+fn on_host(mounts: &[Mount], inside: &Path) -> Option<PathBuf> {
+    remap(
+        inside,
+        mounts
+            .iter()
+            .map(|m| (m.destination.as_str(), m.source.as_str())),
+    )
+}
+
 /// Where a host path is for bosun: the same path when bosun runs on the host (`own` is
 /// None); through bosun's own mounts when it runs in a container.
 pub fn for_bosun(own: Option<&[Mount]>, host: &Path) -> Option<PathBuf> {
-    let Some(mounts) = own else {
-        return Some(host.to_owned());
-    };
-    mounts
-        .iter()
-        .filter_map(|m| {
-            let rest = host.strip_prefix(&m.source).ok()?;
-            Some((
-                Path::new(&m.source).components().count(),
-                Path::new(&m.destination).join(rest),
-            ))
-        })
-        .max_by_key(|(depth, _)| *depth)
-        .map(|(_, p)| p)
+    match own {
+        None => Some(host.to_owned()),
+        Some(mounts) => remap(
+            host,
+            mounts
+                .iter()
+                .map(|m| (m.source.as_str(), m.destination.as_str())),
+        ),
+    }
 }
 
 /// The target `r` declares, if it declares one.
