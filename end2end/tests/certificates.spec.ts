@@ -47,12 +47,21 @@ test('an admin sees certificates worst first and renews the proxy, which then se
   await expect(served).toContainText(/Served from .*server\.crt/);
   const oldSerial = (await served.getByTestId('serial').textContent()) ?? '';
 
-  // Renew it from bosun's internal CA; the steps show while it runs, then the outcome.
+  // Renew it from bosun's internal CA, and also reload the worker (which has no label).
+  // A reload line that makes no sense is refused with what to write instead.
   await expect(served.getByTestId('renew-source')).toHaveValue('internal-ca');
+  await served.getByTestId('renew-reload').fill('worker');
+  await served.getByTestId('renew-now').click();
+  await expect(page.getByRole('alert').filter({ hasText: 'then what to do' })).toContainText('Check your input');
+  await expect(served.getByTestId('serial')).toHaveText(oldSerial);
+  const reloadLine = `${demoProject}/worker exec:sh -c true`;
+  await served.getByTestId('renew-reload').fill(reloadLine);
+  // The steps show while it runs, then the outcome.
   await served.getByTestId('renew-now').click();
   const result = page.getByTestId('renew-result');
   await expect(result).toContainText('Renewed', { timeout: 30_000 });
   await expect(result).toContainText('serves the new certificate');
+  await expect(result).toContainText(new RegExp(`${demoProject}/worker #1 \\(.*\\) reloaded`));
   const newSerial = (await result.textContent())?.match(/serial ([0-9a-f:]+)/)?.[1] ?? '';
   expect(newSerial).not.toBe('');
   expect(newSerial).not.toBe(oldSerial);
@@ -62,7 +71,13 @@ test('an admin sees certificates worst first and renews the proxy, which then se
   await expect(renewed.getByTestId('chain')).toContainText('trusted');
   const file = page.locator(`[data-testid="cert"][data-kind="file"]`, { hasText: 'server.crt' });
   await expect(file.getByTestId('managed')).toHaveAttribute('data-source', 'internal-ca');
-  await expect(file.getByTestId('reload')).toContainText('serves the new certificate');
+  await expect(file.getByTestId('reload').filter({ hasText: '/proxy #' })).toContainText('serves the new certificate');
+  await expect(file.getByTestId('reload').filter({ hasText: '/worker #' })).toContainText('exec:sh -c true: reloaded');
+  // The list is kept for the next renewal, and shown again in the form.
+  await page.reload();
+  await waitHydrated(page);
+  await expect(page.locator(`[data-testid="cert"][data-kind="file"]`, { hasText: 'server.crt' }).getByTestId('renew-reload'))
+    .toHaveValue(reloadLine);
 
   const api = await adminApi();
   const audit = await (await api.get('/api/v1/audit?actor=admin&action=certificate.')).json();

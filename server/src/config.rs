@@ -110,16 +110,32 @@ fn parse_warn_days(s: &str) -> Result<WarnDays, String> {
     Ok(WarnDays { warn, critical })
 }
 
-fn parse_percent(s: &str) -> Result<u32, String> {
-    let n: u32 = s
-        .trim()
-        .trim_end_matches('%')
-        .parse()
-        .map_err(|_| "give a share of the lifetime such as 66%".to_owned())?;
-    if !(10..=95).contains(&n) {
+/// A share of a certificate's lifetime: a fraction (`2/3`) or a percentage (`66.7%`, `66`).
+fn parse_share(s: &str) -> Result<f64, String> {
+    const HELP: &str = "give a share of the lifetime such as 2/3 or 66.7%";
+    let s = s.trim();
+    let share = match s.split_once('/') {
+        Some((n, d)) => {
+            let n: u32 = n.trim().parse().map_err(|_| HELP.to_owned())?;
+            let d: u32 = d.trim().parse().map_err(|_| HELP.to_owned())?;
+            if d == 0 {
+                return Err(HELP.into());
+            }
+            f64::from(n) / f64::from(d)
+        }
+        None => {
+            let p: f64 = s
+                .trim_end_matches('%')
+                .trim()
+                .parse()
+                .map_err(|_| HELP.to_owned())?;
+            p / 100.0
+        }
+    };
+    if !(0.1..=0.95).contains(&share) {
         return Err("must be from 10% to 95% of the lifetime".into());
     }
-    Ok(n)
+    Ok(share)
 }
 
 /// Any path; an empty value (as compose passes `${X:-}`) means "not set" and is dropped later.
@@ -264,9 +280,10 @@ pub struct Config {
     #[arg(long, env = "BOSUN_CERT_WARN_DAYS", default_value = "30,7", value_parser = parse_warn_days, value_name = "DAYS,DAYS")]
     pub cert_warn_days: WarnDays,
 
-    /// Renew a certificate bosun manages once this share of its lifetime has passed.
-    #[arg(long, env = "BOSUN_CERT_RENEW_AT", default_value = "66%", value_parser = parse_percent, value_name = "PERCENT")]
-    pub cert_renew_at: u32,
+    /// Renew a certificate bosun manages once this share of its lifetime has passed: a
+    /// fraction (`2/3`) or a percentage (`70%`).
+    #[arg(long, env = "BOSUN_CERT_RENEW_AT", default_value = "2/3", value_parser = parse_share, value_name = "SHARE")]
+    pub cert_renew_at: f64,
 
     /// Extra root certificates (PEM) to trust: for the ACME server's HTTPS and for chain checks.
     #[arg(long, env = "BOSUN_CERT_TRUST", value_parser = parse_path, value_name = "FILE")]
@@ -565,7 +582,7 @@ mod tests {
                 critical: 7
             }
         );
-        assert_eq!(c.cert_renew_at, 66);
+        assert!((c.cert_renew_at - 2.0 / 3.0).abs() < 1e-12);
         assert_eq!(c.ca_cert_days, 90);
         let c = load(
             &[
@@ -585,11 +602,21 @@ mod tests {
         .unwrap();
         assert_eq!(c.cert_dirs.len(), 2);
         assert_eq!(c.cert_warn_days.critical, 3);
-        assert_eq!(c.cert_renew_at, 50);
+        assert!((c.cert_renew_at - 0.5).abs() < 1e-12);
+        for (given, share) in [("3/4", 0.75), ("66.7%", 0.667), (" 80 ", 0.8)] {
+            let c = load(&["--cert-renew-at", given], &[]).unwrap();
+            assert!((c.cert_renew_at - share).abs() < 1e-12, "{given}");
+        }
         for (args, needle) in [
             (&["--cert-warn-days", "7,30"][..], "BOSUN_CERT_WARN_DAYS"),
             (&["--cert-warn-days", "x"][..], "BOSUN_CERT_WARN_DAYS"),
             (&["--cert-renew-at", "100%"][..], "BOSUN_CERT_RENEW_AT"),
+            (&["--cert-renew-at", "2/0"][..], "BOSUN_CERT_RENEW_AT"),
+            (&["--cert-renew-at", "1/20"][..], "BOSUN_CERT_RENEW_AT"),
+            (
+                &["--cert-renew-at", "two thirds"][..],
+                "BOSUN_CERT_RENEW_AT",
+            ),
             (
                 &["--acme-directory", "http://ca.lan/dir"][..],
                 "BOSUN_ACME_DIRECTORY",

@@ -141,6 +141,7 @@ pub async fn run(
             .map_err(StartError::Notify)?;
     let dispatcher = tokio::spawn(dispatcher);
     let container_watch = tokio::spawn(notify::containers::watch(notifier.clone(), engine.clone()));
+    let engine_watch = tokio::spawn(audit::engine::watch(audit.clone(), engine.subscribe()));
     let backups = backups::BackupService::start(
         engine.clone(),
         store.clone(),
@@ -274,6 +275,7 @@ pub async fn run(
     renewals.abort();
     dispatcher.abort();
     container_watch.abort();
+    engine_watch.abort();
     if let Some(h) = http01 {
         h.abort();
     }

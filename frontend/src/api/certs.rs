@@ -21,12 +21,14 @@ pub async fn load_certificates() -> Result<CertificatesView, AppError> {
 }
 
 /// "Renew now": `source` is one of the certificate's renew sources; `names`, typed one per
-/// line or comma-separated, may be left empty to keep the certificate's names.
+/// line or comma-separated, may be left empty to keep the certificate's names. `reload` holds
+/// one `project/service action` a line and replaces the list given before (empty: none).
 #[server(prefix = "/sfn", endpoint = "admin/renew_certificate")]
 pub async fn renew_certificate(
     id: String,
     source: String,
     names: String,
+    reload: String,
 ) -> Result<RenewReport, AppError> {
     ctx::run(async move {
         // The role first: a viewer learns nothing about the input, only that it is not theirs.
@@ -39,6 +41,11 @@ pub async fn renew_certificate(
             .filter(|n| !n.is_empty())
             .map(str::to_owned)
             .collect();
+        let reload = reload
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| parse_field::<crate::model::ReloadTarget>("reload", l))
+            .collect::<Result<Vec<_>, _>>()?;
         ctx::ports()?
             .certs
             .renew(
@@ -47,6 +54,7 @@ pub async fn renew_certificate(
                 crate::model::RenewRequest {
                     source: Some(source),
                     names: (!names.is_empty()).then_some(names),
+                    reload: Some(reload),
                     ..Default::default()
                 },
             )

@@ -62,13 +62,13 @@ pub fn CertCard(cert: CertDto, job: Option<CertJobDto>) -> impl IntoView {
 
 /// How much of the lifetime has passed, with the point where bosun renews.
 #[component]
-fn Lifetime(used: f64, renew_at: u32, urgency: &'static str) -> impl IntoView {
+fn Lifetime(used: f64, renew_at: f64, urgency: &'static str) -> impl IntoView {
     let pct = (used * 100.0).clamp(0.0, 100.0);
     view! {
         <div class="lifetime" role="meter" aria-valuemin="0" aria-valuemax="100"
             aria-valuenow=format!("{pct:.0}") aria-label=format!("{pct:.0}% of its lifetime used")>
             <span class=format!("lifetime-used urgency-{urgency}") style=format!("width: {pct:.1}%")></span>
-            <span class="lifetime-renew" style=format!("left: {renew_at}%") title=format!("renewal at {renew_at}%")></span>
+            <span class="lifetime-renew" style=format!("left: {renew_at:.1}%") title=format!("renewal at {renew_at:.1}%")></span>
         </div>
         <small class="muted">{format!("{pct:.0}% of its lifetime used")}</small>
     }
@@ -192,6 +192,18 @@ fn RenewForm(cert: CertDto) -> impl IntoView {
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| cert.sans.clone());
     let names = RwSignal::new(wanted.join(", "));
+    let reload = RwSignal::new(
+        cert.managed
+            .as_ref()
+            .map(|m| {
+                m.reload_with
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default(),
+    );
     let id = cert.id.clone();
     let busy = move || c.renew.pending().get() || c.upload.pending().get();
     view! {
@@ -201,6 +213,7 @@ fn RenewForm(cert: CertDto) -> impl IntoView {
                 id: id.clone(),
                 source: source.get_untracked(),
                 names: names.get_untracked(),
+                reload: reload.get_untracked(),
             });
         }>
             <label class="inline">"From "
@@ -212,8 +225,15 @@ fn RenewForm(cert: CertDto) -> impl IntoView {
                 <input type="text" data-testid="renew-names" prop:value=move || names.get()
                     on:input=move |ev| names.set(event_target_value(&ev)) aria-describedby="names-help" />
             </label>
+            <label class="reload-with">"Also reload afterwards "
+                <textarea rows="2" data-testid="renew-reload" prop:value=move || reload.get()
+                    on:input=move |ev| reload.set(event_target_value(&ev)) aria-describedby="names-help"
+                    placeholder="shop/proxy exec:nginx -s reload"></textarea>
+            </label>
             <button type="submit" class="primary" data-testid="renew-now" disabled=busy>"Renew now"</button>
-            <small id="names-help" class="muted">"Comma-separated DNS names or IPs; the services using it are reloaded afterwards."</small>
+            <small id="names-help" class="muted">
+                "Comma-separated DNS names or IPs. Services labelled bosun.cert.reload that mount the certificate's directory are reloaded afterwards; list others one per line as project/service and exec:<command>, signal:<NAME> or restart."
+            </small>
         </form>
     }
     .into_any()

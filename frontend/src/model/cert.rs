@@ -213,6 +213,8 @@ pub struct ManagedDto {
     pub next_attempt: Option<String>,
     /// The services reloaded after the last renewal, and how that went.
     pub reloads: Vec<ReloadResult>,
+    /// Services given with a renewal to reload after each one, besides those found by label.
+    pub reload_with: Vec<ReloadTarget>,
 }
 
 /// One certificate that matters, as the page and `GET /api/v1/certificates` show it.
@@ -295,7 +297,7 @@ pub struct CertificatesView {
     pub warn_days: u32,
     pub critical_days: u32,
     /// Renewal starts once this share of the lifetime has passed.
-    pub renew_at_percent: u32,
+    pub renew_at_percent: f64,
     /// The directories bosun watches for certificate files.
     pub dirs: Vec<String>,
 }
@@ -384,6 +386,41 @@ pub struct ReloadTarget {
     pub project: String,
     pub service: String,
     pub action: ReloadAction,
+}
+
+impl fmt::Display for ReloadTarget {
+    /// One line of the page's reload list: `project/service action`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{} {}", self.project, self.service, self.action)
+    }
+}
+
+impl FromStr for ReloadTarget {
+    type Err = String;
+    /// `project/service action`, e.g. `shop/proxy exec:nginx -s reload` or `shop/app restart`.
+    fn from_str(line: &str) -> Result<Self, String> {
+        let line = line.trim();
+        let shown: String = line.chars().filter(|c| !c.is_control()).take(60).collect();
+        let (who, action) = line.split_once(char::is_whitespace).ok_or_else(|| {
+            format!("“{shown}”: write project/service and then what to do, e.g. shop/proxy exec:nginx -s reload")
+        })?;
+        let name_ok = |n: &str| {
+            !n.is_empty()
+                && n.len() <= 128
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        };
+        match who.split_once('/') {
+            Some((project, service)) if name_ok(project) && name_ok(service) => Ok(ReloadTarget {
+                project: project.to_owned(),
+                service: service.to_owned(),
+                action: action.parse()?,
+            }),
+            _ => Err(format!(
+                "“{shown}”: start with the compose project and service, e.g. shop/proxy"
+            )),
+        }
+    }
 }
 
 /// `POST /api/v1/certificates/{id}/renew`. Every field is optional: without them the
@@ -518,6 +555,29 @@ mod tests {
             CertId::from_parts(CertKind::File, "0123456789abcdef0000").as_str(),
             "file-0123456789abcdef"
         );
+    }
+
+    #[test]
+    fn reload_lines_round_trip_and_say_what_is_wrong() {
+        let t: ReloadTarget = "  shop/proxy   exec:nginx -s reload ".parse().unwrap();
+        assert_eq!(t.project, "shop");
+        assert_eq!(t.service, "proxy");
+        assert_eq!(t.to_string(), "shop/proxy exec:nginx -s reload");
+        assert_eq!(t.to_string().parse::<ReloadTarget>().unwrap(), t);
+        assert_eq!(
+            "a_b/c-d.1 restart".parse::<ReloadTarget>().unwrap().action,
+            ReloadAction::Restart
+        );
+        for (bad, needle) in [
+            ("shop/proxy", "then what to do"),
+            ("proxy restart", "project and service"),
+            ("shop/ restart", "project and service"),
+            ("../x/y restart", "project and service"),
+            ("shop/proxy reboot", "not a reload action"),
+        ] {
+            let e = bad.parse::<ReloadTarget>().unwrap_err();
+            assert!(e.contains(needle), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -105,7 +105,7 @@ fn Settings() -> impl IntoView {
             <details class="card cert-settings">
                 <summary>
                     {format!(
-                        "Warn {} days before expiry, critical at {}; bosun renews what it manages after {}% of the lifetime.",
+                        "Warn {} days before expiry, critical at {}; bosun renews what it manages after {:.1}% of the lifetime.",
                         d.warn_days, d.critical_days, d.renew_at_percent
                     )}
                 </summary>

@@ -12,6 +12,8 @@ use crate::error::OrInternal;
 use crate::store::Store;
 use crate::store::audit::NewAuditRecord;
 
+pub mod engine;
+
 /// Who started a job that outlives its request (the job is audited when it ends).
 #[derive(Clone, Debug)]
 pub struct Owner {

@@ -39,6 +39,11 @@ impl Facts {
         let life = (self.not_after - self.not_before).max(1) as f64;
         ((now - self.not_before) as f64 / life).max(0.0)
     }
+
+    /// When `share` (0..1) of the lifetime has passed, in seconds since the epoch.
+    pub fn renewal_point(&self, share: f64) -> i64 {
+        self.not_before + ((self.not_after - self.not_before) as f64 * share).round() as i64
+    }
 }
 
 pub fn facts(der: &CertificateDer<'_>) -> Result<Facts, String> {
@@ -221,6 +226,10 @@ mod tests {
         assert!(!f.serial.is_empty());
         let used = f.used(now());
         assert!((0.0..0.05).contains(&used), "{used}");
+        // A 90-day certificate is renewed after exactly 60 days with the default of 2/3.
+        let day = 86_400;
+        assert_eq!(f.renewal_point(2.0 / 3.0), f.not_before + 60 * day);
+        assert_eq!(f.renewal_point(0.5), f.not_before + 45 * day);
     }
 
     #[test]

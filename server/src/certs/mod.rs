@@ -43,7 +43,8 @@ pub struct Settings {
     pub dirs: Vec<PathBuf>,
     pub warn_days: u32,
     pub critical_days: u32,
-    pub renew_at_percent: u32,
+    /// Renewal starts once this share (0..1) of the lifetime has passed.
+    pub renew_at: f64,
     pub own: OwnMode,
     pub own_cert: PathBuf,
     pub own_key: PathBuf,
@@ -196,7 +197,7 @@ impl CertService {
                     dirs: config.cert_dirs.clone(),
                     warn_days: config.cert_warn_days.warn,
                     critical_days: config.cert_warn_days.critical,
-                    renew_at_percent: config.cert_renew_at,
+                    renew_at: config.cert_renew_at,
                     own: mode,
                     own_cert: own_cert.clone(),
                     own_key,

@@ -437,14 +437,13 @@ impl CertService {
         e: AppError,
     ) -> AppError {
         let failures = r.row.as_ref().map(ManagedRow::failures).unwrap_or(0) + 1;
-        // bosun's own certificate is always managed: its row is made here if need be. A file
-        // not managed yet keeps no row; the person who asked sees the error at once, and the
-        // audit log keeps it.
-        let own = matches!(r.place, Place::Own).then(|| {
-            source.unwrap_or(match self.inner.settings.own {
-                OwnMode::Files => CertSource::Files,
-                _ => CertSource::SelfSigned,
-            })
+        // bosun's own certificate is always managed: its row is made here if need be, with the
+        // source of the certificate it still serves. The source that failed is not recorded:
+        // the next automatic renewal must not switch to it. A file not managed yet keeps no
+        // row; the person who asked sees the error at once, and the audit log keeps it.
+        let own = matches!(r.place, Place::Own).then(|| match self.inner.settings.own {
+            OwnMode::Files => CertSource::Files,
+            _ => CertSource::SelfSigned,
         });
         if let Err(store_err) = self
             .inner
@@ -667,6 +666,13 @@ impl CertService {
         let mut good_rounds = 0;
         loop {
             let record = self.inner.engine.inventory().find(container_id);
+            if record
+                .as_ref()
+                .is_some_and(|r| r.is_running() && probe::wanted_ports(r).is_empty())
+            {
+                // Up again and serving no TLS port bosun knows of: there is nothing to check.
+                return None;
+            }
             let targets = record.map(|r| probe::targets(&[r])).unwrap_or_default();
             let mut seen = 0;
             let mut all_new = true;
@@ -784,7 +790,7 @@ impl CertService {
         ) else {
             return;
         };
-        let share = f64::from(self.inner.settings.renew_at_percent) / 100.0;
+        let share = self.inner.settings.renew_at;
         let now = now_ms();
         for c in certs {
             let Some(m) = &c.managed else { continue };

@@ -1,6 +1,7 @@
 //! Does a chain lead to a root bosun trusts? The system's roots, bosun's internal CA and the
 //! roots in `BOSUN_CERT_TRUST`, checked the way a TLS client would (webpki).
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -21,6 +22,8 @@ pub struct Trust {
     verifier: Option<Arc<WebPkiServerVerifier>>,
     /// The extra roots alone (internal CA + configured), for the ACME client.
     extra: Arc<RootCertStore>,
+    /// Every trusted root as DER, to tell whether a CA certificate found on disk is one.
+    roots: Arc<HashSet<Vec<u8>>>,
 }
 
 /// Reads every certificate of a PEM bundle; a missing or unreadable file is an error.
@@ -39,7 +42,9 @@ impl Trust {
     /// `extra`: bosun's internal CA root and the configured roots.
     pub fn new(extra: &[CertificateDer<'static>]) -> Self {
         let mut all = RootCertStore::empty();
+        let mut roots: HashSet<Vec<u8>> = extra.iter().map(|c| c.to_vec()).collect();
         if let Ok(system) = read_bundle(Path::new(SYSTEM_BUNDLE)) {
+            roots.extend(system.iter().map(|c| c.to_vec()));
             all.add_parsable_certificates(system);
         }
         let mut mine = RootCertStore::empty();
@@ -52,6 +57,7 @@ impl Trust {
         Trust {
             verifier,
             extra: Arc::new(mine),
+            roots: Arc::new(roots),
         }
     }
 
@@ -76,12 +82,13 @@ impl Trust {
             };
         };
         if !leaf.is_server() {
+            let trusted = leaf.self_issued && self.roots.contains(end_entity.as_ref());
             return ChainCheck {
-                valid: leaf.self_issued,
-                message: if leaf.self_issued {
-                    "a CA root certificate (trusted by those who import it)".into()
-                } else {
-                    format!("an intermediate CA certificate issued by {}", leaf.issuer)
+                valid: trusted,
+                message: match (leaf.self_issued, trusted) {
+                    (true, true) => "a CA root certificate bosun trusts".into(),
+                    (true, false) => "a CA root certificate bosun does not trust (trusted by those who import it; add it to BOSUN_CERT_TRUST to check against it)".into(),
+                    _ => format!("an intermediate CA certificate issued by {}", leaf.issuer),
                 },
             };
         }

@@ -89,6 +89,31 @@ fn key_check(k: &KeyFound) -> Option<KeyCheck> {
     })
 }
 
+/// Whether the key file on disk belongs to the certificate bosun serves. bosun never serves a
+/// pair that does not match, so a mismatch here means the file changed after it was loaded
+/// (by hand, or by another tool) and the next reload or restart would refuse it.
+fn own_key_check(path: &std::path::Path, served: Option<&CertificateDer<'static>>) -> KeyCheck {
+    let key = std::fs::read(path)
+        .map_err(|e| {
+            format!("cannot be read ({e}); bosun keeps serving the key it loaded before. Check the file and its permissions.")
+        })
+        .and_then(|pem| inspect::key_from_pem(&pem));
+    let (matches, message) = match key.map(|k| served.is_some_and(|l| inspect::key_matches(l, k))) {
+        Ok(true) => (true, "belongs to the certificate bosun serves".to_owned()),
+        Ok(false) => (
+            false,
+            "does not belong to the certificate bosun serves: bosun keeps serving the last good pair and refuses this one on reload. Put the matching key in place, or renew."
+                .to_owned(),
+        ),
+        Err(e) => (false, e),
+    };
+    KeyCheck {
+        file: Some(path.display().to_string()),
+        matches,
+        message,
+    }
+}
+
 impl CertService {
     pub(super) fn sources(&self, own: bool) -> Vec<CertSource> {
         let mut v = Vec::new();
@@ -104,21 +129,21 @@ impl CertService {
 
     fn managed(&self, row: &ManagedRow, leaf: Option<&inspect::Facts>) -> ManagedDto {
         let source = row.source();
-        let pct = f64::from(self.inner.settings.renew_at_percent) / 100.0;
+        let share = self.inner.settings.renew_at;
         ManagedDto {
             source,
             challenge: row.challenge(),
             names: row.names(),
-            renew_after: leaf.filter(|_| source.renews_by_itself()).map(|f| {
-                let at = f.not_before + ((f.not_after - f.not_before) as f64 * pct) as i64;
-                rfc3339(at * 1000)
-            }),
+            renew_after: leaf
+                .filter(|_| source.renews_by_itself())
+                .map(|f| rfc3339(f.renewal_point(share) * 1000)),
             last_renewed: row.last_renewed_at.map(rfc3339),
             last_error: row.last_error.clone(),
             last_error_at: row.last_error_at.map(rfc3339),
             failures: row.failures(),
             next_attempt: row.next_attempt_at.map(rfc3339),
             reloads: row.reloads(),
+            reload_with: row.reload(),
         }
     }
 
@@ -176,9 +201,7 @@ impl CertService {
         };
         let managed = b.managed.map(|mut m| {
             if m.renew_after.is_none() && m.source.renews_by_itself() {
-                let pct = f64::from(s.renew_at_percent) / 100.0;
-                let at = f.not_before + ((f.not_after - f.not_before) as f64 * pct) as i64;
-                m.renew_after = Some(rfc3339(at * 1000));
+                m.renew_after = Some(rfc3339(f.renewal_point(s.renew_at) * 1000));
             }
             m
         });
@@ -229,6 +252,7 @@ impl CertService {
                 failures: 0,
                 next_attempt: None,
                 reloads: Vec::new(),
+                reload_with: Vec::new(),
             },
         });
         Some(self.dto(
@@ -237,12 +261,10 @@ impl CertService {
                 kind: CertKind::Own,
                 title: OWN_TITLE.into(),
                 chain: Ok(&current.cert),
-                key: Some(KeyCheck {
-                    file: Some(self.inner.settings.own_key.display().to_string()),
-                    matches: true,
-                    message:
-                        "belongs to the certificate (bosun checks before serving a new one)".into(),
-                }),
+                key: Some(own_key_check(
+                    &self.inner.settings.own_key,
+                    current.cert.first(),
+                )),
                 managed,
                 renew_sources: self.sources(true),
             },
@@ -417,7 +439,7 @@ impl CertService {
             },
             warn_days: s.warn_days,
             critical_days: s.critical_days,
-            renew_at_percent: s.renew_at_percent,
+            renew_at_percent: s.renew_at * 100.0,
             dirs: s.dirs.iter().map(|d| d.display().to_string()).collect(),
         })
     }

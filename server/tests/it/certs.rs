@@ -555,9 +555,15 @@ async fn a_failed_renewal_keeps_the_certificate_and_says_when_it_retries() {
             .contains("did not answer")
     );
     assert_eq!(own["urgency"], "warning");
+    // The failed source is not taken as the certificate's: it is still the self-signed one,
+    // and that is what bosun renews from by itself.
+    assert_eq!(own["managed"]["source"], "self-signed", "{own}");
     let entries = audit(&s, &admin, "action=certificate.renew").await;
     assert_eq!(entries[0]["outcome"], "failed");
 }
+
+/// A busybox command that stops at once on SIGTERM (a plain `sleep` as PID 1 ignores it).
+const SLEEPER: &str = r#"["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]"#;
 
 #[tokio::test]
 async fn renewed_files_reach_nginx_which_is_reloaded_and_serves_the_new_certificate() {
@@ -571,8 +577,10 @@ async fn renewed_files_reach_nginx_which_is_reloaded_and_serves_the_new_certific
     let project = Project::up(
         &name,
         &format!(
-            "services:\n  proxy:\n    image: bosun-demo/nginx:1\n    ports: [\"443\"]\n    volumes: [\"{}:/etc/nginx/certs\"]\n    labels:\n      bosun.cert.reload: \"exec:nginx -s reload\"\n",
-            certs.path().display()
+            "services:\n  proxy:\n    image: bosun-demo/nginx:1\n    ports: [\"443\"]\n    volumes: [\"{d}:/etc/nginx/certs\"]\n    labels:\n      bosun.cert.reload: \"exec:nginx -s reload\"\n  \
+             sidecar:\n    image: busybox:latest\n    command: {SLEEPER}\n    volumes: [\"{d}:/certs\"]\n    labels:\n      bosun.cert.reload: restart\n  \
+             broken:\n    image: busybox:latest\n    command: {SLEEPER}\n    volumes: [\"{d}:/certs\"]\n",
+            d = certs.path().display()
         ),
     )
     .await;
@@ -614,7 +622,18 @@ async fn renewed_files_reach_nginx_which_is_reloaded_and_serves_the_new_certific
     assert!(file["related"][0].as_str().unwrap().contains(&name));
     assert_eq!(file["urgency"], "warning", "10 days left");
 
-    // "Renew now" on the served certificate renews its file and reloads nginx.
+    // "Renew now" on the served certificate renews its file and reloads nginx and the
+    // sidecar by their labels, and a service named with the request by its given command.
+    let started = |service: &str| {
+        crate::dbs::docker(&[
+            "inspect",
+            "-f",
+            "{{.State.StartedAt}}",
+            &crate::dbs::container_of(&project.name, service),
+        ])
+        .1
+    };
+    let sidecar_started = started("sidecar");
     let r = post_json(
         &admin,
         &s,
@@ -622,17 +641,59 @@ async fn renewed_files_reach_nginx_which_is_reloaded_and_serves_the_new_certific
             "/api/v1/certificates/{}/renew",
             served["id"].as_str().unwrap()
         ),
-        json!({"source": "internal-ca"}),
+        json!({"source": "internal-ca", "reload": [
+            {"project": project.name, "service": "broken", "action": "exec:ls /no-such-dir"}
+        ]}),
     )
     .await;
     assert_eq!(r.status(), StatusCode::OK);
     let report = json_of(r).await;
     let new = report["serial"].as_str().unwrap().to_owned();
     assert_eq!(report["id"], file["id"]);
-    let reload = &report["reloads"][0];
+    let reload_of = |service: &str| {
+        report["reloads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| {
+                r["container"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("/{service} #"))
+            })
+            .unwrap_or_else(|| panic!("no reload of {service}: {report:#}"))
+            .clone()
+    };
+    let reload = reload_of("proxy");
     assert_eq!(reload["how"], "exec:nginx -s reload");
     assert_eq!(reload["ok"], true, "{reload}");
     assert_eq!(reload["serving_new"], true, "{reload}");
+    // Restarted, and nothing to check afterwards: it serves no TLS port.
+    let sidecar = reload_of("sidecar");
+    assert_eq!(sidecar["how"], "restart");
+    assert_eq!(sidecar["ok"], true, "{sidecar}");
+    assert!(sidecar["serving_new"].is_null(), "{sidecar}");
+    assert_ne!(
+        started("sidecar"),
+        sidecar_started,
+        "the sidecar was restarted"
+    );
+    // A reload that fails says so, with the command's own output.
+    let broken = reload_of("broken");
+    assert_eq!(broken["how"], "exec:ls /no-such-dir");
+    assert_eq!(broken["ok"], false, "{broken}");
+    let output = broken["output"].as_str().unwrap();
+    assert!(
+        output.contains("exit code 1") && output.contains("/no-such-dir"),
+        "{output}"
+    );
+    // The page shows every reload's result with the certificate.
+    let shown = by_id(
+        &certificates(&admin, &s).await,
+        file["id"].as_str().unwrap(),
+    )
+    .clone();
+    assert_eq!(shown["managed"]["reloads"], report["reloads"], "{shown:#}");
 
     // A TLS client of its own sees the new serial on the published port.
     let port = crate::dbs::docker(&["port", &crate::dbs::container_of(&name, "proxy"), "443"]).1;
@@ -650,8 +711,20 @@ async fn renewed_files_reach_nginx_which_is_reloaded_and_serves_the_new_certific
         assert_eq!(fresh_serial(format!("127.0.0.1:{port}")).await, new);
     }
     let entries = audit(&s, &admin, "action=certificate.reload").await;
-    assert_eq!(entries[0]["outcome"], "ok");
-    assert!(entries[0]["target"].as_str().unwrap().contains(&name));
+    let outcome_of = |service: &str| {
+        entries
+            .iter()
+            .find(|e| {
+                e["target"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("{name}/{service} #"))
+            })
+            .map(|e| e["outcome"].clone())
+    };
+    assert_eq!(outcome_of("proxy"), Some(json!("ok")), "{entries:#?}");
+    assert_eq!(outcome_of("sidecar"), Some(json!("ok")), "{entries:#?}");
+    assert_eq!(outcome_of("broken"), Some(json!("failed")), "{entries:#?}");
     drop(project);
 }
 

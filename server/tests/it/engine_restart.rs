@@ -66,6 +66,15 @@ async fn an_engine_restart_mid_dump_fails_the_backup_cleanly_and_bosun_recovers(
         "failed",
     )
     .await;
+    crate::faults::shown(
+        &s,
+        &admin,
+        Some((id, "failed")),
+        "backup.create",
+        &format!("{}/db #{id}", p.name),
+        "failed",
+    )
+    .await;
 
     // bosun reconnects by itself; once the database runs again, backups work.
     p.compose(&["start", "db"]).await;
@@ -138,5 +147,40 @@ async fn open_log_and_overview_streams_say_the_engine_went_away_and_carry_on_whe
             .iter()
             .any(|l| l["text"] == "after the engine restart")
     })
+    .await;
+
+    // The outage is in the audit log, and on its page: lost (with why), then back.
+    let entries = crate::harness::audit(&s, &admin, "action=engine.&actor=engine").await;
+    let actions: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // Newest first; a restarting engine may flap, but every loss has its return.
+    assert_eq!(
+        actions.first(),
+        Some(&("engine.reconnected", "ok")),
+        "{entries:#?}"
+    );
+    let count = |a: (&str, &str)| actions.iter().filter(|x| **x == a).count();
+    assert!(
+        count(("engine.disconnected", "failed")) >= 1,
+        "{entries:#?}"
+    );
+    assert_eq!(
+        count(("engine.disconnected", "failed")),
+        count(("engine.reconnected", "ok")),
+        "{entries:#?}"
+    );
+    crate::faults::page_shows(
+        &s,
+        &admin,
+        "/audit?actor=engine",
+        &["engine.reconnected", "Docker engine", "engine.disconnected"],
+    )
     .await;
 }

@@ -16,6 +16,55 @@ use crate::dbs::{
 };
 use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of};
 
+/// The page at `path`, as the signed-in browser gets it (server-rendered), shows each of
+/// `needles`, in this order.
+pub(crate) async fn page_shows(
+    s: &TestServer,
+    client: &reqwest::Client,
+    path: &str,
+    needles: &[&str],
+) {
+    let page = crate::harness::text_of(client, s, path).await;
+    let mut rest = page.as_str();
+    for n in needles {
+        match rest.find(n) {
+            Some(at) => rest = &rest[at + n.len()..],
+            None => panic!("{path} does not show {n:?} (after {needles:?} before it)"),
+        }
+    }
+}
+
+/// A backup's row on the Backups page shows this status, and the audit page a record of the
+/// action on `target` with this outcome: what someone looking after the fault sees.
+pub(crate) async fn shown(
+    s: &TestServer,
+    admin: &reqwest::Client,
+    backup: Option<(i64, &str)>,
+    action: &str,
+    target: &str,
+    outcome: &str,
+) {
+    if let Some((id, status)) = backup {
+        page_shows(
+            s,
+            admin,
+            "/backups",
+            &[
+                &format!("data-backup=\"{id}\""),
+                &format!("data-status=\"{status}\""),
+            ],
+        )
+        .await;
+    }
+    page_shows(
+        s,
+        admin,
+        &format!("/audit?action={action}&outcome={outcome}"),
+        &[action, target, &format!("pill-{outcome}")],
+    )
+    .await;
+}
+
 /// An audit record with this action, target and outcome exists.
 pub(crate) async fn audited(
     s: &TestServer,
@@ -64,6 +113,15 @@ async fn bosun_killed_mid_backup_reports_it_interrupted_once_started_again_and_l
     audited(
         &s,
         &admin,
+        "backup.create",
+        &format!("{}/db #{id}", p.name),
+        "failed",
+    )
+    .await;
+    shown(
+        &s,
+        &admin,
+        Some((id, "interrupted")),
         "backup.create",
         &format!("{}/db #{id}", p.name),
         "failed",
@@ -182,6 +240,15 @@ async fn a_database_killed_mid_restore_fails_the_restore_and_loses_neither_backu
     audited(
         &s,
         &admin,
+        "backup.restore",
+        &format!("backup #{backup_id}"),
+        "failed",
+    )
+    .await;
+    shown(
+        &s,
+        &admin,
+        Some((backup_id, "ok")),
         "backup.restore",
         &format!("backup #{backup_id}"),
         "failed",

@@ -6,6 +6,8 @@ mod audit;
 mod auth;
 mod backup_faults;
 mod backups;
+mod cert_renewal;
+mod cert_roots;
 mod cert_targets;
 mod certs;
 mod dbs;

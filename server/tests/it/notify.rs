@@ -95,6 +95,52 @@ pub(crate) async fn add(
 }
 
 #[tokio::test]
+async fn slack_discord_and_ntfy_targets_get_the_request_their_service_expects() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    for format in ["slack", "discord", "ntfy"] {
+        let (url, inbox) = receiver().await;
+        let w = add(&admin, &s, format, &url, format, &["backup.failed"]).await;
+        let r = post_json(
+            &admin,
+            &s,
+            &format!("/api/v1/webhooks/{}/test", w["id"]),
+            json!({}),
+        )
+        .await;
+        assert_eq!(json_of(r).await["delivered"], true, "{format}");
+        let (headers, body) = inbox.got.lock().unwrap()[0].clone();
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        match format {
+            "slack" | "discord" => {
+                assert_eq!(header("content-type"), "application/json", "{format}");
+                let v: Value = serde_json::from_str(&body).unwrap();
+                let (field, bold) = if format == "slack" {
+                    ("text", "*[bosun] ")
+                } else {
+                    ("content", "**[bosun] ")
+                };
+                let text = v[field].as_str().unwrap_or_else(|| panic!("{format}: {v}"));
+                assert!(text.starts_with(bold), "{format}: {text}");
+                assert_eq!(v.as_object().unwrap().len(), 1, "{format}: only {field}");
+            }
+            _ => {
+                assert!(header("content-type").starts_with("text/plain"), "ntfy");
+                assert!(header("title").starts_with("bosun: "), "{headers:?}");
+                assert!(!header("priority").is_empty(), "{headers:?}");
+                assert!(!body.trim().is_empty() && !body.starts_with('{'), "{body}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn targets_are_checked_tested_and_failed_deliveries_retried() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
@@ -259,7 +305,7 @@ async fn targets_are_checked_tested_and_failed_deliveries_retried() {
 }
 
 #[tokio::test]
-async fn dying_and_unhealthy_containers_are_reported_but_a_stop_is_not() {
+async fn dying_oom_killed_and_unhealthy_containers_are_reported_but_a_stop_is_not() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let (url, inbox) = receiver().await;
@@ -275,7 +321,8 @@ async fn dying_and_unhealthy_containers_are_reported_but_a_stop_is_not() {
     let name = unique("itnotify");
     let project = Project::up(
         &name,
-        "services:\n  crash:\n    image: busybox:latest\n    command: [\"sh\", \"-c\", \"sleep 2; exit 3\"]\n  sick:\n    image: busybox:latest\n    command: [\"sleep\", \"300\"]\n    healthcheck:\n      test: [\"CMD\", \"false\"]\n      interval: 1s\n      retries: 1\n  calm:\n    image: busybox:latest\n    command: [\"sleep\", \"300\"]\n",
+        "services:\n  crash:\n    image: busybox:latest\n    command: [\"sh\", \"-c\", \"sleep 2; exit 3\"]\n  sick:\n    image: busybox:latest\n    command: [\"sleep\", \"300\"]\n    healthcheck:\n      test: [\"CMD\", \"false\"]\n      interval: 1s\n      retries: 1\n  calm:\n    image: busybox:latest\n    command: [\"sleep\", \"300\"]\n  \
+         hog:\n    image: busybox:latest\n    command: [\"sh\", \"-c\", \"sleep 2; a=x; while true; do a=$$a$$a; done\"]\n    mem_limit: 16m\n    memswap_limit: 16m\n",
     )
     .await;
     let died = inbox
@@ -286,6 +333,11 @@ async fn dying_and_unhealthy_containers_are_reported_but_a_stop_is_not() {
     inbox
         .wait_for("container.unhealthy", &format!("{name}/sick"), 30)
         .await;
+    // The kernel's OOM killer, under a real memory limit, is told apart from a plain death.
+    let oom = inbox
+        .wait_for("container.died", "ran out of memory", 30)
+        .await;
+    assert_eq!(oom["details"]["service"], "hog", "{oom}");
     // A stop on purpose is not news.
     project.compose(&["stop", "-t", "1", "calm"]).await;
     tokio::time::sleep(Duration::from_secs(3)).await;

@@ -140,6 +140,27 @@ async fn call(client: &Client, s: &TestServer, r: &Route) -> reqwest::Response {
     req.send().await.unwrap()
 }
 
+/// A script's client that sends an API token of the user signed in as `client`.
+async fn token_client(s: &TestServer, client: &Client) -> Client {
+    let r = client
+        .post(s.url("/api/v1/tokens"))
+        .json(&serde_json::json!({"name": "matrix"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let secret = crate::harness::json_of(r).await["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {secret}").parse().unwrap(),
+    );
+    s.client_builder().default_headers(headers).build().unwrap()
+}
+
 #[tokio::test]
 async fn every_route_needs_auth_the_right_role_and_the_same_origin() {
     let s = TestServer::start().await;
@@ -171,6 +192,10 @@ async fn every_route_needs_auth_the_right_role_and_the_same_origin() {
             .any(|r| r.path == "/users" && r.need == Need::Admin)
     );
 
+    // The same users through API tokens: a token carries its owner's role, no more.
+    let viewer_token = token_client(&s, &viewer).await;
+    let operator_token = token_client(&s, &operator).await;
+
     let anonymous = s.browser();
     let mut checked = 0;
     for r in &routes {
@@ -194,11 +219,26 @@ async fn every_route_needs_auth_the_right_role_and_the_same_origin() {
                 "{label} without auth"
             );
         }
-        // Every lower role: 403.
+        // Every lower role: 403, with a session, and with a token on the REST API.
         for (client, role) in [(&viewer, Need::Viewer), (&operator, Need::Operator)] {
             if role < r.need {
                 let resp = call(client, &s, r).await;
                 assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{label} as {role:?}");
+            }
+        }
+        if r.kind == "rest" {
+            for (client, role) in [
+                (&viewer_token, Need::Viewer),
+                (&operator_token, Need::Operator),
+            ] {
+                if role < r.need {
+                    let resp = call(client, &s, r).await;
+                    assert_eq!(
+                        resp.status(),
+                        StatusCode::FORBIDDEN,
+                        "{label} with a token of {role:?}"
+                    );
+                }
             }
         }
         checked += 1;

@@ -13,7 +13,14 @@ pub struct Events {
 
 impl Events {
     pub async fn open(client: &reqwest::Client, url: String) -> Self {
-        let r = client.get(url).send().await.unwrap();
+        // A stream lives as long as the test needs it: not cut off by the client's own
+        // whole-request timeout (which a reader would take for the server ending it).
+        let r = client
+            .get(url)
+            .timeout(Duration::from_secs(3600))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), reqwest::StatusCode::OK);
         assert_eq!(r.headers()["content-type"], "text/event-stream");
         Events {

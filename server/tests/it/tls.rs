@@ -159,6 +159,7 @@ async fn tls_files_changed_on_disk_are_served_and_unusable_ones_refused_visibly(
     tokio::time::sleep(std::time::Duration::from_secs(6)).await;
     let own = by_id(&certificates(&admin, &s).await, "bosun").clone();
     assert!(own["managed"]["last_error"].is_null(), "{own:#}");
+    assert_eq!(own["key"]["matches"], true, "{own:#}");
 
     // Garbage in the files: refused, the good certificate stays, and the page says so.
     std::fs::write(
@@ -181,7 +182,11 @@ async fn tls_files_changed_on_disk_are_served_and_unusable_ones_refused_visibly(
         error.contains("not usable") && error.contains("cert.pem"),
         "{error}"
     );
-    assert_eq!(fresh_serial(addr).await, serial(&c2), "still the good one");
+    assert_eq!(
+        fresh_serial(addr.clone()).await,
+        serial(&c2),
+        "still the good one"
+    );
     let entries = crate::harness::audit(&s, &admin, "action=certificate.reload").await;
     assert!(
         entries
@@ -194,4 +199,17 @@ async fn tls_files_changed_on_disk_are_served_and_unusable_ones_refused_visibly(
             .iter()
             .any(|e| e["outcome"] == "ok" && e["actor"] == "files")
     );
+
+    // The key file replaced by one of another certificate: the page says the key on disk
+    // does not belong to what bosun serves, and the good pair is still served.
+    std::fs::write(&key, &k1).unwrap();
+    let own = by_id(&certificates(&admin, &s).await, "bosun").clone();
+    assert_eq!(own["key"]["matches"], false, "{own:#}");
+    assert!(
+        own["key"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("does not belong")),
+        "{own:#}"
+    );
+    assert_eq!(fresh_serial(addr).await, serial(&c2), "still the good one");
 }
