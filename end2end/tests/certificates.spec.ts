@@ -78,6 +78,7 @@ test('an admin sees certificates worst first and renews the proxy, which then se
   await waitHydrated(page);
   await expect(page.locator(`[data-testid="cert"][data-kind="file"]`, { hasText: 'server.crt' }).getByTestId('renew-reload'))
     .toHaveValue(reloadLine);
+  await expect(renewed.getByTestId('renew-reload')).toHaveValue(reloadLine);
 
   const api = await adminApi();
   const audit = await (await api.get('/api/v1/audit?actor=admin&action=certificate.')).json();

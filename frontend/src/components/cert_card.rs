@@ -192,17 +192,28 @@ fn RenewForm(cert: CertDto) -> impl IntoView {
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| cert.sans.clone());
     let names = RwSignal::new(wanted.join(", "));
-    let reload = RwSignal::new(
-        cert.managed
-            .as_ref()
-            .map(|m| {
-                m.reload_with
+    // A served certificate renews the file it comes from: that file's list is the one to show
+    // (and to keep, as an empty field clears it).
+    let listed = cert
+        .managed
+        .as_ref()
+        .map(|m| m.reload_with.clone())
+        .or_else(|| {
+            c.data.with_untracked(|d| {
+                d.certs
                     .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                    .find(|f| f.kind == CertKind::File && cert.related.contains(&f.title))
+                    .and_then(|f| f.managed.as_ref())
+                    .map(|m| m.reload_with.clone())
             })
-            .unwrap_or_default(),
+        });
+    let reload = RwSignal::new(
+        listed
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
     );
     let id = cert.id.clone();
     let busy = move || c.renew.pending().get() || c.upload.pending().get();
