@@ -58,14 +58,6 @@ async fn an_engine_restart_mid_dump_fails_the_backup_cleanly_and_bosun_recovers(
         files_in(&s.data.path().join("backups")),
         Vec::<String>::new()
     );
-    crate::faults::audited(
-        &s,
-        &admin,
-        "backup.create",
-        &format!("{}/db #{id}", p.name),
-        "failed",
-    )
-    .await;
     crate::faults::shown(
         &s,
         &admin,

@@ -94,6 +94,12 @@ pub(crate) async fn add(
     json_of(r).await
 }
 
+/// "Send test" on the webhook `w`: one attempt, answered with how it went.
+async fn send_test(admin: &reqwest::Client, s: &TestServer, w: &Value) -> Value {
+    let path = format!("/api/v1/webhooks/{}/test", w["id"]);
+    json_of(post_json(admin, s, &path, json!({})).await).await
+}
+
 #[tokio::test]
 async fn slack_discord_and_ntfy_targets_get_the_request_their_service_expects() {
     let s = TestServer::start().await;
@@ -101,14 +107,11 @@ async fn slack_discord_and_ntfy_targets_get_the_request_their_service_expects() 
     for format in ["slack", "discord", "ntfy"] {
         let (url, inbox) = receiver().await;
         let w = add(&admin, &s, format, &url, format, &["backup.failed"]).await;
-        let r = post_json(
-            &admin,
-            &s,
-            &format!("/api/v1/webhooks/{}/test", w["id"]),
-            json!({}),
-        )
-        .await;
-        assert_eq!(json_of(r).await["delivered"], true, "{format}");
+        assert_eq!(
+            send_test(&admin, &s, &w).await["delivered"],
+            true,
+            "{format}"
+        );
         let (headers, body) = inbox.got.lock().unwrap()[0].clone();
         let header = |name: &str| {
             headers
@@ -196,14 +199,7 @@ async fn targets_are_checked_tested_and_failed_deliveries_retried() {
     assert_eq!(r.status(), StatusCode::CONFLICT);
 
     // "Send test" is one attempt, answered at once.
-    let r = post_json(
-        &admin,
-        &s,
-        &format!("/api/v1/webhooks/{}/test", w["id"]),
-        json!({}),
-    )
-    .await;
-    let t = json_of(r).await;
+    let t = send_test(&admin, &s, &w).await;
     assert_eq!(t["delivered"], true, "{t}");
     assert_eq!(t["status"], 204);
     let dead = add(
@@ -215,16 +211,7 @@ async fn targets_are_checked_tested_and_failed_deliveries_retried() {
         &["backup.failed"],
     )
     .await;
-    let t = json_of(
-        post_json(
-            &admin,
-            &s,
-            &format!("/api/v1/webhooks/{}/test", dead["id"]),
-            json!({}),
-        )
-        .await,
-    )
-    .await;
+    let t = send_test(&admin, &s, &dead).await;
     assert_eq!(t["delivered"], false);
     assert!(
         t["error"].as_str().unwrap().contains("could not connect"),
