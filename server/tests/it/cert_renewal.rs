@@ -7,16 +7,14 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::cert_targets::titled;
 use crate::certs::{certificates, pair};
 use crate::dbs::post_json;
 use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_of, text_of};
 use crate::stacks::{Project, unique};
 
 fn by_title<'a>(certs: &'a [Value], title: &str) -> &'a Value {
-    certs
-        .iter()
-        .find(|c| c["title"] == title)
-        .unwrap_or_else(|| panic!("no certificate {title} in {certs:#?}"))
+    titled(certs, title).unwrap_or_else(|| panic!("no certificate {title} in {certs:#?}"))
 }
 
 /// The automatic renewals of `title` that failed, newest first.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::cert_targets::titled;
 use crate::certs::certificates;
 use crate::harness::{ADMIN_PASSWORD, TestServer};
 
@@ -33,10 +34,7 @@ async fn a_root_in_a_watched_directory_is_valid_only_when_bosun_trusts_it() {
     .unwrap();
     let admin = s.admin().await;
     let find = |certs: &[Value], name: &str| {
-        certs
-            .iter()
-            .find(|c| c["title"] == dir.path().join(name).display().to_string())
-            .cloned()
+        titled(certs, &dir.path().join(name).display().to_string()).cloned()
     };
     let mut certs = Vec::new();
     for _ in 0..40 {

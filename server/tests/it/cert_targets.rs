@@ -13,7 +13,7 @@ use crate::dbs::{container_of, docker, post_json};
 use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_of};
 use crate::stacks::{Project, unique};
 
-fn titled<'a>(certs: &'a [Value], title: &str) -> Option<&'a Value> {
+pub(crate) fn titled<'a>(certs: &'a [Value], title: &str) -> Option<&'a Value> {
     certs.iter().find(|c| c["title"] == title)
 }
 
