@@ -1,7 +1,7 @@
 # bosun as a container. Two ways to get the binary in:
 #
 #   docker build --target prebuilt -t bosun .   # copies target/release/bosun and target/site,
-#                                               # built on the host by `cargo leptos build --release`
+#                                               # built on the host by `scripts/build.sh --release`
 #   docker build -t bosun .                     # builds everything inside (needs a registry
 #                                               # for the rust image and crates.io)
 #
@@ -32,14 +32,12 @@ COPY target/site /app/site
 
 FROM rust:1-bookworm AS build
 RUN rustup target add wasm32-unknown-unknown \
-    && cargo install cargo-leptos --locked --version 0.3.10
+    && apt-get update && apt-get install -y --no-install-recommends nodejs npm
 WORKDIR /src
 COPY . .
-RUN WBG=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock) \
-    && cargo install wasm-bindgen-cli --version "$WBG" \
-    && apt-get update && apt-get install -y --no-install-recommends nodejs npm \
-    && (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund) \
-    && PATH="/src/end2end/node_modules/.bin:$PATH" cargo leptos build --release
+RUN (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund) \
+    && PATH="/src/end2end/node_modules/.bin:$PATH" \
+       cargo run --locked --manifest-path xtask/Cargo.toml -- build --release
 
 FROM runtime-base AS runtime
 COPY --from=build /src/target/release/bosun /usr/local/bin/bosun

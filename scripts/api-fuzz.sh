@@ -3,7 +3,7 @@
 # a free port with a fresh data dir, signs in, makes an admin API token, and lets Schemathesis
 # generate requests for every operation. Fails on any 5xx, on any response whose status code
 # the document does not list for that operation, whose content type it does not declare, or
-# whose body does not match the schema. Expects `cargo leptos build --release` (scripts/test.sh runs it once).
+# whose body does not match the schema. Expects `scripts/build.sh --release` (scripts/test.sh runs it once).
 #
 # Left out, and why:
 #   - the event streams (`…/events`) and follow-mode logs never end by design;
@@ -23,6 +23,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 source scripts/lib/toolchain.sh
+source scripts/lib/serve.sh
 bosun_ensure_docker
 
 examples=50
@@ -36,27 +37,16 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
     "$venv/bin/pip" install -q 'schemathesis>=4,<5' >&2
 fi
 
-[ -x target/release/bosun ] && [ -f target/site/pkg/bosun.wasm ] ||
-    { bosun__log "ERROR: build first: cargo leptos build --release"; exit 1; }
-
+bosun_require_release
 data=$(mktemp -d)
-port=$(bosun_free_port)
 password="fuzz-$(head -c 12 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
-BOSUN_DATA_DIR="$data" BOSUN_LISTEN="127.0.0.1:$port" BOSUN_ADMIN_PASSWORD="$password" \
-    LEPTOS_SITE_ROOT="$root/target/site" target/release/bosun >"$data/bosun.log" 2>&1 &
-pid=$!
 cleanup() {
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    bosun_serve_stop
     rm -rf "$data"
 }
 trap cleanup EXIT
-base="https://127.0.0.1:$port"
-for _ in $(seq 1 100); do
-    curl -skf "$base/healthz" >/dev/null 2>&1 && break
-    kill -0 "$pid" 2>/dev/null || { cat "$data/bosun.log" >&2; exit 1; }
-    sleep 0.1
-done
+BOSUN_ADMIN_PASSWORD="$password" bosun_serve "$data"
+base=$BOSUN_SERVE_URL
 
 jar="$data/cookies"
 curl -skf -c "$jar" -H "Origin: $base" -H 'content-type: application/json' \
@@ -94,6 +84,6 @@ fi
 st --include-name "$self_change" || status=$?
 if [ "$status" -ne 0 ]; then
     bosun__log "bosun's log (last 40 lines):"
-    tail -n 40 "$data/bosun.log" >&2
+    tail -n 40 "$BOSUN_SERVE_LOG" >&2
 fi
 exit "$status"

@@ -20,8 +20,6 @@ case "${1:-}" in
 esac
 
 bosun_ensure_rust
-bosun_ensure_cargo_leptos
-bosun_ensure_wasm_bindgen
 bosun_ensure_node_deps
 bosun_ensure_docker
 bosun_ensure_base_images
@@ -29,8 +27,10 @@ bosun_ensure_test_images
 bosun_ensure_compose >/dev/null
 
 bosun__log "release build (server, wasm bundle, benches), once"
-if [ ! -x target/release/bosun ] || [ ! -f target/site/pkg/bosun.wasm ] || [ -z "$smoke" ]; then
-    cargo leptos build --release >&2
+# The benches link the very dependencies and server library of the release build (same
+# profile, same features): after `scripts/build.sh --release` only the bench targets compile.
+if [ ! -x target/release/bosun ] || [ ! -f target/site/pkg/bosun_bg.wasm ] || [ -z "$smoke" ]; then
+    bosun_build --release
 fi
 cargo bench -p bosun --locked --no-run >&2
 
@@ -42,7 +42,7 @@ for bench in status logs backup scale startup; do
 done
 
 # Sizes users download or pull.
-bundle=$(( $(gzip -c target/site/pkg/bosun.wasm | wc -c) + $(gzip -c target/site/pkg/bosun.js | wc -c) ))
+bundle=$(( $(gzip -c target/site/pkg/bosun_bg.wasm | wc -c) + $(gzip -c target/site/pkg/bosun.js | wc -c) ))
 echo "BENCH bundle_kb $(awk -v b="$bundle" 'BEGIN { print b / 1000 }')" >>"$figures"
 bosun__log "building the image (prebuilt artifacts) for its size"
 docker build -q --target prebuilt -t bosun:bench . >/dev/null

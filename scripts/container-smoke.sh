@@ -5,12 +5,12 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 source scripts/lib/toolchain.sh
+source scripts/lib/serve.sh
 bosun_ensure_docker
 COMPOSE=$(bosun_ensure_compose)
 bosun_ensure_base_images
 
-[ -x target/release/bosun ] && [ -f target/site/pkg/bosun.wasm ] ||
-    { bosun__log "ERROR: build first: cargo leptos build --release"; exit 1; }
+bosun_require_release
 
 project=bosun-ci-smoke
 image=bosun:latest
@@ -34,6 +34,8 @@ for _ in $(seq 1 100); do
 done
 health=$(curl -sk "$url/healthz")
 [ "$health" = ok ] || { compose logs >&2; bosun__log "ERROR: /healthz answered '$health'"; exit 1; }
+# The image's binary and its site belong together: every file its pages ask for is there.
+bosun_check_site_refs "$url/login" || { compose logs >&2; exit 1; }
 
 password=$(compose exec -T bosun cat /data/initial-admin-password | tr -d '\r\n')
 [ -n "$password" ] || { bosun__log "ERROR: no generated admin password in the data volume"; exit 1; }
@@ -66,4 +68,4 @@ case "$engine" in
 esac
 size=$(docker image inspect "$image" --format '{{.Size}}')
 bosun__log "container smoke test passed (image $image: $((size / 1024 / 1024)) MB)"
-echo "container smoke: 3 passed, 0 failed"
+echo "container smoke: 4 passed, 0 failed"

@@ -9,11 +9,15 @@
 # next run after now; an accepted upload is valid now), not only "does not crash".
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
-#   scripts/test.sh runs every target for 15 s each (the CI smoke run).
-#   Longer runs, e.g. an hour per target:  scripts/fuzz.sh 3600
-#   One target until stopped:              cd fuzz && cargo fuzz run pem
+#   A short run of every target, 20 s each: scripts/fuzz.sh
+#   Longer runs, e.g. an hour per target:   scripts/fuzz.sh 3600
+#   One target until stopped:               cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run --features libfuzzer --sanitizer none pem
+# CI does not fuzz (an instrumented build of the whole server costs more than the run): it
+# checks the targets compile (clippy --all-targets) and replays every seed through the same
+# properties (fuzz/src/lib.rs, in the unit tests).
 # A crash leaves its input in fuzz/artifacts/TARGET/; replay it with
-#   cd fuzz && cargo fuzz run TARGET artifacts/TARGET/crash-…
+#   cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run --features libfuzzer --sanitizer none TARGET artifacts/TARGET/crash-…
+# and keep it as a seed (fuzz/seeds/TARGET/) once fixed, so every CI run replays it.
 # The corpus grows in fuzz/corpus/TARGET/ (git-ignored) and is reused by later runs.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,8 +41,8 @@ cd fuzz
 # toolchain, whose rustc takes them with RUSTC_BOOTSTRAP. No sanitizer: the code has no
 # unsafe (forbidden in the workspace), so libFuzzer's coverage and assertions are what count.
 export RUSTC_BOOTSTRAP=1
-# Without debug info and at opt-level 1 (fuzz/Cargo.toml), the instrumented build is fast.
-cargo fuzz build --dev --sanitizer none >&2
+# The dev profile keeps the instrumented build short; `libfuzzer` links libFuzzer itself.
+cargo fuzz build --dev --sanitizer none --features libfuzzer >&2
 mkdir -p corpus/pem
 # A matching certificate and key, NUL-separated as the pem target reads them; made here
 # rather than committed, so the repository holds no private key.
@@ -52,10 +56,11 @@ if [ ! -f corpus/pem/seed-pair ] && command -v openssl >/dev/null 2>&1; then
 fi
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t"
-    log="target/fuzz-$t.log"
+    log="artifacts/fuzz-$t.log"
+    mkdir -p artifacts
     bosun__log "fuzzing $t for ${seconds}s"
     status=0
-    cargo fuzz run --dev --sanitizer none "$t" "corpus/$t" "seeds/$t" -- \
+    cargo fuzz run --dev --sanitizer none --features libfuzzer "$t" "corpus/$t" "seeds/$t" -- \
         -max_total_time="$seconds" -print_final_stats=1 -max_len=4096 >"$log" 2>&1 || status=$?
     grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::new_units_added)' "$log" >&2 || true
     if [ "$status" -ne 0 ]; then

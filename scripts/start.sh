@@ -8,13 +8,11 @@ cd "$root"
 source scripts/lib/toolchain.sh
 
 bosun_ensure_rust
-bosun_ensure_cargo_leptos
-bosun_ensure_wasm_bindgen
 bosun_ensure_node_deps
 bosun_ensure_docker
 
 bosun__log "building (release)"
-cargo leptos build --release >&2
+bosun_build --release
 
 mkdir -p data
 export BOSUN_DATA_DIR=${BOSUN_DATA_DIR:-$root/data}

@@ -3,18 +3,18 @@
 # Build-tool helpers for bosun's scripts. Source this file; it only defines functions.
 # Each function installs what is missing and does nothing when it is already there.
 #
-#   bosun_ensure_rust          cargo + rustup, the wasm32 target, rustfmt, clippy
-#   bosun_ensure_cargo_leptos  cargo-leptos 0.3.10 (newer ones need a newer rustc)
-#   bosun_ensure_wasm_bindgen  wasm-bindgen-cli matching the wasm-bindgen in Cargo.lock
+#   bosun_ensure_rust          cargo + rustup, the wasm32 target, rustfmt, clippy; and the
+#                              shared build cache (bosun_cargo_cache)
 #   bosun_ensure_node_deps     node, npm, and end2end/node_modules (Playwright, wasm-opt)
 #   bosun_ensure_chromium      a Chromium for the end-to-end tests
 #   bosun_ensure_pebble        Debian's pebble (ACME test server) and curl, for the ACME tests
+#   bosun_build [--release]    the site (wasm bundle, CSS, assets) into target/site and the
+#                              server into target/<profile>/bosun, with xtask (plain cargo and
+#                              the wasm-bindgen library: no cargo-leptos, no wasm-bindgen-cli)
 #
-# cargo-leptos downloads any tool it can't find on PATH; these functions make sure it
-# finds them instead, because only package registries are reachable on CI machines.
+# Only package registries are reachable on CI machines: nothing here downloads a binary.
 
 BOSUN_ROOT=${BOSUN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-BOSUN_CARGO_LEPTOS_VERSION=0.3.10
 
 # Shares logging, sudo and apt helpers with the Docker helpers.
 # shellcheck source=docker.sh
@@ -37,26 +37,33 @@ bosun_ensure_rust() {
         cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt >&2
         cargo clippy --version >/dev/null 2>&1 || rustup component add clippy >&2
     fi
+    bosun_cargo_cache
 }
 
-bosun_ensure_cargo_leptos() {
-    if cargo leptos --version 2>/dev/null | grep -q "$BOSUN_CARGO_LEPTOS_VERSION"; then
-        return 0
+# Compiled dependencies outlive a clone: every checkout on this machine (and every CI run, which
+# starts from a fresh clone) shares one cargo target directory, so dependencies compile once per
+# machine and only bosun's own crates per run. Cargo's fingerprints decide what is stale; an
+# empty cache only makes the run slower. Set CARGO_TARGET_DIR to build elsewhere.
+BOSUN_CACHE_MAX_GB=${BOSUN_CACHE_MAX_GB:-40}
+bosun_cargo_cache() {
+    if [ -z "${CARGO_TARGET_DIR:-}" ]; then
+        export CARGO_TARGET_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/bosun/target"
     fi
-    bosun__log "installing cargo-leptos $BOSUN_CARGO_LEPTOS_VERSION (about 15 minutes on 2 cores, once)"
-    cargo install cargo-leptos --locked --version "$BOSUN_CARGO_LEPTOS_VERSION" >&2
+    mkdir -p "$CARGO_TARGET_DIR"
+    # Each clone adds its own build of bosun's crates; start over when that has piled up.
+    local kb
+    kb=$(du -sk "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1)
+    if [ "${kb:-0}" -gt $((BOSUN_CACHE_MAX_GB * 1024 * 1024)) ]; then
+        bosun__log "the build cache $CARGO_TARGET_DIR is over ${BOSUN_CACHE_MAX_GB} GB: emptying it (this run builds everything)"
+        rm -rf "$CARGO_TARGET_DIR"
+        mkdir -p "$CARGO_TARGET_DIR"
+    fi
 }
 
-bosun_ensure_wasm_bindgen() {
-    local want
-    want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' "$BOSUN_ROOT/Cargo.lock")
-    [ -n "$want" ] || { bosun__log "ERROR: no wasm-bindgen in Cargo.lock"; return 1; }
-    if wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
-        return 0
-    fi
-    bosun__log "installing wasm-bindgen-cli $want"
-    # Not --locked: one of its locked dependencies is missing from the crates mirror.
-    cargo install wasm-bindgen-cli --version "$want" --force >&2
+bosun_build() {
+    # wasm-opt (release) comes from end2end/node_modules.
+    bosun_ensure_node_deps
+    cargo run --quiet --locked --manifest-path "$BOSUN_ROOT/xtask/Cargo.toml" -- build "$@" >&2
 }
 
 bosun_ensure_node_deps() {
@@ -70,7 +77,7 @@ bosun_ensure_node_deps() {
         (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >&2)
     fi
     # wasm-opt 132 from npm: Debian's binaryen 108 makes a bundle that fails to hydrate.
-    export PATH="$dir/node_modules/.bin:$PATH"
+    case ":$PATH:" in *":$dir/node_modules/.bin:"*) ;; *) export PATH="$dir/node_modules/.bin:$PATH" ;; esac
 }
 
 bosun_ensure_chromium() {

@@ -110,7 +110,11 @@ pub fn ScaleControl(info: ScaleInfo) -> impl IntoView {
                     prop:value=move || wanted.get()
                     on:input=move |ev| wanted.set(event_target_value(&ev)) />
             </label>
-            <button class="small" data-action="scale" disabled=pending.clone()
+            <button class="small" data-action="scale"
+                disabled={
+                    let pending = pending.clone();
+                    move || pending() || !c.engine_up.get()
+                }
                 on:click=move |_| c.confirming.set(Some(open_key.clone()))>"Scale…"</button>
             {move || pending().then(|| view! { <span class="muted" role="status">"scaling…"</span> })}
         </div>

@@ -24,7 +24,13 @@ pub struct StackCtx {
     pub max_replicas: RwSignal<u32>,
     /// The target whose stop (or scale plan) waits for confirmation.
     pub confirming: RwSignal<Option<String>>,
+    /// bosun's own connection to the engine: while it is down, no action is offered.
+    pub engine_up: RwSignal<bool>,
 }
+
+/// Why the action buttons are greyed out, while they are.
+const ENGINE_AWAY: &str =
+    "The Docker engine is unreachable; actions come back when bosun has reconnected.";
 
 fn ctx() -> Option<StackCtx> {
     use_context::<StackCtx>()
@@ -152,11 +158,16 @@ fn ServiceButtons(project: String, service: String, count: usize) -> impl IntoVi
     let confirm_key = key.clone();
     let asking = move || c.confirming.get().as_deref() == Some(confirm_key.as_str());
     let (run2, run3, ask_key) = (run.clone(), run.clone(), key.clone());
+    let off = {
+        let pending = pending.clone();
+        move || pending() || !c.engine_up.get()
+    };
+    let why = move || (!c.engine_up.get()).then_some(ENGINE_AWAY);
     view! {
         <div class="row buttons">
-            <button class="small" data-action="start" disabled=pending.clone() on:click=move |_| run("start")>"Start"</button>
-            <button class="small" data-action="restart" disabled=pending.clone() on:click=move |_| run2("restart")>"Restart"</button>
-            <button class="small danger" data-action="stop" disabled=pending.clone() on:click=move |_| c.confirming.set(Some(ask_key.clone()))>"Stop"</button>
+            <button class="small" data-action="start" disabled=off.clone() title=why on:click=move |_| run("start")>"Start"</button>
+            <button class="small" data-action="restart" disabled=off.clone() title=why on:click=move |_| run2("restart")>"Restart"</button>
+            <button class="small danger" data-action="stop" disabled=off title=why on:click=move |_| c.confirming.set(Some(ask_key.clone()))>"Stop"</button>
             {move || pending().then(|| view! { <span class="muted" role="status">"working…"</span> })}
         </div>
         {move || asking().then(|| {
@@ -266,15 +277,17 @@ fn ContainerButtons(id: String, name: String, running: bool) -> impl IntoView {
     let ask_key = key.clone();
     let asking = move || c.confirming.get().as_deref() == Some(key.as_str());
     let (run2, run3) = (run.clone(), run.clone());
+    let off = move || !c.engine_up.get();
+    let why = move || off().then_some(ENGINE_AWAY);
     view! {
         <div class="row buttons c-buttons">
             {if running {
                 view! {
-                    <button class="small" data-action="restart" on:click=move |_| run2("restart")>"Restart"</button>
-                    <button class="small danger" data-action="stop" on:click=move |_| c.confirming.set(Some(ask_key.clone()))>"Stop"</button>
+                    <button class="small" data-action="restart" disabled=off title=why on:click=move |_| run2("restart")>"Restart"</button>
+                    <button class="small danger" data-action="stop" disabled=off title=why on:click=move |_| c.confirming.set(Some(ask_key.clone()))>"Stop"</button>
                 }.into_any()
             } else {
-                view! { <button class="small" data-action="start" on:click=move |_| run("start")>"Start"</button> }.into_any()
+                view! { <button class="small" data-action="start" disabled=off title=why on:click=move |_| run("start")>"Start"</button> }.into_any()
             }}
         </div>
         {move || asking().then(|| {

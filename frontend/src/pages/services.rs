@@ -25,6 +25,7 @@ pub fn ServicesPage() -> impl IntoView {
         scale_act: ServerAction::<ScaleService>::new(),
         max_replicas: RwSignal::new(crate::model::scale::DEFAULT_MAX_REPLICAS),
         confirming: RwSignal::new(None),
+        engine_up: RwSignal::new(true),
     };
     provide_context(c);
     // Stats are collected on the server only while a page like this one follows them.
@@ -62,9 +63,14 @@ pub fn ServicesPage() -> impl IntoView {
 /// The overview, replaced by each frame of the events stream.
 #[component]
 fn Live(first: Overview, oneoff: bool) -> impl IntoView {
-    let max_replicas = use_context::<StackCtx>().map(|c| c.max_replicas);
+    let ctx = use_context::<StackCtx>();
+    let max_replicas = ctx.map(|c| c.max_replicas);
+    let engine_up = ctx.map(|c| c.engine_up);
     if let Some(m) = max_replicas {
         m.set(first.max_replicas);
+    }
+    if let Some(e) = engine_up {
+        e.set(first.engine.connected);
     }
     let data = RwSignal::new(first);
     let state = RwSignal::new(Stream::Connecting);
@@ -80,6 +86,9 @@ fn Live(first: Overview, oneoff: bool) -> impl IntoView {
             }
             if let Some(m) = max_replicas {
                 m.set(o.max_replicas);
+            }
+            if let Some(e) = engine_up {
+                e.set(o.engine.connected);
             }
             data.set(o);
         },

@@ -198,6 +198,11 @@ impl BackupService {
 
     pub async fn databases_now(&self) -> Result<Vec<DatabaseDto>, AppError> {
         let schedules = self.effective_schedules().await?;
+        // While the engine is away the containers are only the last known picture: nothing
+        // is offered as ready to back up until bosun has read them again.
+        let engine_away = (!self.inner.engine.inventory().state().connected).then(|| {
+            "The Docker engine is unreachable, so bosun cannot run a dump now. It reconnects by itself; back up once the engine is back.".to_owned()
+        });
         let mut out = Vec::new();
         for f in self.found() {
             let store = &self.inner.store;
@@ -219,7 +224,7 @@ impl BackupService {
                     .as_ref()
                     .map(|p| p.variable().to_owned()),
                 container: Some(f.record.name.clone()),
-                problem: Self::problem(&f),
+                problem: engine_away.clone().or_else(|| Self::problem(&f)),
                 // A failure is only news when it is newer than the last good backup.
                 last_failed: last_failed
                     .filter(|f| last_good.as_ref().is_none_or(|g| f.id > g.id))

@@ -21,6 +21,19 @@ impl Host {
         }
     }
 
+    /// The socket file to watch while the engine is away (None for `tcp://`).
+    pub fn socket(&self) -> Option<std::path::PathBuf> {
+        let url = match self {
+            Host::Local => std::env::var("DOCKER_HOST")
+                .ok()
+                .filter(|h| h.starts_with("unix://"))
+                .unwrap_or_else(|| "unix:///var/run/docker.sock".to_owned()),
+            Host::Unix(url) => url.clone(),
+            Host::Http(_) => return None,
+        };
+        url.strip_prefix("unix://").map(std::path::PathBuf::from)
+    }
+
     pub fn connect(&self) -> Result<Docker, bollard::errors::Error> {
         const TIMEOUT_SECS: u64 = 120;
         match self {

@@ -1,5 +1,6 @@
 //! Keeps the engine status and the inventory current: connect, read every container once,
-//! then follow the events stream; on loss, say so and reconnect with back-off.
+//! then follow the events stream; on loss, say so and reconnect: at once when the socket
+//! appears again, otherwise with a short back-off (at most `MAX_BACKOFF`).
 
 use std::time::Duration;
 
@@ -36,6 +37,11 @@ pub struct Lifecycle {
     pub exit_code: Option<i64>,
     pub labels: std::collections::HashMap<String, String>,
 }
+
+/// The longest wait between two connection attempts: an engine that is back is seen within it.
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+/// How often the socket file is looked at while the engine is away (a `stat`, nothing more).
+const SOCKET_POLL: Duration = Duration::from_millis(50);
 
 pub struct Monitor {
     pub host: Host,
@@ -90,9 +96,26 @@ impl Monitor {
                         tracing::warn!(error = %e, "Docker engine unreachable; retrying");
                         self.status.send_replace(disconnected(message));
                     }
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    self.wait_before_retry(backoff).await;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
                 }
+            }
+        }
+    }
+
+    /// Sleeps `backoff`, or less: a unix socket that was missing and appears ends the wait
+    /// (dockerd creates it when it starts listening).
+    async fn wait_before_retry(&self, backoff: Duration) {
+        let Some(socket) = self.host.socket() else {
+            tokio::time::sleep(backoff).await;
+            return;
+        };
+        let was_there = socket.exists();
+        let deadline = tokio::time::Instant::now() + backoff;
+        while tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(SOCKET_POLL).await;
+            if !was_there && socket.exists() {
+                return;
             }
         }
     }

@@ -86,11 +86,33 @@ pub fn overview(
             }
         })
         .collect();
-    Overview {
+    let mut overview = Overview {
         projects,
         other,
         engine,
         max_replicas: extras.max_replicas(),
+    };
+    if !overview.engine.connected {
+        mark_unconfirmed(&mut overview);
+    }
+    overview
+}
+
+/// While the engine is away the records are the last known picture: no container is shown
+/// as healthy, and each says that its state is not current.
+fn mark_unconfirmed(o: &mut Overview) {
+    let containers = o
+        .projects
+        .iter_mut()
+        .flat_map(|p| p.services.iter_mut())
+        .flat_map(|s| s.containers.iter_mut())
+        .chain(o.other.iter_mut());
+    for c in containers {
+        c.health = None;
+        c.status = format!(
+            "Unknown: the engine is unreachable (last seen: {})",
+            c.status
+        );
     }
 }
 

@@ -109,9 +109,11 @@ impl EngineProxy {
     }
 }
 
-async fn wait_for(client: &reqwest::Client, s: &TestServer, connected: bool) -> Value {
+/// Waits (up to 30 s) until bosun's own engine status (`GET /api/v1/engine`) says `connected`:
+/// what the CLI sees says nothing about bosun's connection.
+pub async fn wait_for(client: &reqwest::Client, s: &TestServer, connected: bool) -> Value {
     let mut status = Value::Null;
-    for _ in 0..100 {
+    for _ in 0..300 {
         status = json_of(client.get(s.url("/api/v1/engine")).send().await.unwrap()).await;
         if status["connected"] == connected {
             return status;

@@ -68,7 +68,9 @@ async fn an_engine_restart_mid_dump_fails_the_backup_cleanly_and_bosun_recovers(
     )
     .await;
 
-    // bosun reconnects by itself; once the database runs again, backups work.
+    // bosun reconnects by itself (its own status says so, not the CLI's); once the database
+    // runs again, backups work.
+    crate::engine::wait_for(&admin, &s, true).await;
     p.compose(&["start", "db"]).await;
     wait_healthy(&p.name, "db").await;
     wait_database(&admin, &s, &p.name).await;

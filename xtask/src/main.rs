@@ -1,0 +1,294 @@
+//! bosun's build: `cargo run --manifest-path xtask/Cargo.toml -- <command> [--release]`
+//!
+//!   site     the hydration bundle (wasm + JS glue), wasm-opt'd in release, the CSS and the
+//!            public assets, into `target/site`
+//!   server   the server binary, copied to `target/<profile>/bosun` when cargo builds elsewhere
+//!            (a shared `CARGO_TARGET_DIR`), so the image, e2e and the benches run one file
+//!   build    both
+//!
+//! This is the pipeline cargo-leptos runs, minus its download of tools. No `LEPTOS_*` build
+//! variable is set, so a binary built by a plain `cargo build` asks for the very same files
+//! (`pkg/bosun.js`, `pkg/bosun_bg.wasm`) as one built here.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::{env, fs};
+
+/// What the site's files are called; the server asks for `{OUTPUT_NAME}.js` and
+/// `{OUTPUT_NAME}_bg.wasm` (`server/src/lib.rs` sets the same name in `LeptosOptions`).
+const OUTPUT_NAME: &str = "bosun";
+const FRONTEND: &str = "bosun-frontend";
+const FRONTEND_LIB: &str = "bosun_frontend";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+fn main() -> ExitCode {
+    match run(env::args().skip(1).collect()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("[xtask] error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Task {
+    Site,
+    Server,
+    Build,
+}
+
+fn run(args: Vec<String>) -> Result<(), String> {
+    let mut task = None;
+    let mut release = false;
+    for arg in &args {
+        match arg.as_str() {
+            "site" => task = Some(Task::Site),
+            "server" => task = Some(Task::Server),
+            "build" => task = Some(Task::Build),
+            "--release" => release = true,
+            other => return Err(format!("unknown argument {other:?}\n{}", usage())),
+        }
+    }
+    let task = task.ok_or_else(usage)?;
+    let ws = Workspace::find()?;
+    if matches!(task, Task::Site | Task::Build) {
+        site(&ws, release)?;
+    }
+    if matches!(task, Task::Server | Task::Build) {
+        server(&ws, release)?;
+    }
+    Ok(())
+}
+
+fn usage() -> String {
+    "usage: xtask site|server|build [--release]".to_owned()
+}
+
+struct Workspace {
+    root: PathBuf,
+    target: PathBuf,
+    cargo: String,
+}
+
+impl Workspace {
+    fn find() -> Result<Self, String> {
+        let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let root = manifest
+            .parent()
+            .ok_or("xtask is not inside the workspace")?
+            .to_path_buf();
+        let target = match env::var_os("CARGO_TARGET_DIR") {
+            Some(dir) => {
+                let dir = PathBuf::from(dir);
+                if dir.is_absolute() {
+                    dir
+                } else {
+                    env::current_dir().map_err(|e| e.to_string())?.join(dir)
+                }
+            }
+            None => root.join("target"),
+        };
+        let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        Ok(Self {
+            root,
+            target,
+            cargo,
+        })
+    }
+
+    fn cargo(&self, args: &[&str]) -> Result<(), String> {
+        eprintln!("[xtask] cargo {}", args.join(" "));
+        let status = Command::new(&self.cargo)
+            .args(args)
+            .current_dir(&self.root)
+            // A LEPTOS_OUTPUT_NAME at compile time would change the file names pages ask for.
+            .env_remove("LEPTOS_OUTPUT_NAME")
+            .status()
+            .map_err(|e| format!("could not run {}: {e}", self.cargo))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("cargo {} failed ({status})", args.join(" ")))
+        }
+    }
+}
+
+fn site(ws: &Workspace, release: bool) -> Result<(), String> {
+    check_bindgen_version(&ws.root)?;
+    let profile = if release { "wasm-release" } else { "dev" };
+    // `cargo rustc` makes the cdylib only here; the crate is a plain rlib everywhere else,
+    // so host builds don't link a second, unused copy of it.
+    ws.cargo(&[
+        "rustc",
+        "--locked",
+        "-p",
+        FRONTEND,
+        "--lib",
+        "--target",
+        WASM_TARGET,
+        "--profile",
+        profile,
+        "--no-default-features",
+        "--features",
+        "hydrate",
+        "--crate-type",
+        "cdylib",
+    ])?;
+    let dir = if release { "wasm-release" } else { "debug" };
+    let wasm = ws
+        .target
+        .join(WASM_TARGET)
+        .join(dir)
+        .join(format!("{FRONTEND_LIB}.wasm"));
+
+    let site = ws.root.join("target").join("site");
+    let pkg = site.join("pkg");
+    // A fresh pkg directory: no stale file from another build can be served.
+    if pkg.exists() {
+        fs::remove_dir_all(&pkg).map_err(|e| format!("removing {}: {e}", pkg.display()))?;
+    }
+    fs::create_dir_all(&pkg).map_err(|e| format!("creating {}: {e}", pkg.display()))?;
+
+    eprintln!(
+        "[xtask] wasm-bindgen {} -> {}",
+        wasm.display(),
+        pkg.display()
+    );
+    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
+    bindgen
+        .input_path(&wasm)
+        .out_name(OUTPUT_NAME)
+        .web(true)
+        .map_err(|e| format!("wasm-bindgen: {e:#}"))?
+        .typescript(false)
+        .debug(!release)
+        .keep_debug(!release)
+        .generate(&pkg)
+        .map_err(|e| format!("wasm-bindgen: {e:#}"))?;
+
+    let bundle = pkg.join(format!("{OUTPUT_NAME}_bg.wasm"));
+    if release {
+        wasm_opt(&bundle)?;
+    }
+    copy(
+        &ws.root.join("style").join("main.css"),
+        &pkg.join(format!("{OUTPUT_NAME}.css")),
+    )?;
+    copy_dir(&ws.root.join("frontend").join("public"), &site)?;
+    for name in [
+        format!("{OUTPUT_NAME}.js"),
+        format!("{OUTPUT_NAME}_bg.wasm"),
+    ] {
+        let len = fs::metadata(pkg.join(&name)).map(|m| m.len()).unwrap_or(0);
+        eprintln!("[xtask] site: pkg/{name} {} KB", len / 1024);
+    }
+    Ok(())
+}
+
+/// Release bundles go through binaryen's wasm-opt (from npm: Debian's 108 makes a bundle that
+/// fails to hydrate). The features are the ones rustc's wasm32 target emits by default.
+fn wasm_opt(bundle: &Path) -> Result<(), String> {
+    let out = bundle.with_extension("opt.wasm");
+    eprintln!("[xtask] wasm-opt -Oz {}", bundle.display());
+    let status = Command::new("wasm-opt")
+        .args([
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-reference-types",
+            "--enable-multivalue",
+        ])
+        .arg(bundle)
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .map_err(|e| {
+            format!(
+                "could not run wasm-opt ({e}); put end2end/node_modules/.bin on PATH (npm ci there)"
+            )
+        })?;
+    if !status.success() {
+        return Err(format!("wasm-opt failed ({status})"));
+    }
+    fs::rename(&out, bundle).map_err(|e| format!("renaming {}: {e}", out.display()))
+}
+
+fn server(ws: &Workspace, release: bool) -> Result<(), String> {
+    let mut args = vec!["build", "--locked", "-p", "bosun", "--bin", "bosun"];
+    if release {
+        args.push("--release");
+    }
+    ws.cargo(&args)?;
+    let dir = if release { "release" } else { "debug" };
+    let built = ws.target.join(dir).join("bosun");
+    let local = ws.root.join("target").join(dir).join("bosun");
+    if built != local {
+        if let Some(parent) = local.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| format!("creating {}: {e}", parent.display()))?;
+        }
+        copy(&built, &local)?;
+    }
+    eprintln!("[xtask] server: {}", local.display());
+    Ok(())
+}
+
+/// The JS glue and the wasm's custom sections must come from one wasm-bindgen version: the
+/// crate bosun links (../Cargo.lock) and the library that writes the glue (xtask/Cargo.lock).
+fn check_bindgen_version(root: &Path) -> Result<(), String> {
+    let app = locked_version(&root.join("Cargo.lock"), "wasm-bindgen")?;
+    let tool = locked_version(
+        &root.join("xtask").join("Cargo.lock"),
+        "wasm-bindgen-cli-support",
+    )?;
+    if app == tool {
+        Ok(())
+    } else {
+        Err(format!(
+            "Cargo.lock has wasm-bindgen {app} but xtask has wasm-bindgen-cli-support {tool}: \
+             pin `wasm-bindgen-cli-support = \"={app}\"` in xtask/Cargo.toml"
+        ))
+    }
+}
+
+fn locked_version(lock: &Path, name: &str) -> Result<String, String> {
+    let text = fs::read_to_string(lock).map_err(|e| format!("reading {}: {e}", lock.display()))?;
+    let wanted = format!("name = \"{name}\"");
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if line == wanted {
+            return lines
+                .next()
+                .and_then(|v| v.strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+                .map(str::to_owned)
+                .ok_or_else(|| format!("{}: no version after {wanted}", lock.display()));
+        }
+    }
+    Err(format!("{}: {name} is not locked", lock.display()))
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    fs::copy(from, to)
+        .map(drop)
+        .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    let entries = fs::read_dir(from).map_err(|e| format!("reading {}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("reading {}: {e}", from.display()))?;
+        let kind = entry.file_type().map_err(|e| e.to_string())?;
+        let dest = to.join(entry.file_name());
+        if kind.is_dir() {
+            fs::create_dir_all(&dest).map_err(|e| format!("creating {}: {e}", dest.display()))?;
+            copy_dir(&entry.path(), &dest)?;
+        } else if kind.is_file() {
+            copy(&entry.path(), &dest)?;
+        }
+    }
+    Ok(())
+}
