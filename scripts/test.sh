@@ -43,6 +43,13 @@ lint_wasm() {
     cargo clippy -p bosun-frontend --features hydrate --target wasm32-unknown-unknown --locked -- -D warnings
 }
 
+# Libraries of every crate (the fuzz crate's replays every seed), and bosun's own binary. Not
+# `--workspace --bins`: that would build the fuzz targets without libFuzzer's main.
+unit() {
+    cargo test --workspace --locked --lib
+    cargo test --locked -p bosun --bins
+}
+
 # The path of a test executable from the build above (cargo prints them as JSON).
 test_binary() {
     local name=$1
@@ -79,7 +86,7 @@ bosun_tier "lint: clippy, wasm" build lint_wasm
 bosun_tier "test build (debug: unit, integration, fuzz seeds)" build cargo test --workspace --locked --no-run
 it=$(test_binary it)
 [ -x "$it" ] || { bosun__log "ERROR: the integration test binary was not found"; exit 1; }
-bosun_tier "unit tests (+ fuzz seed replays)" run cargo test --workspace --locked --lib --bins
+bosun_tier "unit tests (+ fuzz seed replays)" run unit
 bosun_tier "integration tests (real Docker engine)" run run_it --skip "$brute"
 bosun_tier "password guessing under load (/healthz p99)" run run_it --exact "$brute" --nocapture
 bosun_tier "engine restart tests (run alone)" run run_it --ignored --test-threads=1
