@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod backups;
+pub mod busy;
 pub mod certs;
 pub mod config;
 pub mod docker;
@@ -142,8 +143,12 @@ pub async fn run(
     let dispatcher = tokio::spawn(dispatcher);
     let container_watch = tokio::spawn(notify::containers::watch(notifier.clone(), engine.clone()));
     let engine_watch = tokio::spawn(audit::engine::watch(audit.clone(), engine.subscribe()));
+    // One registry of running work for every room: a restore and a restart of one service
+    // exclude each other, whichever room starts them.
+    let busy = busy::Busy::default();
     let backups = backups::BackupService::start(
         engine.clone(),
+        busy.clone(),
         store.clone(),
         audit.clone(),
         notifier.clone(),
@@ -161,6 +166,7 @@ pub async fn run(
         store.clone(),
         audit.clone(),
         engine.clone(),
+        busy.clone(),
         notifier.clone(),
     )
     .await
@@ -174,13 +180,19 @@ pub async fn run(
         certs: certs.service,
         stacks: stacks::StacksService::new(
             engine.clone(),
+            busy.clone(),
             audit.clone(),
             checker.clone(),
             config.max_replicas,
         ),
         links: links::LinksService::new(engine.clone(), checker),
         logs: logs::LogsService::new(engine.clone(), audit.clone()),
-        swarm: swarm::SwarmService::new(engine.clone(), audit.clone(), config.max_replicas),
+        swarm: swarm::SwarmService::new(
+            engine.clone(),
+            busy.clone(),
+            audit.clone(),
+            config.max_replicas,
+        ),
         stats,
         account: auth::account::AccountService::new(
             store.clone(),

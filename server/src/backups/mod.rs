@@ -3,7 +3,6 @@
 
 pub mod command;
 pub mod exec;
-pub mod jobs;
 mod port;
 mod restore;
 pub mod retention;
@@ -23,12 +22,12 @@ use bosun_frontend::model::{BackupStatus, BackupsView, DatabaseDto};
 use futures::Stream;
 
 use crate::audit::AuditService;
+use crate::busy::{Busy, Resource, Work};
 use crate::docker::Engine;
 use crate::docker::record::Record;
 use crate::error::OrInternal;
 use crate::store::Store;
 use crate::store::backups::Filter;
-use jobs::Jobs;
 use settings::DbSettings;
 
 pub use crate::audit::Owner;
@@ -45,7 +44,8 @@ struct Inner {
     notifier: crate::notify::Notifier,
     dir: PathBuf,
     min_free: u64,
-    jobs: Jobs,
+    /// Backups and restores claim their database service here, beside every other room's work.
+    busy: Busy,
     /// Scheduled runs that fell while bosun was down, by database.
     missed: Mutex<HashMap<(String, String), i64>>,
 }
@@ -65,6 +65,7 @@ impl BackupService {
     /// files are removed and their catalogue rows marked interrupted (and audited).
     pub async fn start(
         engine: Engine,
+        busy: Busy,
         store: Store,
         audit: AuditService,
         notifier: crate::notify::Notifier,
@@ -87,7 +88,7 @@ impl BackupService {
                 notifier,
                 dir,
                 min_free: min_free_mb.saturating_mul(1024 * 1024),
-                jobs: Jobs::default(),
+                busy,
                 missed: Mutex::default(),
             }),
         };
@@ -230,7 +231,7 @@ impl BackupService {
                     .filter(|f| last_good.as_ref().is_none_or(|g| f.id > g.id))
                     .map(|r| r.dto()),
                 last_good: last_good.map(|r| r.dto()),
-                job: self.inner.jobs.current(&f.project, &f.service),
+                job: self.job(&f.project, &f.service),
                 schedules: schedules
                     .iter()
                     .filter(|s| s.project == f.project && s.service == f.service)
@@ -262,15 +263,15 @@ impl BackupService {
     /// The Backups page's data now, then again whenever it changes: jobs starting, making
     /// progress (every second) and ending, and containers coming and going.
     pub fn follow(&self) -> impl Stream<Item = BackupsView> + Send + use<> {
-        let jobs = self.inner.jobs.clone();
+        let busy = self.inner.busy.clone();
         let this = self.clone();
         crate::live::snapshots(
             vec![
-                self.inner.jobs.watch(),
+                self.inner.busy.watch(),
                 self.inner.engine.inventory().watch(),
             ],
             move || {
-                if jobs.any() {
+                if busy.any(&[Work::Backup, Work::Restore]) {
                     Duration::from_secs(1)
                 } else {
                     Duration::from_secs(30)
@@ -281,6 +282,31 @@ impl BackupService {
                 async move { this.view_now().await }
             },
         )
+    }
+
+    /// The backup or restore running on a database now, as the page shows it.
+    fn job(&self, project: &str, service: &str) -> Option<bosun_frontend::model::JobDto> {
+        let running = self
+            .inner
+            .busy
+            .on(&Resource::service(project, service))
+            .into_iter()
+            .find(|r| matches!(r.work, Work::Backup | Work::Restore))?;
+        Some(bosun_frontend::model::JobDto {
+            project: project.to_owned(),
+            service: service.to_owned(),
+            rate: running.rate(),
+            what: running.what,
+            backup_id: running.subject,
+            bytes: running.bytes,
+            elapsed_ms: u64::try_from(running.elapsed.as_millis()).unwrap_or(u64::MAX),
+            actor: running.who,
+        })
+    }
+
+    /// Tells the live views that the catalogue changed.
+    fn changed(&self) {
+        self.inner.busy.notify();
     }
 
     fn missed(&self, project: &str, service: &str) -> Option<i64> {

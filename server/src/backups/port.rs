@@ -208,7 +208,7 @@ impl BackupsPort for BackupService {
                 .delete_backup(id)
                 .await
                 .or_internal("deleting the backup")?;
-            self.inner.jobs.notify();
+            self.changed();
             Ok(row)
         }
         .await;
@@ -248,7 +248,7 @@ impl BackupsPort for BackupService {
             .audit
             .record(actor.into(), "backup.restore", &target, outcome, detail)
             .await;
-        self.inner.jobs.notify();
+        self.changed();
         result
     }
 
@@ -298,7 +298,7 @@ impl BackupsPort for BackupService {
                 .record_schedule_run(project.as_str(), service.as_str(), crate::store::now_ms())
                 .await
                 .or_internal("saving the schedule")?;
-            self.inner.jobs.notify();
+            self.changed();
             self.effective_schedules()
                 .await?
                 .into_iter()
@@ -329,7 +329,7 @@ impl BackupsPort for BackupService {
                     "{project}/{service} has no schedule set in bosun (a label schedule is changed in the compose file)."
                 )));
             }
-            self.inner.jobs.notify();
+            self.changed();
             Ok(())
         }
         .await;

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::command;
 use super::exec;
 use super::{BackupService, Owner};
+use crate::busy::{Resource, Work};
 use crate::error::OrInternal;
 
 /// The SHA-256 of a file, read in the blocking pool.
@@ -76,10 +77,9 @@ impl BackupService {
             return Err(AppError::conflict(problem));
         }
         self.check_free_space()?;
-        let guard = self.inner.jobs.acquire(
-            &row.project,
-            &row.service,
-            "checking the backup file",
+        let guard = self.inner.busy.claim(
+            Resource::service(&row.project, &row.service),
+            Work::Restore,
             &owner.username,
         )?;
         guard.step("checking the backup file", Some(id));
@@ -125,7 +125,7 @@ impl BackupService {
             spec,
             path,
             row.compression(),
-            guard.bytes.clone(),
+            guard.bytes().clone(),
         )
         .await
         .map_err(|reason| {

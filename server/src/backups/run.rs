@@ -6,11 +6,11 @@ use bosun_frontend::model::{AuditOutcome, BackupKind, BackupStatus, Compression}
 
 use super::command::{self, Secret};
 use super::exec::{self, Dumped};
-use super::jobs::JobGuard;
 use super::retention::{Good, to_prune};
 use super::settings::PasswordSource;
 use super::sink::Sink;
 use super::{BackupService, Found, Owner};
+use crate::busy::{Claim, Resource, Work};
 use crate::docker::client::engine_message;
 use crate::error::OrInternal;
 use crate::store::backups::{BackupRow, Filter, GoodBackup, NewBackup};
@@ -50,10 +50,11 @@ impl BackupService {
             return Err(AppError::conflict(problem));
         }
         self.check_free_space()?;
-        let guard = self
-            .inner
-            .jobs
-            .acquire(project, service, "backing up", &owner.username)?;
+        let guard = self.inner.busy.claim(
+            Resource::service(project, service),
+            Work::Backup,
+            &owner.username,
+        )?;
         let row = self.begin(&found, &owner, compression, kind).await?;
         guard.step("backing up", Some(row.id));
         let this = self.clone();
@@ -92,7 +93,7 @@ impl BackupService {
     /// Runs the dump for `row` and records how it ended. The error is the reason.
     pub(super) async fn run(
         &self,
-        guard: &JobGuard,
+        guard: &Claim,
         found: &Found,
         row: BackupRow,
         owner: &Owner,
@@ -103,7 +104,7 @@ impl BackupService {
             Err(reason) => Err(reason),
         };
         if let Err(reason) = &result {
-            let bytes = guard.bytes.load(std::sync::atomic::Ordering::Relaxed);
+            let bytes = guard.bytes().load(std::sync::atomic::Ordering::Relaxed);
             if let Err(e) = self
                 .inner
                 .store
@@ -120,7 +121,7 @@ impl BackupService {
                 serde_json::json!({"backup_id": row.id, "project": row.project, "service": row.service, "database": row.database, "reason": reason}),
             ));
         }
-        self.inner.jobs.notify();
+        self.changed();
         let audited = result
             .as_ref()
             .map_err(|reason| AppError::engine_failed(reason.clone()));
@@ -168,12 +169,7 @@ impl BackupService {
         }
     }
 
-    async fn dump(
-        &self,
-        guard: &JobGuard,
-        found: &Found,
-        row: &BackupRow,
-    ) -> Result<Dumped, String> {
+    async fn dump(&self, guard: &Claim, found: &Found, row: &BackupRow) -> Result<Dumped, String> {
         let docker = self.inner.engine.docker().map_err(|e| e.message)?;
         let secret = self.secret(found).await?;
         let spec = command::dump(
@@ -196,7 +192,7 @@ impl BackupService {
             spec,
             sink,
             final_path,
-            guard.bytes.clone(),
+            guard.bytes().clone(),
         )
         .await
     }
@@ -328,6 +324,6 @@ impl BackupService {
                 )),
             )
             .await;
-        self.inner.jobs.notify();
+        self.changed();
     }
 }

@@ -199,7 +199,7 @@ impl BackupService {
                             )),
                         )
                         .await;
-                    self.inner.jobs.notify();
+                    self.changed();
                 }
             }
             None => {

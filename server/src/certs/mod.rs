@@ -6,7 +6,6 @@ pub mod acme;
 pub mod ca;
 pub mod files;
 pub mod inspect;
-mod jobs;
 mod port;
 pub mod probe;
 pub mod reload;
@@ -71,7 +70,8 @@ struct Inner {
     acme: Option<acme::Acme>,
     trust: trust::Trust,
     probes: probe::Probes,
-    jobs: jobs::Jobs,
+    /// Renewals claim their certificate here; their reloads claim the services they touch.
+    busy: crate::busy::Busy,
     notifier: crate::notify::Notifier,
     /// The day (Unix days) each certificate was last reported as expiring.
     warned: Mutex<std::collections::HashMap<String, i64>>,
@@ -98,6 +98,7 @@ impl CertService {
         store: Store,
         audit: AuditService,
         engine: Engine,
+        busy: crate::busy::Busy,
         notifier: crate::notify::Notifier,
     ) -> Result<Started, String> {
         let ca = ca::InternalCa::load_or_create(&config.data_dir, config.ca_cert_days)?;
@@ -210,7 +211,7 @@ impl CertService {
                 acme,
                 trust,
                 probes: probe::Probes::new(probe_tls),
-                jobs: jobs::Jobs::default(),
+                busy,
                 notifier,
                 warned: Mutex::default(),
             }),
@@ -229,15 +230,15 @@ impl CertService {
     /// The Certificates page's data now, then whenever it changes: renewals starting, moving
     /// on and ending, containers coming and going, and at least every 30 s.
     pub fn follow(&self) -> impl Stream<Item = CertificatesView> + Send + use<> {
-        let jobs = self.inner.jobs.clone();
+        let busy = self.inner.busy.clone();
         let this = self.clone();
         crate::live::snapshots(
             vec![
-                self.inner.jobs.watch(),
+                self.inner.busy.watch(),
                 self.inner.engine.inventory().watch(),
             ],
             move || {
-                if jobs.any() {
+                if busy.any(&[crate::busy::Work::Renewal]) {
                     Duration::from_millis(500)
                 } else {
                     Duration::from_secs(30)
@@ -335,7 +336,7 @@ impl CertService {
     async fn probe_all(&self) {
         let records = self.inner.engine.inventory().records();
         self.inner.probes.refresh(probe::targets(&records)).await;
-        self.inner.jobs.notify();
+        self.inner.busy.notify();
     }
 
     /// `--tls files`: new files on disk (renewed by another tool) are served within seconds.
@@ -429,6 +430,6 @@ impl CertService {
                 Some(detail),
             )
             .await;
-        self.inner.jobs.notify();
+        self.inner.busy.notify();
     }
 }

@@ -116,11 +116,15 @@ impl CertService {
 
         let r = self.resolve(id).await?;
         let reload_list = r.row.as_ref().map(ManagedRow::reload).unwrap_or_default();
-        let job = self
-            .inner
-            .jobs
-            .acquire(r.id.as_str(), &r.title, &owner.username)?;
-        job.step("checking the uploaded certificate".into());
+        let job = self.inner.busy.claim(
+            crate::busy::Resource::Certificate {
+                id: r.id.as_str().to_owned(),
+                title: r.title.clone(),
+            },
+            crate::busy::Work::Renewal,
+            &owner.username,
+        )?;
+        job.step("checking the uploaded certificate", None);
         let reloads = self
             .put_in_place(
                 &r,

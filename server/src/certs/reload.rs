@@ -9,6 +9,7 @@ use bollard::Docker;
 use bollard::query_parameters::{KillContainerOptions, RestartContainerOptions};
 use bosun_frontend::model::{ReloadAction, ReloadResult, ReloadTarget};
 
+use crate::busy::{Busy, Resource, Work};
 use crate::docker::client::engine_message;
 use crate::docker::exec::run_captured;
 use crate::docker::record::Record;
@@ -102,10 +103,38 @@ pub fn dependents(
     (out, problems)
 }
 
-/// Runs one reload; never fails, the result says how it went.
-pub async fn reload(docker: &Docker, d: &Dependent) -> ReloadResult {
+/// Runs one reload; never fails, the result says how it went. The service is claimed for it
+/// first (a restart like any restart; a signal or command as a reload, which may run beside a
+/// dump), so a reload never lands in the middle of a restore or a scale of the same service.
+pub async fn reload(docker: &Docker, busy: &Busy, d: &Dependent) -> ReloadResult {
     let id = &d.record.id;
-    let outcome: Result<String, String> = match &d.action {
+    let resource = match (d.record.project(), d.record.service()) {
+        (Some(p), Some(s)) => Resource::service(p, s),
+        _ => Resource::Container(d.record.name.clone()),
+    };
+    let work = match d.action {
+        ReloadAction::Restart => Work::Restart,
+        ReloadAction::Exec(_) | ReloadAction::Signal(_) => Work::Reload,
+    };
+    let outcome: Result<String, String> = match busy.claim(resource, work, "certificate renewal") {
+        Err(e) => Err(e.message),
+        Ok(_claim) => act(docker, id, &d.action).await,
+    };
+    let (ok, output) = match outcome {
+        Ok(o) => (true, o),
+        Err(e) => (false, e),
+    };
+    ReloadResult {
+        container: label(&d.record),
+        how: d.action.to_string(),
+        ok,
+        output: output.chars().take(OUTPUT_KEEP).collect(),
+        serving_new: None,
+    }
+}
+
+async fn act(docker: &Docker, id: &str, action: &ReloadAction) -> Result<String, String> {
+    match action {
         ReloadAction::Exec(argv) => {
             match run_captured(docker, id, argv, OUTPUT_KEEP, EXEC_TIMEOUT).await {
                 Ok(c) if c.code == 0 => Ok(c.output),
@@ -128,17 +157,6 @@ pub async fn reload(docker: &Docker, d: &Dependent) -> ReloadResult {
             .await
             .map(|()| String::new())
             .map_err(|e| engine_message(&e)),
-    };
-    let (ok, output) = match outcome {
-        Ok(o) => (true, o),
-        Err(e) => (false, e),
-    };
-    ReloadResult {
-        container: label(&d.record),
-        how: d.action.to_string(),
-        ok,
-        output: output.chars().take(OUTPUT_KEEP).collect(),
-        serving_new: None,
     }
 }
 

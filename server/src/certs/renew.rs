@@ -13,10 +13,10 @@ use bosun_frontend::model::{
 
 use super::ca::Issued;
 use super::files::{CertFile, KeyFound, replace_pair};
-use super::jobs::JobGuard;
 use super::view::{OWN_TITLE, file_id, now_secs, target_id};
 use super::{CertService, OwnMode, inspect, probe, reload};
 use crate::audit::{Owner, Who};
+use crate::busy::Claim;
 use crate::error::OrInternal;
 use crate::store::certs::{ManagedRow, Renewed};
 use crate::store::{now_ms, rfc3339};
@@ -336,12 +336,19 @@ impl CertService {
             challenge,
             reload_list,
         } = plan;
-        let job = self
-            .inner
-            .jobs
-            .acquire(r.id.as_str(), &r.title, &owner.username)?;
+        let job = self.inner.busy.claim(
+            crate::busy::Resource::Certificate {
+                id: r.id.as_str().to_owned(),
+                title: r.title.clone(),
+            },
+            crate::busy::Work::Renewal,
+            &owner.username,
+        )?;
         let result = async {
-            job.step(format!("getting a new certificate from {}", source.title()));
+            job.step(
+                &format!("getting a new certificate from {}", source.title()),
+                None,
+            );
             let issued = self.issue(source, &names, challenge, &job).await?;
             let checked = inspect::checked_pair(
                 issued.chain_pem.as_bytes(),
@@ -453,7 +460,7 @@ impl CertService {
         {
             tracing::error!(error = %store_err, "could not record a failed renewal");
         }
-        self.inner.jobs.notify();
+        self.inner.busy.notify();
         let from = source.map(|s| s.title()).unwrap_or("its source");
         self.inner.notifier.send(crate::notify::Notification::new(
             bosun_frontend::model::NotifyEvent::CertRenewFailed,
@@ -477,7 +484,7 @@ impl CertService {
         source: CertSource,
         names: &[String],
         challenge: Option<Challenge>,
-        job: &JobGuard,
+        job: &Claim,
     ) -> Result<Issued, AppError> {
         match source {
             CertSource::SelfSigned => crate::tls::selfsigned::make(names)
@@ -492,7 +499,7 @@ impl CertService {
                 let (Some(acme), Some(challenge)) = (&self.inner.acme, challenge) else {
                     return Err(AppError::bad_request("source", "ACME is not configured."));
                 };
-                acme.issue(names, challenge, &|s| job.step(s))
+                acme.issue(names, challenge, &|s: String| job.step(&s, None))
                     .await
                     .map_err(|e| {
                         AppError::upstream_failed(format!("{e}. The current certificate stays."))
@@ -512,7 +519,7 @@ impl CertService {
         issued: &Issued,
         checked: inspect::Checked,
         reload_list: &[ReloadTarget],
-        job: &JobGuard,
+        job: &Claim,
         owner: &Owner,
     ) -> Result<Vec<ReloadResult>, AppError> {
         let write_err = |e: String| {
@@ -526,7 +533,7 @@ impl CertService {
         );
         match &r.place {
             Place::Own => {
-                job.step("saving the new certificate".into());
+                job.step("saving the new certificate", None);
                 let s = &self.inner.settings;
                 let (cp, kp) = (s.own_cert.clone(), s.own_key.clone());
                 if let Some(dir) = cp.parent() {
@@ -538,7 +545,7 @@ impl CertService {
                 .await
                 .or_internal("writing bosun's certificate")?
                 .map_err(write_err)?;
-                job.step("serving the new certificate to new connections".into());
+                job.step("serving the new certificate to new connections", None);
                 let own = self.inner.own.as_ref().ok_or_else(AppError::internal)?;
                 own.resolver
                     .replace(checked.key)
@@ -557,7 +564,7 @@ impl CertService {
                 key_mode,
                 owner: file_owner,
             } => {
-                job.step(format!("writing {}", cert.display()));
+                job.step(&format!("writing {}", cert.display()), None);
                 let (cp, kp, cm, km, fo) = (
                     cert.clone(),
                     key_path.clone(),
@@ -584,7 +591,7 @@ impl CertService {
         dir: &Path,
         explicit: &[ReloadTarget],
         serial: &str,
-        job: &JobGuard,
+        job: &Claim,
         owner: &Owner,
     ) -> Vec<ReloadResult> {
         let inventory = self.inner.engine.inventory();
@@ -615,17 +622,23 @@ impl CertService {
             return results;
         };
         for d in &deps {
-            job.step(format!(
-                "reloading {} ({})",
-                crate::stacks::actions::label(&d.record),
-                d.action
-            ));
-            let mut result = reload::reload(&docker, d).await;
+            job.step(
+                &format!(
+                    "reloading {} ({})",
+                    crate::stacks::actions::label(&d.record),
+                    d.action
+                ),
+                None,
+            );
+            let mut result = reload::reload(&docker, &self.inner.busy, d).await;
             if result.ok {
-                job.step(format!(
-                    "checking that {} serves the new certificate",
-                    result.container
-                ));
+                job.step(
+                    &format!(
+                        "checking that {} serves the new certificate",
+                        result.container
+                    ),
+                    None,
+                );
                 result.serving_new = self.verify(&d.record.id, serial).await;
             }
             let outcome = if result.ok {
@@ -732,7 +745,7 @@ impl CertService {
             })
             .await
             .or_internal("recording the renewal")?;
-        self.inner.jobs.notify();
+        self.inner.busy.notify();
         Ok(())
     }
 

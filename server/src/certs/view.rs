@@ -421,12 +421,33 @@ impl CertService {
         Ok((certs, files))
     }
 
+    /// The renewals running now, with their steps.
+    fn jobs(&self) -> Vec<bosun_frontend::model::CertJobDto> {
+        self.inner
+            .busy
+            .of(crate::busy::Work::Renewal)
+            .into_iter()
+            .filter_map(|r| match r.resource {
+                crate::busy::Resource::Certificate { id, .. } => {
+                    Some(bosun_frontend::model::CertJobDto {
+                        cert_id: id,
+                        actor: r.who,
+                        step: r.what,
+                        done: r.done,
+                        elapsed_ms: u64::try_from(r.elapsed.as_millis()).unwrap_or(u64::MAX),
+                    })
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     pub async fn view_now(&self) -> Result<CertificatesView, AppError> {
         let (certs, _) = self.certificates().await?;
         let s = &self.inner.settings;
         Ok(CertificatesView {
             certs,
-            jobs: self.inner.jobs.current(),
+            jobs: self.jobs(),
             ca: self.inner.ca.dto(),
             acme: AcmeDto {
                 directory: self.inner.acme.as_ref().map(|a| a.directory().to_owned()),

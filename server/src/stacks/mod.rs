@@ -2,7 +2,6 @@
 //! Every action takes an operator, one busy guard per service, and leaves an audit record.
 
 pub mod actions;
-pub mod busy;
 pub mod replica;
 pub mod scale;
 pub mod view;
@@ -19,8 +18,8 @@ use bosun_frontend::model::{
 use bosun_frontend::ports::{StacksPort, ViewOptions};
 use time::OffsetDateTime;
 
-use self::busy::BusyMap;
 use crate::audit::AuditService;
+use crate::busy::{Busy, Resource, Work};
 use crate::docker::Engine;
 use crate::docker::record::Record;
 use crate::links::check::Checker;
@@ -28,7 +27,7 @@ use crate::links::check::Checker;
 #[derive(Clone)]
 pub struct StacksService {
     engine: Engine,
-    busy: BusyMap,
+    busy: Busy,
     audit: AuditService,
     checker: Checker,
     max_replicas: u32,
@@ -37,8 +36,13 @@ pub struct StacksService {
 struct PageExtras<'a>(&'a StacksService);
 
 impl view::Extras for PageExtras<'_> {
-    fn busy(&self, project: &str, service: &str) -> Option<busy::BusyState> {
-        self.0.busy.current(&service_key(project, service))
+    fn busy(&self, project: &str, service: &str) -> Option<crate::busy::Running> {
+        // Any room's work shows on the service: a backup or restore of its database too.
+        self.0
+            .busy
+            .on(&Resource::service(project, service))
+            .into_iter()
+            .next()
     }
     fn check(&self, url: &str) -> Option<LinkCheck> {
         self.0.checker.cached(url)
@@ -48,14 +52,28 @@ impl view::Extras for PageExtras<'_> {
     }
 }
 
-/// The busy key (and audit target) of a service.
+/// The kind of work a lifecycle action is, for the busy registry.
+fn work_of(action: ContainerAction) -> Work {
+    match action {
+        ContainerAction::Start => Work::Start,
+        ContainerAction::Stop => Work::Stop,
+        ContainerAction::Restart => Work::Restart,
+    }
+}
+
+/// The audit target of a service.
 pub fn service_key(project: &str, service: &str) -> String {
     format!("{project}/{service}")
 }
 
 impl StacksService {
-    pub fn new(engine: Engine, audit: AuditService, checker: Checker, max_replicas: u32) -> Self {
-        let busy = BusyMap::new(engine.inventory().clone());
+    pub fn new(
+        engine: Engine,
+        busy: Busy,
+        audit: AuditService,
+        checker: Checker,
+        max_replicas: u32,
+    ) -> Self {
         StacksService {
             engine,
             busy,
@@ -78,6 +96,24 @@ impl StacksService {
             view,
             &PageExtras(self),
             OffsetDateTime::now_utc(),
+        )
+    }
+
+    /// The overview now, then again after every change: container events, work starting,
+    /// moving on or ending in any room, the engine lost or back; and every half minute, so
+    /// "Up 5 minutes" stays true. Bursts settle into one frame; identical frames are skipped.
+    pub fn follow(
+        &self,
+        view: ViewOptions,
+    ) -> impl futures::Stream<Item = Overview> + Send + use<> {
+        let this = self.clone();
+        crate::live::snapshots(
+            vec![self.engine.inventory().watch(), self.busy.watch()],
+            || std::time::Duration::from_secs(30),
+            move || {
+                let overview = this.snapshot(&view);
+                async move { Ok::<_, std::convert::Infallible>(overview) }
+            },
         )
     }
 
@@ -174,9 +210,11 @@ impl StacksPort for StacksService {
         let target = service_key(project.as_str(), service.as_str());
         let result = async {
             let members = self.members(project, service)?;
-            let _guard = self
-                .busy
-                .acquire(&target, action.doing(), actor.username())?;
+            let _claim = self.busy.claim(
+                Resource::service(project.as_str(), service.as_str()),
+                work_of(action),
+                actor.username(),
+            )?;
             actions::run(&self.engine, &target, &members, action).await
         }
         .await;
@@ -208,9 +246,12 @@ impl StacksPort for StacksService {
             // 404 with the names there are, from the inventory.
             self.members(project, service)?;
             let docker = self.engine.docker()?;
-            let guard =
-                self.busy
-                    .acquire(&target, &format!("scaling to {replicas}"), actor.username())?;
+            let guard = self.busy.claim(
+                Resource::service(project.as_str(), service.as_str()),
+                Work::Scale,
+                actor.username(),
+            )?;
+            guard.step(&format!("scaling to {replicas}"), None);
             let checked = scale::check(
                 &docker,
                 project,
@@ -269,12 +310,12 @@ impl StacksPort for StacksService {
                     "There is no container “{container}” on this host. Open Services to see the containers there are."
                 ))
             })?;
-            // A container of a service shares the service's busy guard.
-            let key = match (record.project(), record.service()) {
-                (Some(p), Some(s)) => service_key(p, s),
-                _ => format!("container {}", record.name),
+            // A container of a service is claimed as its service.
+            let resource = match (record.project(), record.service()) {
+                (Some(p), Some(s)) => Resource::service(p, s),
+                _ => Resource::Container(record.name.clone()),
             };
-            let _guard = self.busy.acquire(&key, action.doing(), actor.username())?;
+            let _claim = self.busy.claim(resource, work_of(action), actor.username())?;
             actions::run(&self.engine, &target, &[record], action).await
         }
         .await;

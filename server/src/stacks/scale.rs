@@ -18,9 +18,9 @@ use bosun_frontend::model::{
 };
 use futures::StreamExt;
 
-use super::busy::BusyGuard;
 use super::replica::Blueprint;
 use super::view::single_replica;
+use crate::busy::Claim;
 use crate::docker::client::{engine_message, is_not_modified};
 use crate::docker::inventory::Inventory;
 use crate::docker::record::{NUMBER, ONEOFF, PROJECT, Record, SERVICE};
@@ -148,7 +148,7 @@ pub async fn check(
 
 /// Counts finished steps and shows them to every viewer of the service.
 struct Reporter<'a> {
-    guard: &'a BusyGuard,
+    guard: &'a Claim,
     replicas: u32,
     done: AtomicU32,
     total: u32,
@@ -194,7 +194,7 @@ async fn stop_and_remove(docker: &Docker, id: &str) -> Result<(), bollard::error
 pub async fn run(
     docker: &Docker,
     inventory: &Inventory,
-    guard: &BusyGuard,
+    guard: &Claim,
     project: &ProjectName,
     service: &ServiceName,
     replicas: u32,

@@ -11,13 +11,12 @@ use bosun_frontend::ports::ViewOptions;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::busy::BusyState;
 use crate::docker::record::{CONFIG_FILES, Port, Record, WORKING_DIR};
 use crate::links::detect;
 
 /// Reads what the page needs besides the records: busy markers and cached link checks.
 pub trait Extras {
-    fn busy(&self, project: &str, service: &str) -> Option<BusyState>;
+    fn busy(&self, project: &str, service: &str) -> Option<crate::busy::Running>;
     fn check(&self, url: &str) -> Option<LinkCheck>;
     /// The most replicas a service may be scaled to (a setting).
     fn max_replicas(&self) -> u32;
@@ -272,7 +271,7 @@ mod tests {
 
     struct NoExtras;
     impl Extras for NoExtras {
-        fn busy(&self, _: &str, _: &str) -> Option<BusyState> {
+        fn busy(&self, _: &str, _: &str) -> Option<crate::busy::Running> {
             None
         }
         fn check(&self, _: &str) -> Option<LinkCheck> {

@@ -19,9 +19,9 @@ use bosun_frontend::ports::SwarmPort;
 use futures::Stream;
 
 use crate::audit::AuditService;
+use crate::busy::{Busy, Resource, Work};
 use crate::docker::Engine;
 use crate::docker::client::{engine_message, is_not_found};
-use crate::stacks::busy::BusyMap;
 
 /// How long a scale waits for the tasks to run before answering anyway.
 const CONVERGE: Duration = Duration::from_secs(60);
@@ -31,13 +31,9 @@ const REFRESH: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct SwarmService {
     engine: Engine,
-    busy: BusyMap,
+    busy: Busy,
     audit: AuditService,
     max_replicas: u32,
-}
-
-fn key(name: &str) -> String {
-    format!("swarm/{name}")
 }
 
 fn failed(what: &str, e: &bollard::errors::Error) -> AppError {
@@ -48,8 +44,7 @@ fn failed(what: &str, e: &bollard::errors::Error) -> AppError {
 }
 
 impl SwarmService {
-    pub fn new(engine: Engine, audit: AuditService, max_replicas: u32) -> Self {
-        let busy = BusyMap::new(engine.inventory().clone());
+    pub fn new(engine: Engine, busy: Busy, audit: AuditService, max_replicas: u32) -> Self {
         SwarmService {
             engine,
             busy,
@@ -76,7 +71,13 @@ impl SwarmService {
             .list_tasks(None::<ListTasksOptions>)
             .await
             .map_err(|e| failed("list the Swarm tasks", &e))?;
-        let busy = |name: &str| self.busy.current(&key(name)).map(|b| b.what);
+        let busy = |name: &str| {
+            self.busy
+                .on(&Resource::SwarmService(name.to_owned()))
+                .into_iter()
+                .next()
+                .map(|b| b.what)
+        };
         Ok(view::services(list, tasks, &busy))
     }
 
@@ -96,7 +97,7 @@ impl SwarmService {
     pub fn follow(&self) -> impl Stream<Item = SwarmDto> + Send + use<> {
         let this = self.clone();
         crate::live::snapshots(
-            vec![self.engine.inventory().watch()],
+            vec![self.engine.inventory().watch(), self.busy.watch()],
             || REFRESH,
             move || {
                 let this = this.clone();
@@ -146,11 +147,12 @@ impl SwarmService {
                 "{name} is a global or job service: Swarm runs it once per node (or to completion), so it has no replica count. Change its mode with `docker service update` if you need replicas."
             )));
         }
-        let _guard = self.busy.acquire(
-            &key(&name),
-            &format!("scaling to {replicas}"),
+        let claim = self.busy.claim(
+            Resource::SwarmService(name.clone()),
+            Work::Scale,
             actor.username(),
         )?;
+        claim.step(&format!("scaling to {replicas}"), None);
         mode.replicated
             .get_or_insert_with(Default::default)
             .replicas = Some(i64::from(replicas));

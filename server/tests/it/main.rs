@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod backup_faults;
 mod backups;
+mod busy;
 mod cert_renewal;
 mod cert_roots;
 mod cert_targets;

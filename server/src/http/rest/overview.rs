@@ -8,7 +8,7 @@ use bosun_frontend::authz::ViewerRole;
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::Overview;
 use bosun_frontend::ports::StacksPort;
-use futures::Stream;
+use futures::{Stream, StreamExt};
 
 use super::projects::ViewQuery;
 use crate::http::AppState;
@@ -45,23 +45,10 @@ pub async fn events(
     BrowserHost(host): BrowserHost,
     QueryParams(q): QueryParams<ViewQuery>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let stacks = state.services.stacks.clone();
-    let view = q.options(host);
-    let mut changes = stacks.engine().inventory().watch();
-    changes.mark_changed();
-    let stream = futures::stream::unfold(changes, move |mut changes| {
-        let stacks = stacks.clone();
-        let view = view.clone();
-        async move {
-            changes.changed().await.ok()?;
-            // Let a burst of events (a whole service stopping) settle into one frame.
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            changes.mark_unchanged();
-            let event = Event::default()
-                .json_data(stacks.snapshot(&view))
-                .unwrap_or_else(|_| Event::default());
-            Some((Ok(event), changes))
-        }
+    let stream = state.services.stacks.follow(q.options(host)).map(|o| {
+        Ok(Event::default()
+            .json_data(o)
+            .unwrap_or_else(|_| Event::default()))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
