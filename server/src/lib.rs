@@ -5,6 +5,7 @@ pub mod auth;
 pub mod backups;
 pub mod busy;
 pub mod certs;
+pub mod clock;
 pub mod config;
 pub mod docker;
 pub mod error;
@@ -85,6 +86,18 @@ pub async fn run(
     listener: std::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     on_start: impl FnOnce(Started) + Send,
+) -> Result<(), StartError> {
+    run_with_clock(config, listener, shutdown, on_start, clock::system()).await
+}
+
+/// [`run`] on a clock of the caller's: the time rules (schedules, retention, sessions,
+/// throttling, renewals) read it, so tests move time instead of waiting for it.
+pub async fn run_with_clock(
+    config: Config,
+    listener: std::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    on_start: impl FnOnce(Started) + Send,
+    clock: clock::SharedClock,
 ) -> Result<(), StartError> {
     let fresh = !config.data_dir.exists();
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
@@ -197,7 +210,7 @@ pub async fn run(
         account: auth::account::AccountService::new(
             store.clone(),
             hasher.clone(),
-            Arc::new(LoginThrottle::standard()),
+            Arc::new(LoginThrottle::standard(clock.clone())),
             audit.clone(),
             notifier.clone(),
         ),

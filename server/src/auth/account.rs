@@ -1,7 +1,6 @@
 //! Signing in and out, and what users do to their own account.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use async_trait::async_trait;
 use bosun_frontend::authz::{AnyUser, RequestInfo};
@@ -90,7 +89,7 @@ impl AccountService {
                 bosun_frontend::model::NotifyEvent::LoginFailures,
                 crate::notify::Severity::Warning,
                 format!("Repeated failed sign-ins for “{name}”"),
-                format!("Sign-in for “{name}” from {client} failed repeatedly and is locked for up to {wait} s. If that was not you or a colleague, someone is guessing passwords."),
+                format!("Sign-in for “{name}” failed repeatedly, the last time from {client}. Clients that failed now wait (up to {wait} s); others are slowed down. If that was not you or a colleague, someone is guessing passwords."),
                 serde_json::json!({"username": name, "client": client.to_string(), "locked_for_s": wait}),
             ));
         }
@@ -110,7 +109,8 @@ impl AccountService {
         // Counted as a failure from here on, so parallel guesses cannot outrun the hashing.
         let attempt = self
             .throttle
-            .begin(&name, info.client, Instant::now())
+            .admit(&name, info.client)
+            .await
             .map_err(AppError::too_many_requests)?;
         let user = match Username::try_from(name.as_str()) {
             Ok(valid) => self
@@ -232,7 +232,8 @@ impl AccountService {
     ) -> Result<(), AppError> {
         let attempt = self
             .throttle
-            .begin(&user.username, actor.client(), Instant::now())
+            .admit(&user.username, actor.client())
+            .await
             .map_err(AppError::too_many_requests)?;
         if !self
             .hasher
@@ -450,7 +451,8 @@ impl AccountPort for AccountService {
             };
             let attempt = self
                 .throttle
-                .begin(&user.username, actor.client(), Instant::now())
+                .admit(&user.username, actor.client())
+                .await
                 .map_err(AppError::too_many_requests)?;
             let code = normalise_code(&code.code);
             let Some(step) = super::totp::verify(&pending, &code, super::totp::now_secs()) else {

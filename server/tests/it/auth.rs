@@ -100,7 +100,7 @@ async fn a_wrong_password_is_refused_and_audited() {
 }
 
 #[tokio::test]
-async fn five_failures_lock_the_user_out_with_retry_after() {
+async fn a_client_that_keeps_failing_waits_with_retry_after() {
     let s = TestServer::start().await;
     let client = s.script();
     let attempt = |password: &'static str| {
@@ -109,13 +109,13 @@ async fn five_failures_lock_the_user_out_with_retry_after() {
             .json(&json!({"username": "admin", "password": password}))
             .send()
     };
-    for _ in 0..5 {
+    for _ in 0..3 {
         assert_eq!(
             attempt("wrong-password-x").await.unwrap().status(),
             StatusCode::UNAUTHORIZED
         );
     }
-    // Now even the right password waits.
+    // Now this client waits, even with the right password (other clients do not: throttle.rs).
     let r = attempt(ADMIN_PASSWORD).await.unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = r.headers()["retry-after"]

@@ -25,6 +25,7 @@ mod services;
 mod sse;
 mod stacks;
 mod swarm;
+mod throttle;
 mod tls;
 mod totp;
 mod users;

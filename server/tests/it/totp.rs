@@ -122,7 +122,7 @@ async fn sign_in_takes_a_current_code_once_or_a_recovery_code_once() {
     let used = audit(&s, &admin, "action=user.totp.recovery_code").await;
     assert_eq!(used[0]["detail"], "9 recovery codes left");
 
-    // Wrong codes count like wrong passwords: the fifth failure locks the name out.
+    // Wrong codes count like wrong passwords: after three, this client waits.
     let mut last = StatusCode::OK;
     for _ in 0..6 {
         last = sign_in(&s, "admin", ADMIN_PASSWORD, Some("999999")).await.0;
