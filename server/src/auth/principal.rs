@@ -26,6 +26,8 @@ pub enum Resolved {
     SessionEnded,
     /// A bearer token was presented and is not valid.
     BadToken,
+    /// A valid token whose owner must set up two-factor sign-in first (their role requires it).
+    TokenNeedsTotp,
 }
 
 fn principal(user: &UserRow, method: AuthMethod, totp_required: &[Role]) -> Principal {
@@ -41,16 +43,24 @@ fn principal(user: &UserRow, method: AuthMethod, totp_required: &[Role]) -> Prin
 
 pub async fn from_token(store: &Store, secret: &str) -> Result<Resolved, crate::store::StoreError> {
     let hash = super::token_hash(secret);
-    Ok(match store.user_by_token_hash(&hash).await? {
-        // Tokens act for their owner until revoked; they don't carry a password-change duty.
-        // Nor a second-factor duty: a token is a credential of its own, made while signed in.
-        Some(user) if !user.disabled => {
-            let mut p = principal(&user, AuthMethod::Token, &[]);
-            p.must_change_password = false;
-            Resolved::Principal(p)
-        }
-        _ => Resolved::BadToken,
-    })
+    // Unknown, revoked, or of an older generation of its owner's credentials (the password
+    // changed, all sessions were ended, the user was disabled or reset since): not valid.
+    let Some(user) = store.user_by_token_hash(&hash).await? else {
+        return Ok(Resolved::BadToken);
+    };
+    if user.disabled {
+        return Ok(Resolved::BadToken);
+    }
+    // The owner's current role, so a demotion caps the token at once. No password-change duty
+    // (a token is made after the password is set), but the two-factor one holds: a token does
+    // not skip a second factor its owner's role requires.
+    let required = store.totp_required().await?;
+    let mut p = principal(&user, AuthMethod::Token, &required);
+    if p.must_enrol_totp {
+        return Ok(Resolved::TokenNeedsTotp);
+    }
+    p.must_change_password = false;
+    Ok(Resolved::Principal(p))
 }
 
 pub async fn from_session(

@@ -80,12 +80,14 @@ pub async fn request_context(
         Ok(Resolved::Principal(p)) => (Some(p), false),
         Ok(Resolved::Anonymous) => (None, false),
         Ok(Resolved::SessionEnded) => (None, true),
-        Ok(Resolved::BadToken) => {
-            let e = AppError::new(
-                bosun_frontend::error::ErrorKind::Unauthenticated,
-                "The API token is not valid: it was revoked, its user was disabled, or it was mistyped. Create a new one under Account.",
-            )
-            .with_request_id(&request_id);
+        Ok(refused @ (Resolved::BadToken | Resolved::TokenNeedsTotp)) => {
+            let message = if matches!(refused, Resolved::TokenNeedsTotp) {
+                "This API token's owner must set up two-factor sign-in first: their role requires it. Sign in, set it up under Account, then use the token again."
+            } else {
+                "The API token is not valid: it was revoked, it ended when its owner's password changed or their sessions were ended, its user was disabled, or it was mistyped. Create a new one under Account."
+            };
+            let e = AppError::new(bosun_frontend::error::ErrorKind::Unauthenticated, message)
+                .with_request_id(&request_id);
             return with_id(ApiError(e).into_response(), &request_id);
         }
         Err(e) => {

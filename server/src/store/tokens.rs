@@ -26,6 +26,7 @@ impl TokenRow {
 }
 
 impl Store {
+    /// A new token of the user's current credential generation (it dies with it).
     pub async fn insert_token(
         &self,
         user_id: i64,
@@ -34,7 +35,8 @@ impl Store {
         prefix: &str,
     ) -> Result<TokenRow, StoreError> {
         Ok(sqlx::query_as(
-            "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?) \
+            "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at, epoch) \
+             SELECT ?, ?, ?, ?, ?, session_epoch FROM users WHERE id = ? \
              RETURNING id, user_id, name, prefix, created_at, last_used_at",
         )
         .bind(user_id)
@@ -42,6 +44,7 @@ impl Store {
         .bind(token_hash)
         .bind(prefix)
         .bind(now_ms())
+        .bind(user_id)
         .fetch_one(self.pool())
         .await?)
     }
@@ -69,21 +72,25 @@ impl Store {
         Ok(out)
     }
 
-    /// The owner of a token by the hash of its secret, stamping its last use.
+    /// The owner of a token by the hash of its secret, stamping its last use; None when the
+    /// token is unknown or of an older generation of its owner's credentials.
     pub async fn user_by_token_hash(
         &self,
         token_hash: &str,
     ) -> Result<Option<UserRow>, StoreError> {
-        let user_id: Option<i64> = sqlx::query_scalar(
-            "UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? RETURNING user_id",
+        let found: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? RETURNING user_id, epoch",
         )
         .bind(now_ms())
         .bind(token_hash)
         .fetch_optional(self.pool())
         .await?;
-        match user_id {
-            Some(id) => self.user_by_id(id).await,
-            None => Ok(None),
-        }
+        let Some((id, epoch)) = found else {
+            return Ok(None);
+        };
+        Ok(self
+            .user_by_id(id)
+            .await?
+            .filter(|u| u.session_epoch == epoch))
     }
 }

@@ -117,27 +117,31 @@ impl Store {
         Ok(())
     }
 
-    /// Disabling also ends the user's sessions.
+    /// Disabling also ends the user's sessions and API tokens.
     pub async fn set_disabled(&self, id: i64, disabled: bool) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "UPDATE users SET disabled = ?, session_epoch = session_epoch + 1, updated_at = ? WHERE id = ?",
         )
         .bind(disabled)
         .bind(now_ms())
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        end_tokens(&mut tx, id).await?;
+        tx.commit().await?;
         self.credentials_changed();
         Ok(())
     }
 
-    /// Sets a password hash and ends every session of the user.
+    /// Sets a password hash and ends every session and API token of the user.
     pub async fn set_password(
         &self,
         id: i64,
         password_hash: &str,
         must_change_password: bool,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "UPDATE users SET password_hash = ?, must_change_password = ?, \
              session_epoch = session_epoch + 1, updated_at = ? WHERE id = ?",
@@ -146,20 +150,25 @@ impl Store {
         .bind(must_change_password)
         .bind(now_ms())
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        end_tokens(&mut tx, id).await?;
+        tx.commit().await?;
         self.credentials_changed();
         Ok(())
     }
 
-    /// Ends every session of the user; returns the new epoch.
+    /// Ends every session and API token of the user; returns the new epoch.
     pub async fn bump_session_epoch(&self, id: i64) -> Result<i64, StoreError> {
+        let mut tx = self.pool().begin().await?;
         let out = sqlx::query_scalar(
             "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ? RETURNING session_epoch",
         )
         .bind(id)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await?;
+        end_tokens(&mut tx, id).await?;
+        tx.commit().await?;
         self.credentials_changed();
         Ok(out)
     }
@@ -182,4 +191,17 @@ impl Store {
         self.credentials_changed();
         Ok(out)
     }
+}
+
+/// Tokens die with the credential generation they were made in (the epoch check in
+/// `user_by_token_hash` would refuse them anyway); deleting them keeps the token list honest.
+async fn end_tokens(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    user_id: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM api_tokens WHERE user_id = ?")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

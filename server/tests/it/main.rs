@@ -27,5 +27,6 @@ mod stacks;
 mod swarm;
 mod throttle;
 mod tls;
+mod token_lifetime;
 mod totp;
 mod users;

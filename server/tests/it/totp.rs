@@ -18,7 +18,7 @@ fn code(secret: &str) -> String {
 }
 
 /// Sets up TOTP for the signed-in `client`; returns (secret, recovery codes).
-async fn enrol(client: &Client, s: &TestServer) -> (String, Vec<String>) {
+pub(crate) async fn enrol(client: &Client, s: &TestServer) -> (String, Vec<String>) {
     let r = client.post(s.url("/api/v1/me/totp")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let setup = json_of(r).await;

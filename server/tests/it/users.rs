@@ -144,7 +144,7 @@ async fn disabling_a_user_stops_their_sessions_and_tokens_at_once() {
             .contains("disabled")
     );
 
-    // Enabling again does not revive old sessions, but tokens work again.
+    // Enabling again revives neither the old sessions nor the old tokens.
     admin
         .patch(s.url(&format!("/api/v1/users/{id}")))
         .json(&json!({"disabled": false}))
@@ -155,7 +155,10 @@ async fn disabling_a_user_stops_their_sessions_and_tokens_at_once() {
         status_of(&dora, &s, "/api/v1/me").await,
         StatusCode::UNAUTHORIZED
     );
-    assert_eq!(bearer("/api/v1/me").await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        bearer("/api/v1/me").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -349,11 +352,13 @@ async fn open_streams_end_as_soon_as_their_caller_loses_access() {
         "the token's stream goes on"
     );
 
-    // Signed out everywhere: the session's stream ends; a token is not a session and goes on.
+    // Signed out everywhere: the session's stream ends, and so does the token's (tokens end
+    // with every remediation of their owner).
     let eli = s.user(&admin, "eli", "viewer").await;
-    let secret = new_token(&eli, &s, "wall").await;
-    let token_id = secret["token"]["id"].as_i64().unwrap();
-    let secret = secret["secret"].as_str().unwrap().to_owned();
+    let secret = new_token(&eli, &s, "wall").await["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut by_session = Events::open(&eli, s.url(overview)).await;
     let mut by_token = Events::open(&with_token(&s, &secret), s.url(overview)).await;
     assert!(by_session.next(ended).await.is_some());
@@ -365,9 +370,17 @@ async fn open_streams_end_as_soon_as_their_caller_loses_access() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert!(by_session.ends_within(ended).await);
-    assert!(!by_token.ends_within(Duration::from_secs(1)).await);
+    assert!(by_token.ends_within(ended).await);
 
-    // The token revoked: its stream ends.
+    // The token revoked: its stream ends, and the session's goes on.
+    let eli = s.login("eli", &password_of("eli")).await;
+    let secret = new_token(&eli, &s, "wall-2").await;
+    let token_id = secret["token"]["id"].as_i64().unwrap();
+    let secret = secret["secret"].as_str().unwrap().to_owned();
+    let mut by_session = Events::open(&eli, s.url(overview)).await;
+    let mut by_token = Events::open(&with_token(&s, &secret), s.url(overview)).await;
+    assert!(by_session.next(ended).await.is_some());
+    assert!(by_token.next(ended).await.is_some());
     let revoker = with_token(&s, &secret);
     let r = revoker
         .delete(s.url(&format!("/api/v1/tokens/{token_id}")))
@@ -376,6 +389,7 @@ async fn open_streams_end_as_soon_as_their_caller_loses_access() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert!(by_token.ends_within(ended).await);
+    assert!(!by_session.ends_within(Duration::from_secs(1)).await);
 
     // Demoted: an operator made viewer loses the stream opened with the higher role.
     let fay = s.user(&admin, "fay", "operator").await;
