@@ -21,6 +21,44 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// Slack reads `<…>` as mentions (`<!channel>`, `<@U1>`) and links (`<https://x|text>`): text
+/// from outside (user names, container names, error output) has its `&`, `<` and `>` escaped,
+/// as Slack's own documentation asks, so it shows as typed and pings nobody.
+fn slack_text(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Discord reads markdown (masked links `[text](url)`, bold, code, headings) and mentions:
+/// every markdown character is escaped, and mentions are switched off in the request itself.
+fn discord_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '*'
+                | '_'
+                | '~'
+                | '`'
+                | '|'
+                | '>'
+                | '<'
+                | '['
+                | ']'
+                | '('
+                | ')'
+                | '#'
+                | '-'
+                | '@'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Header values must be one line of visible text.
 fn header_text(s: &str) -> String {
     s.chars()
@@ -52,10 +90,21 @@ pub fn request(format: WebhookFormat, n: &Notification) -> Request {
             "details": n.details,
         })),
         WebhookFormat::Slack => json(serde_json::json!({
-            "text": clip(&format!("*[bosun] {}*\n{}", n.title, n.message), 3000),
+            "text": clip(
+                &format!("*[bosun] {}*\n{}", slack_text(&n.title), slack_text(&n.message)),
+                3000
+            ),
+            "unfurl_links": false,
+            "unfurl_media": false,
         })),
         WebhookFormat::Discord => json(serde_json::json!({
-            "content": clip(&format!("**[bosun] {}**\n{}", n.title, n.message), 2000),
+            "content": clip(
+                &format!("**[bosun] {}**\n{}", discord_text(&n.title), discord_text(&n.message)),
+                2000
+            ),
+            // No @everyone, role or user pings, whatever the text says; no link previews.
+            "allowed_mentions": { "parse": [] },
+            "flags": 4,
         })),
         WebhookFormat::Ntfy => Request {
             content_type: "text/plain; charset=utf-8",
@@ -138,5 +187,35 @@ mod tests {
         assert_eq!(d["content"].as_str().unwrap().chars().count(), 2000);
         let t = request(WebhookFormat::Ntfy, &long);
         assert!(!t.headers[0].1.contains('\n'), "no header injection");
+    }
+
+    #[test]
+    fn outside_text_cannot_ping_or_link_in_chat() {
+        let evil = Notification::new(
+            NotifyEvent::LoginFailures,
+            Severity::Warning,
+            "Repeated failed sign-ins for “<!channel> [x](https://evil.example)”",
+            "from <https://evil.example|click here> @everyone & <@U123>",
+            serde_json::Value::Null,
+        );
+        let s: serde_json::Value =
+            serde_json::from_str(&request(WebhookFormat::Slack, &evil).body).unwrap();
+        let text = s["text"].as_str().unwrap();
+        assert!(!text.contains('<') && !text.contains('>'), "{text}");
+        assert!(
+            text.contains("&lt;!channel&gt;") && text.contains("&amp;"),
+            "{text}"
+        );
+        assert_eq!(s["unfurl_links"], false);
+        let d: serde_json::Value =
+            serde_json::from_str(&request(WebhookFormat::Discord, &evil).body).unwrap();
+        let content = d["content"].as_str().unwrap();
+        assert!(
+            content.contains("\\[x\\]\\(https://evil.example\\)"),
+            "{content}"
+        );
+        assert!(content.contains("\\@everyone"), "{content}");
+        assert!(content.starts_with("**[bosun] "), "bosun's own bold stays");
+        assert_eq!(d["allowed_mentions"]["parse"], serde_json::json!([]));
     }
 }

@@ -18,6 +18,7 @@ mod faults;
 mod harness;
 mod logs;
 mod notify;
+mod notify_chat;
 mod pebble;
 mod scale;
 mod security;
