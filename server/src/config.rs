@@ -252,6 +252,10 @@ pub struct Config {
     #[arg(long, env = "BOSUN_MAX_REPLICAS", default_value_t = bosun_frontend::model::scale::DEFAULT_MAX_REPLICAS, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
     pub max_replicas: u32,
 
+    /// The most live views (event streams) one sign-in or API token may hold open at once.
+    #[arg(long, env = "BOSUN_MAX_STREAMS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
+    pub max_streams: u32,
+
     /// Where backups are written (default: DATA_DIR/backups). Keep it on a volume.
     #[arg(long, env = "BOSUN_BACKUP_DIR", value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,

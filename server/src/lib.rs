@@ -250,6 +250,7 @@ pub async fn run_with_clock(
                 .unwrap_or(i64::MAX),
         }),
         openapi_json: Arc::new(openapi_json),
+        streams: http::stream_guard::StreamLimit::new(config.max_streams),
     };
     // Secure cookies need HTTPS in the browser: ours, or a TLS proxy's in front of us.
     let secure_cookie = config.https()

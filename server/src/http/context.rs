@@ -133,8 +133,20 @@ pub async fn request_context(
     if let (Some(caller), Some(credential)) = (caller, credential)
         && stream_guard::is_stream(&response)
     {
+        let Some(slot) = state.streams.open(&credential) else {
+            let e = AppError::new(
+                bosun_frontend::error::ErrorKind::TooManyRequests,
+                format!(
+                    "At most {} live views may be open per sign-in or token. Close some bosun tabs (or streams), then reload this one.",
+                    state.streams.max()
+                ),
+            )
+            .with_request_id(&request_id);
+            return with_id(ApiError(e).into_response(), &request_id);
+        };
         response = stream_guard::guard(
             response,
+            slot,
             state.store.clone(),
             state.sessions.clone(),
             credential,

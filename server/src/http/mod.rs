@@ -7,6 +7,7 @@ pub mod context;
 pub mod csrf;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod rest;
 pub mod router;
 pub mod stream_guard;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub openapi_json: Arc<String>,
     /// The session records, for open streams to check that theirs still exists.
     pub sessions: tower_sessions_sqlx_store::SqliteStore,
+    /// Open streams per sign-in or token, capped.
+    pub streams: stream_guard::StreamLimit,
 }
 
 impl FromRef<AppState> for LeptosOptions {

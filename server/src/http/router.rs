@@ -13,7 +13,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
-use super::{AppState, SESSION_COOKIE, access, context, csrf};
+use super::{AppState, SESSION_COOKIE, access, context, csrf, headers};
 
 async fn healthz() -> &'static str {
     "ok"
@@ -43,15 +43,20 @@ pub fn router(
             i64::try_from(idle.as_secs()).unwrap_or(i64::MAX),
         )));
 
+    // Every render: the ports, and a CSP naming the render's nonce.
+    let page_context = move || {
+        provide_context(ports.clone());
+        headers::page_csp();
+    };
     Router::new()
         .merge(api)
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(ports.clone()),
-            move || shell(leptos_options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, page_context.clone(), move || {
+            shell(leptos_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(page_context, shell))
         .layer(from_fn(access::access))
         .layer(from_fn_with_state(state.clone(), csrf::csrf))
         .layer(from_fn_with_state(state.clone(), context::request_context))
@@ -60,5 +65,6 @@ pub fn router(
         .layer(session_layer)
         // Outside the session layer: health checks touch nothing.
         .route("/healthz", get(healthz))
+        .layer(from_fn_with_state(state.clone(), headers::security_headers))
         .with_state(state)
 }

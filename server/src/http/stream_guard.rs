@@ -3,6 +3,8 @@
 //! token, the session's idle or absolute timeout. The check runs again at once when the store
 //! says a credential changed, and every half minute for timeouts and sign-outs.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -63,9 +65,68 @@ async fn ended<S: SessionStore>(
     }
 }
 
-/// The same response, its body cut off when the credential stops working.
+/// Open streams per credential, capped: a browser left with dozens of tabs (or a script)
+/// cannot hold an unbounded number of engine followers open on one sign-in.
+#[derive(Clone)]
+pub struct StreamLimit {
+    max: usize,
+    open: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// Holds one of a credential's stream slots until dropped (when its stream ends).
+pub struct Slot {
+    limit: StreamLimit,
+    key: String,
+}
+
+impl StreamLimit {
+    pub fn new(max: u32) -> Self {
+        StreamLimit {
+            max: usize::try_from(max).unwrap_or(usize::MAX),
+            open: Arc::default(),
+        }
+    }
+
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// A slot for `credential`, or None when it holds `max` streams already.
+    pub fn open(&self, credential: &Credential) -> Option<Slot> {
+        let key = match credential {
+            Credential::Session { id, .. } => format!("s:{id}"),
+            Credential::Token(secret) => format!("t:{}", crate::auth::token_hash(secret)),
+        };
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(key.clone()).or_default();
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(Slot {
+            limit: self.clone(),
+            key,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.limit.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// The same response, its body cut off when the credential stops working; `slot` is held
+/// for as long as the body is.
 pub fn guard<S: SessionStore + Clone>(
     response: Response,
+    slot: Slot,
     store: Store,
     sessions: S,
     credential: Credential,
@@ -73,7 +134,10 @@ pub fn guard<S: SessionStore + Clone>(
     absolute_ms: i64,
 ) -> Response {
     let (parts, body) = response.into_parts();
-    let end = Box::pin(ended(store, sessions, credential, principal, absolute_ms));
+    let end = Box::pin(async move {
+        let _slot = slot;
+        ended(store, sessions, credential, principal, absolute_ms).await;
+    });
     let body = Body::from_stream(body.into_data_stream().take_until(end));
     Response::from_parts(parts, body)
 }

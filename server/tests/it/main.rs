@@ -15,6 +15,7 @@ mod dbs;
 mod engine;
 mod engine_restart;
 mod faults;
+mod hardening;
 mod harness;
 mod logs;
 mod notify;
