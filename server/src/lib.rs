@@ -14,6 +14,7 @@ pub mod links;
 pub mod live;
 pub mod logs;
 pub mod notify;
+pub mod private;
 pub mod services;
 pub mod settings;
 pub mod stacks;
@@ -99,16 +100,20 @@ pub async fn run_with_clock(
     on_start: impl FnOnce(Started) + Send,
     clock: clock::SharedClock,
 ) -> Result<(), StartError> {
-    let fresh = !config.data_dir.exists();
+    // It holds keys, the CA, sessions, TOTP secrets and dumps: for bosun's user only.
+    private::umask();
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
         path: config.data_dir.display().to_string(),
         source,
     })?;
-    if fresh {
-        // It holds keys, the CA, sessions and TOTP secrets: for bosun's user only.
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&config.data_dir, std::fs::Permissions::from_mode(0o700));
-    }
+    let backup_dir = config
+        .backup_dir
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("backups"));
+    private::lock_down(&config.data_dir, &backup_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
     let store = Store::open(&config.data_dir).await?;
 
     let sessions = SqliteStore::new(store.pool().clone())
@@ -138,10 +143,6 @@ pub async fn run_with_clock(
         engine.inventory().clone(),
         config.stats_linger,
     );
-    let backup_dir = config
-        .backup_dir
-        .clone()
-        .unwrap_or_else(|| config.data_dir.join("backups"));
     // Targets on the LAN may use bosun's internal CA or the roots in BOSUN_CERT_TRUST.
     let mut notify_roots = Vec::new();
     if let Ok(ca) = certs::ca::InternalCa::load_or_create(&config.data_dir, config.ca_cert_days) {
