@@ -118,3 +118,46 @@ async fn a_sign_in_holds_at_most_sixteen_live_views() {
     }
     assert!(freed.is_some(), "the closed view's place was never freed");
 }
+
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn secrets_at_rest_are_private_even_in_a_data_dir_that_existed() {
+    use std::os::unix::fs::PermissionsExt;
+    // A data directory that exists already with loose modes, as an image's VOLUME does.
+    let data = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(data.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let s = TestServer::start_in(data, &["--admin-password", crate::harness::ADMIN_PASSWORD]).await;
+    let admin = s.admin().await;
+    let (p, _) = crate::dbs::seeded_postgres(&admin, &s, "itmodes").await;
+    let backup = crate::dbs::good_backup(&admin, &s, &p.name, serde_json::json!({})).await;
+    let dir = s.data.path().to_owned();
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("bosun.db")), 0o600);
+    assert_eq!(mode(&dir.join("backups")), 0o700);
+    let file = dir
+        .join("backups")
+        .join(backup["file_name"].as_str().unwrap());
+    assert_eq!(mode(&file), 0o600, "{}", file.display());
+    let manifest = file.with_file_name(format!(
+        "{}.json",
+        file.file_name().unwrap().to_string_lossy()
+    ));
+    assert_eq!(mode(&manifest), 0o600, "{}", manifest.display());
+    // Loosened by hand while bosun is stopped: the next start tightens them again.
+    let data = s.stop().await;
+    for (p, m) in [
+        (data.path().to_owned(), 0o755),
+        (data.path().join("bosun.db"), 0o644),
+        (file.clone(), 0o644),
+    ] {
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(m)).unwrap();
+    }
+    let s = TestServer::start_in(data, &["--admin-password", crate::harness::ADMIN_PASSWORD]).await;
+    assert_eq!(mode(s.data.path()), 0o700);
+    assert_eq!(mode(&s.data.path().join("bosun.db")), 0o600);
+    assert_eq!(mode(&file), 0o600);
+}
