@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bosun_frontend::error::AppError;
-use bosun_frontend::model::{BackupStatus, BackupsView, DatabaseDto};
+use bosun_frontend::model::{BackupStatus, BackupsView, DatabaseDto, ProjectName, ServiceName};
 use futures::Stream;
 
 use crate::audit::AuditService;
@@ -48,13 +48,16 @@ struct Inner {
     busy: Busy,
     /// Scheduled runs that fell while bosun was down, by database.
     missed: Mutex<HashMap<(String, String), i64>>,
+    /// Database containers left out for their names, already logged.
+    bad_names: Mutex<std::collections::HashSet<(String, String)>>,
 }
 
 /// A database service as the inventory shows it now.
 #[derive(Clone, Debug)]
 pub struct Found {
-    pub project: String,
-    pub service: String,
+    /// From the container's labels, checked like names in a request: they make file names.
+    pub project: ProjectName,
+    pub service: ServiceName,
     /// The container a job runs in: the lowest-numbered running one, else any.
     pub record: Arc<Record>,
     pub settings: DbSettings,
@@ -90,6 +93,7 @@ impl BackupService {
                 min_free: min_free_mb.saturating_mul(1024 * 1024),
                 busy,
                 missed: Mutex::default(),
+                bad_names: Mutex::default(),
             }),
         };
         match service.inner.store.interrupt_running_backups().await {
@@ -131,9 +135,10 @@ impl BackupService {
         &self.inner.dir
     }
 
-    /// The database services on the host now, by project and service.
+    /// The database services on the host now, by project and service. Names from labels are
+    /// checked as a request's would be; a container with others is left out (and logged once).
     pub fn found(&self) -> Vec<Found> {
-        let mut by_service: BTreeMap<(String, String), Arc<Record>> = BTreeMap::new();
+        let mut by_service: BTreeMap<(ProjectName, ServiceName), Arc<Record>> = BTreeMap::new();
         for r in self.inner.engine.inventory().records() {
             let (Some(p), Some(s)) = (r.project(), r.service()) else {
                 continue;
@@ -141,7 +146,12 @@ impl BackupService {
             if r.backup.is_none() || r.oneoff() {
                 continue;
             }
-            let key = (p.to_owned(), s.to_owned());
+            let (Ok(project), Ok(service)) = (p.parse::<ProjectName>(), s.parse::<ServiceName>())
+            else {
+                self.refuse_names(p, s);
+                continue;
+            };
+            let key = (project, service);
             let better = by_service.get(&key).is_none_or(|cur| {
                 (r.is_running(), std::cmp::Reverse(r.number()))
                     > (cur.is_running(), std::cmp::Reverse(cur.number()))
@@ -164,10 +174,29 @@ impl BackupService {
             .collect()
     }
 
+    /// Says once, in bosun's log, that a database with unusable names was left out.
+    fn refuse_names(&self, project: &str, service: &str) {
+        let key = (project.to_owned(), service.to_owned());
+        let mut warned = self
+            .inner
+            .bad_names
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if warned.len() < 1000 && warned.insert(key) {
+            let shown = |s: &str| {
+                s.chars()
+                    .filter(|c| !c.is_control())
+                    .take(60)
+                    .collect::<String>()
+            };
+            tracing::warn!(project = %shown(project), service = %shown(service), "a database container's compose labels hold a name bosun does not use in file names (letters, digits, _ . - only); it is not backed up");
+        }
+    }
+
     pub fn find(&self, project: &str, service: &str) -> Result<Found, AppError> {
         self.found()
             .into_iter()
-            .find(|f| f.project == project && f.service == service)
+            .find(|f| f.project.as_str() == project && f.service.as_str() == service)
             .ok_or_else(|| {
                 AppError::not_found(format!(
                     "{project}/{service} is not a database bosun can back up. The Backups page lists those it found (PostgreSQL, MySQL, MariaDB; label bosun.backup.engine to mark others)."
@@ -208,11 +237,11 @@ impl BackupService {
         for f in self.found() {
             let store = &self.inner.store;
             let last_good = store
-                .latest_backup(&f.project, &f.service, BackupStatus::Ok)
+                .latest_backup(f.project.as_str(), f.service.as_str(), BackupStatus::Ok)
                 .await
                 .or_internal("reading the backup catalogue")?;
             let last_failed = store
-                .latest_backup(&f.project, &f.service, BackupStatus::Failed)
+                .latest_backup(f.project.as_str(), f.service.as_str(), BackupStatus::Failed)
                 .await
                 .or_internal("reading the backup catalogue")?;
             out.push(DatabaseDto {
@@ -231,14 +260,14 @@ impl BackupService {
                     .filter(|f| last_good.as_ref().is_none_or(|g| f.id > g.id))
                     .map(|r| r.dto()),
                 last_good: last_good.map(|r| r.dto()),
-                job: self.job(&f.project, &f.service),
+                job: self.job(f.project.as_str(), f.service.as_str()),
                 schedules: schedules
                     .iter()
-                    .filter(|s| s.project == f.project && s.service == f.service)
+                    .filter(|s| s.project == f.project.as_str() && s.service == f.service.as_str())
                     .map(|s| s.dto(self.missed(&s.project, &s.service)))
                     .collect(),
-                project: f.project,
-                service: f.service,
+                project: f.project.into(),
+                service: f.service.into(),
             });
         }
         Ok(out)

@@ -123,21 +123,23 @@ impl BackupService {
             };
             if out
                 .iter()
-                .any(|s| s.project == f.project && s.service == f.service)
+                .any(|s| s.project == f.project.as_str() && s.service == f.service.as_str())
             {
                 continue;
             }
             match parse(text) {
                 Ok(cron) => out.push(Effective {
                     id: None,
-                    last_run: runs.get(&(f.project.clone(), f.service.clone())).copied(),
+                    last_run: runs
+                        .get(&(f.project.to_string(), f.service.to_string()))
+                        .copied(),
                     text: text.clone(),
                     cron,
                     compression: Compression::Gzip,
                     retention: keep_label(f.settings.keep.as_deref()),
                     source: ScheduleSource::Label,
-                    project: f.project,
-                    service: f.service,
+                    project: f.project.into(),
+                    service: f.service.into(),
                 }),
                 Err(e) => {
                     tracing::warn!(project = %f.project, service = %f.service, error = %e, "ignoring the bosun.backup.schedule label");

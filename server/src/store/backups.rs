@@ -3,12 +3,15 @@
 use bosun_frontend::model::{BackupDto, BackupKind, BackupStatus, Compression, DbEngine};
 use sqlx::QueryBuilder;
 
+use bosun_frontend::model::{ProjectName, ServiceName};
+
 use super::{Store, StoreError, now_ms, rfc3339};
 
 /// A backup about to start.
 pub struct NewBackup<'a> {
-    pub project: &'a str,
-    pub service: &'a str,
+    /// Checked names: they make the file name.
+    pub project: &'a ProjectName,
+    pub service: &'a ServiceName,
     pub engine: DbEngine,
     pub database: &'a str,
     pub kind: BackupKind,
@@ -125,8 +128,8 @@ impl Store {
             "INSERT INTO backups (project, service, engine, database, kind, status, file_name, compression, started_at, actor) \
              VALUES (?, ?, ?, ?, ?, 'running', '', ?, ?, ?) RETURNING id",
         )
-        .bind(b.project)
-        .bind(b.service)
+        .bind(b.project.as_str())
+        .bind(b.service.as_str())
         .bind(b.engine.as_str())
         .bind(b.database)
         .bind(b.kind.as_str())
@@ -257,9 +260,10 @@ mod tests {
 
     #[test]
     fn file_names_are_made_from_checked_parts() {
+        let (project, service) = ("shop".parse().unwrap(), "db".parse().unwrap());
         let b = NewBackup {
-            project: "shop",
-            service: "db",
+            project: &project,
+            service: &service,
             engine: DbEngine::Postgres,
             database: "shop",
             kind: BackupKind::Manual,

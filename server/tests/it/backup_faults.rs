@@ -495,8 +495,8 @@ async fn a_backup_cut_off_by_a_stop_of_bosun_is_reported_interrupted_and_its_par
     let store = Store::open(data.path()).await.unwrap();
     let row = store
         .insert_backup(&NewBackup {
-            project: "gone",
-            service: "db",
+            project: &"gone".parse().unwrap(),
+            service: &"db".parse().unwrap(),
             engine: DbEngine::Postgres,
             database: "shop",
             kind: BackupKind::Scheduled,

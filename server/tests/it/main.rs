@@ -5,6 +5,7 @@ mod adversarial;
 mod audit;
 mod auth;
 mod backup_faults;
+mod backup_names;
 mod backups;
 mod busy;
 mod cert_renewal;
