@@ -55,6 +55,23 @@ fn parse_short_duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// How long something is kept: a duration, or for ever (None).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeepFor(pub Option<Duration>);
+
+/// A duration of a day or more, or `forever`.
+fn parse_keep(s: &str) -> Result<KeepFor, String> {
+    if s.eq_ignore_ascii_case("forever") {
+        return Ok(KeepFor(None));
+    }
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("{e} (examples: 30days, 12weeks, forever)"))?;
+    if d < Duration::from_secs(86_400) {
+        return Err("must be at least a day, or `forever`".into());
+    }
+    Ok(KeepFor(Some(d)))
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 30m, 12h, 90s)"))?;
     if d < Duration::from_secs(60) {
@@ -268,6 +285,11 @@ pub struct Config {
         value_name = "MB"
     )]
     pub backup_min_free_mb: u64,
+
+    /// How long manual backups and the safety backups taken before a restore are kept
+    /// (retention prunes only scheduled ones); `forever` keeps them until an admin deletes them.
+    #[arg(long, env = "BOSUN_BACKUP_KEEP_MANUAL", default_value = "30days", value_parser = parse_keep, value_name = "DURATION")]
+    pub backup_keep_manual: KeepFor,
 
     /// Directories with certificate files to show and renew (comma-separated), e.g. a stack's
     /// mounted config dir. Renewed files are written only inside these.
@@ -489,6 +511,25 @@ mod tests {
         assert_eq!(c.session_idle, Duration::from_secs(30 * 60));
         assert_eq!(c.session_absolute, Duration::from_secs(12 * 3600));
         assert!(c.https());
+        assert_eq!(
+            c.backup_keep_manual,
+            KeepFor(Some(Duration::from_secs(30 * 86_400)))
+        );
+    }
+
+    #[test]
+    fn manual_backups_are_kept_a_day_or_more_or_for_ever() {
+        let keep = |v: &str| load(&["--backup-keep-manual", v], &[]).map(|c| c.backup_keep_manual);
+        assert_eq!(keep("forever").unwrap(), KeepFor(None));
+        assert_eq!(
+            keep("2weeks").unwrap(),
+            KeepFor(Some(Duration::from_secs(14 * 86_400)))
+        );
+        let e = keep("5m").unwrap_err().to_string();
+        assert!(
+            e.contains("BOSUN_BACKUP_KEEP_MANUAL") || e.contains("at least a day"),
+            "{e}"
+        );
     }
 
     #[test]

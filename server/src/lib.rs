@@ -166,8 +166,12 @@ pub async fn run_with_clock(
         store.clone(),
         audit.clone(),
         notifier.clone(),
-        backup_dir.clone(),
-        config.backup_min_free_mb,
+        backups::Settings {
+            dir: backup_dir.clone(),
+            min_free_mb: config.backup_min_free_mb,
+            keep_manual: config.backup_keep_manual.0,
+            clock: clock.clone(),
+        },
     )
     .await
     .map_err(|source| StartError::BackupDir {

@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod exec;
+mod expiry;
 mod port;
 mod restore;
 pub mod retention;
@@ -44,12 +45,25 @@ struct Inner {
     notifier: crate::notify::Notifier,
     dir: PathBuf,
     min_free: u64,
+    /// How long manual and safety backups are kept (None: until an admin deletes them).
+    keep_manual: Option<Duration>,
+    clock: crate::clock::SharedClock,
     /// Backups and restores claim their database service here, beside every other room's work.
     busy: Busy,
     /// Scheduled runs that fell while bosun was down, by database.
     missed: Mutex<HashMap<(String, String), i64>>,
     /// Database containers left out for their names, already logged.
     bad_names: Mutex<std::collections::HashSet<(String, String)>>,
+}
+
+/// Where backups go and how long the unscheduled ones stay.
+pub struct Settings {
+    pub dir: PathBuf,
+    /// A backup or restore does not start with less free space than this.
+    pub min_free_mb: u64,
+    /// Manual and safety backups older than this are removed (never a database's newest).
+    pub keep_manual: Option<Duration>,
+    pub clock: crate::clock::SharedClock,
 }
 
 /// A database service as the inventory shows it now.
@@ -72,9 +86,14 @@ impl BackupService {
         store: Store,
         audit: AuditService,
         notifier: crate::notify::Notifier,
-        dir: PathBuf,
-        min_free_mb: u64,
+        settings: Settings,
     ) -> Result<Self, std::io::Error> {
+        let Settings {
+            dir,
+            min_free_mb,
+            keep_manual,
+            clock,
+        } = settings;
         tokio::fs::create_dir_all(&dir).await?;
         let mut entries = tokio::fs::read_dir(&dir).await?;
         while let Some(e) = entries.next_entry().await? {
@@ -91,6 +110,8 @@ impl BackupService {
                 notifier,
                 dir,
                 min_free: min_free_mb.saturating_mul(1024 * 1024),
+                keep_manual,
+                clock,
                 busy,
                 missed: Mutex::default(),
                 bad_names: Mutex::default(),

@@ -130,9 +130,10 @@ impl BackupService {
             .outcome(owner.who(), "backup.create", &target, &audited)
             .await;
         let done = result?;
-        // A safety backup is taken right before a restore: pruning then could remove the very
-        // backup about to be restored. The next ordinary success prunes as usual.
-        if done.kind != BackupKind::Safety.as_str() {
+        // Retention is a schedule's: only its own runs prune, and only its own backups are
+        // pruned. Manual and safety backups stay until an admin deletes them, or their age
+        // limit (expiry.rs); so no operator's "Back up now" can push history out.
+        if done.kind == BackupKind::Scheduled.as_str() {
             self.prune(owner, &done.project, &done.service).await;
         }
         Ok(done)
@@ -289,8 +290,10 @@ impl BackupService {
         else {
             return;
         };
+        let scheduled = BackupKind::Scheduled.as_str();
         let candidates: Vec<Good> = good
             .iter()
+            .filter(|r| r.kind == scheduled)
             .map(|r| Good {
                 id: r.id,
                 at_ms: r.started_at,

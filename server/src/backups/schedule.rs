@@ -2,7 +2,6 @@
 //! with runs that fell while bosun was down reported rather than skipped in silence.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{
@@ -92,6 +91,9 @@ fn keep_label(value: Option<&str>) -> Retention {
     }
 }
 
+/// How often unscheduled backups are checked for their age limit.
+const EXPIRY_EVERY_MS: i64 = 3_600_000;
+
 impl BackupService {
     /// Every schedule in force now.
     pub async fn effective_schedules(&self) -> Result<Vec<Effective>, AppError> {
@@ -149,14 +151,21 @@ impl BackupService {
         Ok(out)
     }
 
-    /// The loop that fires scheduled backups. Runs until the task is aborted.
+    /// The loop that fires scheduled backups, on bosun's clock (tests move it by hand), and
+    /// once an hour removes unscheduled backups past their age. Runs until aborted.
     pub async fn run_schedules(self) {
-        let mut last_tick = now_ms();
+        let clock = self.inner.clock.clone();
+        let mut last_tick = clock.now_ms();
+        let mut last_expiry = i64::MIN;
         let mut seen: HashSet<(String, String)> = HashSet::new();
         loop {
-            let wait = 1000 - now_ms().rem_euclid(1000);
-            tokio::time::sleep(Duration::from_millis(u64::try_from(wait).unwrap_or(1000))).await;
-            let now = now_ms();
+            let now = clock.now_ms();
+            clock.sleep_until(now - now.rem_euclid(1000) + 1000).await;
+            let now = clock.now_ms();
+            if now.saturating_sub(last_expiry) >= EXPIRY_EVERY_MS {
+                last_expiry = now;
+                self.expire_unscheduled().await;
+            }
             let schedules = match self.effective_schedules().await {
                 Ok(s) => s,
                 Err(e) => {

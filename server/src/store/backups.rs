@@ -39,7 +39,7 @@ pub struct Filter {
     pub limit: u32,
 }
 
-#[derive(sqlx::FromRow, Clone, Debug)]
+#[derive(sqlx::FromRow, Clone, Debug, Default)]
 pub struct BackupRow {
     pub id: i64,
     pub project: String,

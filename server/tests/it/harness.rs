@@ -47,6 +47,15 @@ impl TestServer {
     }
 
     pub async fn start_in(data: TempDir, extra: &[&str]) -> Self {
+        Self::start_clocked(data, extra, bosun_server::clock::system()).await
+    }
+
+    /// bosun on a clock of the test's (e.g. a `ManualClock` the test moves by hand).
+    pub async fn start_clocked(
+        data: TempDir,
+        extra: &[&str],
+        clock: bosun_server::clock::SharedClock,
+    ) -> Self {
         require_docker().await;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -59,7 +68,7 @@ impl TestServer {
         let (tx, rx) = oneshot::channel::<()>();
         let (ready_tx, ready_rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
-            let result = bosun_server::run(
+            let result = bosun_server::run_with_clock(
                 config,
                 listener,
                 async {
@@ -68,6 +77,7 @@ impl TestServer {
                 move |_| {
                     let _ = ready_tx.send(());
                 },
+                clock,
             )
             .await;
             if let Err(e) = result {

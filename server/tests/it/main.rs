@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod backup_faults;
 mod backup_names;
+mod backup_retention;
 mod backups;
 mod busy;
 mod cert_renewal;
