@@ -1,3 +1,5 @@
+//! The app: the HTML shell rendered on the server and the routes of every page.
+
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};

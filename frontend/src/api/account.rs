@@ -1,3 +1,5 @@
+//! Signing in and out, and the signed-in user's own account: password, two-factor sign-in.
+
 use leptos::prelude::*;
 
 use crate::error::AppError;

@@ -1,3 +1,5 @@
+//! The audit log for the Audit page (admin).
+
 use leptos::prelude::*;
 
 use crate::error::AppError;

@@ -1,3 +1,5 @@
+//! Whether the Docker engine answers, for the engine banner.
+
 use leptos::prelude::*;
 
 use crate::error::AppError;

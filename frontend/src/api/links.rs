@@ -1,3 +1,5 @@
+//! The stack's monitors for the Links page.
+
 use leptos::prelude::*;
 
 use crate::error::AppError;

@@ -1,3 +1,5 @@
+//! Checking a log query before the Logs page follows it.
+
 use leptos::prelude::*;
 
 use crate::error::AppError;

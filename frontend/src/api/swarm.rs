@@ -1,3 +1,5 @@
+//! Swarm services for the Services page, and setting their replicas.
+
 use leptos::prelude::*;
 
 use crate::error::AppError;

@@ -1,3 +1,5 @@
+//! The signed-in user's API tokens: list, create, revoke.
+
 use leptos::prelude::*;
 
 use crate::error::AppError;

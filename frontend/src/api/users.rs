@@ -1,3 +1,5 @@
+//! User management for the Users page (admin).
+
 use leptos::prelude::*;
 
 use crate::error::AppError;

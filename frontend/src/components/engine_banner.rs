@@ -1,3 +1,5 @@
+//! The banner shown while the Docker engine cannot be reached.
+
 use leptos::prelude::*;
 
 use crate::model::EngineStatus;

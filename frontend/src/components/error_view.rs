@@ -1,3 +1,5 @@
+//! Errors shown the way users need them: what happened, what to do, the request id.
+
 use leptos::prelude::*;
 
 use crate::error::{AppError, ErrorKind};

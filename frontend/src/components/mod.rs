@@ -1,14 +1,8 @@
-pub mod backup_list;
-pub mod cert_card;
-pub mod cert_timeline;
-pub mod database_card;
+//! Widgets shared by several pages: the app's frame, error views, live streams, sparklines.
+//! A part used by one page only lives in that page's folder under `pages/`.
+
 pub mod engine_banner;
 pub mod error_view;
-pub mod log_view;
-pub mod scale_control;
 pub mod shell;
 pub mod sparkline;
 pub mod sse;
-pub mod stack_view;
-pub mod swarm_view;
-pub mod webhooks_card;

@@ -1,3 +1,5 @@
+//! The frame around every signed-in page: header, navigation, engine banner, current user.
+
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 

@@ -1,3 +1,5 @@
+//! The audit log: one entry per event, its outcome, and the filters to read it with.
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,3 +1,5 @@
+//! Whether bosun can reach the Docker engine right now.
+
 use serde::{Deserialize, Serialize};
 
 /// Whether bosun can reach the Docker engine right now.

@@ -4,6 +4,10 @@
 pub mod audit;
 pub mod backup;
 pub mod cert;
+pub mod cert_id;
+pub mod cert_reload;
+pub mod cert_renew;
+pub mod cert_source;
 pub mod engine;
 pub mod link;
 pub mod logs;
@@ -11,7 +15,7 @@ pub mod names;
 pub mod notify;
 pub mod role;
 pub mod scale;
-pub mod stack;
+pub mod services;
 pub mod stats;
 pub mod swarm;
 pub mod token;
@@ -25,10 +29,13 @@ pub use backup::{
     Retention, ScheduleDto, ScheduleKey, ScheduleSource, human_bytes,
 };
 pub use cert::{
-    AcmeDto, CaDto, CertDto, CertId, CertJobDto, CertKind, CertSource, CertificatesView,
-    ChainCheck, Challenge, KeyCheck, ManagedDto, ReloadAction, ReloadResult, ReloadTarget,
-    RenewReport, RenewRequest, UploadRequest, Urgency,
+    AcmeDto, CaDto, CertDto, CertJobDto, CertKind, CertificatesView, ChainCheck, KeyCheck,
+    ManagedDto, Urgency,
 };
+pub use cert_id::CertId;
+pub use cert_reload::{ReloadAction, ReloadResult, ReloadTarget};
+pub use cert_renew::{RenewReport, RenewRequest, UploadRequest};
+pub use cert_source::{CertSource, Challenge};
 pub use engine::EngineStatus;
 pub use link::{LinkCheck, LinkDto, LinkSource};
 pub use logs::{
@@ -43,10 +50,10 @@ pub use notify::{
     WebhooksView,
 };
 pub use role::Role;
-pub use scale::{DbEngine, Progress, Replica, ScalePlan, ScaleReport, ScaleRequest};
-pub use stack::{
+pub use scale::{DbEngine, Progress, Replica, ScalePlan, ScaleRequest};
+pub use services::{
     ActionReport, ContainerDto, ContainerOutcome, ContainerState, Health, InventoryState,
-    NetworkDto, Outage, Overview, PortDto, ProjectDto, ServiceDto,
+    NetworkDto, Outage, Overview, PortDto, ProjectDto, ScaleReport, ServiceDto,
 };
 pub use stats::{ContainerStats, StatsFrame, StatsStatus};
 pub use swarm::{SwarmDto, SwarmScaleReport, SwarmScaleRequest, SwarmServiceDto, SwarmTaskDto};

@@ -1,3 +1,5 @@
+//! Roles: viewer, operator, admin, each allowed what the ones below it may do.
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -1,11 +1,9 @@
-//! Scaling a compose service: the request, the plan (shared by the page's preview and the
-//! server, so both say the same thing) and the report.
+//! Scaling a compose service: the request and the plan (shared by the page's preview and the
+//! server, so both say the same thing); the report is with the other action reports.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-
-use super::ContainerOutcome;
 
 /// The default upper bound for a service's replicas (`--max-replicas`).
 pub const DEFAULT_MAX_REPLICAS: u32 = 20;
@@ -160,19 +158,6 @@ impl fmt::Display for ScalePlan {
         }
         Ok(())
     }
-}
-
-/// What scaling did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ScaleReport {
-    /// `project/service`.
-    pub target: String,
-    pub replicas: u32,
-    pub plan: ScalePlan,
-    /// Every container of the service afterwards, by number.
-    pub containers: Vec<ContainerOutcome>,
-    pub took_ms: u64,
 }
 
 /// How far a long action on a service has got, pushed to every viewer.

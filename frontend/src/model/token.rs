@@ -1,3 +1,5 @@
+//! API tokens: as listed, as asked for, and the secret shown once at creation.
+
 use serde::{Deserialize, Serialize};
 
 /// A named API token. The secret is shown once, at creation, and stored only as a hash.

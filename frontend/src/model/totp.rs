@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Role;
+use super::role::Role;
 
 /// The start of enrolment: scan the QR code (or type the secret), then confirm with a code.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,8 +1,10 @@
+//! Users: names, the password rules, sign-in, and users as the Users page shows them.
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::Role;
+use super::role::Role;
 
 /// A validated user name: 1–64 characters of `a-z 0-9 . _ -`, starting with a letter or digit.
 /// Stored and compared lower-case.

@@ -1,3 +1,5 @@
+//! Account: your password, signing out everywhere, API tokens and two-factor sign-in.
+
 use leptos::prelude::*;
 
 use crate::api::account::{ChangePassword, LogoutAll, TotpConfirm, TotpDisable, TotpStart};

@@ -1,3 +1,5 @@
+//! Audit (admin): who did what, when, from where, and how it ended.
+
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 

@@ -1,3 +1,5 @@
+//! Sign-in: user name, password and, when asked for, a two-factor code.
+
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 

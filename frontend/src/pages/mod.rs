@@ -1,3 +1,6 @@
+//! The pages, one per route. A page with parts of its own is a folder: the page in `mod.rs`,
+//! the context it provides in `ctx.rs`, and its parts beside them, which import only `ctx.rs`.
+
 pub mod account;
 pub mod audit;
 pub mod backups;

@@ -1,3 +1,5 @@
+//! The page for an address no page answers (status 404).
+
 use leptos::prelude::*;
 
 #[component]

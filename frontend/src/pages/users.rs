@@ -1,3 +1,5 @@
+//! Users (admin): create, change role, reset two-factor sign-in, delete.
+
 use leptos::prelude::*;
 
 use crate::api::users::{CreateUser, DeleteUser, ResetTotp, UpdateUser, list_users};

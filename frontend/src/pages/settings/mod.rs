@@ -1,10 +1,12 @@
 //! Settings (admin): which roles must use two-factor sign-in, and notifications.
 
+mod webhooks_card;
+
 use leptos::prelude::*;
 
+use self::webhooks_card::WebhooksCard;
 use crate::api::settings::{SetSecuritySettings, load_security_settings};
 use crate::components::error_view::ErrorView;
-use crate::components::webhooks_card::WebhooksCard;
 use crate::model::Role;
 
 #[component]

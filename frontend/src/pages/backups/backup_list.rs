@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 
+use super::ctx::BackupsCtx;
 use crate::api::backups::{DeleteBackup, RestoreBackup};
 use crate::format::short_time;
 use crate::model::{BackupDto, BackupStatus, human_bytes};
-use crate::pages::backups::BackupsCtx;
 
 #[component]
 pub fn BackupTable() -> impl IntoView {

@@ -1,31 +1,19 @@
 //! Backups: the databases bosun found, live job progress, the catalogue, schedules.
 
+mod backup_list;
+mod ctx;
+mod database_card;
+
 use leptos::prelude::*;
 
-use crate::api::backups::{
-    DeleteBackup, DeleteSchedule, RestoreBackup, SetSchedule, StartBackup, load_backups,
-};
-use crate::components::backup_list::BackupTable;
-use crate::components::database_card::DatabaseCard;
+use self::backup_list::BackupTable;
+use self::ctx::BackupsCtx;
+use self::database_card::DatabaseCard;
+use crate::api::backups::load_backups;
 use crate::components::error_view::ErrorView;
 use crate::components::shell::CurrentUser;
 use crate::components::sse::{Stream, follow};
 use crate::model::{BackupsView, Role};
-
-/// What the Backups page's parts share.
-#[derive(Clone, Copy)]
-pub struct BackupsCtx {
-    pub operator: bool,
-    pub admin: bool,
-    pub start: ServerAction<StartBackup>,
-    pub delete: ServerAction<DeleteBackup>,
-    pub restore: ServerAction<RestoreBackup>,
-    pub set_schedule: ServerAction<SetSchedule>,
-    pub delete_schedule: ServerAction<DeleteSchedule>,
-    /// The backup whose restore form is open.
-    pub restoring: RwSignal<Option<i64>>,
-    pub data: RwSignal<BackupsView>,
-}
 
 #[component]
 pub fn BackupsPage() -> impl IntoView {

@@ -1,24 +1,23 @@
 //! Certificates: every certificate that matters, worst first, live; renewal and upload for admins.
 
+mod cert_card;
+mod cert_timeline;
+mod ctx;
+mod renew_form;
+mod upload_form;
+
 use leptos::prelude::*;
 
-use crate::api::certs::{RenewCertificate, UploadCertificate, load_certificates};
-use crate::components::cert_card::{CertCard, UploadForm};
-use crate::components::cert_timeline::Timeline;
+use self::cert_card::CertCard;
+use self::cert_timeline::Timeline;
+use self::ctx::CertsCtx;
+use self::upload_form::UploadForm;
+use crate::api::certs::load_certificates;
 use crate::components::error_view::ErrorView;
 use crate::components::shell::CurrentUser;
 use crate::components::sse::{Stream, follow};
 use crate::format::short_time;
 use crate::model::{CertificatesView, Role, Urgency};
-
-/// What the Certificates page's parts share.
-#[derive(Clone, Copy)]
-pub struct CertsCtx {
-    pub admin: bool,
-    pub renew: ServerAction<RenewCertificate>,
-    pub upload: ServerAction<UploadCertificate>,
-    pub data: RwSignal<CertificatesView>,
-}
 
 #[component]
 pub fn CertificatesPage() -> impl IntoView {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::pages::certificates::CertsCtx;
+use super::ctx::CertsCtx;
 
 const MAX_ROWS: usize = 40;
 

@@ -1,13 +1,15 @@
 //! Logs: pick a container, a service or a whole project; follow it live, filtered.
 
+mod log_view;
+
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
+use self::log_view::LogView;
 use crate::api::logs::check_log_query;
-use crate::api::stacks::load_overview;
+use crate::api::services::load_overview;
 use crate::components::error_view::ErrorView;
-use crate::components::log_view::LogView;
 use crate::components::shell::CurrentUser;
 use crate::model::{Overview, RawLogQuery, Role};
 

@@ -1,8 +1,11 @@
-//! What the Services page and `/api/v1/projects` show: projects, services, containers.
+//! What the Services page and `/api/v1/projects` show: projects, services, containers, and
+//! what an action or a scale did to them.
 
 use serde::{Deserialize, Serialize};
 
 use super::link::LinkDto;
+use super::names::ContainerAction;
+use super::scale::{DbEngine, Progress, ScalePlan};
 
 /// Everything on the host, grouped the way compose groups it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -69,11 +72,11 @@ pub struct ServiceDto {
     /// The action running on it now ("stopping", "scaling to 3: created #3"), if any.
     pub busy: Option<String>,
     /// How far that action has got.
-    pub progress: Option<super::Progress>,
+    pub progress: Option<Progress>,
     /// Why it cannot run more than one replica (a fixed host port), if so.
     pub single_replica: Option<String>,
     /// Set when it is a database: scaling asks for an explicit override.
-    pub database: Option<super::DbEngine>,
+    pub database: Option<DbEngine>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,7 +167,7 @@ pub struct PortDto {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActionReport {
-    pub action: super::ContainerAction,
+    pub action: ContainerAction,
     /// `project/service`, or the container name.
     pub target: String,
     pub containers: Vec<ContainerOutcome>,
@@ -179,6 +182,19 @@ pub struct ContainerOutcome {
     pub number: Option<u32>,
     /// The state afterwards.
     pub state: Option<ContainerState>,
+}
+
+/// What scaling did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ScaleReport {
+    /// `project/service`.
+    pub target: String,
+    pub replicas: u32,
+    pub plan: ScalePlan,
+    /// Every container of the service afterwards, by number.
+    pub containers: Vec<ContainerOutcome>,
+    pub took_ms: u64,
 }
 
 impl ContainerOutcome {

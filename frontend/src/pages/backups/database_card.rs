@@ -3,11 +3,11 @@
 
 use leptos::prelude::*;
 
+use super::ctx::BackupsCtx;
 use crate::api::backups::{DeleteSchedule, ScheduleForm, SetSchedule, StartBackup};
 use crate::components::sparkline::Sparkline;
 use crate::format::short_time;
 use crate::model::{BackupStatus, DatabaseDto, JobDto, ScheduleDto, ScheduleSource, human_bytes};
-use crate::pages::backups::BackupsCtx;
 
 #[component]
 pub fn DatabaseCard(db: DatabaseDto) -> impl IntoView {

@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::api::stacks::ScaleService;
-use crate::components::stack_view::StackCtx;
+use super::ctx::ctx;
+use crate::api::services::ScaleService;
 use crate::model::{ContainerState, Replica, ScalePlan, ServiceDto};
 
 /// What the control needs from a service card.
@@ -44,7 +44,7 @@ impl ScaleInfo {
 
 #[component]
 pub fn ScaleControl(info: ScaleInfo) -> impl IntoView {
-    let Some(c) = use_context::<StackCtx>().filter(|c| c.can_act) else {
+    let Some(c) = ctx().filter(|c| c.can_act) else {
         return ().into_any();
     };
     let current = info.replicas.iter().filter(|r| r.running).count() as u32;

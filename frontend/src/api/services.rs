@@ -1,3 +1,5 @@
+//! The Services page's server functions: the overview, start/stop/restart, scale.
+
 use leptos::prelude::*;
 
 use crate::error::AppError;

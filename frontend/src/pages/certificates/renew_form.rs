@@ -1,0 +1,84 @@
+//! "Renew now" on a certificate card (admin): from which source, for which names, and which
+//! services to reload afterwards.
+
+use leptos::prelude::*;
+
+use super::ctx::CertsCtx;
+use crate::api::certs::RenewCertificate;
+use crate::model::{CertDto, CertKind, CertSource};
+
+#[component]
+pub fn RenewForm(cert: CertDto) -> impl IntoView {
+    let c = expect_context::<CertsCtx>();
+    let preferred = cert
+        .managed
+        .as_ref()
+        .map(|m| m.source)
+        .filter(|s| cert.renew_sources.contains(s))
+        .or_else(|| cert.renew_sources.first().copied())
+        .unwrap_or(CertSource::InternalCa);
+    let source = RwSignal::new(preferred.as_str().to_owned());
+    let wanted = cert
+        .managed
+        .as_ref()
+        .map(|m| m.names.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| cert.sans.clone());
+    let names = RwSignal::new(wanted.join(", "));
+    // A served certificate renews the file it comes from: that file's list is the one to show
+    // (and to keep, as an empty field clears it).
+    let listed = cert
+        .managed
+        .as_ref()
+        .map(|m| m.reload_with.clone())
+        .or_else(|| {
+            c.data.with_untracked(|d| {
+                d.certs
+                    .iter()
+                    .find(|f| f.kind == CertKind::File && cert.related.contains(&f.title))
+                    .and_then(|f| f.managed.as_ref())
+                    .map(|m| m.reload_with.clone())
+            })
+        });
+    let reload = RwSignal::new(
+        listed
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let id = cert.id.clone();
+    let busy = move || c.renew.pending().get() || c.upload.pending().get();
+    view! {
+        <form class="renew" on:submit=move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            c.renew.dispatch(RenewCertificate {
+                id: id.clone(),
+                source: source.get_untracked(),
+                names: names.get_untracked(),
+                reload: reload.get_untracked(),
+            });
+        }>
+            <label class="inline">"From "
+                <select data-testid="renew-source" on:change=move |ev| source.set(event_target_value(&ev)) prop:value=move || source.get()>
+                    {cert.renew_sources.iter().map(|s| view! { <option value=s.as_str()>{s.title()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label class="inline names">"Names "
+                <input type="text" data-testid="renew-names" prop:value=move || names.get()
+                    on:input=move |ev| names.set(event_target_value(&ev)) aria-describedby="names-help" />
+            </label>
+            <label class="reload-with">"Also reload afterwards "
+                <textarea rows="2" data-testid="renew-reload" prop:value=move || reload.get()
+                    on:input=move |ev| reload.set(event_target_value(&ev)) aria-describedby="names-help"
+                    placeholder="shop/proxy exec:nginx -s reload"></textarea>
+            </label>
+            <button type="submit" class="primary" data-testid="renew-now" disabled=busy>"Renew now"</button>
+            <small id="names-help" class="muted">
+                "Comma-separated DNS names or IPs. Services labelled bosun.cert.reload that mount the certificate's directory are reloaded afterwards; list others one per line as project/service and exec:<command>, signal:<NAME> or restart."
+            </small>
+        </form>
+    }
+    .into_any()
+}

@@ -1,0 +1,33 @@
+//! What the Services page provides to its cards: permissions, live stats, the actions.
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+
+use crate::api::services::{ActOnContainer, ActOnService, ScaleService};
+use crate::model::ContainerStats;
+
+/// What every card needs from the page.
+#[derive(Clone, Copy)]
+pub struct ServicesCtx {
+    pub can_act: bool,
+    pub stats: RwSignal<HashMap<String, ContainerStats>>,
+    pub service_act: ServerAction<ActOnService>,
+    pub container_act: ServerAction<ActOnContainer>,
+    pub scale_act: ServerAction<ScaleService>,
+    /// The most replicas a service may have (from the server's settings).
+    pub max_replicas: RwSignal<u32>,
+    /// The target whose stop (or scale plan) waits for confirmation.
+    pub confirming: RwSignal<Option<String>>,
+    /// bosun's own connection to the engine: while it is down, no action is offered.
+    pub engine_up: RwSignal<bool>,
+}
+
+/// Why the action buttons are greyed out, while they are.
+pub const ENGINE_AWAY: &str =
+    "The Docker engine is unreachable; actions come back when bosun has reconnected.";
+
+/// The page's context, when a card is shown on the Services page.
+pub fn ctx() -> Option<ServicesCtx> {
+    use_context::<ServicesCtx>()
+}

@@ -1,0 +1,130 @@
+//! Services: every compose project on the host, live from the engine's events.
+
+mod container_row;
+mod ctx;
+mod live;
+mod project_card;
+mod scale_control;
+mod stats;
+mod swarm_view;
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+
+use self::ctx::ServicesCtx;
+use self::live::Live;
+use self::stats::merge;
+use self::swarm_view::SwarmSection;
+use crate::api::services::{ActOnContainer, ActOnService, ScaleService, load_overview};
+use crate::components::error_view::ErrorView;
+use crate::components::shell::CurrentUser;
+use crate::components::sse::{Stream, follow};
+use crate::model::{ActionReport, ContainerStats, Role, ScaleReport, StatsFrame};
+
+#[component]
+pub fn ServicesPage() -> impl IntoView {
+    let can_act = use_context::<CurrentUser>().is_some_and(|u| u.0.role.allows(Role::Operator));
+    let stats = RwSignal::new(HashMap::<String, ContainerStats>::new());
+    let c = ServicesCtx {
+        can_act,
+        stats,
+        service_act: ServerAction::<ActOnService>::new(),
+        container_act: ServerAction::<ActOnContainer>::new(),
+        scale_act: ServerAction::<ScaleService>::new(),
+        max_replicas: RwSignal::new(crate::model::scale::DEFAULT_MAX_REPLICAS),
+        confirming: RwSignal::new(None),
+        engine_up: RwSignal::new(true),
+    };
+    provide_context(c);
+    // Stats are collected on the server only while a page like this one follows them.
+    let stats_state = RwSignal::new(Stream::Connecting);
+    follow::<StatsFrame>("/api/v1/stats/events", stats_state, move |frame| {
+        stats.update(|m| merge(m, frame));
+    });
+
+    let oneoff = RwSignal::new(false);
+    let initial = Resource::new(move || oneoff.get(), load_overview);
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>"Services"</h1>
+                <label class="toggle">
+                    <input type="checkbox" data-testid="show-oneoff" prop:checked=move || oneoff.get()
+                        on:change=move |ev| oneoff.set(event_target_checked(&ev)) />
+                    " Show one-off containers"
+                </label>
+            </div>
+            <ActionResult c />
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match initial.await {
+                        Ok(first) => view! { <Live first oneoff=oneoff.get_untracked() /> }.into_any(),
+                        Err(error) => view! { <ErrorView error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <SwarmSection can_act />
+        </section>
+    }
+}
+
+/// The outcome of the last action, or its error with what to do next.
+#[component]
+fn ActionResult(c: ServicesCtx) -> impl IntoView {
+    let latest = RwSignal::new(None::<Result<String, crate::error::AppError>>);
+    Effect::new(move |_| {
+        if let Some(r) = c.service_act.value().get() {
+            latest.set(Some(r.map(|r| action_done(&r))));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = c.container_act.value().get() {
+            latest.set(Some(r.map(|r| action_done(&r))));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = c.scale_act.value().get() {
+            latest.set(Some(r.map(|r| scale_done(&r))));
+        }
+    });
+    move || {
+        latest.get().map(|r| match r {
+            Ok(message) => view! {
+                <div class="alert alert-ok" role="status" data-testid="action-result">{message}</div>
+            }
+            .into_any(),
+            // Browsers on the Docker host drop their connections when container network
+            // interfaces come and go (ERR_NETWORK_CHANGED); the action goes on regardless.
+            Err(error) if error.is_connection_lost() => view! {
+                <div class="alert alert-info" role="status" data-testid="action-result">
+                    "The connection to bosun dropped before the answer came. The action goes on on the server: the list below shows its outcome as it happens, and the audit log records it."
+                </div>
+            }
+            .into_any(),
+            Err(error) => view! { <ErrorView error /> }.into_any(),
+        })
+    }
+}
+
+fn action_done(report: &ActionReport) -> String {
+    format!(
+        "{} {}: done for {} container(s) in {:.1} s.",
+        report.action.done(),
+        report.target,
+        report.containers.len(),
+        report.took_ms as f64 / 1000.0
+    )
+}
+
+fn scale_done(report: &ScaleReport) -> String {
+    let list: Vec<String> = report.containers.iter().map(|c| c.summary()).collect();
+    format!(
+        "Scaled {} to {} in {:.1} s ({}). Now: {}.",
+        report.target,
+        report.replicas,
+        report.took_ms as f64 / 1000.0,
+        report.plan,
+        list.join(", ")
+    )
+}
