@@ -120,11 +120,7 @@ pub async fn run(
     let (engine, monitor) = docker::Engine::start(config.docker_host.as_deref());
     let audit = audit::AuditService::new(store.clone());
     let checker = links::check::Checker::new(tls::provider()).map_err(StartError::LinkClient)?;
-    let stats = docker::stats::StatsHub::new(
-        engine.clients(),
-        engine.inventory().clone(),
-        config.stats_linger,
-    );
+    let stats = docker::stats::StatsHub::new(&engine, config.stats_linger);
     let backup_dir = config
         .backup_dir
         .clone()
