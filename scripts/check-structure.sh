@@ -10,7 +10,7 @@
 #            inline paths starting with `crate::`, `super::` or `self::`, in the code before
 #            `#[cfg(test)]`. `crate::a::b::C` is the file a/b.rs or a/b/mod.rs (a.rs or
 #            a/mod.rs when b is an item there); an item a module re-exports (`pub use`) leads
-#            to the file that defines it. A module using its own submodules is containment,
+#            to that module's file and on to the file that defines it. A module using its own submodules is containment,
 #            not an import, so a room's mod.rs and its parts (which use `super::`) are no
 #            cycle; a cycle always crosses between rooms or between siblings.
 #
@@ -103,10 +103,10 @@ def strip(text):
 
 failures = []
 
-def report(check, lines):
+def report(check, lines, count=None):
     if lines:
         failures.append(check)
-        print(f"{check}: {len(lines)} problem(s)")
+        print(f"{check}: {len(lines) if count is None else count} problem(s)")
         for line in lines:
             print(f"  {line}")
 
@@ -190,7 +190,8 @@ class Crate:
         return re.search(r"\b(fn|struct|enum|trait|type|const|static|mod|union|macro_rules!)\s+"
                          + re.escape(name) + r"\b", self.code[f]) is not None
 
-    def resolve(self, segs, depth=0):
+    def resolve(self, segs, trail, depth=0):
+        """The file defining `segs`; files that re-export it on the way are added to trail."""
         mod = ()
         i = 0
         while i < len(segs) and mod + (segs[i],) in self.modules:
@@ -201,12 +202,14 @@ class Crate:
         item = segs[i]
         names, globs = self.exports[f]
         if item in names:
-            return self.resolve(names[item] + list(segs[i + 1:]), depth + 1) or f
+            trail.append(f)
+            return self.resolve(names[item] + list(segs[i + 1:]), trail, depth + 1) or f
         if not self.defines(f, item):
             for g in globs:
-                target = self.resolve(g, depth + 1)
+                target = self.resolve(g, [], depth + 1)
                 if target and self.defines(target, item):
-                    return self.resolve(g + list(segs[i:]), depth + 1) or f
+                    trail.append(f)
+                    return self.resolve(g + list(segs[i:]), trail, depth + 1) or f
         return f
 
     def edges(self):
@@ -223,12 +226,13 @@ class Crate:
                 segs = [s for s in segs if s != "self"] if segs and segs[0] != "self" else segs
                 a = self.absolute(here, segs)
                 if a is None: continue
-                t = self.resolve(a)
-                if not t or t == f: continue
-                tm = self.module_of[t]
-                if tm[:len(here)] == here:
-                    continue  # a module using its own submodule: containment
-                targets.add(t)
+                trail = []
+                defined = self.resolve(a, trail)
+                for t in trail + [defined]:
+                    if not t or t == f: continue
+                    if self.module_of[t][:len(here)] == here:
+                        continue  # a module using its own submodule: containment
+                    targets.add(t)
             graph[f] = targets
         return graph
 
@@ -310,18 +314,19 @@ def cycles(graph):
     return found
 
 def check_cycles(files):
-    bad = []
+    bad, groups = [], 0
     for src in SRC_DIRS:
         mine = [f for f in files if f.startswith(src + "/")]
         roots = [r for r in (f"{src}/lib.rs", f"{src}/main.rs") if r in mine]
         if not roots: continue
         crate = Crate(src, roots[0], mine)
         for comp, loops in cycles(crate.edges()):
+            groups += 1
             strip_src = lambda f: os.path.relpath(f, src)
             bad.append(f"{src}: {len(comp)} files import each other: {', '.join(map(strip_src, comp))}")
             for loop in loops:
                 bad.append("    " + " -> ".join(map(strip_src, loop + (loop[0],))))
-    report("cycles", bad)
+    report("cycles", bad, groups)
 
 files = rust_files()
 for check in checks:
