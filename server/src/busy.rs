@@ -190,17 +190,24 @@ impl Busy {
             .values()
             .find(|e| e.resource.overlaps(&resource) && !work.may_run_beside(e.work))
         {
-            let step = if e.what == e.work.doing() {
-                String::new()
+            let ago = e.since.elapsed().as_secs();
+            // "ann is scaling to 1: removed #3" when the step names the work, else the work
+            // on its resource with the step after it.
+            let doing = if e.what == e.work.doing() {
+                format!("{} {} (started {ago} s ago)", e.what, e.resource)
+            } else if e.what.starts_with(e.work.doing()) {
+                format!("{} ({}, started {ago} s ago)", e.what, e.resource)
             } else {
-                format!("; now: {}", e.what)
+                format!(
+                    "{} {} (started {ago} s ago; now: {})",
+                    e.work.doing(),
+                    e.resource,
+                    e.what
+                )
             };
             return Err(AppError::conflict(format!(
-                "{resource} is busy: {} is {} {} (started {} s ago{step}), so it cannot be {} now. Wait until that finishes (its progress shows on the page), then try again.",
+                "{resource} is busy: {} is {doing}, so it cannot be {} now. Wait until that finishes (its progress shows on the page), then try again.",
                 e.who,
-                e.work.doing(),
-                e.resource,
-                e.since.elapsed().as_secs(),
                 work.done_to(),
             )));
         }
@@ -388,6 +395,32 @@ mod tests {
         drop(restore);
         assert!(busy.on(&db()).is_empty());
         assert!(busy.claim(db(), Work::Restart, "bob").is_ok());
+    }
+
+    #[test]
+    fn a_refusal_says_who_is_at_which_step() {
+        let busy = Busy::default();
+        let web = busy
+            .claim(Resource::service("shop", "web"), Work::Scale, "ann")
+            .unwrap();
+        web.step("scaling to 1: removed #3", None);
+        let refused = |work| {
+            busy.claim(Resource::service("shop", "web"), work, "bob")
+                .err()
+                .map(|e| e.message)
+                .unwrap_or_default()
+        };
+        let m = refused(Work::Scale);
+        assert!(
+            m.contains("ann is scaling to 1: removed #3 (shop/web"),
+            "{m}"
+        );
+        web.step("safety backup first", None);
+        let m = refused(Work::Restart);
+        assert!(
+            m.contains("ann is scaling shop/web") && m.contains("now: safety backup first"),
+            "{m}"
+        );
     }
 
     #[test]

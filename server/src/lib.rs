@@ -138,11 +138,7 @@ pub async fn run_with_clock(
     let (engine, monitor) = docker::Engine::start(config.docker_host.as_deref());
     let audit = audit::AuditService::new(store.clone());
     let checker = links::check::Checker::new(tls::provider()).map_err(StartError::LinkClient)?;
-    let stats = docker::stats::StatsHub::new(
-        engine.clients(),
-        engine.inventory().clone(),
-        config.stats_linger,
-    );
+    let stats = docker::stats::StatsHub::new(&engine, config.stats_linger);
     // Targets on the LAN may use bosun's internal CA or the roots in BOSUN_CERT_TRUST.
     let mut notify_roots = Vec::new();
     if let Ok(ca) = certs::ca::InternalCa::load_or_create(&config.data_dir, config.ca_cert_days) {

@@ -7,9 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use bollard::Docker;
-use bollard::container::LogOutput;
-use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use bosun_frontend::model::{Compression, DbEngine};
 use bytes::Bytes;
 use futures::StreamExt;
@@ -17,8 +14,9 @@ use tokio::io::AsyncWriteExt;
 
 use super::command::{ExecSpec, abort_input, has_trailer, server_version, trailer};
 use super::sink::{Sink, Written};
-use crate::docker::client::engine_message;
-use crate::docker::exec::exit_code;
+use crate::docker::Engine;
+use crate::docker::exec::{Attached, Command, attach};
+use crate::docker::output::Frame;
 
 /// Enough for the commented roles ahead of pg_dump's own header.
 const HEAD: usize = 64 * 1024;
@@ -53,49 +51,12 @@ pub struct Dumped {
     pub server_version: Option<String>,
 }
 
-async fn start(
-    docker: &Docker,
-    container: &str,
-    spec: ExecSpec,
-    stdin: bool,
-) -> Result<(String, StartExecResults), String> {
-    let exec = docker
-        .create_exec(
-            container,
-            CreateExecOptions {
-                attach_stdin: Some(stdin),
-                attach_stdout: Some(true),
-                attach_stderr: Some(true),
-                tty: Some(false),
-                cmd: Some(spec.cmd),
-                env: Some(spec.env),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| {
-            format!(
-                "the engine refused to run the command in the container: {}",
-                engine_message(&e)
-            )
-        })?;
-    let started = docker
-        .start_exec(
-            &exec.id,
-            Some(StartExecOptions {
-                detach: false,
-                tty: false,
-                output_capacity: Some(CHUNK),
-            }),
-        )
-        .await
-        .map_err(|e| {
-            format!(
-                "the engine did not start the command: {}",
-                engine_message(&e)
-            )
-        })?;
-    Ok((exec.id, started))
+fn command(spec: ExecSpec, stdin: bool) -> Command {
+    Command {
+        argv: spec.cmd,
+        env: spec.env,
+        stdin,
+    }
 }
 
 fn write_error(e: &std::io::Error, dir: &Path) -> String {
@@ -112,7 +73,7 @@ fn write_error(e: &std::io::Error, dir: &Path) -> String {
 /// Runs the dump and streams its stdout into `sink`. Returns the reason when anything went
 /// wrong; the sink (and its partial file) is then dropped, so no file remains.
 pub async fn dump(
-    docker: &Docker,
+    docker: &Engine,
     container: &str,
     engine: DbEngine,
     spec: ExecSpec,
@@ -121,10 +82,9 @@ pub async fn dump(
     bytes: Arc<AtomicU64>,
 ) -> Result<Dumped, String> {
     let dir = final_path.parent().map(Path::to_owned).unwrap_or_default();
-    let (exec_id, started) = start(docker, container, spec, false).await?;
-    let StartExecResults::Attached { mut output, .. } = started else {
-        return Err("the engine ran the dump detached; nothing could be read".into());
-    };
+    let Attached {
+        mut output, exit, ..
+    } = attach(docker, container, command(spec, false)).await?;
 
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(32);
     let writer = tokio::task::spawn_blocking(move || {
@@ -143,7 +103,7 @@ pub async fn dump(
     let mut total = 0u64;
     while let Some(item) = output.next().await {
         match item {
-            Ok(LogOutput::StdOut { message }) => {
+            Ok(Frame::Stdout(message)) => {
                 total += message.len() as u64;
                 bytes.store(total, Ordering::Relaxed);
                 if head.len() < HEAD {
@@ -158,10 +118,9 @@ pub async fn dump(
                     break;
                 }
             }
-            Ok(LogOutput::StdErr { message }) => stderr.push(&message),
-            Ok(_) => {}
+            Ok(Frame::Stderr(message)) => stderr.push(&message),
             Err(e) => {
-                stream_error = Some(engine_message(&e));
+                stream_error = Some(e.to_string());
                 break;
             }
         }
@@ -177,7 +136,7 @@ pub async fn dump(
             "the connection to the engine broke during the dump ({e}); after {total} bytes. Check that the database container and the engine are up, then back up again."
         ));
     }
-    let code = exit_code(docker, &exec_id).await?;
+    let code = exit.code().await?;
     if code != 0 {
         let why = stderr.text();
         return Err(format!(
@@ -209,7 +168,7 @@ pub async fn dump(
 
 /// Streams the decompressed `file` into the restore command's stdin. Returns the bytes fed.
 pub async fn restore(
-    docker: &Docker,
+    docker: &Engine,
     container: &str,
     engine: DbEngine,
     spec: ExecSpec,
@@ -217,24 +176,21 @@ pub async fn restore(
     compression: Compression,
     bytes: Arc<AtomicU64>,
 ) -> Result<u64, String> {
-    let (exec_id, started) = start(docker, container, spec, true).await?;
-    let StartExecResults::Attached {
+    let Attached {
         mut output,
         mut input,
-    } = started
-    else {
-        return Err("the engine ran the restore detached; nothing could be sent".into());
-    };
+        exit,
+    } = attach(docker, container, command(spec, true)).await?;
     // Drain the output concurrently, or a chatty client could block on a full pipe.
     let drain = tokio::spawn(async move {
         let mut stderr = Excerpt::default();
         let mut broken = None;
         while let Some(item) = output.next().await {
             match item {
-                Ok(LogOutput::StdErr { message }) => stderr.push(&message),
-                Ok(_) => {}
+                Ok(Frame::Stderr(message)) => stderr.push(&message),
+                Ok(Frame::Stdout(_)) => {}
                 Err(e) => {
-                    broken = Some(engine_message(&e));
+                    broken = Some(e.to_string());
                     break;
                 }
             }
@@ -313,7 +269,7 @@ pub async fn restore(
             "the connection to the engine broke during the restore ({e})"
         ));
     }
-    let code = exit_code(docker, &exec_id).await?;
+    let code = exit.code().await?;
     let why = stderr.text();
     match (code, feed_error) {
         (0, None) => Ok(fed),

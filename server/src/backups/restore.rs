@@ -110,7 +110,7 @@ impl BackupService {
             })?;
 
         guard.step("restoring", Some(id));
-        let docker = self.inner.engine.docker()?;
+        self.inner.engine.ready()?;
         let secret = self.secret(&found).await.map_err(AppError::conflict)?;
         let spec = command::restore(
             found.settings.engine,
@@ -119,7 +119,7 @@ impl BackupService {
             secret.as_ref(),
         );
         let restored = exec::restore(
-            &docker,
+            &self.inner.engine,
             &found.record.id,
             found.settings.engine,
             spec,

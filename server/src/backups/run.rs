@@ -11,7 +11,7 @@ use super::settings::PasswordSource;
 use super::sink::Sink;
 use super::{BackupService, Found, Owner};
 use crate::busy::{Claim, Resource, Work};
-use crate::docker::client::engine_message;
+use crate::docker::containers;
 use crate::error::OrInternal;
 use crate::store::backups::{BackupRow, Filter, GoodBackup, NewBackup};
 
@@ -143,23 +143,11 @@ impl BackupService {
         let Some(source) = &found.settings.password else {
             return Ok(None);
         };
-        let docker = self.inner.engine.docker().map_err(|e| e.message)?;
-        let inspect = docker
-            .inspect_container(&found.record.id, None)
-            .await
-            .map_err(|e| {
-                format!(
-                    "could not read the container's settings: {}",
-                    engine_message(&e)
-                )
-            })?;
-        let env = inspect.config.and_then(|c| c.env).unwrap_or_default();
+        self.inner.engine.ready().map_err(|e| e.message)?;
         let name = source.variable();
-        let value = env.iter().find_map(|kv| {
-            kv.split_once('=')
-                .filter(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_owned())
-        });
+        let value = containers::variable(&self.inner.engine, &found.record.id, name)
+            .await
+            .map_err(|e| format!("could not read the container's settings: {e}"))?;
         match (source, value) {
             (_, None) => Err(format!(
                 "the variable {name} is not set in the container {}. Set it, or name the password's variable with the label bosun.backup.password-env.",
@@ -171,7 +159,7 @@ impl BackupService {
     }
 
     async fn dump(&self, guard: &Claim, found: &Found, row: &BackupRow) -> Result<Dumped, String> {
-        let docker = self.inner.engine.docker().map_err(|e| e.message)?;
+        self.inner.engine.ready().map_err(|e| e.message)?;
         let secret = self.secret(found).await?;
         let spec = command::dump(
             found.settings.engine,
@@ -187,7 +175,7 @@ impl BackupService {
             .map_err(|e| format!("could not create the backup file: {e}"))?
             .map_err(|e| format!("could not create the backup file: {e}"))?;
         exec::dump(
-            &docker,
+            &self.inner.engine,
             &found.record.id,
             found.settings.engine,
             spec,

@@ -59,15 +59,13 @@ pub struct Watch {
 }
 
 impl StatsHub {
-    pub fn new(
-        client: watch::Receiver<Option<Docker>>,
-        inventory: Inventory,
-        linger: Duration,
-    ) -> Self {
+    /// Follows `engine`'s connection and inventory; a sampler lingers this long after its
+    /// last viewer left.
+    pub fn new(engine: &super::Engine, linger: Duration) -> Self {
         StatsHub {
             hub: Arc::default(),
-            client,
-            inventory,
+            client: engine.client.clone(),
+            inventory: engine.inventory().clone(),
             linger,
         }
     }

@@ -1,12 +1,21 @@
-//! Which services are monitors worth linking to: by label, or recognised by image and port.
+//! Which services are monitors worth linking to: by label, or recognised by image and port;
+//! and which scheme (http or https) a published port is reached with.
 
 use bosun_frontend::model::{LinkDto, LinkSource};
 
 use crate::docker::record::Record;
-use crate::stacks::view::scheme;
 
 pub const URL_LABEL: &str = "bosun.link.url";
 pub const TITLE_LABEL: &str = "bosun.link.title";
+
+/// TLS ports by convention; everything else is plain HTTP.
+pub fn scheme(container_port: u16) -> &'static str {
+    if matches!(container_port, 443 | 8443 | 9443) {
+        "https"
+    } else {
+        "http"
+    }
+}
 
 /// Well-known monitors: (image name contains, container port, title). An empty image
 /// pattern matches any image (Flower usually runs from the application's own image).

@@ -105,10 +105,10 @@ async fn supervise(ctx: Ctx, in_scope: InScope) {
         .collect();
     // Phase 1: history, merged by time. Each container's last line is where following starts.
     let mut last: HashMap<String, i128> = members.iter().map(|r| (r.id.clone(), started)).collect();
-    if let Ok(docker) = ctx.engine.docker() {
+    if ctx.engine.connected() {
         let streams = members
             .iter()
-            .map(|r| source::lines(&docker, &r.id, &ctx.q, From::Query, false).boxed())
+            .map(|r| source::lines(&ctx.engine, &r.id, &ctx.q, From::Query, false).boxed())
             .collect();
         let mut history = std::pin::pin!(merge::by_time(streams));
         let mut seen: HashMap<String, i128> = HashMap::new();
@@ -188,9 +188,9 @@ async fn supervise(ctx: Ctx, in_scope: InScope) {
 async fn attach(ctx: Ctx, mut record: Arc<Record>, mut last: i128) {
     let label = ctx.label(&record);
     loop {
-        if let Ok(docker) = ctx.engine.docker() {
+        if ctx.engine.connected() {
             let from = From::Second(i64::try_from(last / 1_000_000_000).unwrap_or(0));
-            let mut lines = source::lines(&docker, &record.id, &ctx.q, from, true);
+            let mut lines = source::lines(&ctx.engine, &record.id, &ctx.q, from, true);
             while let Some(item) = lines.next().await {
                 let Ok(line) = item else { break };
                 if line.nanos <= last {
@@ -203,7 +203,7 @@ async fn attach(ctx: Ctx, mut record: Arc<Record>, mut last: i128) {
             }
         }
         // The stream ended: the container stopped, was removed, or the engine went away.
-        let engine_lost = ctx.engine.docker().is_err();
+        let engine_lost = !ctx.engine.connected();
         let attached_start = record.started_at;
         let mut announced = false;
         let mut changes = ctx.engine.inventory().watch();
@@ -215,7 +215,7 @@ async fn attach(ctx: Ctx, mut record: Arc<Record>, mut last: i128) {
                     .await;
                 return;
             };
-            let connected = ctx.engine.docker().is_ok();
+            let connected = ctx.engine.connected();
             if connected
                 && current.is_running()
                 && (engine_lost || current.started_at != attached_start)

@@ -161,12 +161,12 @@ impl LogsService {
     ) -> Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static, AppError> {
         let filter = Filter::new(q.grep.as_deref(), q.regex)?;
         let (members, _) = self.members(scope)?;
-        let docker = self.engine.docker()?;
+        self.engine.ready()?;
         let merged = scope.merged();
         let labels: Vec<String> = members.iter().map(|r| label(r, merged)).collect();
         let streams = members
             .iter()
-            .map(|r| source::lines(&docker, &r.id, &q, source::From::Query, false).boxed())
+            .map(|r| source::lines(&self.engine, &r.id, &q, source::From::Query, false).boxed())
             .collect();
         let stream_filter = q.stream;
         let timestamps = q.timestamps;
@@ -207,7 +207,7 @@ impl LogsService {
     ) -> Result<impl Stream<Item = LogFrame> + Send + 'static, AppError> {
         let filter = Filter::new(q.grep.as_deref(), q.regex)?;
         let (_, in_scope) = self.members(scope)?;
-        self.engine.docker()?;
+        self.engine.ready()?;
         Ok(follow::follow(
             self.engine.clone(),
             in_scope,

@@ -1,14 +1,15 @@
 //! One container's log from the engine, as parsed lines.
 
-use bollard::Docker;
-use bollard::container::LogOutput;
-use bollard::query_parameters::LogsOptions;
 use bosun_frontend::model::{LogQuery, LogStream, Tail};
 use futures::{Stream, StreamExt};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::filter::strip_ansi;
+use crate::docker::Engine;
+use crate::docker::error::EngineError;
+use crate::docker::logs::{self, LogRequest};
+use crate::docker::output::Frame;
 
 /// A line as the engine gave it, with its time in nanoseconds for ordering.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,56 +28,49 @@ pub enum From {
     Second(i64),
 }
 
-/// The container's log lines; with `follow`, new ones as they are written.
+/// The container's log lines; with `follow`, new ones as they are written. Without an
+/// engine, the stream is that one error.
 pub fn lines(
-    docker: &Docker,
+    engine: &Engine,
     id: &str,
     q: &LogQuery,
     from: From,
     follow: bool,
-) -> impl Stream<Item = Result<RawLine, bollard::errors::Error>> + Send + 'static {
+) -> impl Stream<Item = Result<RawLine, EngineError>> + Send + 'static {
     let (tail, since) = match from {
         From::Query => (
             match q.tail {
-                Tail::All => "all".to_owned(),
-                Tail::Lines(n) => n.to_string(),
+                Tail::All => None,
+                Tail::Lines(n) => Some(n),
             },
             q.since.unwrap_or(0),
         ),
-        From::Second(s) => ("all".to_owned(), s),
+        From::Second(s) => (None, s),
     };
-    let options = LogsOptions {
+    let request = LogRequest {
         follow,
-        stdout: true,
-        stderr: true,
-        since: i32::try_from(since).unwrap_or(i32::MAX),
-        until: if follow {
-            0
-        } else {
-            q.until.and_then(|u| i32::try_from(u).ok()).unwrap_or(0)
-        },
-        timestamps: true,
+        since,
+        until: q.until,
         tail,
+        timestamps: true,
     };
-    docker
-        .logs(id, Some(options))
-        .map(|frame| frame.map(parse))
-        .flat_map(|r| {
-            futures::stream::iter(match r {
-                Ok(lines) => lines.into_iter().map(Ok).collect::<Vec<_>>(),
-                Err(e) => vec![Err(e)],
-            })
+    let frames = match logs::read(engine, id, &request) {
+        Ok(frames) => frames,
+        Err(e) => futures::stream::once(futures::future::ready(Err(e))).boxed(),
+    };
+    frames.flat_map(|r| {
+        futures::stream::iter(match r {
+            Ok(frame) => parse(frame).into_iter().map(Ok).collect::<Vec<_>>(),
+            Err(e) => vec![Err(e)],
         })
+    })
 }
 
 /// One engine frame: usually one line, each prefixed with its RFC 3339 time.
-pub fn parse(frame: LogOutput) -> Vec<RawLine> {
+pub fn parse(frame: Frame) -> Vec<RawLine> {
     let (stream, bytes) = match frame {
-        LogOutput::StdErr { message } => (LogStream::Stderr, message),
-        LogOutput::StdOut { message } | LogOutput::Console { message } => {
-            (LogStream::Stdout, message)
-        }
-        LogOutput::StdIn { .. } => return Vec::new(),
+        Frame::Stderr(message) => (LogStream::Stderr, message),
+        Frame::Stdout(message) => (LogStream::Stdout, message),
     };
     String::from_utf8_lossy(&bytes)
         .split_terminator('\n')
@@ -101,10 +95,10 @@ mod tests {
 
     #[test]
     fn frames_become_timestamped_lines() {
-        let lines = parse(LogOutput::StdErr {
-            message: "2026-11-22T08:00:00.5Z boom\r\n2026-11-22T08:00:01.000000001Z \u{1b}[1mbold\u{1b}[0m\n"
+        let lines = parse(Frame::Stderr(
+            "2026-11-22T08:00:00.5Z boom\r\n2026-11-22T08:00:01.000000001Z \u{1b}[1mbold\u{1b}[0m\n"
                 .into(),
-        });
+        ));
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].stream, LogStream::Stderr);
         assert_eq!(lines[0].text, "boom");

@@ -2,7 +2,6 @@
 //! Every action takes an operator, one busy guard per service, and leaves an audit record.
 
 pub mod actions;
-pub mod replica;
 pub mod scale;
 pub mod view;
 
@@ -245,7 +244,7 @@ impl StacksPort for StacksService {
             }
             // 404 with the names there are, from the inventory.
             self.members(project, service)?;
-            let docker = self.engine.docker()?;
+            self.engine.ready()?;
             let guard = self.busy.claim(
                 Resource::service(project.as_str(), service.as_str()),
                 Work::Scale,
@@ -253,7 +252,7 @@ impl StacksPort for StacksService {
             )?;
             guard.step(&format!("scaling to {replicas}"), None);
             let checked = scale::check(
-                &docker,
+                &self.engine,
                 project,
                 service,
                 replicas,
@@ -261,8 +260,7 @@ impl StacksPort for StacksService {
             )
             .await?;
             scale::run(
-                &docker,
-                self.engine.inventory(),
+                &self.engine,
                 &guard,
                 project,
                 service,

@@ -7,23 +7,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Instant;
 
-use bollard::Docker;
-use bollard::models::{ContainerSummary, ContainerSummaryStateEnum};
-use bollard::query_parameters::{
-    ListContainersOptions, RemoveContainerOptions, StopContainerOptions,
-};
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{
     ContainerOutcome, Progress, ProjectName, Replica, ScalePlan, ScaleReport, ServiceName,
 };
 use futures::StreamExt;
 
-use super::replica::Blueprint;
 use super::view::single_replica;
 use crate::busy::Claim;
-use crate::docker::client::{engine_message, is_not_modified};
-use crate::docker::inventory::Inventory;
-use crate::docker::record::{NUMBER, ONEOFF, PROJECT, Record, SERVICE};
+use crate::docker::Engine;
+use crate::docker::containers::{self, Listed, Removal};
+use crate::docker::error::EngineError;
+use crate::docker::record::{NUMBER, ONEOFF};
+use crate::docker::template::Template;
 
 /// Container operations run this many at a time.
 const PARALLEL: usize = 16;
@@ -36,45 +32,29 @@ struct Member {
     created: i64,
 }
 
-fn member(c: ContainerSummary) -> Option<Member> {
-    let labels = c.labels.unwrap_or_default();
-    if labels
+/// A numbered container of the service; one-off `run` containers are not replicas.
+fn member(c: Listed) -> Option<Member> {
+    if c.labels
         .get(ONEOFF)
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     {
         return None;
     }
     Some(Member {
-        id: c.id?,
-        number: labels.get(NUMBER)?.parse().ok()?,
-        running: matches!(
-            c.state,
-            Some(ContainerSummaryStateEnum::RUNNING | ContainerSummaryStateEnum::RESTARTING)
-        ),
-        created: c.created.unwrap_or(0),
+        number: c.labels.get(NUMBER)?.parse().ok()?,
+        id: c.id,
+        running: c.running,
+        created: c.created,
     })
 }
 
 /// The service's containers now, from the engine.
-async fn members(docker: &Docker, project: &str, service: &str) -> Result<Vec<Member>, AppError> {
-    let filters = HashMap::from([(
-        "label".to_owned(),
-        vec![
-            format!("{PROJECT}={project}"),
-            format!("{SERVICE}={service}"),
-        ],
-    )]);
-    let list = docker
-        .list_containers(Some(ListContainersOptions {
-            all: true,
-            filters: Some(filters),
-            ..Default::default()
-        }))
+async fn members(engine: &Engine, project: &str, service: &str) -> Result<Vec<Member>, AppError> {
+    let list = containers::of_service(engine, project, service)
         .await
         .map_err(|e| {
             AppError::engine_failed(format!(
-                "Could not list the containers of {project}/{service}: {}. Try again.",
-                engine_message(&e)
+                "Could not list the containers of {project}/{service}: {e}. Try again."
             ))
         })?;
     let mut members: Vec<Member> = list.into_iter().filter_map(member).collect();
@@ -86,35 +66,31 @@ async fn members(docker: &Docker, project: &str, service: &str) -> Result<Vec<Me
 pub struct Checked {
     pub plan: ScalePlan,
     members: Vec<Member>,
-    template: bollard::models::ContainerInspectResponse,
+    template: Template,
 }
 
 /// Reads the service from the engine and refuses (409) what cannot or should not be done.
 pub async fn check(
-    docker: &Docker,
+    engine: &Engine,
     project: &ProjectName,
     service: &ServiceName,
     replicas: u32,
     allow_database: bool,
 ) -> Result<Checked, AppError> {
     let target = format!("{project}/{service}");
-    let members = members(docker, project.as_str(), service.as_str()).await?;
+    let members = members(engine, project.as_str(), service.as_str()).await?;
     let newest = members.iter().max_by_key(|m| (m.created, m.number));
     let Some(newest) = newest else {
         return Err(AppError::not_found(format!(
             "{target} has no containers to copy a configuration from. Create it once with `docker-compose up -d {service}` (or `docker compose`), then scale it here."
         )));
     };
-    let template = docker
-        .inspect_container(&newest.id, None)
-        .await
-        .map_err(|e| {
-            AppError::engine_failed(format!(
-                "Could not read {target}'s configuration: {}. Try again.",
-                engine_message(&e)
-            ))
-        })?;
-    let record = Record::from(template.clone());
+    let template = Template::read(engine, &newest.id).await.map_err(|e| {
+        AppError::engine_failed(format!(
+            "Could not read {target}'s configuration: {e}. Try again."
+        ))
+    })?;
+    let record = template.record();
     let replicas_now: Vec<Replica> = members
         .iter()
         .map(|m| Replica {
@@ -170,30 +146,16 @@ impl Reporter<'_> {
     }
 }
 
-async fn stop(docker: &Docker, id: &str) -> Result<(), bollard::errors::Error> {
-    // No timeout given: the container's own stop timeout (stop_grace_period), 10 s default.
-    match docker
-        .stop_container(id, None::<StopContainerOptions>)
-        .await
-    {
-        Err(e) if is_not_modified(&e) => Ok(()),
-        other => other,
-    }
-}
-
-async fn stop_and_remove(docker: &Docker, id: &str) -> Result<(), bollard::errors::Error> {
-    stop(docker, id).await?;
-    // Named volumes and anonymous ones stay, as with compose: nothing is lost.
-    docker
-        .remove_container(id, None::<RemoveContainerOptions>)
-        .await
+/// Stops (if running) and removes; named and anonymous volumes stay, as with compose.
+async fn stop_and_remove(engine: &Engine, id: &str) -> Result<(), EngineError> {
+    containers::stop(engine, id).await?;
+    containers::remove(engine, id, Removal::Stopped).await
 }
 
 /// Runs the plan. Removals, stops and starts run together; new replicas are created
 /// `PARALLEL` at a time and none is begun after one has failed.
 pub async fn run(
-    docker: &Docker,
-    inventory: &Inventory,
+    engine: &Engine,
     guard: &Claim,
     project: &ProjectName,
     service: &ServiceName,
@@ -248,16 +210,16 @@ pub async fn run(
             let reporter = &reporter;
             async move {
                 let (result, did) = match op {
-                    Op::Remove => (stop_and_remove(docker, &id).await, "removed"),
-                    Op::Stop => (stop(docker, &id).await, "stopped"),
-                    Op::Start => (docker.start_container(&id, None).await, "started"),
+                    Op::Remove => (stop_and_remove(engine, &id).await, "removed"),
+                    Op::Stop => (containers::stop(engine, &id).await, "stopped"),
+                    Op::Start => (containers::start(engine, &id).await, "started"),
                 };
                 match result {
                     Ok(()) => {
                         reporter.step(format!("{did} #{n}"));
                         Ok(())
                     }
-                    Err(e) => Err(format!("#{n}: {}", engine_message(&e))),
+                    Err(e) => Err(format!("#{n}: {e}")),
                 }
             }
         })
@@ -267,13 +229,11 @@ pub async fn run(
     failures.extend(results.into_iter().filter_map(Result::err));
 
     if !plan.create.is_empty() && failures.is_empty() {
-        let image = same_image(docker, &template).await;
-        let blueprint = Arc::new(Blueprint::new(
-            template,
-            project.as_str(),
-            service.as_str(),
-            image,
-        ));
+        let blueprint = Arc::new(
+            template
+                .blueprint(engine, project.as_str(), service.as_str())
+                .await,
+        );
         let failed = AtomicBool::new(false);
         let numbers: Vec<u32> = plan.create.clone();
         let results: Vec<Result<(), String>> = futures::stream::iter(numbers)
@@ -283,7 +243,7 @@ pub async fn run(
                     if failed.load(Ordering::SeqCst) {
                         return Ok(());
                     }
-                    match blueprint.launch(docker, n).await {
+                    match blueprint.launch(engine, n).await {
                         Ok(_) => {
                             reporter.step(format!("created #{n}"));
                             Ok(())
@@ -301,7 +261,7 @@ pub async fn run(
         failures.extend(results.into_iter().filter_map(Result::err));
     }
 
-    let now = outcomes(docker, inventory, project.as_str(), service.as_str()).await;
+    let now = outcomes(engine, project.as_str(), service.as_str()).await;
     if !failures.is_empty() {
         let list: Vec<String> = now.iter().map(|c| c.summary()).collect();
         return Err(AppError::engine_failed(format!(
@@ -324,33 +284,11 @@ pub async fn run(
     })
 }
 
-/// The template's image by name if the name still means that image, else by id.
-async fn same_image(
-    docker: &Docker,
-    template: &bollard::models::ContainerInspectResponse,
-) -> String {
-    let id = template.image.clone().unwrap_or_default();
-    let name = template
-        .config
-        .as_ref()
-        .and_then(|c| c.image.clone())
-        .unwrap_or_default();
-    match docker.inspect_image(&name).await {
-        Ok(image) if image.id.as_deref() == Some(id.as_str()) => name,
-        _ if id.is_empty() => name,
-        _ => id,
-    }
-}
-
 /// Every container of the service afterwards, by number, with its state; the inventory is
 /// brought up to date with them so the next read agrees with this answer.
-async fn outcomes(
-    docker: &Docker,
-    inventory: &Inventory,
-    project: &str,
-    service: &str,
-) -> Vec<ContainerOutcome> {
-    let Ok(list) = members(docker, project, service).await else {
+async fn outcomes(engine: &Engine, project: &str, service: &str) -> Vec<ContainerOutcome> {
+    let inventory = engine.inventory();
+    let Ok(list) = members(engine, project, service).await else {
         return Vec::new();
     };
     let kept: std::collections::HashSet<&str> = list.iter().map(|m| m.id.as_str()).collect();
@@ -363,10 +301,9 @@ async fn outcomes(
         inventory.remove(&gone.id);
     }
     let inspected =
-        futures::future::join_all(list.iter().map(|m| docker.inspect_container(&m.id, None))).await;
+        futures::future::join_all(list.iter().map(|m| containers::inspect(engine, &m.id))).await;
     let mut out = Vec::new();
-    for c in inspected.into_iter().flatten() {
-        let r = Record::from(c);
+    for r in inspected.into_iter().flatten() {
         out.push(ContainerOutcome {
             id: r.id.clone(),
             name: r.name.clone(),

@@ -198,16 +198,7 @@ fn port(p: &Port, host: &str) -> PortDto {
         url: (p.protocol == "tcp")
             .then_some(p.host_port)
             .flatten()
-            .map(|hp| format!("{}://{host}:{hp}", scheme(p.container_port))),
-    }
-}
-
-/// TLS ports by convention; everything else is plain HTTP.
-pub fn scheme(container_port: u16) -> &'static str {
-    if matches!(container_port, 443 | 8443 | 9443) {
-        "https"
-    } else {
-        "http"
+            .map(|hp| format!("{}://{host}:{hp}", detect::scheme(p.container_port))),
     }
 }
 

@@ -6,10 +6,6 @@ pub mod view;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use bollard::Docker;
-use bollard::query_parameters::{
-    InspectServiceOptions, ListServicesOptions, ListTasksOptions, UpdateServiceOptions,
-};
 use bosun_frontend::authz::{Operator, Viewer};
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{
@@ -21,7 +17,8 @@ use futures::Stream;
 use crate::audit::AuditService;
 use crate::busy::{Busy, Resource, Work};
 use crate::docker::Engine;
-use crate::docker::client::{engine_message, is_not_found};
+use crate::docker::error::{EngineError, Failure};
+use crate::docker::swarm::{self, Mode};
 
 /// How long a scale waits for the tasks to run before answering anyway.
 const CONVERGE: Duration = Duration::from_secs(60);
@@ -36,10 +33,12 @@ pub struct SwarmService {
     max_replicas: u32,
 }
 
-fn failed(what: &str, e: &bollard::errors::Error) -> AppError {
+fn failed(what: &str, e: &EngineError) -> AppError {
+    if e.failure() == Failure::Disconnected {
+        return AppError::from(e.clone());
+    }
     AppError::engine_failed(format!(
-        "Could not {what}: {}. Check `docker service ls` on the manager, then try again.",
-        engine_message(e)
+        "Could not {what}: {e}. Check `docker service ls` on the manager, then try again."
     ))
 }
 
@@ -53,22 +52,16 @@ impl SwarmService {
         }
     }
 
-    /// The client if the engine is a Swarm manager, None if it is not.
-    async fn manager(&self) -> Result<Option<Docker>, AppError> {
-        let docker = self.engine.docker()?;
-        Ok(docker.inspect_swarm().await.is_ok().then_some(docker))
+    /// Whether the engine is a Swarm manager (503 without a connection).
+    async fn manager(&self) -> Result<bool, AppError> {
+        Ok(swarm::is_manager(&self.engine).await?)
     }
 
-    async fn read(&self, docker: &Docker) -> Result<Vec<SwarmServiceDto>, AppError> {
-        let list = docker
-            .list_services(Some(ListServicesOptions {
-                status: Some(true),
-                ..Default::default()
-            }))
+    async fn read(&self) -> Result<Vec<SwarmServiceDto>, AppError> {
+        let list = swarm::services(&self.engine)
             .await
             .map_err(|e| failed("list the Swarm services", &e))?;
-        let tasks = docker
-            .list_tasks(None::<ListTasksOptions>)
+        let tasks = swarm::tasks(&self.engine)
             .await
             .map_err(|e| failed("list the Swarm tasks", &e))?;
         let busy = |name: &str| {
@@ -82,9 +75,10 @@ impl SwarmService {
     }
 
     pub async fn snapshot(&self) -> Result<SwarmDto, AppError> {
-        let services = match self.manager().await? {
-            Some(docker) => Some(self.read(&docker).await?),
-            None => None,
+        let services = if self.manager().await? {
+            Some(self.read().await?)
+        } else {
+            None
         };
         Ok(SwarmDto {
             manager: services.is_some(),
@@ -121,16 +115,15 @@ impl SwarmService {
                 ),
             ));
         }
-        let Some(docker) = self.manager().await? else {
+        if !self.manager().await? {
             return Err(AppError::conflict(
                 "This Docker engine is not a Swarm manager, so it has no Swarm services. Point bosun at a manager (DOCKER_HOST) or run `docker swarm init`.",
             ));
         };
-        let found = docker
-            .inspect_service(service.as_str(), None::<InspectServiceOptions>)
+        let found = swarm::inspect(&self.engine, service.as_str())
             .await
             .map_err(|e| {
-                if is_not_found(&e) {
+                if e.is_not_found() {
                     AppError::not_found(format!(
                         "There is no Swarm service “{service}”. Open Services to see the Swarm services there are."
                     ))
@@ -138,11 +131,8 @@ impl SwarmService {
                     failed("read the service", &e)
                 }
             })?;
-        let id = found.id.clone().unwrap_or_default();
-        let mut spec = found.spec.unwrap_or_default();
-        let name = spec.name.clone().unwrap_or_else(|| id.clone());
-        let mode = spec.mode.get_or_insert_with(Default::default);
-        if mode.global.is_some() || mode.global_job.is_some() || mode.replicated_job.is_some() {
+        let (id, name) = (found.id.clone(), found.name.clone());
+        if !matches!(found.mode, Mode::Replicated(_)) {
             return Err(AppError::conflict(format!(
                 "{name} is a global or job service: Swarm runs it once per node (or to completion), so it has no replica count. Change its mode with `docker service update` if you need replicas."
             )));
@@ -153,25 +143,8 @@ impl SwarmService {
             actor.username(),
         )?;
         claim.step(&format!("scaling to {replicas}"), None);
-        mode.replicated
-            .get_or_insert_with(Default::default)
-            .replicas = Some(i64::from(replicas));
-        let version = found
-            .version
-            .and_then(|v| v.index)
-            .and_then(|i| i32::try_from(i).ok())
-            .unwrap_or_default();
         let started = Instant::now();
-        docker
-            .update_service(
-                &id,
-                spec,
-                UpdateServiceOptions {
-                    version,
-                    ..Default::default()
-                },
-                None,
-            )
+        swarm::set_replicas(&self.engine, found, replicas)
             .await
             .map_err(|e| failed(&format!("update {name}"), &e))?;
 
@@ -179,7 +152,7 @@ impl SwarmService {
         let mut changes = self.engine.inventory().watch();
         let deadline = tokio::time::Instant::now() + CONVERGE;
         loop {
-            let now = self.read(&docker).await?;
+            let now = self.read().await?;
             let current = now.into_iter().find(|s| s.id == id);
             let converged = current.as_ref().is_some_and(|s| {
                 s.running == u64::from(replicas)

@@ -1,19 +1,64 @@
-//! A new replica of a compose service, cloned from its newest container the way compose
+//! A new replica of a compose service, cloned from one of its containers the way compose
 //! itself would create it: same image, command, environment, labels (with the next
 //! container number), mounts, restart policy, health check, limits, and every network with
 //! the service's aliases, so DNS round-robin on the service name reaches it.
 
 use std::collections::HashMap;
 
-use bollard::Docker;
 use bollard::models::{
     ContainerCreateBody, ContainerInspectResponse, EndpointSettings, NetworkConnectRequest,
     NetworkingConfig,
 };
-use bollard::query_parameters::{CreateContainerOptions, RemoveContainerOptions};
+use bollard::query_parameters::CreateContainerOptions;
 
-use crate::docker::client::engine_message;
-use crate::docker::record::NUMBER;
+use super::Engine;
+use super::client::engine_message;
+use super::containers::{self, Removal};
+use super::error::EngineError;
+use super::record::{NUMBER, Record};
+
+/// The container new replicas are copied from, as the engine describes it.
+pub struct Template {
+    inspected: ContainerInspectResponse,
+}
+
+impl Template {
+    /// Reads container `id` whole, as the model for new replicas.
+    pub async fn read(engine: &Engine, id: &str) -> Result<Template, EngineError> {
+        let inspected = engine.client()?.inspect_container(id, None).await?;
+        Ok(Template { inspected })
+    }
+
+    /// The template as bosun keeps it, for the checks made before scaling.
+    pub fn record(&self) -> Record {
+        Record::from(self.inspected.clone())
+    }
+
+    /// What replicas of `project`/`service` are created from.
+    pub async fn blueprint(self, engine: &Engine, project: &str, service: &str) -> Blueprint {
+        let image = same_image(engine, &self.inspected).await;
+        Blueprint::new(self.inspected, project, service, image)
+    }
+}
+
+/// The template's image by name if the name still means that image, else by id.
+async fn same_image(engine: &Engine, template: &ContainerInspectResponse) -> String {
+    let id = template.image.clone().unwrap_or_default();
+    let name = template
+        .config
+        .as_ref()
+        .and_then(|c| c.image.clone())
+        .unwrap_or_default();
+    let named = match engine.client() {
+        Ok(docker) => docker.inspect_image(&name).await.ok(),
+        Err(_) => None,
+    };
+    match named {
+        Some(image) if image.id.as_deref() == Some(id.as_str()) => name,
+        _ if id.is_empty() => name,
+        _ => id,
+    }
+}
 
 /// Everything needed to create replicas; built once per scale request.
 pub struct Blueprint {
@@ -50,7 +95,7 @@ impl Blueprint {
     /// `image` is what to create from: the template's image name when it still points at
     /// the image the template runs, otherwise the template's image id (so every replica
     /// runs the same thing).
-    pub fn new(
+    fn new(
         template: ContainerInspectResponse,
         project: &str,
         service: &str,
@@ -158,8 +203,11 @@ impl Blueprint {
 
     /// Creates, connects and starts replica `number`. Whatever fails after the create
     /// removes the container again (with its new anonymous volumes): nothing half-made stays.
-    pub async fn launch(&self, docker: &Docker, number: u32) -> Result<String, String> {
+    pub async fn launch(&self, engine: &Engine, number: u32) -> Result<String, String> {
         let name = self.name(number);
+        let docker = engine
+            .client()
+            .map_err(|e| format!("creating {name}: {e}"))?;
         let created = docker
             .create_container(
                 Some(CreateContainerOptions {
@@ -192,16 +240,7 @@ impl Blueprint {
                 .map_err(|e| format!("starting {name}: {}", engine_message(&e)))
         };
         if let Err(why) = finish.await {
-            let removed = docker
-                .remove_container(
-                    &id,
-                    Some(RemoveContainerOptions {
-                        force: true,
-                        v: true,
-                        ..Default::default()
-                    }),
-                )
-                .await;
+            let removed = containers::remove(engine, &id, Removal::Discard).await;
             if let Err(e) = removed {
                 tracing::error!(container = %name, error = %e, "could not remove a replica that failed to start");
                 return Err(format!(
@@ -239,5 +278,99 @@ mod tests {
         assert!(!user_network("bridge"));
         assert!(!user_network("host"));
         assert!(!user_network("container:abc"));
+    }
+
+    fn endpoint(aliases: &[&str]) -> EndpointSettings {
+        EndpointSettings {
+            aliases: Some(aliases.iter().map(|a| (*a).to_owned()).collect()),
+            ip_address: Some("172.30.0.9".into()),
+            ipam_config: Some(bollard::models::EndpointIpamConfig {
+                ipv4_address: Some("172.30.0.9".into()),
+                ..Default::default()
+            }),
+            ..EndpointSettings::default()
+        }
+    }
+
+    /// `demo_web_2`, on its project network (with compose's aliases) and one more network.
+    fn web_2() -> ContainerInspectResponse {
+        let id = "0123456789abcdef0123456789abcdef";
+        ContainerInspectResponse {
+            id: Some(id.into()),
+            name: Some("/demo_web_2".into()),
+            image: Some("sha256:feed".into()),
+            config: Some(bollard::models::ContainerConfig {
+                hostname: Some("0123456789ab".into()),
+                image: Some("nginx:1".into()),
+                env: Some(vec!["MODE=prod".into()]),
+                labels: Some(HashMap::from([
+                    (NUMBER.to_owned(), "2".to_owned()),
+                    ("com.docker.compose.service".to_owned(), "web".to_owned()),
+                ])),
+                ..Default::default()
+            }),
+            host_config: Some(bollard::models::HostConfig {
+                network_mode: Some("demo_default".into()),
+                ..Default::default()
+            }),
+            network_settings: Some(bollard::models::NetworkSettings {
+                networks: Some(HashMap::from([
+                    (
+                        "demo_default".to_owned(),
+                        endpoint(&["demo_web_2", "web", "0123456789ab"]),
+                    ),
+                    ("demo_back".to_owned(), endpoint(&["api", id])),
+                    ("bridge".to_owned(), endpoint(&[])),
+                ])),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_replica_takes_the_next_number_in_its_name_and_label() {
+        let blueprint = Blueprint::new(web_2(), "demo", "web", "nginx:1".into());
+        assert_eq!(blueprint.name(3), "demo_web_3");
+        let body = blueprint.body(3);
+        let labels = body.labels.clone().unwrap_or_default();
+        assert_eq!(labels.get(NUMBER).map(String::as_str), Some("3"));
+        assert_eq!(
+            labels.get("com.docker.compose.service").map(String::as_str),
+            Some("web")
+        );
+        // Its own host name, the image asked for, the template's environment.
+        assert_eq!(body.hostname, None);
+        assert_eq!(body.image.as_deref(), Some("nginx:1"));
+        assert_eq!(body.env, Some(vec!["MODE=prod".to_owned()]));
+        // The blueprint itself is unchanged: replica 4 is numbered 4, not 3.
+        let next = blueprint.body(4).labels.unwrap_or_default();
+        assert_eq!(next.get(NUMBER).map(String::as_str), Some("4"));
+    }
+
+    #[test]
+    fn every_named_network_keeps_the_service_alias_but_not_the_templates_own_names() {
+        let blueprint = Blueprint::new(web_2(), "demo", "web", "nginx:1".into());
+        // The network mode's network is given at create time.
+        let primary = blueprint
+            .body(3)
+            .networking_config
+            .and_then(|n| n.endpoints_config);
+        let primary = primary.unwrap_or_default();
+        assert_eq!(primary.keys().collect::<Vec<_>>(), ["demo_default"]);
+        let main = &primary["demo_default"];
+        assert_eq!(main.aliases, Some(vec!["web".to_owned()]));
+        // A fixed address cannot be taken twice.
+        assert_eq!((&main.ip_address, &main.ipam_config), (&None, &None));
+        // The others are connected after; the default bridge takes no aliases and is left out.
+        let others: Vec<(&str, Option<Vec<String>>)> = blueprint
+            .others
+            .iter()
+            .map(|(n, e)| (n.as_str(), e.aliases.clone()))
+            .collect();
+        assert_eq!(
+            others,
+            [("demo_back", Some(vec!["web".to_owned(), "api".to_owned()]))]
+        );
     }
 }
