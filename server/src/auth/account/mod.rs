@@ -1,4 +1,8 @@
-//! Signing in and out, and what users do to their own account.
+//! Signing in and out, and what users do to their own account: the port, its password and
+//! session steps. The sign-in check itself is in `sign_in.rs`, two-factor set-up in `totp.rs`.
+
+mod sign_in;
+mod totp;
 
 use std::sync::Arc;
 
@@ -78,136 +82,6 @@ impl AccountService {
             audit,
             notifier,
         }
-    }
-
-    /// A failed sign-in stays counted; the one that locked the name or the client out is news.
-    fn sign_in_failed(&self, name: &str, attempt: Attempt) {
-        if attempt.locks {
-            let client = attempt.client();
-            let wait = self.throttle.window().as_secs();
-            self.notifier.send(crate::notify::Notification::new(
-                bosun_frontend::model::NotifyEvent::LoginFailures,
-                crate::notify::Severity::Warning,
-                format!("Repeated failed sign-ins for “{name}”"),
-                format!("Sign-in for “{name}” failed repeatedly, the last time from {client}. Clients that failed now wait (up to {wait} s); others are slowed down. If that was not you or a colleague, someone is guessing passwords."),
-                serde_json::json!({"username": name, "client": client.to_string(), "locked_for_s": wait}),
-            ));
-        }
-    }
-
-    /// Checks credentials and, for users who have one, the second factor; on success returns
-    /// the user. Throttled (wrong codes count like wrong passwords), timing-equalised.
-    async fn authenticate(
-        &self,
-        info: &RequestInfo,
-        username: &str,
-        password: &str,
-        code: Option<&str>,
-    ) -> Result<UserRow, AppError> {
-        // Bounded: no valid name is longer than 64, and this string keys the throttle and the audit log.
-        let name: String = username.trim().to_lowercase().chars().take(65).collect();
-        // Counted as a failure from here on, so parallel guesses cannot outrun the hashing.
-        let attempt = self
-            .throttle
-            .admit(&name, info.client)
-            .await
-            .map_err(AppError::too_many_requests)?;
-        let user = match Username::try_from(name.as_str()) {
-            Ok(valid) => self
-                .store
-                .user_by_name(valid.as_str())
-                .await
-                .or_internal("loading a user")?,
-            Err(_) => None,
-        };
-        let ok = match &user {
-            Some(u) => self
-                .hasher
-                .verify(password, &u.password_hash)
-                .await
-                .or_internal("verifying a password")?,
-            None => {
-                self.hasher
-                    .verify_decoy(password)
-                    .await
-                    .or_internal("verifying a password")?;
-                false
-            }
-        };
-        match user {
-            Some(user) if ok => {
-                if user.disabled {
-                    return Err(AppError::forbidden(
-                        "This account is disabled. Ask an admin to enable it.",
-                    ));
-                }
-                if let Some(secret) = &user.totp_secret {
-                    // The password was right; the second factor is still to come.
-                    let code = code.map(normalise_code).filter(|c| !c.is_empty());
-                    let Some(code) = code else {
-                        // Not a failure: the form asks for the code next.
-                        self.throttle.withdrawn(attempt);
-                        return Err(code_error(CODE_NEEDED));
-                    };
-                    if !self.second_factor(info, &user, secret, &code).await? {
-                        self.sign_in_failed(&name, attempt);
-                        return Err(code_error(BAD_CODE));
-                    }
-                }
-                self.throttle.succeeded(attempt);
-                Ok(user)
-            }
-            _ => {
-                self.sign_in_failed(&name, attempt);
-                Err(AppError::new(
-                    bosun_frontend::error::ErrorKind::Unauthenticated,
-                    BAD_CREDENTIALS,
-                ))
-            }
-        }
-    }
-
-    /// A current TOTP code (each time step good once), or an unused recovery code.
-    async fn second_factor(
-        &self,
-        info: &RequestInfo,
-        user: &UserRow,
-        secret: &str,
-        code: &str,
-    ) -> Result<bool, AppError> {
-        if code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()) {
-            let Some(step) = super::totp::verify(secret, code, super::totp::now_secs()) else {
-                return Ok(false);
-            };
-            return self
-                .store
-                .claim_totp_step(user.id, step)
-                .await
-                .or_internal("recording a code");
-        }
-        let used = self
-            .store
-            .use_recovery_code(user.id, &super::token_hash(code))
-            .await
-            .or_internal("checking a recovery code")?;
-        if used {
-            let left = self.store.unused_recovery_codes(user.id).await.unwrap_or(0);
-            let who = Who {
-                username: &user.username,
-                client: info.client,
-                request_id: &info.request_id,
-            };
-            self.audit
-                .record(
-                    who,
-                    "user.totp.recovery_code",
-                    &format!("user:{}", user.username),
-                    AuditOutcome::Ok,
-                    Some(format!("{left} recovery codes left")),
-                )
-                .await;
-        }
-        Ok(used)
     }
 
     async fn required(&self) -> Vec<Role> {
@@ -412,28 +286,7 @@ impl AccountPort for AccountService {
     }
 
     async fn totp_start(&self, actor: &AnyUser) -> Result<TotpSetup, AppError> {
-        let result = async {
-            let user = self.current_user(actor).await?;
-            if user.totp_secret.is_some() {
-                return Err(AppError::conflict(
-                    "Two-factor sign-in is on already. Turn it off first to set up a new phone.",
-                ));
-            }
-            let secret = super::totp::new_secret();
-            let setup = super::totp::setup(&secret, &user.username)
-                .map_err(|e| crate::error::internal("making the TOTP set-up", e))?;
-            self.store
-                .set_totp_pending(user.id, &secret)
-                .await
-                .or_internal("saving the TOTP set-up")?;
-            Ok(setup)
-        }
-        .await;
-        let target = format!("user:{}", actor.username());
-        self.audit
-            .outcome(actor.into(), "user.totp.start", &target, &result)
-            .await;
-        result
+        self.enrol_start(actor).await
     }
 
     async fn totp_confirm(
@@ -441,78 +294,10 @@ impl AccountPort for AccountService {
         actor: &AnyUser,
         code: TotpCode,
     ) -> Result<RecoveryCodes, AppError> {
-        let result = async {
-            let user = self.current_user(actor).await?;
-            let Some(pending) = user.totp_pending.clone() else {
-                return Err(AppError::bad_request(
-                    "code",
-                    "Start the set-up first: it shows the QR code to scan.",
-                ));
-            };
-            let attempt = self
-                .throttle
-                .admit(&user.username, actor.client())
-                .await
-                .map_err(AppError::too_many_requests)?;
-            let code = normalise_code(&code.code);
-            let Some(step) = super::totp::verify(&pending, &code, super::totp::now_secs()) else {
-                self.sign_in_failed(&user.username, attempt);
-                return Err(AppError::bad_request(
-                    "code",
-                    "That code is not right. Check the phone's clock, then enter the code it shows now.",
-                ));
-            };
-            self.throttle.succeeded(attempt);
-            let codes = super::totp::recovery_codes();
-            let hashes: Vec<String> = codes
-                .iter()
-                .map(|c| super::token_hash(&normalise_code(c)))
-                .collect();
-            if !self
-                .store
-                .enable_totp(user.id, &pending, step, &hashes)
-                .await
-                .or_internal("turning TOTP on")?
-            {
-                return Err(AppError::conflict(
-                    "The set-up changed meanwhile (started again elsewhere?). Start it again.",
-                ));
-            }
-            Ok(RecoveryCodes { codes })
-        }
-        .await;
-        let target = format!("user:{}", actor.username());
-        self.audit
-            .outcome(actor.into(), "user.totp.enable", &target, &result)
-            .await;
-        result
+        self.enrol_confirm(actor, code).await
     }
 
     async fn totp_disable(&self, actor: &AnyUser, request: TotpDisable) -> Result<(), AppError> {
-        let result = async {
-            let user = self.current_user(actor).await?;
-            if user.totp_secret.is_none() {
-                return Err(AppError::conflict("Two-factor sign-in is not on."));
-            }
-            if self.required().await.contains(&user.role()) {
-                return Err(AppError::conflict(format!(
-                    "Users with the {} role must keep two-factor sign-in. If you lost your phone, sign in with a recovery code, or ask an admin to reset it.",
-                    user.role()
-                )));
-            }
-            self.check_own_password(actor, &user, &request.password, "password")
-                .await?;
-            self.store
-                .clear_totp(user.id)
-                .await
-                .or_internal("turning TOTP off")
-                .map(|_| ())
-        }
-        .await;
-        let target = format!("user:{}", actor.username());
-        self.audit
-            .outcome(actor.into(), "user.totp.disable", &target, &result)
-            .await;
-        result
+        self.turn_off(actor, request).await
     }
 }

@@ -1,0 +1,317 @@
+//! Start-up configuration: flags and `BOSUN_*` variables (a flag wins over its variable).
+//! Anything unknown or invalid stops start-up with a message naming the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{CommandFactory, Parser, error::ContextKind, error::ContextValue};
+use ipnet::IpNet;
+use url::Url;
+
+mod values;
+
+pub use values::{KeepFor, Secret, TlsMode, WarnDays};
+use values::{
+    parse_acme_directory, parse_docker_host, parse_duration, parse_email, parse_keep, parse_path,
+    parse_proxy, parse_public_url, parse_share, parse_short_duration, parse_warn_days,
+};
+
+/// bosun: a web admin console for the Docker Compose stacks on this host.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "bosun", version, about, max_term_width = 100)]
+pub struct Config {
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        env = "BOSUN_LISTEN",
+        default_value = "0.0.0.0:8443",
+        value_name = "ADDR:PORT"
+    )]
+    pub listen: SocketAddr,
+
+    /// Directory for the embedded database, TLS material and backups.
+    #[arg(
+        long,
+        env = "BOSUN_DATA_DIR",
+        default_value = "./data",
+        value_name = "DIR"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Password for the first `admin` user; used only while no user exists.
+    #[arg(
+        long,
+        env = "BOSUN_ADMIN_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD"
+    )]
+    pub admin_password: Option<Secret>,
+
+    /// File holding the first admin's password (e.g. a Docker secret); used only while no user exists.
+    #[arg(
+        long,
+        env = "BOSUN_ADMIN_PASSWORD_FILE",
+        value_name = "FILE",
+        conflicts_with = "admin_password"
+    )]
+    pub admin_password_file: Option<PathBuf>,
+
+    /// HTTPS mode.
+    #[arg(long, env = "BOSUN_TLS", value_enum, default_value = "auto")]
+    pub tls: TlsMode,
+
+    /// Certificate chain (PEM) for --tls files.
+    #[arg(long, env = "BOSUN_TLS_CERT", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) for --tls files.
+    #[arg(long, env = "BOSUN_TLS_KEY", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Extra DNS names or IPs for the generated certificate (comma-separated).
+    #[arg(
+        long,
+        env = "BOSUN_TLS_NAMES",
+        value_delimiter = ',',
+        value_name = "NAMES"
+    )]
+    pub tls_names: Vec<String>,
+
+    /// Sign a session out after this much inactivity.
+    #[arg(long, env = "BOSUN_SESSION_IDLE", default_value = "30m", value_parser = parse_duration, value_name = "DURATION")]
+    pub session_idle: Duration,
+
+    /// Sign a session out this long after sign-in, active or not.
+    #[arg(long, env = "BOSUN_SESSION_ABSOLUTE", default_value = "12h", value_parser = parse_duration, value_name = "DURATION")]
+    pub session_absolute: Duration,
+
+    /// Keep collecting container stats this long after the last page watching them closed.
+    #[arg(long, env = "BOSUN_STATS_LINGER", default_value = "30s", value_parser = parse_short_duration, value_name = "DURATION")]
+    pub stats_linger: Duration,
+
+    /// The most replicas a compose service may be scaled to from bosun.
+    #[arg(long, env = "BOSUN_MAX_REPLICAS", default_value_t = bosun_frontend::model::scale::DEFAULT_MAX_REPLICAS, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
+    pub max_replicas: u32,
+
+    /// The most live views (event streams) one sign-in or API token may hold open at once.
+    #[arg(long, env = "BOSUN_MAX_STREAMS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
+    pub max_streams: u32,
+
+    /// Where backups are written (default: DATA_DIR/backups). Keep it on a volume.
+    #[arg(long, env = "BOSUN_BACKUP_DIR", value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+
+    /// A backup does not start with less free space than this in the backup directory.
+    #[arg(
+        long,
+        env = "BOSUN_BACKUP_MIN_FREE_MB",
+        default_value_t = 64,
+        value_name = "MB"
+    )]
+    pub backup_min_free_mb: u64,
+
+    /// How long manual backups and the safety backups taken before a restore are kept
+    /// (retention prunes only scheduled ones); `forever` keeps them until an admin deletes them.
+    #[arg(long, env = "BOSUN_BACKUP_KEEP_MANUAL", default_value = "30days", value_parser = parse_keep, value_name = "DURATION")]
+    pub backup_keep_manual: KeepFor,
+
+    /// Directories with certificate files to show and renew (comma-separated), e.g. a stack's
+    /// mounted config dir. Renewed files are written only inside these.
+    #[arg(
+        long,
+        env = "BOSUN_CERT_DIRS",
+        value_delimiter = ',',
+        value_parser = parse_path,
+        value_name = "DIRS"
+    )]
+    pub cert_dirs: Vec<PathBuf>,
+
+    /// Days before expiry to warn, and to call it critical: `warning,critical`.
+    #[arg(long, env = "BOSUN_CERT_WARN_DAYS", default_value = "30,7", value_parser = parse_warn_days, value_name = "DAYS,DAYS")]
+    pub cert_warn_days: WarnDays,
+
+    /// Renew a certificate bosun manages once this share of its lifetime has passed: a
+    /// fraction (`2/3`) or a percentage (`70%`).
+    #[arg(long, env = "BOSUN_CERT_RENEW_AT", default_value = "2/3", value_parser = parse_share, value_name = "SHARE")]
+    pub cert_renew_at: f64,
+
+    /// Extra root certificates (PEM) to trust: for the ACME server's HTTPS and for chain checks.
+    #[arg(long, env = "BOSUN_CERT_TRUST", value_parser = parse_path, value_name = "FILE")]
+    pub cert_trust: Option<PathBuf>,
+
+    /// Days a certificate from bosun's internal CA is valid.
+    #[arg(long, env = "BOSUN_CA_CERT_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=825), value_name = "DAYS")]
+    pub ca_cert_days: u32,
+
+    /// The ACME directory to get certificates from, e.g. https://acme-v02.api.letsencrypt.org/directory.
+    #[arg(long, env = "BOSUN_ACME_DIRECTORY", value_parser = parse_acme_directory, value_name = "URL")]
+    pub acme_directory: Option<Url>,
+
+    /// Contact address for the ACME account.
+    #[arg(long, env = "BOSUN_ACME_EMAIL", value_parser = parse_email, value_name = "EMAIL")]
+    pub acme_email: Option<String>,
+
+    /// Where bosun answers ACME HTTP-01 challenges (only /.well-known/acme-challenge/), e.g. 0.0.0.0:80.
+    #[arg(long, env = "BOSUN_ACME_HTTP_LISTEN", value_name = "ADDR:PORT")]
+    pub acme_http_listen: Option<SocketAddr>,
+
+    /// Program that sets DNS-01 TXT records: called as `HOOK set|clear NAME VALUE`.
+    #[arg(long, env = "BOSUN_ACME_DNS_HOOK", value_parser = parse_path, value_name = "FILE")]
+    pub acme_dns_hook: Option<PathBuf>,
+
+    /// Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For and X-Forwarded-Proto are believed.
+    #[arg(long, env = "BOSUN_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy, value_name = "CIDRS")]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// The URL users browse to, e.g. https://bosun.lan:8443; used for origin checks and messages.
+    #[arg(long, env = "BOSUN_PUBLIC_URL", value_parser = parse_public_url, value_name = "URL")]
+    pub public_url: Option<Url>,
+
+    /// The Docker engine: `unix:///path/docker.sock` or `tcp://host:2375` (default: the local socket).
+    #[arg(long, env = "DOCKER_HOST", value_parser = parse_docker_host, value_name = "URL")]
+    pub docker_host: Option<String>,
+
+    /// Where the site (wasm, JS, CSS) was built.
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        value_name = "DIR"
+    )]
+    pub site_root: PathBuf,
+
+    /// Log filter, e.g. `info` or `bosun_server=debug,info`.
+    #[arg(long, env = "BOSUN_LOG", default_value = "info", value_name = "FILTER")]
+    pub log: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Clap(#[from] clap::Error),
+    #[error(
+        "unknown setting {name}: remove it or check its spelling (`bosun --help` lists every setting)"
+    )]
+    UnknownVariable { name: String },
+    #[error("invalid value for {setting}: {reason}")]
+    Invalid { setting: String, reason: String },
+}
+
+impl Config {
+    /// Parses flags and the environment, then checks what clap can't.
+    pub fn load<I, T>(
+        args: I,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let known: Vec<String> = Config::command()
+            .get_arguments()
+            .filter_map(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()))
+            .collect();
+        if let Some((name, _)) = env
+            .into_iter()
+            .find(|(k, _)| k.starts_with("BOSUN_") && !known.contains(k))
+        {
+            return Err(ConfigError::UnknownVariable { name });
+        }
+        let mut config = Config::try_parse_from(args).map_err(name_the_variable)?;
+        // An empty variable (as compose files pass through `${X:-}`) means "not set".
+        config.tls_names.retain(|n| !n.trim().is_empty());
+        config.cert_dirs.retain(|d| !d.as_os_str().is_empty());
+        for path in [&mut config.cert_trust, &mut config.acme_dns_hook] {
+            if path.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+                *path = None;
+            }
+        }
+        if config
+            .admin_password
+            .as_ref()
+            .is_some_and(|p| p.expose().is_empty())
+        {
+            config.admin_password = None;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |setting: &str, reason: &str| ConfigError::Invalid {
+            setting: setting.to_owned(),
+            reason: reason.to_owned(),
+        };
+        if self.tls == TlsMode::Files && (self.tls_cert.is_none() || self.tls_key.is_none()) {
+            return Err(invalid(
+                "--tls / BOSUN_TLS",
+                "`files` needs both --tls-cert (BOSUN_TLS_CERT) and --tls-key (BOSUN_TLS_KEY)",
+            ));
+        }
+        if self.session_idle > self.session_absolute {
+            return Err(invalid(
+                "--session-idle / BOSUN_SESSION_IDLE",
+                "must not be longer than the absolute timeout (BOSUN_SESSION_ABSOLUTE)",
+            ));
+        }
+        if (self.acme_http_listen.is_some() || self.acme_dns_hook.is_some())
+            && self.acme_directory.is_none()
+        {
+            return Err(invalid(
+                "--acme-directory / BOSUN_ACME_DIRECTORY",
+                "ACME challenges are configured but no ACME directory URL is set",
+            ));
+        }
+        for dir in &self.cert_dirs {
+            if !dir.is_absolute() {
+                return Err(invalid(
+                    "--cert-dirs / BOSUN_CERT_DIRS",
+                    &format!("{} is not an absolute path", dir.display()),
+                ));
+            }
+        }
+        for name in &self.tls_names {
+            if name.trim().is_empty() || name.contains(char::is_whitespace) {
+                return Err(invalid(
+                    "--tls-names / BOSUN_TLS_NAMES",
+                    &format!("{name:?} is not a host name or IP"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn https(&self) -> bool {
+        self.tls != TlsMode::Off
+    }
+}
+
+/// clap names the flag; users who set the variable need to see its name too.
+fn name_the_variable(err: clap::Error) -> ConfigError {
+    let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) else {
+        return ConfigError::Clap(err);
+    };
+    let flag = arg.split_whitespace().next().unwrap_or(arg).to_owned();
+    let env = Config::command()
+        .get_arguments()
+        .find(|a| a.get_long().is_some_and(|l| format!("--{l}") == flag))
+        .and_then(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()));
+    let reason = match (err.get(ContextKind::InvalidValue), err.source()) {
+        (Some(ContextValue::String(v)), Some(src)) => format!("{v:?}: {src}"),
+        (Some(ContextValue::String(v)), None) => format!("{v:?} is not accepted"),
+        _ => err.kind().to_string(),
+    };
+    match env {
+        Some(env) => ConfigError::Invalid {
+            setting: format!("{flag} / {env}"),
+            reason,
+        },
+        None => ConfigError::Clap(err),
+    }
+}
+
+use std::error::Error as _;
+
+#[cfg(test)]
+mod tests;

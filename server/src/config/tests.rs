@@ -1,0 +1,200 @@
+use std::net::IpAddr;
+
+use super::*;
+
+fn load(args: &[&str], env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| ((*k).into(), (*v).into()))
+        .collect();
+    // clap reads the environment itself; tests pass it through flags instead, so
+    // only the unknown-variable check sees `env`.
+    Config::load(std::iter::once("bosun").chain(args.iter().copied()), env)
+}
+
+#[test]
+fn defaults() {
+    let c = load(&[], &[]).unwrap();
+    assert_eq!(c.listen, "0.0.0.0:8443".parse().unwrap());
+    assert_eq!(c.data_dir, PathBuf::from("./data"));
+    assert_eq!(c.tls, TlsMode::Auto);
+    assert_eq!(c.session_idle, Duration::from_secs(30 * 60));
+    assert_eq!(c.session_absolute, Duration::from_secs(12 * 3600));
+    assert!(c.https());
+    assert_eq!(
+        c.backup_keep_manual,
+        KeepFor(Some(Duration::from_secs(30 * 86_400)))
+    );
+}
+
+#[test]
+fn manual_backups_are_kept_a_day_or_more_or_for_ever() {
+    let keep = |v: &str| load(&["--backup-keep-manual", v], &[]).map(|c| c.backup_keep_manual);
+    assert_eq!(keep("forever").unwrap(), KeepFor(None));
+    assert_eq!(
+        keep("2weeks").unwrap(),
+        KeepFor(Some(Duration::from_secs(14 * 86_400)))
+    );
+    let e = keep("5m").unwrap_err().to_string();
+    assert!(
+        e.contains("BOSUN_BACKUP_KEEP_MANUAL") || e.contains("at least a day"),
+        "{e}"
+    );
+}
+
+#[test]
+fn flags_parse_into_types() {
+    let c = load(
+        &[
+            "--listen",
+            "127.0.0.1:9000",
+            "--session-idle",
+            "10m",
+            "--trusted-proxies",
+            "10.0.0.0/8,192.168.1.5",
+            "--public-url",
+            "https://bosun.lan:8443",
+        ],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.listen.port(), 9000);
+    assert_eq!(c.session_idle, Duration::from_secs(600));
+    assert_eq!(c.trusted_proxies.len(), 2);
+    assert!(c.trusted_proxies[1].contains(&"192.168.1.5".parse::<IpAddr>().unwrap()));
+    assert_eq!(c.public_url.unwrap().host_str(), Some("bosun.lan"));
+}
+
+#[test]
+fn unknown_variable_is_named() {
+    let err = load(&[], &[("BOSUN_LISTN", "x")]).unwrap_err();
+    assert!(err.to_string().contains("BOSUN_LISTN"), "{err}");
+    // Other programs' variables are not ours to judge.
+    assert!(load(&[], &[("PATH", "/bin"), ("LEPTOS_SITE_ROOT", "site")]).is_ok());
+}
+
+#[test]
+fn invalid_values_name_flag_and_variable() {
+    let err = load(&["--listen", "nonsense"], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("--listen") && err.contains("BOSUN_LISTEN"),
+        "{err}"
+    );
+    let err = load(&["--session-idle", "5s"], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("BOSUN_SESSION_IDLE") && err.contains("at least 1 minute"),
+        "{err}"
+    );
+    let err = load(&["--trusted-proxies", "not-an-ip"], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("BOSUN_TRUSTED_PROXIES"), "{err}");
+    let err = load(&["--public-url", "ftp://x"], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("BOSUN_PUBLIC_URL"), "{err}");
+    let err = load(&["--docker-host", "ssh://x"], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("DOCKER_HOST"), "{err}");
+    let err = load(&["--tls", "maybe"], &[]).unwrap_err().to_string();
+    assert!(err.contains("BOSUN_TLS"), "{err}");
+}
+
+#[test]
+fn empty_values_mean_unset() {
+    let c = load(&["--tls-names", "", "--admin-password", ""], &[]).unwrap();
+    assert!(c.tls_names.is_empty());
+    assert!(c.admin_password.is_none());
+    let c = load(&["--tls-names", "bosun.lan,,10.0.0.1"], &[]).unwrap();
+    assert_eq!(
+        c.tls_names,
+        vec!["bosun.lan".to_owned(), "10.0.0.1".to_owned()]
+    );
+}
+
+#[test]
+fn cross_field_rules() {
+    let err = load(&["--tls", "files"], &[]).unwrap_err().to_string();
+    assert!(err.contains("BOSUN_TLS_CERT"), "{err}");
+    let err = load(&["--session-idle", "13h"], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("BOSUN_SESSION_ABSOLUTE"), "{err}");
+}
+
+#[test]
+fn certificate_settings() {
+    let c = load(&[], &[]).unwrap();
+    assert_eq!(
+        c.cert_warn_days,
+        WarnDays {
+            warn: 30,
+            critical: 7
+        }
+    );
+    assert!((c.cert_renew_at - 2.0 / 3.0).abs() < 1e-12);
+    assert_eq!(c.ca_cert_days, 90);
+    let c = load(
+        &[
+            "--cert-dirs",
+            "/srv/a,,/srv/b",
+            "--cert-warn-days",
+            "14,3",
+            "--cert-renew-at",
+            "50",
+            "--acme-directory",
+            "https://ca.lan/acme/directory",
+            "--acme-http-listen",
+            "0.0.0.0:80",
+        ],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.cert_dirs.len(), 2);
+    assert_eq!(c.cert_warn_days.critical, 3);
+    assert!((c.cert_renew_at - 0.5).abs() < 1e-12);
+    for (given, share) in [("3/4", 0.75), ("66.7%", 0.667), (" 80 ", 0.8)] {
+        let c = load(&["--cert-renew-at", given], &[]).unwrap();
+        assert!((c.cert_renew_at - share).abs() < 1e-12, "{given}");
+    }
+    for (args, needle) in [
+        (&["--cert-warn-days", "7,30"][..], "BOSUN_CERT_WARN_DAYS"),
+        (&["--cert-warn-days", "x"][..], "BOSUN_CERT_WARN_DAYS"),
+        (&["--cert-renew-at", "100%"][..], "BOSUN_CERT_RENEW_AT"),
+        (&["--cert-renew-at", "2/0"][..], "BOSUN_CERT_RENEW_AT"),
+        (&["--cert-renew-at", "1/20"][..], "BOSUN_CERT_RENEW_AT"),
+        (
+            &["--cert-renew-at", "two thirds"][..],
+            "BOSUN_CERT_RENEW_AT",
+        ),
+        (
+            &["--acme-directory", "http://ca.lan/dir"][..],
+            "BOSUN_ACME_DIRECTORY",
+        ),
+        (&["--acme-email", "nobody"][..], "BOSUN_ACME_EMAIL"),
+        (&["--cert-dirs", "relative/dir"][..], "BOSUN_CERT_DIRS"),
+        (
+            &["--acme-http-listen", "0.0.0.0:80"][..],
+            "BOSUN_ACME_DIRECTORY",
+        ),
+        (&["--ca-cert-days", "0"][..], "BOSUN_CA_CERT_DAYS"),
+    ] {
+        let err = load(args, &[]).unwrap_err().to_string();
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn the_admin_password_never_shows_in_debug_output() {
+    let c = load(&["--admin-password", "s3cret-value-xyz"], &[]).unwrap();
+    assert_eq!(
+        c.admin_password.as_ref().map(Secret::expose),
+        Some("s3cret-value-xyz")
+    );
+    assert!(!format!("{c:?}").contains("s3cret-value-xyz"));
+}

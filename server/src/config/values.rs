@@ -1,0 +1,193 @@
+//! The values of settings, and the parsers that turn a flag's text into them (each says what
+//! it expects when the text is not that).
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::ValueEnum;
+use ipnet::IpNet;
+use url::Url;
+
+/// A secret value: never shown by `Debug` or `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TlsMode {
+    /// HTTPS with a certificate bosun makes and keeps in the data dir.
+    Auto,
+    /// HTTPS with the PEM files given by --tls-cert and --tls-key.
+    Files,
+    /// Plain HTTP, only for running behind a TLS-terminating proxy.
+    Off,
+}
+
+/// A short duration: zero up to 10 minutes.
+pub(super) fn parse_short_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 30s, 2m, 0s)"))?;
+    if d > Duration::from_secs(600) {
+        return Err("must be at most 10 minutes".into());
+    }
+    Ok(d)
+}
+
+/// How long something is kept: a duration, or for ever (None).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeepFor(pub Option<Duration>);
+
+/// A duration of a day or more, or `forever`.
+pub(super) fn parse_keep(s: &str) -> Result<KeepFor, String> {
+    if s.eq_ignore_ascii_case("forever") {
+        return Ok(KeepFor(None));
+    }
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("{e} (examples: 30days, 12weeks, forever)"))?;
+    if d < Duration::from_secs(86_400) {
+        return Err("must be at least a day, or `forever`".into());
+    }
+    Ok(KeepFor(Some(d)))
+}
+
+pub(super) fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 30m, 12h, 90s)"))?;
+    if d < Duration::from_secs(60) {
+        return Err("must be at least 1 minute".into());
+    }
+    Ok(d)
+}
+
+pub(super) fn parse_public_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s).map_err(|e| e.to_string())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("must be an http:// or https:// URL with a host".into());
+    }
+    Ok(url)
+}
+
+pub(super) fn parse_docker_host(s: &str) -> Result<String, String> {
+    let ok = s
+        .strip_prefix("unix://")
+        .is_some_and(|p| p.starts_with('/'))
+        || ["tcp://", "http://"]
+            .iter()
+            .any(|p| s.strip_prefix(p).is_some_and(|rest| !rest.is_empty()));
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err("expected unix:///path/to/docker.sock or tcp://host:port".into())
+    }
+}
+
+/// `30,7`: warn this many days before expiry, and call it critical at the second number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WarnDays {
+    pub warn: u32,
+    pub critical: u32,
+}
+
+pub(super) fn parse_warn_days(s: &str) -> Result<WarnDays, String> {
+    let (w, c) = s
+        .split_once(',')
+        .ok_or("give two numbers of days: warning,critical (e.g. 30,7)")?;
+    let day = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("{v:?} is not a number of days (e.g. 30,7)"))
+    };
+    let (warn, critical) = (day(w)?, day(c)?);
+    if critical > warn || warn > 3650 {
+        return Err(
+            "the critical window must not be longer than the warning window (e.g. 30,7)".into(),
+        );
+    }
+    Ok(WarnDays { warn, critical })
+}
+
+/// A share of a certificate's lifetime: a fraction (`2/3`) or a percentage (`66.7%`, `66`).
+pub(super) fn parse_share(s: &str) -> Result<f64, String> {
+    const HELP: &str = "give a share of the lifetime such as 2/3 or 66.7%";
+    let s = s.trim();
+    let share = match s.split_once('/') {
+        Some((n, d)) => {
+            let n: u32 = n.trim().parse().map_err(|_| HELP.to_owned())?;
+            let d: u32 = d.trim().parse().map_err(|_| HELP.to_owned())?;
+            if d == 0 {
+                return Err(HELP.into());
+            }
+            f64::from(n) / f64::from(d)
+        }
+        None => {
+            let p: f64 = s
+                .trim_end_matches('%')
+                .trim()
+                .parse()
+                .map_err(|_| HELP.to_owned())?;
+            p / 100.0
+        }
+    };
+    if !(0.1..=0.95).contains(&share) {
+        return Err("must be from 10% to 95% of the lifetime".into());
+    }
+    Ok(share)
+}
+
+/// Any path; an empty value (as compose passes `${X:-}`) means "not set" and is dropped later.
+pub(super) fn parse_path(s: &str) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(s.trim()))
+}
+
+pub(super) fn parse_acme_directory(s: &str) -> Result<Url, String> {
+    if s.trim().is_empty() {
+        return Err(
+            "is empty: remove the setting, or give the https:// URL of an ACME directory".into(),
+        );
+    }
+    let url = Url::parse(s).map_err(|e| e.to_string())?;
+    if url.scheme() != "https" || url.host_str().is_none() {
+        return Err("must be the https:// URL of an ACME directory".into());
+    }
+    Ok(url)
+}
+
+pub(super) fn parse_email(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let ok = s.len() <= 254
+        && s.split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err("not an e-mail address".into())
+    }
+}
+
+pub(super) fn parse_proxy(s: &str) -> Result<IpNet, String> {
+    s.parse::<IpNet>()
+        .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{s:?} is not an IP address or CIDR range"))
+}
