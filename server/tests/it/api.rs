@@ -15,13 +15,16 @@ use crate::harness::TestServer;
 pub async fn json_text<T: DeserializeOwned>(r: Response) -> (T, String) {
     let (status, url) = (r.status(), r.url().clone());
     let text = r.text().await.expect("response body");
-    match serde_json::from_str(&text) {
-        Ok(v) => (v, text),
-        Err(e) => panic!(
+    (parse(&url, status, &text), text)
+}
+
+fn parse<T: DeserializeOwned>(url: &reqwest::Url, status: StatusCode, text: &str) -> T {
+    serde_json::from_str(text).unwrap_or_else(|e| {
+        panic!(
             "{url} answered {status} with a body that is not a {}: {e}\n{text}",
             std::any::type_name::<T>()
-        ),
-    }
+        )
+    })
 }
 
 /// The body as `T`.
@@ -31,11 +34,10 @@ pub async fn json_of<T: DeserializeOwned>(r: Response) -> T {
 
 /// Asserts the status (showing the body if it differs) and reads the body as `T`.
 pub async fn expect_json<T: DeserializeOwned>(r: Response, status: StatusCode) -> T {
-    let got = r.status();
-    let (v, text) = json_text::<serde_json::Value>(r).await;
-    assert_eq!(got, status, "{text}");
-    serde_json::from_value(v)
-        .unwrap_or_else(|e| panic!("not a {}: {e}\n{text}", std::any::type_name::<T>()))
+    let (got, url) = (r.status(), r.url().clone());
+    let text = r.text().await.expect("response body");
+    assert_eq!(got, status, "{url}: {text}");
+    parse(&url, got, &text)
 }
 
 /// Asserts the request was refused with `status` and returns bosun's error.

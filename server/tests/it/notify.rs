@@ -205,11 +205,12 @@ async fn targets_are_checked_tested_and_failed_deliveries_retried() {
     let t = send_test(&admin, &s, &w).await;
     assert!(t.delivered, "{t:?}");
     assert_eq!(t.status, Some(204));
+    let (_closed, port) = crate::harness::refusing_port();
     let dead = add(
         &admin,
         &s,
         "dead",
-        "http://127.0.0.1:9/hook",
+        &format!("http://127.0.0.1:{port}/hook"),
         "slack",
         &["backup.failed"],
     )

@@ -286,6 +286,7 @@ async fn refusals_leave_the_service_as_it_was() {
     let admin = s.admin().await;
     let operator = s.user(&admin, "oscar", "operator").await;
     let viewer = s.user(&admin, "watcher", "viewer").await;
+    // A host port by number is what is under test here (not one bosun listens on).
     let port = 20000 + rand::random::<u16>() % 30000;
     let p = Project::up(&unique("itscref"), &stack(port)).await;
     wait_listed(&operator, &s, &p.name).await;
