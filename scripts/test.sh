@@ -39,6 +39,11 @@ lint_host() {
     cargo clippy --manifest-path xtask/Cargo.toml --locked -- -D warnings
 }
 
+# No bollard outside server/src/docker/, no source file over 400 lines, no import loop.
+structure() {
+    scripts/check-structure.sh
+}
+
 lint_wasm() {
     cargo clippy -p bosun-frontend --features hydrate --target wasm32-unknown-unknown --locked -- -D warnings
 }
@@ -83,13 +88,14 @@ bosun_tier "setup" install setup
 bosun_tier "format" run format
 bosun_tier "lint: clippy, host (+ fuzz targets, xtask)" build lint_host
 bosun_tier "lint: clippy, wasm" build lint_wasm
+bosun_tier "lint: structure (rooms, file sizes, import loops)" run structure
 bosun_tier "test build (debug: unit, integration, fuzz seeds)" build cargo test --workspace --locked --no-run
 it=$(test_binary it)
 [ -x "$it" ] || { bosun__log "ERROR: the integration test binary was not found"; exit 1; }
 bosun_tier "unit tests (+ fuzz seed replays)" run unit
 bosun_tier "integration tests (real Docker engine)" run run_it --skip "$brute"
 bosun_tier "password guessing under load (/healthz p99)" run run_it --exact "$brute" --nocapture
-bosun_tier "engine restart tests (run alone)" run run_it --ignored --test-threads=1
+bosun_tier "engine-wide tests: engine restarts, Swarm (run alone)" run run_it --ignored --test-threads=1
 bosun_tier "release build (server + wasm bundle, once)" build bosun_build --release
 bosun_tier "end-to-end tests (Chromium)" run scripts/e2e.sh
 bosun_tier "API fuzzing (Schemathesis)" run scripts/api-fuzz.sh

@@ -26,22 +26,14 @@ fn client() -> reqwest::Client {
 
 /// Starts bosun on `data` and returns the time to its first `200 ok` over HTTPS.
 async fn start(client: &reqwest::Client, data: &std::path::Path) -> Duration {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("https://127.0.0.1:{port}/healthz");
     let t = Instant::now();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
-        .env("BOSUN_DATA_DIR", data)
-        .env("BOSUN_LISTEN", format!("127.0.0.1:{port}"))
+    let mut cmd = common::launch::bosun();
+    cmd.env("BOSUN_DATA_DIR", data)
         .env("BOSUN_TLS", "auto")
         .env("BOSUN_ADMIN_PASSWORD", common::PASSWORD)
-        .env("BOSUN_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start bosun");
+        .env("BOSUN_LOG", "warn");
+    let (mut child, addr) = common::launch::launch(cmd).await;
+    let url = format!("https://{addr}/healthz");
     let took = loop {
         if let Ok(r) = client.get(&url).send().await
             && r.status().is_success()
@@ -54,8 +46,7 @@ async fn start(client: &reqwest::Client, data: &std::path::Path) -> Duration {
         );
         tokio::time::sleep(Duration::from_millis(2)).await;
     };
-    let _ = child.kill();
-    let _ = child.wait();
+    let _ = child.kill().await;
     took
 }
 

@@ -1,13 +1,18 @@
 //! What the benches share: the real `bosun` binary started as its own process (plain HTTP
-//! on loopback, a temp data dir, signed in as admin), killed again on drop.
+//! on a loopback port it picks and prints, a temp data dir, signed in as admin), killed again
+//! on drop.
 #![allow(dead_code)]
 
 use std::time::{Duration, Instant};
 
+/// Starts the `bosun` binary on a port of the system's choosing: the tests' own way.
+#[path = "../../tests/it/launch.rs"]
+pub mod launch;
+
 pub const PASSWORD: &str = "bench-password-1";
 
 pub struct Bosun {
-    child: std::process::Child,
+    child: tokio::process::Child,
     pub base: String,
     pub client: reqwest::Client,
     _data: tempfile::TempDir,
@@ -16,23 +21,15 @@ pub struct Bosun {
 impl Bosun {
     pub async fn start() -> Bosun {
         let data = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
-            .env("BOSUN_DATA_DIR", data.path())
-            .env("BOSUN_LISTEN", format!("127.0.0.1:{port}"))
+        let mut cmd = launch::bosun();
+        cmd.env("BOSUN_DATA_DIR", data.path())
             .env("BOSUN_TLS", "off")
             .env("BOSUN_ADMIN_PASSWORD", PASSWORD)
             .env("BOSUN_LOG", "warn")
             // Started as the image and scripts/start.sh start it (see the Dockerfile).
-            .env("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=131072")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("start bosun");
-        let base = format!("http://127.0.0.1:{port}");
+            .env("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=131072");
+        let (child, addr) = launch::launch(cmd).await;
+        let base = format!("http://{addr}");
         let bosun = Bosun {
             child,
             base,
@@ -67,14 +64,20 @@ impl Bosun {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.id().expect("bosun is running")
     }
 }
 
 impl Drop for Bosun {
+    /// Kills bosun and waits (5 s at most) until it is gone, before its data dir is removed.
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.child.start_kill();
+        for _ in 0..500 {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 

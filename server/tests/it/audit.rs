@@ -1,7 +1,12 @@
+//! The audit log: every change recorded with who, from where, how it ended and its request
+//! id; filtered and paged through the API.
+
+use bosun_frontend::model::AuditOutcome;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{TestServer, audit};
+use crate::api::audit;
+use crate::harness::TestServer;
 
 #[tokio::test]
 async fn every_change_is_audited_with_who_where_outcome_and_request_id() {
@@ -27,30 +32,21 @@ async fn every_change_is_audited_with_who_where_outcome_and_request_id() {
     assert_eq!(entries.len(), 2, "{entries:?}");
     let ok = entries
         .iter()
-        .find(|e| e["request_id"] == ok_id.as_str())
+        .find(|e| e.request_id.as_deref() == Some(ok_id.as_str()))
         .unwrap();
     assert_eq!(
-        (
-            ok["actor"].as_str(),
-            ok["target"].as_str(),
-            ok["outcome"].as_str()
-        ),
-        (Some("admin"), Some("user:fred"), Some("ok"))
+        (ok.actor.as_str(), ok.target.as_str(), ok.outcome),
+        ("admin", "user:fred", AuditOutcome::Ok)
     );
-    assert_eq!(ok["client"], "127.0.0.1");
+    assert_eq!(ok.client.as_deref(), Some("127.0.0.1"));
     let failed = entries
         .iter()
-        .find(|e| e["request_id"] == failed_id.as_str())
+        .find(|e| e.request_id.as_deref() == Some(failed_id.as_str()))
         .unwrap();
-    assert_eq!(failed["outcome"], "failed");
-    assert!(
-        failed["detail"]
-            .as_str()
-            .unwrap()
-            .contains("exists already")
-    );
+    assert_eq!(failed.outcome, AuditOutcome::Failed);
+    assert!(failed.detail.as_deref().unwrap().contains("exists already"));
     // Newest first.
-    assert!(entries[0]["id"].as_i64() > entries[1]["id"].as_i64());
+    assert!(entries[0].id > entries[1].id);
 }
 
 #[tokio::test]
@@ -59,20 +55,16 @@ async fn audit_filters_and_paging() {
     let admin = s.admin().await;
     s.user(&admin, "gail", "viewer").await;
     let by_gail = audit(&s, &admin, "actor=gail").await;
-    assert!(!by_gail.is_empty() && by_gail.iter().all(|e| e["actor"] == "gail"));
+    assert!(!by_gail.is_empty() && by_gail.iter().all(|e| e.actor == "gail"));
     let logins = audit(&s, &admin, "action=session.").await;
-    assert!(
-        logins
-            .iter()
-            .all(|e| e["action"].as_str().unwrap().starts_with("session."))
-    );
+    assert!(logins.iter().all(|e| e.action.starts_with("session.")));
     // LIKE wildcards in the filter are literal.
     assert!(audit(&s, &admin, "action=%25").await.is_empty());
     let page = audit(&s, &admin, "limit=2").await;
     assert_eq!(page.len(), 2);
-    let before = page[1]["id"].as_i64().unwrap();
+    let before = page[1].id;
     let older = audit(&s, &admin, &format!("limit=2&before={before}")).await;
-    assert!(older.iter().all(|e| e["id"].as_i64().unwrap() < before));
+    assert!(older.iter().all(|e| e.id < before));
     for bad in [
         "limit=0",
         "limit=501",

@@ -1,7 +1,13 @@
+//! Signing in and out: hardened cookies, session ids rotated, wrong passwords refused and
+//! audited, lock-outs, a generated first password, and clear errors for bad input.
+
+use bosun_frontend::error::ErrorKind;
+use bosun_frontend::model::Me;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_of, status_of};
+use crate::api::{audit, error_of, expect_json, refused, status_of};
+use crate::harness::{ADMIN_PASSWORD, TestServer};
 
 fn session_cookie(r: &reqwest::Response) -> Option<String> {
     r.headers()
@@ -63,9 +69,8 @@ async fn sign_in_sets_a_hardened_cookie_and_rotates_the_session_id() {
         StatusCode::UNAUTHORIZED,
         "the planted id is dead"
     );
-    let me = with(&new).await.unwrap();
-    assert_eq!(me.status(), StatusCode::OK);
-    assert_eq!(json_of(me).await["username"], "admin");
+    let me: Me = expect_json(with(&new).await.unwrap(), StatusCode::OK).await;
+    assert_eq!(me.username, "admin");
 }
 
 #[tokio::test]
@@ -78,25 +83,19 @@ async fn a_wrong_password_is_refused_and_audited() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let request_id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
-    let body = json_of(r).await;
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("Wrong user name or password")
-    );
-    assert_eq!(body["request_id"], request_id.as_str());
+    let body = refused(r, StatusCode::UNAUTHORIZED).await;
+    assert!(body.message.contains("Wrong user name or password"));
+    assert_eq!(body.request_id, Some(request_id.clone()));
 
     let admin = s.admin().await;
     let entries = audit(&s, &admin, "action=session.login&outcome=failed").await;
     let entry = entries
         .iter()
-        .find(|e| e["request_id"] == request_id.as_str())
+        .find(|e| e.request_id.as_deref() == Some(request_id.as_str()))
         .expect("audited");
-    assert_eq!(entry["actor"], "admin");
-    assert_eq!(entry["client"], "127.0.0.1");
+    assert_eq!(entry.actor, "admin");
+    assert_eq!(entry.client.as_deref(), Some("127.0.0.1"));
 }
 
 #[tokio::test]
@@ -118,13 +117,13 @@ async fn a_client_that_keeps_failing_waits_with_retry_after() {
     // Now this client waits, even with the right password (other clients do not: throttle.rs).
     let r = attempt(ADMIN_PASSWORD).await.unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = r.headers()["retry-after"]
+    let retry: u64 = r.headers()[reqwest::header::RETRY_AFTER]
         .to_str()
         .unwrap()
         .parse()
         .unwrap();
     assert!((1..=900).contains(&retry), "Retry-After {retry}");
-    assert_eq!(json_of(r).await["kind"], "too_many_requests");
+    assert_eq!(error_of(r).await.kind, ErrorKind::TooManyRequests);
 }
 
 #[tokio::test]
@@ -168,7 +167,7 @@ async fn sign_out_and_sign_out_everywhere_end_sessions() {
     // An ended session sends the browser to the sign-in page, saying why.
     let page = b.get(s.url("/users")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::SEE_OTHER);
-    let location = page.headers()["location"].to_str().unwrap();
+    let location = page.headers()[reqwest::header::LOCATION].to_str().unwrap();
     assert!(
         location.starts_with("/login?next=/users") && location.contains("expired=1"),
         "{location}"
@@ -188,8 +187,8 @@ async fn a_generated_first_password_is_private_and_must_be_changed() {
     assert!(password.len() >= 20);
 
     let admin = s.login("admin", &password).await;
-    let me = json_of(admin.get(s.url("/api/v1/me")).send().await.unwrap()).await;
-    assert_eq!(me["must_change_password"], true);
+    let me: Me = crate::api::json_get(&admin, &s, "/api/v1/me").await;
+    assert!(me.must_change_password);
     let users = admin.get(s.url("/api/v1/users")).send().await.unwrap();
     assert_eq!(
         users.status(),
@@ -198,7 +197,7 @@ async fn a_generated_first_password_is_private_and_must_be_changed() {
     );
     let page = admin.get(s.url("/users")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::SEE_OTHER);
-    assert_eq!(page.headers()["location"], "/account");
+    assert_eq!(page.headers()[reqwest::header::LOCATION], "/account");
 
     let weak = admin
         .post(s.url("/api/v1/me/password"))
@@ -206,8 +205,8 @@ async fn a_generated_first_password_is_private_and_must_be_changed() {
         .send()
         .await
         .unwrap();
-    assert_eq!(weak.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(json_of(weak).await["field"], "new");
+    let e = refused(weak, StatusCode::BAD_REQUEST).await;
+    assert_eq!(e.field.as_deref(), Some("new"));
     let r = admin
         .post(s.url("/api/v1/me/password"))
         .json(&json!({"current": password, "new": "a-fresh-passphrase"}))
@@ -238,11 +237,10 @@ async fn bad_input_gets_a_clear_error_naming_the_problem() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(
-        json_of(r).await["message"]
-            .as_str()
-            .unwrap()
+        refused(r, StatusCode::BAD_REQUEST)
+            .await
+            .message
             .contains("password")
     );
     let r = s
@@ -260,6 +258,6 @@ async fn bad_input_gets_a_clear_error_naming_the_problem() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(json_of(r).await["field"], "path");
+    let e = refused(r, StatusCode::BAD_REQUEST).await;
+    assert_eq!(e.field.as_deref(), Some("path"));
 }

@@ -4,14 +4,18 @@
 use std::process::Command;
 use std::time::Duration;
 
-use reqwest::StatusCode;
-use serde_json::{Value, json};
-
-use crate::dbs::{
-    docker, dump_in_flight, files_in, good_backup, post_json, postgres, psql, seed_postgres,
-    seeded_postgres, start_backup, wait_backup, wait_database, wait_healthy,
+use bosun_frontend::model::{
+    AuditOutcome, BackupDto, BackupKind, BackupStatus, Compression, ScheduleDto, ScheduleSource,
 };
-use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::api::{audit, expect_json, json_get, post_json, refused, text_of};
+use crate::dbs::{
+    docker, dump_in_flight, files_in, good_backup, postgres, psql, seed_postgres, seeded_postgres,
+    start_backup, wait_backup, wait_database, wait_healthy,
+};
+use crate::harness::{ADMIN_PASSWORD, TestServer};
 
 #[tokio::test]
 async fn a_wrong_password_fails_with_the_reason_and_leaves_no_file() {
@@ -24,26 +28,26 @@ async fn a_wrong_password_fails_with_the_reason_and_leaves_no_file() {
     )
     .await;
     let found = wait_database(&admin, &s, &p.name).await;
-    assert_eq!(found["password_env"], "BACKUP_PW");
+    assert_eq!(found.password_env.as_deref(), Some("BACKUP_PW"));
     let id = start_backup(&admin, &s, json!({"project": p.name, "service": "db"})).await;
     let b = wait_backup(&admin, &s, id).await;
-    assert_eq!(b["status"], "failed");
-    let reason = b["reason"].as_str().unwrap();
+    assert_eq!(b.status, BackupStatus::Failed);
+    let reason = b.reason.as_deref().unwrap();
     assert!(
         reason.contains("password authentication failed"),
         "{reason}"
     );
     assert!(!reason.contains("not-the-password"));
-    assert!(b["file_name"].is_null());
+    assert!(b.file_name.is_none());
     assert_eq!(
         files_in(&s.data.path().join("backups")),
         Vec::<String>::new()
     );
     let records = audit(&s, &admin, "action=backup.create").await;
     assert!(records.iter().any(|r| {
-        r["outcome"] == "failed"
-            && r["detail"]
-                .as_str()
+        r.outcome == AuditOutcome::Failed
+            && r.detail
+                .as_deref()
                 .is_some_and(|d| d.contains("password authentication failed"))
     }));
 
@@ -64,9 +68,9 @@ async fn a_wrong_password_fails_with_the_reason_and_leaves_no_file() {
     ]);
     assert!(ok, "{err}");
     let found = wait_database(&admin, &s, &p.name).await;
-    assert_eq!(found["password_env"], "BACKUP_PW_FILE");
+    assert_eq!(found.password_env.as_deref(), Some("BACKUP_PW_FILE"));
     let b = good_backup(&admin, &s, &p.name, json!({})).await;
-    assert!(b["sha256"].is_string());
+    assert!(b.sha256.is_some());
 }
 
 #[tokio::test]
@@ -88,17 +92,14 @@ async fn a_container_killed_mid_dump_fails_cleanly_and_prunes_nothing() {
         json!({"project": p.name, "service": "db"}),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(
-        json_of(r).await["message"]
-            .as_str()
-            .unwrap()
+        refused(r, StatusCode::CONFLICT)
+            .await
+            .message
             .contains("busy")
     );
-    assert_eq!(
-        json_get(&admin, &s, &format!("/api/v1/backups/{id}")).await["status"],
-        "running"
-    );
+    let running: BackupDto = json_get(&admin, &s, &format!("/api/v1/backups/{id}")).await;
+    assert_eq!(running.status, BackupStatus::Running);
     let dir = s.data.path().join("backups");
     assert!(files_in(&dir).iter().any(|f| f.ends_with(".partial")));
 
@@ -106,21 +107,21 @@ async fn a_container_killed_mid_dump_fails_cleanly_and_prunes_nothing() {
     assert!(killed.status.success());
     drop(lock);
     let b = wait_backup(&admin, &s, id).await;
-    assert_eq!(b["status"], "failed", "{b}");
-    assert!(b["reason"].as_str().unwrap().len() > 10, "{b}");
+    assert_eq!(b.status, BackupStatus::Failed, "{b:?}");
+    assert!(b.reason.as_deref().unwrap().len() > 10, "{b:?}");
     // No partial file, no new file, and the earlier good backup was not pruned.
-    let first_name = first["file_name"].as_str().unwrap().to_owned();
+    let first_name = first.file_name.clone().unwrap();
     assert_eq!(
         files_in(&dir),
         vec![first_name.clone(), format!("{first_name}.json")]
     );
-    let ok = json_get(
+    let ok: Vec<BackupDto> = json_get(
         &admin,
         &s,
         &format!("/api/v1/backups?project={}&status=ok", p.name),
     )
     .await;
-    assert_eq!(ok.as_array().unwrap().len(), 1);
+    assert_eq!(ok.len(), 1);
 
     // The next verified success is a manual one: it prunes nothing either (retention is the
     // schedule's, backup_retention.rs), so both good backups are there, and the failed row.
@@ -128,37 +129,21 @@ async fn a_container_killed_mid_dump_fails_cleanly_and_prunes_nothing() {
     wait_healthy(&p.name, "db").await;
     wait_database(&admin, &s, &p.name).await;
     let second = good_backup(&admin, &s, &p.name, json!({})).await;
-    let ok = json_get(
+    let ok: Vec<BackupDto> = json_get(
         &admin,
         &s,
         &format!("/api/v1/backups?project={}&status=ok", p.name),
     )
     .await;
-    let ids: Vec<i64> = ok
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["id"].as_i64().unwrap())
-        .collect();
-    assert_eq!(
-        ids,
-        vec![
-            second["id"].as_i64().unwrap(),
-            first["id"].as_i64().unwrap()
-        ]
-    );
-    assert_eq!(
-        json_get(
-            &admin,
-            &s,
-            &format!("/api/v1/backups?project={}&status=failed", p.name)
-        )
-        .await
-        .as_array()
-        .unwrap()
-        .len(),
-        1
-    );
+    let ids: Vec<i64> = ok.iter().map(|b| b.id).collect();
+    assert_eq!(ids, vec![second.id, first.id]);
+    let failed: Vec<BackupDto> = json_get(
+        &admin,
+        &s,
+        &format!("/api/v1/backups?project={}&status=failed", p.name),
+    )
+    .await;
+    assert_eq!(failed.len(), 1);
     assert!(files_in(&dir).contains(&first_name));
     assert!(audit(&s, &admin, "action=backup.prune").await.is_empty());
 }
@@ -211,8 +196,8 @@ async fn a_full_disk_fails_cleanly_and_too_little_space_is_refused_up_front() {
         wait_database(&admin, &s, &p.name).await;
         let id = start_backup(&admin, &s, json!({"project": p.name, "service": "db"})).await;
         let b = wait_backup(&admin, &s, id).await;
-        assert_eq!(b["status"], "failed", "{b}");
-        let reason = b["reason"].as_str().unwrap();
+        assert_eq!(b.status, BackupStatus::Failed, "{b:?}");
+        let reason = b.reason.as_deref().unwrap();
         assert!(
             reason.contains("filled up") && reason.contains("Free some space"),
             "{reason}"
@@ -231,21 +216,15 @@ async fn a_full_disk_fails_cleanly_and_too_little_space_is_refused_up_front() {
         json!({"project": p.name, "service": "db"}),
     )
     .await;
-    assert_eq!(r.status().as_u16(), 507);
     assert!(
-        json_of(r).await["message"]
-            .as_str()
-            .unwrap()
+        refused(r, StatusCode::INSUFFICIENT_STORAGE)
+            .await
+            .message
             .contains("--backup-dir")
     );
-    assert_eq!(
-        json_get(&admin, &s, &format!("/api/v1/backups?project={}", p.name))
-            .await
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
+    let listed: Vec<BackupDto> =
+        json_get(&admin, &s, &format!("/api/v1/backups?project={}", p.name)).await;
+    assert_eq!(listed.len(), 0);
 }
 
 #[tokio::test]
@@ -262,7 +241,7 @@ async fn roles_and_ids_are_checked_before_any_file_is_touched() {
     .await;
     wait_database(&admin, &s, &p.name).await;
     let b = good_backup(&operator, &s, &p.name, json!({})).await;
-    let id = b["id"].as_i64().unwrap();
+    let id = b.id;
 
     // Viewers see the catalogue but cannot download, start, delete or restore.
     assert_eq!(
@@ -351,11 +330,10 @@ async fn roles_and_ids_are_checked_before_any_file_is_touched() {
         json!({"project": p.name, "service": "db", "cron": "every night"}),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(
-        json_of(r).await["message"]
-            .as_str()
-            .unwrap()
+        refused(r, StatusCode::BAD_REQUEST)
+            .await
+            .message
             .contains("0 3 * * *")
     );
 
@@ -373,23 +351,18 @@ async fn roles_and_ids_are_checked_before_any_file_is_touched() {
     assert!(
         records
             .iter()
-            .any(|r| r["outcome"] == "ok" && r["actor"] == "admin")
+            .any(|r| r.outcome == AuditOutcome::Ok && r.actor == "admin")
     );
 
     // The label's schedule is in force until bosun's own is set, and again after it is removed.
-    let ours = |list: Value| -> Vec<Value> {
-        list.as_array()
-            .unwrap()
-            .iter()
-            .filter(|s| s["project"] == p.name.as_str())
-            .cloned()
-            .collect()
+    let ours = |list: Vec<ScheduleDto>| -> Vec<ScheduleDto> {
+        list.into_iter().filter(|s| s.project == p.name).collect()
     };
     let label = ours(json_get(&viewer, &s, "/api/v1/schedules").await);
     assert_eq!(label.len(), 1, "{label:?}");
-    assert_eq!(label[0]["source"], "label");
-    assert_eq!(label[0]["cron"], "0 4 * * *");
-    assert_eq!(label[0]["retention"]["keep_last"], 3);
+    assert_eq!(label[0].source, ScheduleSource::Label);
+    assert_eq!(label[0].cron, "0 4 * * *");
+    assert_eq!(label[0].retention.keep_last, 3);
     let r = post_json(
         &admin,
         &s,
@@ -400,8 +373,8 @@ async fn roles_and_ids_are_checked_before_any_file_is_touched() {
     assert_eq!(r.status(), StatusCode::OK);
     let own = ours(json_get(&viewer, &s, "/api/v1/schedules").await);
     assert_eq!(own.len(), 1, "{own:?}");
-    assert_eq!(own[0]["source"], "bosun");
-    assert_eq!(own[0]["cron"], "30 2 * * *");
+    assert_eq!(own[0].source, ScheduleSource::Bosun);
+    assert_eq!(own[0].cron, "30 2 * * *");
     let r = admin
         .delete(s.url(&format!("/api/v1/schedules?project={}&service=db", p.name)))
         .send()
@@ -409,7 +382,7 @@ async fn roles_and_ids_are_checked_before_any_file_is_touched() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let back = ours(json_get(&viewer, &s, "/api/v1/schedules").await);
-    assert_eq!(back[0]["source"], "label");
+    assert_eq!(back[0].source, ScheduleSource::Label);
 }
 
 #[tokio::test]
@@ -422,36 +395,30 @@ async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
     wait_database(&admin, &s, &p.name).await;
     // Every 3 seconds (six fields: seconds first).
     let r = post_json(&admin, &s, "/api/v1/schedules", json!({"project": p.name, "service": "db", "cron": "*/3 * * * * *", "compression": "zstd", "retention": {"keep_last": 2}})).await;
-    let status = r.status();
-    let sched = json_of(r).await;
-    assert_eq!(status, StatusCode::OK, "{sched}");
-    assert_eq!(sched["source"], "bosun");
-    assert!(sched["next_run"].is_string());
+    let sched: ScheduleDto = expect_json(r, StatusCode::OK).await;
+    assert_eq!(sched.source, ScheduleSource::Bosun);
+    assert!(sched.next_run.is_some());
 
     // Three scheduled runs; retention keeps two.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let r = admin
-            .get(s.url(&format!("/api/v1/backups?project={}&status=ok", p.name)))
-            .send()
-            .await
-            .unwrap();
-        let list = json_of(r).await;
-        let all = json_get(&admin, &s, &format!("/api/v1/backups?project={}", p.name)).await;
-        if all.as_array().unwrap().len() >= 3 && list.as_array().unwrap().len() == 2 {
-            assert!(
-                list.as_array()
-                    .unwrap()
-                    .iter()
-                    .all(|b| b["kind"] == "scheduled"
-                        && b["actor"] == "schedule"
-                        && b["compression"] == "zstd")
-            );
+        let list: Vec<BackupDto> = json_get(
+            &admin,
+            &s,
+            &format!("/api/v1/backups?project={}&status=ok", p.name),
+        )
+        .await;
+        let all: Vec<BackupDto> =
+            json_get(&admin, &s, &format!("/api/v1/backups?project={}", p.name)).await;
+        if all.len() >= 3 && list.len() == 2 {
+            assert!(list.iter().all(|b| b.kind == BackupKind::Scheduled
+                && b.actor == "schedule"
+                && b.compression == Compression::Zstd));
             break;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "no scheduled runs: {all}"
+            "no scheduled runs: {all:#?}"
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
@@ -465,10 +432,10 @@ async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
     loop {
         let records = audit(&s, &admin, "action=backup.schedule.missed").await;
         if let Some(r) = records.first() {
-            assert_eq!(r["target"], format!("{}/db", p.name));
+            assert_eq!(r.target, format!("{}/db", p.name));
             assert!(
-                r["detail"]
-                    .as_str()
+                r.detail
+                    .as_deref()
                     .unwrap()
                     .contains("bosun was not running")
             );
@@ -486,14 +453,19 @@ async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let list = json_get(&admin, &s, "/api/v1/schedules").await;
-    assert!(!list.to_string().contains(&p.name));
+    let list: Vec<ScheduleDto> = json_get(&admin, &s, "/api/v1/schedules").await;
+    assert!(!list.iter().any(|s| s.project == p.name), "{list:#?}");
+    assert!(
+        !text_of(&admin, &s, "/api/v1/schedules")
+            .await
+            .contains(&p.name)
+    );
 }
 
 #[tokio::test]
 async fn a_backup_cut_off_by_a_stop_of_bosun_is_reported_interrupted_and_its_partial_file_removed()
 {
-    use bosun_frontend::model::{BackupKind, Compression, DbEngine};
+    use bosun_frontend::model::DbEngine;
     use bosun_server::store::Store;
     use bosun_server::store::backups::NewBackup;
 
@@ -523,17 +495,17 @@ async fn a_backup_cut_off_by_a_stop_of_bosun_is_reported_interrupted_and_its_par
 
     let s = TestServer::start_in(data, &["--admin-password", ADMIN_PASSWORD]).await;
     let admin = s.admin().await;
-    let b = json_get(&admin, &s, &format!("/api/v1/backups/{}", row.id)).await;
-    assert_eq!(b["status"], "interrupted");
-    assert!(b["reason"].as_str().unwrap().contains("bosun stopped"));
-    assert!(b["file_name"].is_null());
+    let b: BackupDto = json_get(&admin, &s, &format!("/api/v1/backups/{}", row.id)).await;
+    assert_eq!(b.status, BackupStatus::Interrupted);
+    assert!(b.reason.as_deref().unwrap().contains("bosun stopped"));
+    assert!(b.file_name.is_none());
     assert_eq!(files_in(&dir), Vec::<String>::new());
     let records = audit(&s, &admin, "action=backup.create").await;
     assert!(
         records
             .iter()
-            .any(|r| r["target"] == format!("gone/db #{}", row.id)
-                && r["outcome"] == "failed"
-                && r["actor"] == "schedule")
+            .any(|r| r.target == format!("gone/db #{}", row.id)
+                && r.outcome == AuditOutcome::Failed
+                && r.actor == "schedule")
     );
 }

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use bosun_frontend::model::{BackupDto, DatabaseDto};
 
+use crate::api::json_get;
 use crate::dbs::{PG_IMAGE, docker};
-use crate::harness::{TestServer, json_get};
+use crate::harness::TestServer;
 use crate::stacks::unique;
 
 /// Removes the container when the test ends, however it ends.
@@ -45,8 +46,7 @@ async fn a_project_label_with_dot_dot_is_never_used_for_a_file_name() {
     // bosun sees the container (its project shows on the Services page as it is named).
     let mut seen = false;
     for _ in 0..100 {
-        let o: bosun_frontend::model::Overview =
-            serde_json::from_value(json_get(&admin, &s, "/api/v1/overview").await).unwrap();
+        let o: bosun_frontend::model::Overview = json_get(&admin, &s, "/api/v1/overview").await;
         if o.projects.iter().any(|p| p.name == project) {
             seen = true;
             break;
@@ -56,14 +56,12 @@ async fn a_project_label_with_dot_dot_is_never_used_for_a_file_name() {
     assert!(seen, "bosun never saw the container");
     // The schedule would have fired several times by now.
     tokio::time::sleep(Duration::from_secs(4)).await;
-    let dbs: Vec<DatabaseDto> =
-        serde_json::from_value(json_get(&admin, &s, "/api/v1/databases").await).unwrap();
+    let dbs: Vec<DatabaseDto> = json_get(&admin, &s, "/api/v1/databases").await;
     assert!(
         dbs.iter().all(|d| d.project != project),
         "offered for backup: {dbs:?}"
     );
-    let backups: Vec<BackupDto> =
-        serde_json::from_value(json_get(&admin, &s, "/api/v1/backups").await).unwrap();
+    let backups: Vec<BackupDto> = json_get(&admin, &s, "/api/v1/backups").await;
     assert!(backups.iter().all(|b| b.project != project), "{backups:?}");
     // Nothing was written beside the backup directory, nor in it.
     let written: Vec<String> = std::fs::read_dir(s.data.path())

@@ -8,19 +8,17 @@ use bosun_frontend::model::{BackupDto, BackupKind, BackupStatus};
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 
-use crate::dbs::{good_backup, post_json, seeded_postgres};
-use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get};
+use crate::api::{audit, json_get, post_json};
+use crate::dbs::{good_backup, seeded_postgres};
+use crate::harness::{ADMIN_PASSWORD, TestServer};
 
 async fn good_of(client: &Client, s: &TestServer, project: &str) -> Vec<BackupDto> {
-    let all: Vec<BackupDto> = serde_json::from_value(
-        json_get(
-            client,
-            s,
-            &format!("/api/v1/backups?project={project}&limit=500"),
-        )
-        .await,
+    let all: Vec<BackupDto> = json_get(
+        client,
+        s,
+        &format!("/api/v1/backups?project={project}&limit=500"),
     )
-    .unwrap();
+    .await;
     all.into_iter()
         .filter(|b| b.status == BackupStatus::Ok)
         .collect()
@@ -108,16 +106,12 @@ async fn unscheduled_backups_leave_after_their_age_limit_but_never_the_newest() 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let ids: Vec<i64> = left.iter().map(|b| b.id).collect();
-    assert_eq!(
-        ids,
-        vec![second["id"].as_i64().unwrap()],
-        "the newest stays"
-    );
-    let gone = first["file_name"].as_str().unwrap();
-    assert!(!s.data.path().join("backups").join(gone).exists());
+    assert_eq!(ids, vec![second.id], "the newest stays");
+    let gone = first.file_name.clone().unwrap();
+    assert!(!s.data.path().join("backups").join(&gone).exists());
     let expired = audit(&s, &admin, "action=backup.expire").await;
     assert_eq!(expired.len(), 1, "{expired:?}");
-    assert_eq!(expired[0]["actor"], "schedule");
+    assert_eq!(expired[0].actor, "schedule");
     // An operator still cannot delete: that is an admin's.
     let op = s.user(&admin, "opx", "operator").await;
     let r = op

@@ -3,26 +3,31 @@
 
 use std::io::Read;
 
+use bosun_frontend::model::{
+    AuditOutcome, BackupDto, BackupKind, BackupStatus, Compression, DbEngine, RestoreReport,
+};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::api::{audit, expect_json, post_json, refused, text_of};
 use crate::dbs::{
-    MARIADB_IMAGE, docker, files_in, good_backup, mariadb, post_json, postgres,
-    postgres_fingerprint, seed_postgres, wait_database, wait_healthy,
+    MARIADB_IMAGE, docker, files_in, good_backup, mariadb, postgres, postgres_fingerprint,
+    seed_postgres, wait_database, wait_healthy,
 };
-use crate::harness::{TestServer, audit, json_of};
+use crate::harness::TestServer;
+use crate::mirrors::Manifest;
 use crate::stacks::{Project, unique};
 
 /// Downloads a backup and returns its bytes, checking length, name and checksum headers.
-async fn download(client: &reqwest::Client, s: &TestServer, b: &Value) -> Vec<u8> {
+async fn download(client: &reqwest::Client, s: &TestServer, b: &BackupDto) -> Vec<u8> {
     let r = client
-        .get(s.url(&format!("/api/v1/backups/{}/download", b["id"])))
+        .get(s.url(&format!("/api/v1/backups/{}/download", b.id)))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let name = b["file_name"].as_str().unwrap().to_owned();
+    let name = b.file_name.clone().unwrap();
     let disposition = r.headers()["content-disposition"]
         .to_str()
         .unwrap()
@@ -33,20 +38,17 @@ async fn download(client: &reqwest::Client, s: &TestServer, b: &Value) -> Vec<u8
         .unwrap()
         .parse()
         .unwrap();
-    assert_eq!(Some(length), b["file_bytes"].as_u64());
+    assert_eq!(length, b.file_bytes);
     let body = r.bytes().await.unwrap().to_vec();
     assert_eq!(body.len() as u64, length);
-    assert_eq!(
-        hex::encode(Sha256::digest(&body)),
-        b["sha256"].as_str().unwrap()
-    );
+    assert_eq!(Some(hex::encode(Sha256::digest(&body))), b.sha256);
     body
 }
 
 async fn restore(
     client: &reqwest::Client,
     s: &TestServer,
-    id: &Value,
+    id: i64,
     confirm: &str,
 ) -> reqwest::Response {
     post_json(
@@ -70,23 +72,27 @@ async fn postgres_backup_download_and_restore_into_a_fresh_container() {
     assert!(before.starts_with("20000:"), "{before}");
 
     let found = wait_database(&operator, &s, &p.name).await;
-    assert_eq!(found["engine"], "postgres");
-    assert_eq!(found["database"], "shop");
-    assert_eq!(found["user"], "shop");
-    // The variable's name is shown, never its value.
-    assert_eq!(found["password_env"], "POSTGRES_PASSWORD");
-    assert!(!found.to_string().contains("shop-secret"));
+    assert_eq!(found.engine, DbEngine::Postgres);
+    assert_eq!(found.database.as_deref(), Some("shop"));
+    assert_eq!(found.user.as_deref(), Some("shop"));
+    // The variable's name is shown, never its value (anywhere in the answer as sent).
+    assert_eq!(found.password_env.as_deref(), Some("POSTGRES_PASSWORD"));
+    assert!(
+        !text_of(&operator, &s, "/api/v1/databases")
+            .await
+            .contains("shop-secret")
+    );
 
     let b = good_backup(&operator, &s, &p.name, json!({})).await;
-    assert_eq!(b["kind"], "manual");
-    assert_eq!(b["actor"], "pgop");
-    assert_eq!(b["compression"], "gzip");
+    assert_eq!(b.kind, BackupKind::Manual);
+    assert_eq!(b.actor, "pgop");
+    assert_eq!(b.compression, Compression::Gzip);
     assert!(
-        b["server_version"].as_str().unwrap().starts_with("15."),
-        "{b}"
+        b.server_version.as_deref().unwrap().starts_with("15."),
+        "{b:?}"
     );
-    assert!(b["dump_bytes"].as_u64().unwrap() > b["file_bytes"].as_u64().unwrap());
-    let name = b["file_name"].as_str().unwrap();
+    assert!(b.dump_bytes > b.file_bytes);
+    let name = b.file_name.as_deref().unwrap();
     assert!(name.starts_with(&format!("{}-db-", p.name)) && name.ends_with(".sql.gz"));
 
     // On disk: the file and its manifest, nothing partial.
@@ -95,17 +101,17 @@ async fn postgres_backup_download_and_restore_into_a_fresh_container() {
         files_in(&dir),
         vec![name.to_owned(), format!("{name}.json")]
     );
-    let manifest: Value =
+    let manifest: Manifest =
         serde_json::from_slice(&std::fs::read(dir.join(format!("{name}.json"))).unwrap()).unwrap();
-    assert_eq!(manifest["backup"]["sha256"], b["sha256"]);
-    assert_eq!(manifest["taken_by"], "pgop");
+    assert_eq!(manifest.backup.sha256, b.sha256);
+    assert_eq!(manifest.taken_by, "pgop");
 
     let body = download(&operator, &s, &b).await;
     let mut sql = String::new();
     flate2::read::GzDecoder::new(&body[..])
         .read_to_string(&mut sql)
         .unwrap();
-    assert_eq!(sql.len() as u64, b["dump_bytes"].as_u64().unwrap());
+    assert_eq!(sql.len() as u64, b.dump_bytes);
     assert!(sql.contains("CREATE TABLE \"public\".\"stock\""));
     let tail = &sql[sql.len() - 120..];
     assert!(
@@ -146,48 +152,45 @@ async fn postgres_backup_download_and_restore_into_a_fresh_container() {
     assert_eq!(r.status(), StatusCode::OK);
 
     // Only an admin, with the exact service name.
-    let r = restore(&operator, &s, &b["id"], "db").await;
+    let r = restore(&operator, &s, b.id, "db").await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = restore(&admin, &s, &b["id"], "DB").await;
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = restore(&admin, &s, b.id, "DB").await;
     assert!(
-        json_of(r).await["message"]
-            .as_str()
-            .unwrap()
+        refused(r, StatusCode::BAD_REQUEST)
+            .await
+            .message
             .contains("“db”")
     );
-    let r = restore(&admin, &s, &b["id"], "db").await;
-    let status = r.status();
-    let report = json_of(r).await;
-    assert_eq!(status, StatusCode::OK, "{report}");
+    let r = restore(&admin, &s, b.id, "db").await;
+    let report: RestoreReport = expect_json(r, StatusCode::OK).await;
     assert_eq!(postgres_fingerprint(&fresh), before);
 
     // The safety backup of the (empty) database was taken first and is good.
-    let safety =
-        crate::dbs::wait_backup(&admin, &s, report["safety_backup_id"].as_i64().unwrap()).await;
-    assert_eq!(safety["kind"], "safety");
-    assert_eq!(safety["status"], "ok");
+    let safety = crate::dbs::wait_backup(&admin, &s, report.safety_backup_id).await;
+    assert_eq!(safety.kind, BackupKind::Safety);
+    assert_eq!(safety.status, BackupStatus::Ok);
 
     // Restoring again over the live data works too (the dump drops what it recreates).
     psql_exec(&fresh, "DELETE FROM stock WHERE id <= 100");
-    let r = restore(&admin, &s, &b["id"], "db").await;
+    let r = restore(&admin, &s, b.id, "db").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(postgres_fingerprint(&fresh), before);
 
     let records = audit(&s, &admin, "action=backup.").await;
-    let has = |action: &str, outcome: &str, actor: &str| {
+    let has = |action: &str, outcome: AuditOutcome, actor: &str| {
         records
             .iter()
-            .any(|r| r["action"] == action && r["outcome"] == outcome && r["actor"] == actor)
+            .any(|r| r.action == action && r.outcome == outcome && r.actor == actor)
     };
-    assert!(has("backup.create", "ok", "pgop"));
-    assert!(has("backup.download", "ok", "pgop"));
-    assert!(has("backup.restore", "ok", "admin"));
-    assert!(has("backup.restore", "failed", "admin"));
+    assert!(has("backup.create", AuditOutcome::Ok, "pgop"));
+    assert!(has("backup.download", AuditOutcome::Ok, "pgop"));
+    assert!(has("backup.restore", AuditOutcome::Ok, "admin"));
+    assert!(has("backup.restore", AuditOutcome::Failed, "admin"));
+    // No record, as sent, holds the secret.
     assert!(
-        !records
-            .iter()
-            .any(|r| r.to_string().contains("shop-secret"))
+        !text_of(&admin, &s, "/api/v1/audit?action=backup.")
+            .await
+            .contains("shop-secret")
     );
 }
 
@@ -236,16 +239,16 @@ services:
     assert!(before.starts_with("5000:"), "{before}");
 
     let found = wait_database(&admin, &s, &name).await;
-    assert_eq!(found["engine"], "mariadb");
-    assert_eq!(found["user"], "root");
-    assert_eq!(found["password_env"], "MARIADB_ROOT_PASSWORD");
+    assert_eq!(found.engine, DbEngine::Mariadb);
+    assert_eq!(found.user.as_deref(), Some("root"));
+    assert_eq!(found.password_env.as_deref(), Some("MARIADB_ROOT_PASSWORD"));
 
     let b = good_backup(&admin, &s, &name, json!({"compression": "zstd"})).await;
-    assert_eq!(b["compression"], "zstd");
-    assert!(b["file_name"].as_str().unwrap().ends_with(".sql.zst"));
+    assert_eq!(b.compression, Compression::Zstd);
+    assert!(b.file_name.as_deref().unwrap().ends_with(".sql.zst"));
     assert!(
-        b["server_version"].as_str().unwrap().starts_with("10.11"),
-        "{b}"
+        b.server_version.as_deref().unwrap().starts_with("10.11"),
+        "{b:?}"
     );
     let body = download(&admin, &s, &b).await;
     let mut sql = String::new();
@@ -268,10 +271,8 @@ services:
     let fresh = wait_healthy(&name, "db").await;
     assert_ne!(fresh, db);
     wait_database(&admin, &s, &name).await;
-    let r = restore(&admin, &s, &b["id"], "db").await;
-    let status = r.status();
-    let report = json_of(r).await;
-    assert_eq!(status, StatusCode::OK, "{report}");
+    let r = restore(&admin, &s, b.id, "db").await;
+    let _: RestoreReport = expect_json(r, StatusCode::OK).await;
     assert_eq!(fingerprint(&fresh), before);
     assert_eq!(
         mariadb(&fresh, "root-secret", "shop", "CALL count_items()"),

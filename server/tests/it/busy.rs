@@ -4,19 +4,21 @@
 
 use std::time::Duration;
 
-use bosun_frontend::model::{BackupDto, BackupStatus, CertificatesView, RenewReport};
+use bosun_frontend::model::{
+    AuditOutcome, BackupDto, BackupStatus, CertificatesView, DatabaseDto, RenewReport, ServiceDto,
+};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::dbs::{dump_in_flight, post_json, seeded_postgres, start_backup, wait_backup};
-use crate::harness::{ADMIN_PASSWORD, TestServer, json_of};
+use crate::api::{json_get, post_json, refused};
+use crate::dbs::{dump_in_flight, seeded_postgres, start_backup, wait_backup};
+use crate::harness::{ADMIN_PASSWORD, TestServer};
 use crate::sse::Events;
 use crate::stacks::{Project, unique};
 
 /// The error message of a refused request, asserting it was refused with 409.
 async fn conflict(r: reqwest::Response) -> String {
-    assert_eq!(r.status(), StatusCode::CONFLICT);
-    json_of(r).await["message"].as_str().unwrap().to_owned()
+    refused(r, StatusCode::CONFLICT).await.message
 }
 
 #[tokio::test]
@@ -25,7 +27,7 @@ async fn a_restore_in_flight_refuses_stop_restart_scale_and_a_second_restore_of_
     let admin = s.admin().await;
     let (p, db) = seeded_postgres(&admin, &s, "itbusyrs").await;
     let id = start_backup(&admin, &s, json!({"project": p.name, "service": "db"})).await;
-    let good: BackupDto = serde_json::from_value(wait_backup(&admin, &s, id).await).unwrap();
+    let good: BackupDto = wait_backup(&admin, &s, id).await;
     assert_eq!(good.status, BackupStatus::Ok);
 
     // The restore's safety backup waits on a table lock: the restore is surely running.
@@ -48,19 +50,17 @@ async fn a_restore_in_flight_refuses_stop_restart_scale_and_a_second_restore_of_
     // Wait until the registry shows the restore on the database.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let dbs = crate::harness::json_get(&admin, &s, "/api/v1/databases").await;
+        let dbs: Vec<DatabaseDto> = json_get(&admin, &s, "/api/v1/databases").await;
         let job = dbs
-            .as_array()
-            .unwrap()
             .iter()
-            .find(|d| d["project"] == p.name.as_str())
-            .and_then(|d| d["job"]["what"].as_str().map(str::to_owned));
+            .find(|d| d.project == p.name)
+            .and_then(|d| d.job.as_ref().map(|j| j.what.clone()));
         if job.as_deref() == Some("safety backup before restore") {
             break;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "the restore never showed: {dbs}"
+            "the restore never showed: {dbs:#?}"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -121,12 +121,13 @@ async fn a_restore_in_flight_refuses_stop_restart_scale_and_a_second_restore_of_
     .await;
     assert!(m.contains("restoring"), "{m}");
     // The Services page shows the work on the database's card, for everyone.
-    let overview = crate::harness::json_get(&admin, &s, &service).await;
+    let overview: ServiceDto = json_get(&admin, &s, &service).await;
     assert!(
-        overview["busy"]
-            .as_str()
+        overview
+            .busy
+            .as_deref()
             .is_some_and(|b| b.contains("restore")),
-        "{overview}"
+        "{overview:?}"
     );
 
     // The database was never stopped: the restore ends well, and the service is free again.
@@ -136,10 +137,10 @@ async fn a_restore_in_flight_refuses_stop_restart_scale_and_a_second_restore_of_
     let r = post_json(&admin, &s, &format!("{service}/restart"), json!({})).await;
     assert_eq!(r.status(), StatusCode::OK);
     // Every refusal is in the audit log as a failed attempt, with who and why.
-    let refused = crate::harness::audit(&s, &admin, "action=service.stop").await;
-    assert_eq!(refused[0]["outcome"], "failed", "{refused:?}");
+    let refused = crate::api::audit(&s, &admin, "action=service.stop").await;
+    assert_eq!(refused[0].outcome, AuditOutcome::Failed, "{refused:?}");
     assert!(
-        refused[0]["detail"].as_str().unwrap().contains("restoring"),
+        refused[0].detail.as_deref().unwrap().contains("restoring"),
         "{refused:?}"
     );
 }
@@ -153,15 +154,12 @@ async fn backups_of_two_databases_run_side_by_side() {
     // The first dump is held in flight; the second database's backup starts and finishes.
     let (lock, first) = dump_in_flight(&admin, &s, &a.name, &a_db).await;
     let second = start_backup(&admin, &s, json!({"project": b.name, "service": "db"})).await;
-    let done: BackupDto = serde_json::from_value(wait_backup(&admin, &s, second).await).unwrap();
+    let done: BackupDto = wait_backup(&admin, &s, second).await;
     assert_eq!(done.status, BackupStatus::Ok, "{done:?}");
-    let still: BackupDto = serde_json::from_value(
-        crate::harness::json_get(&admin, &s, &format!("/api/v1/backups/{first}")).await,
-    )
-    .unwrap();
+    let still: BackupDto = json_get(&admin, &s, &format!("/api/v1/backups/{first}")).await;
     assert_eq!(still.status, BackupStatus::Running);
     drop(lock);
-    let first: BackupDto = serde_json::from_value(wait_backup(&admin, &s, first).await).unwrap();
+    let first: BackupDto = wait_backup(&admin, &s, first).await;
     assert_eq!(first.status, BackupStatus::Ok, "{first:?}");
 }
 
@@ -184,14 +182,14 @@ async fn a_certificate_renewal_does_not_hold_up_a_backup() {
     let s =
         TestServer::start_with(&["--cert-dirs", &dirs, "--admin-password", ADMIN_PASSWORD]).await;
     let admin = s.admin().await;
-    crate::harness::wait_listed(&admin, &s, &slow.name).await;
+    crate::api::wait_listed(&admin, &s, &slow.name).await;
     let (p, _) = seeded_postgres(&admin, &s, "itbusyd").await;
     let file = crate::certs::certificates(&admin, &s)
         .await
         .into_iter()
-        .find(|c| c["title"] == certs.path().join("slow.crt").display().to_string())
+        .find(|c| c.title == certs.path().join("slow.crt").display().to_string())
         .unwrap();
-    let id = file["id"].as_str().unwrap().to_owned();
+    let id = file.id.clone();
 
     let mut view = Events::open(&admin, s.url("/api/v1/certificates/events")).await;
     let renewal = {
@@ -209,15 +207,14 @@ async fn a_certificate_renewal_does_not_hold_up_a_backup() {
         })
     };
     // The renewal is at its reload step, then a backup starts and ends while it still is.
-    view.until(Duration::from_secs(30), |v| {
-        let v: CertificatesView = serde_json::from_value(v.clone()).unwrap();
+    view.until(Duration::from_secs(30), |v: &CertificatesView| {
         v.jobs
             .iter()
             .any(|j| j.cert_id == id && j.step.starts_with("reloading"))
     })
     .await;
     let backup = start_backup(&admin, &s, json!({"project": p.name, "service": "db"})).await;
-    let done: BackupDto = serde_json::from_value(wait_backup(&admin, &s, backup).await).unwrap();
+    let done: BackupDto = wait_backup(&admin, &s, backup).await;
     assert_eq!(done.status, BackupStatus::Ok, "{done:?}");
     assert!(
         !renewal.is_finished(),

@@ -4,25 +4,25 @@
 
 use std::time::Duration;
 
+use bosun_frontend::model::{AuditEntry, AuditOutcome, CertDto, CertSource, RenewReport};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::cert_targets::titled;
-use crate::certs::{certificates, pair};
-use crate::dbs::post_json;
-use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_of, text_of};
+use crate::api::{audit, expect_json, post_json, text_of};
+use crate::certs::{certificates, pair, titled};
+use crate::harness::{ADMIN_PASSWORD, TestServer};
 use crate::stacks::{Project, unique};
 
-fn by_title<'a>(certs: &'a [Value], title: &str) -> &'a Value {
+fn by_title<'a>(certs: &'a [CertDto], title: &str) -> &'a CertDto {
     titled(certs, title).unwrap_or_else(|| panic!("no certificate {title} in {certs:#?}"))
 }
 
 /// The automatic renewals of `title` that failed, newest first.
-async fn failed_renewals(s: &TestServer, admin: &reqwest::Client, title: &str) -> Vec<Value> {
+async fn failed_renewals(s: &TestServer, admin: &reqwest::Client, title: &str) -> Vec<AuditEntry> {
     audit(s, admin, "action=certificate.renew")
         .await
         .into_iter()
-        .filter(|e| e["actor"] == "renewal" && e["target"] == title && e["outcome"] == "failed")
+        .filter(|e| e.actor == "renewal" && e.target == title && e.outcome == AuditOutcome::Failed)
         .collect()
 }
 
@@ -41,10 +41,7 @@ async fn a_due_renewal_that_fails_is_shown_audited_and_retried_only_after_its_ba
     let title = crt.display().to_string();
 
     // An admin hands the file to the internal CA once: from now on bosun renews it by itself.
-    let id = by_title(&certificates(&admin, &s).await, &title)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = by_title(&certificates(&admin, &s).await, &title).id.clone();
     let r = post_json(
         &admin,
         &s,
@@ -52,10 +49,18 @@ async fn a_due_renewal_that_fails_is_shown_audited_and_retried_only_after_its_ba
         json!({"source": "internal-ca"}),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::OK, "{}", json_of(r).await);
+    let _: RenewReport = expect_json(r, StatusCode::OK).await;
     let fresh = by_title(&certificates(&admin, &s).await, &title).clone();
-    assert_eq!(fresh["managed"]["source"], "internal-ca", "{fresh:#}");
-    assert!(fresh["managed"]["renew_after"].is_string(), "{fresh:#}");
+    let managed = fresh.managed.as_ref();
+    assert_eq!(
+        managed.map(|m| m.source),
+        Some(CertSource::InternalCa),
+        "{fresh:#?}"
+    );
+    assert!(
+        managed.is_some_and(|m| m.renew_after.is_some()),
+        "{fresh:#?}"
+    );
 
     // Time passes (a pair 90% through its life takes its place), and the key's place can no
     // longer be written: a directory stands where the new key must go.
@@ -85,11 +90,11 @@ async fn a_due_renewal_that_fails_is_shown_audited_and_retried_only_after_its_ba
         "the certificate in place is untouched"
     );
     let after = by_title(&certificates(&admin, &s).await, &title).clone();
-    let m = &after["managed"];
-    assert_eq!(m["failures"], 1, "{after:#}");
-    assert_eq!(m["source"], "internal-ca", "{after:#}");
+    let m = after.managed.as_ref().unwrap();
+    assert_eq!(m.failures, 1, "{after:#?}");
+    assert_eq!(m.source, CertSource::InternalCa, "{after:#?}");
     let next = time::OffsetDateTime::parse(
-        m["next_attempt"].as_str().unwrap(),
+        m.next_attempt.as_deref().unwrap(),
         &time::format_description::well_known::Rfc3339,
     )
     .unwrap();
@@ -98,7 +103,7 @@ async fn a_due_renewal_that_fails_is_shown_audited_and_retried_only_after_its_ba
         wait > time::Duration::minutes(4) && wait <= time::Duration::minutes(10),
         "the first retry waits about five minutes, not {wait}"
     );
-    let error = m["last_error"].as_str().unwrap().to_owned();
+    let error = m.last_error.clone().unwrap();
     assert!(!error.is_empty());
 
     // The page says so, with when bosun tries again.
@@ -118,5 +123,9 @@ async fn a_due_renewal_that_fails_is_shown_audited_and_retried_only_after_its_ba
     tokio::time::sleep(Duration::from_secs(8)).await;
     assert_eq!(failed_renewals(&s, &admin, &title).await.len(), 1);
     let still = by_title(&certificates(&admin, &s).await, &title).clone();
-    assert_eq!(still["managed"]["failures"], 1, "{still:#}");
+    assert_eq!(
+        still.managed.as_ref().map(|m| m.failures),
+        Some(1),
+        "{still:#?}"
+    );
 }

@@ -3,10 +3,9 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use bosun_frontend::model::{CertDto, CertSource};
 
-use crate::cert_targets::titled;
-use crate::certs::certificates;
+use crate::certs::{certificates, titled};
 use crate::harness::{ADMIN_PASSWORD, TestServer};
 
 fn foreign_root() -> String {
@@ -33,7 +32,7 @@ async fn a_root_in_a_watched_directory_is_valid_only_when_bosun_trusts_it() {
     )
     .unwrap();
     let admin = s.admin().await;
-    let find = |certs: &[Value], name: &str| {
+    let find = |certs: &[CertDto], name: &str| {
         titled(certs, &dir.path().join(name).display().to_string()).cloned()
     };
     let mut certs = Vec::new();
@@ -45,23 +44,19 @@ async fn a_root_in_a_watched_directory_is_valid_only_when_bosun_trusts_it() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let ours = find(&certs, "bosun-root.crt").expect("the copied root is listed");
-    assert_eq!(ours["chain"]["valid"], true, "{ours:#}");
-    assert!(
-        ours["chain"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("bosun trusts")
-    );
+    assert!(ours.chain.valid, "{ours:#?}");
+    assert!(ours.chain.message.contains("bosun trusts"));
     let theirs = find(&certs, "foreign-root.crt").expect("the foreign root is listed");
-    assert_eq!(theirs["chain"]["valid"], false, "{theirs:#}");
+    assert!(!theirs.chain.valid, "{theirs:#?}");
     assert!(
-        theirs["chain"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("does not trust"),
-        "{theirs:#}"
+        theirs.chain.message.contains("does not trust"),
+        "{theirs:#?}"
     );
     // A root needs no key beside it, and is not offered for renewal.
-    assert!(theirs["key"].is_null(), "{theirs:#}");
-    assert_eq!(theirs["renew_sources"], serde_json::json!([]), "{theirs:#}");
+    assert!(theirs.key.is_none(), "{theirs:#?}");
+    assert_eq!(
+        theirs.renew_sources,
+        Vec::<CertSource>::new(),
+        "{theirs:#?}"
+    );
 }

@@ -5,17 +5,14 @@
 
 use std::os::unix::fs::PermissionsExt;
 
+use bosun_frontend::model::{AuditOutcome, CertSource, RenewReport, Urgency};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::certs::{by_id, certificates, fresh_serial};
-use crate::dbs::{container_of, docker, post_json};
-use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_of};
+use crate::api::{audit, expect_json, post_json, refused};
+use crate::certs::{by_id, certificates, fresh_serial, leaf, published_tls_port, titled};
+use crate::harness::{ADMIN_PASSWORD, TestServer};
 use crate::stacks::{Project, unique};
-
-pub(crate) fn titled<'a>(certs: &'a [Value], title: &str) -> Option<&'a Value> {
-    certs.iter().find(|c| c["title"] == title)
-}
 
 #[tokio::test]
 async fn services_declare_their_certificate_by_label_and_bosun_fills_and_renews_it() {
@@ -57,7 +54,7 @@ async fn services_declare_their_certificate_by_label_and_bosun_fills_and_renews_
     // No --cert-dirs: the labels alone say where to look.
     let s = TestServer::start_with(&["--admin-password", ADMIN_PASSWORD]).await;
     let admin = s.admin().await;
-    crate::harness::wait_listed(&admin, &s, &project.name).await;
+    crate::api::wait_listed(&admin, &s, &project.name).await;
 
     let proxy_crt = proxy_dir.path().join("server.crt").display().to_string();
     let web_crt = web_dir.path().join("site/tls.crt").display().to_string();
@@ -73,79 +70,60 @@ async fn services_declare_their_certificate_by_label_and_bosun_fills_and_renews_
     let proxy = titled(&list, &proxy_crt)
         .unwrap_or_else(|| panic!("{proxy_crt} not listed: {list:#?}"))
         .clone();
-    assert!(proxy["problem"].is_null(), "{proxy:#}");
-    assert_eq!(proxy["sans"], json!(["proxy.target.it"]));
-    assert_eq!(proxy["key"]["matches"], true, "{proxy:#}");
+    assert!(proxy.problem.is_none(), "{proxy:#?}");
+    assert_eq!(proxy.sans, ["proxy.target.it"]);
+    assert_eq!(
+        proxy.key.as_ref().map(|k| k.matches),
+        Some(true),
+        "{proxy:#?}"
+    );
     assert!(
-        proxy["related"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r == &json!(format!("{name}/proxy"))),
-        "{proxy:#}"
+        proxy.related.contains(&format!("{name}/proxy")),
+        "{proxy:#?}"
     );
     // The web service has no certificate yet: that is urgent, and it can be issued.
     let web = titled(&list, &web_crt).unwrap().clone();
     assert!(
-        web["problem"]
-            .as_str()
+        web.problem
+            .as_deref()
             .unwrap()
             .contains("No certificate yet"),
-        "{web:#}"
+        "{web:#?}"
     );
-    assert_eq!(web["urgency"], "critical");
-    assert_eq!(web["sans"], json!(["web.target.it"]));
-    assert!(
-        web["renew_sources"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("internal-ca"))
-    );
-    let first = list
-        .iter()
-        .position(|c| c["title"] == web_crt.as_str())
-        .unwrap();
-    let of_proxy = list
-        .iter()
-        .position(|c| c["title"] == proxy_crt.as_str())
-        .unwrap();
+    assert_eq!(web.urgency, Urgency::Critical);
+    assert_eq!(web.sans, ["web.target.it"]);
+    assert!(web.renew_sources.contains(&CertSource::InternalCa));
+    let first = list.iter().position(|c| c.title == web_crt).unwrap();
+    let of_proxy = list.iter().position(|c| c.title == proxy_crt).unwrap();
     assert!(first < of_proxy, "the missing certificate is listed first");
     // A label bosun cannot act on says what to change, and offers no renewal.
     let stray = list
         .iter()
-        .find(|c| {
-            c["related"]
-                .as_array()
-                .is_some_and(|r| r.contains(&json!(format!("{name}/stray"))))
-        })
+        .find(|c| c.related.contains(&format!("{name}/stray")))
         .unwrap_or_else(|| panic!("the stray label is not listed: {list:#?}"))
         .clone();
     assert!(
-        stray["problem"].as_str().unwrap().contains("not a mount"),
-        "{stray:#}"
+        stray.problem.as_deref().unwrap().contains("not a mount"),
+        "{stray:#?}"
     );
-    assert_eq!(stray["renew_sources"], json!([]));
+    assert_eq!(stray.renew_sources, Vec::<CertSource>::new());
     let r = post_json(
         &admin,
         &s,
-        &format!(
-            "/api/v1/certificates/{}/renew",
-            stray["id"].as_str().unwrap()
-        ),
+        &format!("/api/v1/certificates/{}/renew", stray.id),
         json!({}),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(
-        json_of(r).await["message"]
-            .as_str()
-            .unwrap()
+        refused(r, StatusCode::CONFLICT)
+            .await
+            .message
             .contains("not a mount")
     );
 
     // "Renew now" on the empty target: a first certificate from the internal CA, written
     // with the key mode the label asks for.
-    let web_id = web["id"].as_str().unwrap().to_owned();
+    let web_id = web.id.clone();
     let r = post_json(
         &admin,
         &s,
@@ -153,61 +131,46 @@ async fn services_declare_their_certificate_by_label_and_bosun_fills_and_renews_
         json!({}),
     )
     .await;
-    let status = r.status();
-    let report = json_of(r).await;
-    assert_eq!(status, StatusCode::OK, "{report}");
-    assert_eq!(report["source"], "internal-ca");
-    assert_eq!(report["names"], json!(["web.target.it"]));
+    let report: RenewReport = expect_json(r, StatusCode::OK).await;
+    assert_eq!(report.source, CertSource::InternalCa);
+    assert_eq!(report.names, ["web.target.it"]);
     let key = web_dir.path().join("site/tls.key");
     let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o640);
     let written = std::fs::read_to_string(&web_crt).unwrap();
-    let leaf = bosun_server::certs::inspect::facts(
-        &bosun_server::certs::inspect::chain_from_pem(written.as_bytes()).unwrap()[0],
-    )
-    .unwrap();
-    assert_eq!(leaf.serial, report["serial"].as_str().unwrap());
+    assert_eq!(leaf(&written).serial, report.serial);
     let web = by_id(&certificates(&admin, &s).await, &web_id).clone();
-    assert!(web["problem"].is_null(), "{web:#}");
-    assert_eq!(web["chain"]["valid"], true, "{web:#}");
-    assert_eq!(web["key"]["matches"], true, "{web:#}");
-    assert_eq!(web["managed"]["source"], "internal-ca");
-    assert_ne!(web["urgency"], "critical");
+    assert!(web.problem.is_none(), "{web:#?}");
+    assert!(web.chain.valid, "{web:#?}");
+    assert_eq!(web.key.as_ref().map(|k| k.matches), Some(true), "{web:#?}");
+    assert_eq!(
+        web.managed.as_ref().map(|m| m.source),
+        Some(CertSource::InternalCa)
+    );
+    assert_ne!(web.urgency, Urgency::Critical);
 
     // Renewing the proxy's file reloads nginx, which then serves the new certificate.
     let r = post_json(
         &admin,
         &s,
-        &format!(
-            "/api/v1/certificates/{}/renew",
-            proxy["id"].as_str().unwrap()
-        ),
+        &format!("/api/v1/certificates/{}/renew", proxy.id),
         json!({"source": "internal-ca"}),
     )
     .await;
-    let status = r.status();
-    let report = json_of(r).await;
-    assert_eq!(status, StatusCode::OK, "{report}");
-    let reload = &report["reloads"][0];
-    assert_eq!(reload["ok"], true, "{reload}");
-    assert_eq!(reload["serving_new"], true, "{reload}");
-    let port = docker(&["port", &container_of(&name, "proxy"), "443"]).1;
-    let port = port
-        .lines()
-        .next()
-        .and_then(|l| l.rsplit(':').next())
-        .unwrap()
-        .trim()
-        .to_owned();
+    let report: RenewReport = expect_json(r, StatusCode::OK).await;
+    let reload = report.reloads.first();
+    assert_eq!(reload.map(|r| r.ok), Some(true), "{reload:?}");
+    assert_eq!(reload.and_then(|r| r.serving_new), Some(true), "{reload:?}");
+    let port = published_tls_port(&name, "proxy");
     assert_eq!(
         fresh_serial(format!("127.0.0.1:{port}")).await,
-        report["serial"].as_str().unwrap()
+        report.serial
     );
     let renewals = audit(&s, &admin, "action=certificate.renew").await;
     assert!(
         renewals
             .iter()
-            .any(|e| e["target"] == web_crt.as_str() && e["outcome"] == "ok"),
+            .any(|e| e.target == web_crt && e.outcome == AuditOutcome::Ok),
         "{renewals:#?}"
     );
     drop(project);

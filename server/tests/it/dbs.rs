@@ -4,10 +4,12 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use bosun_frontend::model::{BackupDto, BackupStarted, BackupStatus, DatabaseDto};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{TestServer, json_of};
+use crate::api::{expect_json, json_get};
+use crate::harness::TestServer;
 use crate::stacks::{Project, unique};
 
 pub const PG_IMAGE: &str = "bosun-demo/postgres:15";
@@ -126,12 +128,8 @@ pub async fn dump_in_flight(
     let lock = hold_lock(db).await;
     let id = start_backup(client, s, json!({"project": project, "service": "db"})).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let r = client
-        .get(s.url(&format!("/api/v1/backups/{id}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(json_of(r).await["status"], "running");
+    let b: BackupDto = json_get(client, s, &format!("/api/v1/backups/{id}")).await;
+    assert_eq!(b.status, BackupStatus::Running);
     (lock, id)
 }
 
@@ -160,23 +158,20 @@ pub fn postgres_fingerprint(container: &str) -> String {
 }
 
 /// Waits until bosun lists the database as ready to back up (container running, no problem).
-pub async fn wait_database(client: &Client, s: &TestServer, project: &str) -> Value {
+pub async fn wait_database(client: &Client, s: &TestServer, project: &str) -> DatabaseDto {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let r = client.get(s.url("/api/v1/databases")).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        let list = json_of(r).await;
+        let list: Vec<DatabaseDto> = expect_json(r, StatusCode::OK).await;
         if let Some(db) = list
-            .as_array()
-            .unwrap()
             .iter()
-            .find(|d| d["project"] == project && d["problem"].is_null())
+            .find(|d| d.project == project && d.problem.is_none())
         {
             return db.clone();
         }
         assert!(
             Instant::now() < deadline,
-            "{project} not listed as a database ready to back up: {list}"
+            "{project} not listed as a database ready to back up: {list:#?}"
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -190,15 +185,13 @@ pub async fn start_backup(client: &Client, s: &TestServer, body: Value) -> i64 {
         .send()
         .await
         .unwrap();
-    let status = r.status();
-    let v = json_of(r).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{v}");
-    assert_eq!(v["status"], "running");
-    v["id"].as_i64().unwrap()
+    let started: BackupStarted = expect_json(r, StatusCode::ACCEPTED).await;
+    assert_eq!(started.status, BackupStatus::Running);
+    started.id
 }
 
 /// Waits until the backup is no longer running and returns it.
-pub async fn wait_backup(client: &Client, s: &TestServer, id: i64) -> Value {
+pub async fn wait_backup(client: &Client, s: &TestServer, id: i64) -> BackupDto {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let r = client
@@ -206,36 +199,33 @@ pub async fn wait_backup(client: &Client, s: &TestServer, id: i64) -> Value {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        let b = json_of(r).await;
-        if b["status"] != "running" {
+        let b: BackupDto = expect_json(r, StatusCode::OK).await;
+        if b.status != BackupStatus::Running {
             return b;
         }
-        assert!(Instant::now() < deadline, "backup #{id} still running: {b}");
+        assert!(
+            Instant::now() < deadline,
+            "backup #{id} still running: {b:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
 /// Takes a backup of `project`/`service` and asserts it ends good.
-pub async fn good_backup(client: &Client, s: &TestServer, project: &str, extra: Value) -> Value {
+pub async fn good_backup(
+    client: &Client,
+    s: &TestServer,
+    project: &str,
+    extra: Value,
+) -> BackupDto {
     let mut body = json!({"project": project, "service": "db"});
     if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
         b.extend(e.clone());
     }
     let id = start_backup(client, s, body).await;
     let b = wait_backup(client, s, id).await;
-    assert_eq!(b["status"], "ok", "{b}");
+    assert_eq!(b.status, BackupStatus::Ok, "{b:?}");
     b
-}
-
-/// POSTs a JSON body.
-pub async fn post_json(
-    client: &Client,
-    s: &TestServer,
-    path: &str,
-    body: Value,
-) -> reqwest::Response {
-    client.post(s.url(path)).json(&body).send().await.unwrap()
 }
 
 /// A psql session holding an exclusive lock on `stock`, so a pg_dump started meanwhile waits

@@ -1,10 +1,11 @@
 use std::time::Duration;
 
+use bosun_frontend::model::{EngineStatus, Overview};
 use futures::StreamExt;
 use reqwest::StatusCode;
-use serde_json::Value;
 
-use crate::harness::{TestServer, json_of, text_of};
+use crate::api::{json_get, text_of};
+use crate::harness::TestServer;
 
 async fn engine_version() -> String {
     let docker = bollard::Docker::connect_with_defaults().unwrap();
@@ -19,17 +20,20 @@ async fn bosun_reports_the_engine_it_talks_to() {
         s.user(&admin, "watcher", "viewer").await
     };
     let expected = engine_version().await;
-    let mut status = Value::Null;
+    let mut status: Option<EngineStatus> = None;
     for _ in 0..50 {
-        status = json_of(viewer.get(s.url("/api/v1/engine")).send().await.unwrap()).await;
-        if status["connected"] == true {
+        let now: EngineStatus = json_get(&viewer, &s, "/api/v1/engine").await;
+        let connected = now.connected;
+        status = Some(now);
+        if connected {
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(status["connected"], true, "{status}");
-    assert_eq!(status["version"], expected.as_str());
-    let api: f32 = status["api_version"].as_str().unwrap().parse().unwrap();
+    let status = status.unwrap();
+    assert!(status.connected, "{status:?}");
+    assert_eq!(status.version, Some(expected));
+    let api: f32 = status.api_version.as_deref().unwrap().parse().unwrap();
     assert!(api >= 1.41, "negotiated API {api}");
 }
 
@@ -43,7 +47,10 @@ async fn the_engine_status_streams_as_server_sent_events() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.headers()["content-type"], "text/event-stream");
+    assert_eq!(
+        r.headers()[reqwest::header::CONTENT_TYPE],
+        "text/event-stream"
+    );
     let mut body = r.bytes_stream();
     let mut text = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -59,8 +66,9 @@ async fn the_engine_status_streams_as_server_sent_events() {
         .lines()
         .find_map(|l| l.strip_prefix("data: "))
         .expect("a data line");
-    let status: Value = serde_json::from_str(data).unwrap();
-    assert!(status.get("connected").is_some(), "{status}");
+    // The frame is an engine status (which always says whether it is connected).
+    let status: Result<EngineStatus, _> = serde_json::from_str(data);
+    assert!(status.is_ok(), "{data}");
 }
 
 /// A unix socket that forwards to the real engine while it runs: lets a test make the
@@ -111,16 +119,17 @@ impl EngineProxy {
 
 /// Waits (up to 30 s) until bosun's own engine status (`GET /api/v1/engine`) says `connected`:
 /// what the CLI sees says nothing about bosun's connection.
-pub async fn wait_for(client: &reqwest::Client, s: &TestServer, connected: bool) -> Value {
-    let mut status = Value::Null;
+pub async fn wait_for(client: &reqwest::Client, s: &TestServer, connected: bool) -> EngineStatus {
+    let mut status = None;
     for _ in 0..300 {
-        status = json_of(client.get(s.url("/api/v1/engine")).send().await.unwrap()).await;
-        if status["connected"] == connected {
-            return status;
+        let now: EngineStatus = json_get(client, s, "/api/v1/engine").await;
+        if now.connected == connected {
+            return now;
         }
+        status = Some(now);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("engine never became connected={connected}: {status}");
+    panic!("engine never became connected={connected}: {status:?}");
 }
 
 #[tokio::test]
@@ -142,8 +151,8 @@ async fn an_unreachable_engine_shows_a_banner_and_bosun_recovers_by_itself() {
     // Nothing listens yet: bosun says so, and so does every page.
     let down = wait_for(&admin, &s, false).await;
     assert!(
-        down["error"].as_str().is_some_and(|e| !e.is_empty()),
-        "{down}"
+        down.error.as_deref().is_some_and(|e| !e.is_empty()),
+        "{down:?}"
     );
     let page = text_of(&admin, &s, "/").await;
     assert!(
@@ -154,7 +163,7 @@ async fn an_unreachable_engine_shows_a_banner_and_bosun_recovers_by_itself() {
     // The engine appears: bosun connects without a restart.
     let proxy = EngineProxy::start(&socket);
     let up = wait_for(&admin, &s, true).await;
-    assert_eq!(up["version"], engine_version().await.as_str());
+    assert_eq!(up.version, Some(engine_version().await));
     let page = text_of(&admin, &s, "/").await;
     assert!(!page.contains("engine-banner"), "banner still shown");
 
@@ -162,9 +171,9 @@ async fn an_unreachable_engine_shows_a_banner_and_bosun_recovers_by_itself() {
     // since when it may be stale; when the engine is back, it says there was an outage.
     proxy.stop().await;
     wait_for(&admin, &s, false).await;
-    let stale = crate::harness::json_get(&admin, &s, "/api/v1/overview").await;
-    assert_eq!(stale["engine"]["connected"], false, "{}", stale["engine"]);
-    assert!(stale["engine"]["disconnected_since"].is_string());
+    let stale: Overview = json_get(&admin, &s, "/api/v1/overview").await;
+    assert!(!stale.engine.connected, "{:?}", stale.engine);
+    assert!(stale.engine.disconnected_since.is_some());
     let refused = admin
         .post(s.url("/api/v1/containers/anything/restart"))
         .send()
@@ -173,19 +182,19 @@ async fn an_unreachable_engine_shows_a_banner_and_bosun_recovers_by_itself() {
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
     let proxy = EngineProxy::start(&socket);
     wait_for(&admin, &s, true).await;
-    let mut back = Value::Null;
+    let mut back = None;
     for _ in 0..50 {
-        back = crate::harness::json_get(&admin, &s, "/api/v1/overview").await;
-        if back["engine"]["connected"] == true {
+        let now: Overview = json_get(&admin, &s, "/api/v1/overview").await;
+        let connected = now.engine.connected;
+        back = Some(now.engine);
+        if connected {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(back["engine"]["disconnected_since"], Value::Null);
-    assert!(
-        back["engine"]["last_outage"]["from"].is_string(),
-        "{}",
-        back["engine"]
-    );
+    let back = back.unwrap();
+    assert_eq!(back.disconnected_since, None);
+    // An outage has a start (`from`, always set once there is one).
+    assert!(back.last_outage.is_some(), "{back:?}");
     proxy.stop().await;
 }

@@ -6,14 +6,18 @@
 use std::process::Command;
 use std::time::Duration;
 
+use bosun_frontend::model::{
+    AuditOutcome, BackupStatus, ContainerState, LogFrame, MarkerKind, Overview, ServiceDto,
+};
 use serde_json::json;
 
+use crate::api::{json_get, state_in, wait_listed};
 use crate::dbs::{
     dump_in_flight, files_in, good_backup, seeded_postgres, wait_backup, wait_database,
     wait_healthy,
 };
-use crate::harness::{TestServer, json_get, state_in, wait_listed};
-use crate::logs::{SAYER, lines_of, say};
+use crate::harness::TestServer;
+use crate::logs::{SAYER, lines_of, markers_of, say};
 use crate::sse::Events;
 use crate::stacks::{Project, unique};
 
@@ -48,8 +52,8 @@ async fn an_engine_restart_mid_dump_fails_the_backup_cleanly_and_bosun_recovers(
     tokio::task::spawn_blocking(restart_engine).await.unwrap();
     drop(lock);
     let b = wait_backup(&admin, &s, id).await;
-    assert_eq!(b["status"], "failed", "{b}");
-    let reason = b["reason"].as_str().unwrap();
+    assert_eq!(b.status, BackupStatus::Failed, "{b:?}");
+    let reason = b.reason.as_deref().unwrap();
     assert!(
         reason.contains("engine"),
         "the reason names the engine: {reason}"
@@ -61,10 +65,10 @@ async fn an_engine_restart_mid_dump_fails_the_backup_cleanly_and_bosun_recovers(
     crate::faults::shown(
         &s,
         &admin,
-        Some((id, "failed")),
+        Some((id, BackupStatus::Failed)),
         "backup.create",
         &format!("{}/db #{id}", p.name),
-        "failed",
+        AuditOutcome::Failed,
     )
     .await;
 
@@ -85,8 +89,9 @@ async fn open_log_and_overview_streams_say_the_engine_went_away_and_carry_on_whe
     let project = Project::up(&unique("itengstream"), SAYER).await;
     let p = project.name.clone();
     wait_listed(&admin, &s, &p).await;
-    let svc = json_get(&admin, &s, &format!("/api/v1/projects/{p}/services/sayer")).await;
-    let id = svc["containers"][0]["id"].as_str().unwrap().to_owned();
+    let svc: ServiceDto =
+        json_get(&admin, &s, &format!("/api/v1/projects/{p}/services/sayer")).await;
+    let id = svc.containers[0].id.clone();
 
     let mut logs = Events::open(
         &admin,
@@ -95,15 +100,15 @@ async fn open_log_and_overview_streams_say_the_engine_went_away_and_carry_on_whe
         )),
     )
     .await;
-    logs.until(Duration::from_secs(10), |f| {
-        lines_of(f).iter().any(|l| l["text"] == "sayer up")
+    logs.until(Duration::from_secs(10), |f: &LogFrame| {
+        lines_of(f).iter().any(|l| l.text == "sayer up")
     })
     .await;
-    let sayer_state = |o: &serde_json::Value| state_in(o, &p, "sayer");
+    let sayer_running = |o: &Overview| state_in(o, &p, "sayer") == Some(ContainerState::Running);
     let mut overview = Events::open(&admin, s.url("/api/v1/overview/events")).await;
     overview
-        .until(Duration::from_secs(10), |o| {
-            o["engine"]["connected"] == true && sayer_state(o).as_deref() == Some("running")
+        .until(Duration::from_secs(10), |o: &Overview| {
+            o.engine.connected && sayer_running(o)
         })
         .await;
 
@@ -111,48 +116,39 @@ async fn open_log_and_overview_streams_say_the_engine_went_away_and_carry_on_whe
 
     // The overview says the engine was lost, then shows it back with the container running.
     overview
-        .until(Duration::from_secs(60), |o| {
-            o["engine"]["connected"] == false
-        })
+        .until(Duration::from_secs(60), |o: &Overview| !o.engine.connected)
         .await;
     overview
-        .until(Duration::from_secs(90), |o| {
-            o["engine"]["connected"] == true && sayer_state(o).as_deref() == Some("running")
+        .until(Duration::from_secs(90), |o: &Overview| {
+            o.engine.connected && sayer_running(o)
         })
         .await;
 
     // The log stream marks the gap, follows the container again, and new lines arrive.
-    let markers = |f: &serde_json::Value, kinds: &[&str]| {
-        f["items"].as_array().unwrap().iter().any(|i| {
-            i["type"] == "marker"
-                && i["source"] == "sayer.1"
-                && kinds.contains(&i["kind"].as_str().unwrap_or_default())
-        })
+    let markers = |f: &LogFrame, kinds: &[MarkerKind]| {
+        markers_of(f).any(|m| m.source == "sayer.1" && kinds.contains(&m.kind))
     };
-    logs.until(Duration::from_secs(30), |f| {
-        markers(f, &["stopped", "engine_lost"])
+    logs.until(Duration::from_secs(30), |f: &LogFrame| {
+        markers(f, &[MarkerKind::Stopped, MarkerKind::EngineLost])
     })
     .await;
-    logs.until(Duration::from_secs(60), |f| markers(f, &["restarted"]))
-        .await;
+    logs.until(Duration::from_secs(60), |f: &LogFrame| {
+        markers(f, &[MarkerKind::Restarted])
+    })
+    .await;
     say(&id, "after the engine restart").await;
-    logs.until(Duration::from_secs(15), |f| {
+    logs.until(Duration::from_secs(15), |f: &LogFrame| {
         lines_of(f)
             .iter()
-            .any(|l| l["text"] == "after the engine restart")
+            .any(|l| l.text == "after the engine restart")
     })
     .await;
 
     // The outage is in the audit log, and on its page: lost (with why), then back.
-    let entries = crate::harness::audit(&s, &admin, "action=engine.&actor=engine").await;
+    let entries = crate::api::audit(&s, &admin, "action=engine.&actor=engine").await;
     let actions: Vec<(&str, &str)> = entries
         .iter()
-        .map(|e| {
-            (
-                e["action"].as_str().unwrap(),
-                e["outcome"].as_str().unwrap(),
-            )
-        })
+        .map(|e| (e.action.as_str(), e.outcome.as_str()))
         .collect();
     // Newest first; a restarting engine may flap, but every loss has its return.
     assert_eq!(

@@ -6,15 +6,17 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use bosun_frontend::model::{AuditOutcome, BackupDto, BackupKind, BackupStatus, NotifyEvent};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::api::{audit, json_get, post_json, refused};
 use crate::dbs::{
-    docker, dump_in_flight, files_in, good_backup, hold_lock_in, post_json, postgres_fingerprint,
-    psql, seeded_postgres, wait_database, wait_healthy,
+    docker, dump_in_flight, files_in, good_backup, hold_lock_in, postgres_fingerprint, psql,
+    seeded_postgres, wait_database, wait_healthy,
 };
-use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of};
+use crate::harness::{ADMIN_PASSWORD, TestServer};
 
 /// The page at `path`, as the signed-in browser gets it (server-rendered), shows each of
 /// `needles`, in this order.
@@ -24,7 +26,7 @@ pub(crate) async fn page_shows(
     path: &str,
     needles: &[&str],
 ) {
-    let page = crate::harness::text_of(client, s, path).await;
+    let page = crate::api::text_of(client, s, path).await;
     let mut rest = page.as_str();
     for n in needles {
         match rest.find(n) {
@@ -40,10 +42,10 @@ pub(crate) async fn page_shows(
 pub(crate) async fn shown(
     s: &TestServer,
     admin: &reqwest::Client,
-    backup: Option<(i64, &str)>,
+    backup: Option<(i64, BackupStatus)>,
     action: &str,
     target: &str,
-    outcome: &str,
+    outcome: AuditOutcome,
 ) {
     audited(s, admin, action, target, outcome).await;
     if let Some((id, status)) = backup {
@@ -53,11 +55,12 @@ pub(crate) async fn shown(
             "/backups",
             &[
                 &format!("data-backup=\"{id}\""),
-                &format!("data-status=\"{status}\""),
+                &format!("data-status=\"{}\"", status.as_str()),
             ],
         )
         .await;
     }
+    let outcome = outcome.as_str();
     page_shows(
         s,
         admin,
@@ -73,14 +76,14 @@ async fn audited(
     admin: &reqwest::Client,
     action: &str,
     target: &str,
-    outcome: &str,
+    outcome: AuditOutcome,
 ) {
     let records = audit(s, admin, &format!("action={action}")).await;
     assert!(
         records
             .iter()
-            .any(|r| r["target"] == target && r["outcome"] == outcome && r["actor"] == "admin"),
-        "no {action} {outcome} for {target}: {records:?}"
+            .any(|r| r.target == target && r.outcome == outcome && r.actor == "admin"),
+        "no {action} {outcome:?} for {target}: {records:?}"
     );
 }
 
@@ -106,30 +109,30 @@ async fn bosun_killed_mid_backup_reports_it_interrupted_once_started_again_and_l
 
     let s = TestServer::spawn_in(data, &[]).await;
     let admin = s.admin().await;
-    let b = json_get(&admin, &s, &format!("/api/v1/backups/{id}")).await;
-    assert_eq!(b["status"], "interrupted", "{b}");
-    let reason = b["reason"].as_str().unwrap();
+    let b: BackupDto = json_get(&admin, &s, &format!("/api/v1/backups/{id}")).await;
+    assert_eq!(b.status, BackupStatus::Interrupted, "{b:?}");
+    let reason = b.reason.as_deref().unwrap();
     assert!(reason.contains("bosun stopped"), "{reason}");
-    assert!(b["file_name"].is_null(), "{b}");
+    assert!(b.file_name.is_none(), "{b:?}");
     assert_eq!(files_in(&dir), Vec::<String>::new());
     shown(
         &s,
         &admin,
-        Some((id, "interrupted")),
+        Some((id, BackupStatus::Interrupted)),
         "backup.create",
         &format!("{}/db #{id}", p.name),
-        "failed",
+        AuditOutcome::Failed,
     )
     .await;
     // ...and it is news, like any failed backup.
     let n = inbox
         .wait_for(
-            "backup.failed",
+            NotifyEvent::BackupFailed,
             &format!("Backup #{id} of {}/db", p.name),
             20,
         )
         .await;
-    assert!(n.to_string().contains("interrupted"), "{n}");
+    assert!(n.raw.contains("interrupted"), "{n:?}");
 
     // The database is not left marked busy: the next backup runs and is good.
     good_backup(&admin, &s, &p.name, json!({})).await;
@@ -137,8 +140,8 @@ async fn bosun_killed_mid_backup_reports_it_interrupted_once_started_again_and_l
 
 /// The backup's file, downloaded, still matches the checksum in the catalogue.
 async fn intact(admin: &reqwest::Client, s: &TestServer, id: i64) {
-    let b = json_get(admin, s, &format!("/api/v1/backups/{id}")).await;
-    assert_eq!(b["status"], "ok", "{b}");
+    let b: BackupDto = json_get(admin, s, &format!("/api/v1/backups/{id}")).await;
+    assert_eq!(b.status, BackupStatus::Ok, "{b:?}");
     let r = admin
         .get(s.url(&format!("/api/v1/backups/{id}/download")))
         .send()
@@ -147,10 +150,7 @@ async fn intact(admin: &reqwest::Client, s: &TestServer, id: i64) {
     assert_eq!(r.status(), StatusCode::OK);
     let body = r.bytes().await.unwrap();
     assert!(!body.is_empty());
-    assert_eq!(
-        hex::encode(Sha256::digest(&body)),
-        b["sha256"].as_str().unwrap()
-    );
+    assert_eq!(Some(hex::encode(Sha256::digest(&body))), b.sha256);
 }
 
 async fn restore(admin: &reqwest::Client, s: &TestServer, id: i64) -> reqwest::Response {
@@ -164,19 +164,18 @@ async fn restore(admin: &reqwest::Client, s: &TestServer, id: i64) -> reqwest::R
 }
 
 /// Waits for the good safety backup of `project` that a restore takes first.
-async fn safety_backup(admin: &reqwest::Client, s: &TestServer, project: &str) -> Value {
+async fn safety_backup(admin: &reqwest::Client, s: &TestServer, project: &str) -> BackupDto {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let list = json_get(admin, s, &format!("/api/v1/backups?project={project}")).await;
+        let list: Vec<BackupDto> =
+            json_get(admin, s, &format!("/api/v1/backups?project={project}")).await;
         if let Some(b) = list
-            .as_array()
-            .unwrap()
             .iter()
-            .find(|b| b["kind"] == "safety" && b["status"] == "ok")
+            .find(|b| b.kind == BackupKind::Safety && b.status == BackupStatus::Ok)
         {
             return b.clone();
         }
-        assert!(Instant::now() < deadline, "no safety backup: {list}");
+        assert!(Instant::now() < deadline, "no safety backup: {list:#?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -187,7 +186,7 @@ async fn a_database_killed_mid_restore_fails_the_restore_and_loses_neither_backu
     let admin = s.admin().await;
     let (p, db) = seeded_postgres(&admin, &s, "fkrestore").await;
     let backup = good_backup(&admin, &s, &p.name, json!({})).await;
-    let backup_id = backup["id"].as_i64().unwrap();
+    let backup_id = backup.id;
     let at_backup = postgres_fingerprint(&db);
     // Changed after the backup, so the state before the restore is told apart.
     psql(
@@ -215,7 +214,7 @@ async fn a_database_killed_mid_restore_fails_the_restore_and_loses_neither_backu
         }
     });
     let safety = safety_backup(&admin, &s, &p.name).await;
-    let safety_id = safety["id"].as_i64().unwrap();
+    let safety_id = safety.id;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(!running.is_finished(), "the restore waits on the lock");
     let (ok, _, err) = docker(&["kill", &db]);
@@ -223,10 +222,7 @@ async fn a_database_killed_mid_restore_fails_the_restore_and_loses_neither_backu
     drop(lock);
 
     let r = running.await.unwrap();
-    let status = r.status();
-    let body = json_of(r).await;
-    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
-    let message = body["message"].as_str().unwrap();
+    let message = refused(r, StatusCode::BAD_GATEWAY).await.message;
     assert!(
         message.contains(&format!("restore the safety backup #{safety_id}")),
         "the error says how to go back: {message}"
@@ -234,10 +230,10 @@ async fn a_database_killed_mid_restore_fails_the_restore_and_loses_neither_backu
     shown(
         &s,
         &admin,
-        Some((backup_id, "ok")),
+        Some((backup_id, BackupStatus::Ok)),
         "backup.restore",
         &format!("backup #{backup_id}"),
-        "failed",
+        AuditOutcome::Failed,
     )
     .await;
 

@@ -94,7 +94,9 @@ async fn a_sign_in_holds_at_most_sixteen_live_views() {
     let mut open = Vec::new();
     for _ in 0..16 {
         let mut e = Events::open(&admin, url.clone()).await;
-        assert!(e.next(Duration::from_secs(10)).await.is_some());
+        let first: Option<bosun_frontend::model::EngineStatus> =
+            e.next(Duration::from_secs(10)).await;
+        assert!(first.is_some());
         open.push(e);
     }
     let r = admin.get(&url).send().await.unwrap();
@@ -104,7 +106,8 @@ async fn a_sign_in_holds_at_most_sixteen_live_views() {
     // Another sign-in of the same user has its own sixteen.
     let other = s.admin().await;
     let mut e = Events::open(&other, url.clone()).await;
-    assert!(e.next(Duration::from_secs(10)).await.is_some());
+    let first: Option<bosun_frontend::model::EngineStatus> = e.next(Duration::from_secs(10)).await;
+    assert!(first.is_some());
     // A view closed frees its place.
     drop(open.pop());
     let mut freed = None;
@@ -138,9 +141,7 @@ async fn secrets_at_rest_are_private_even_in_a_data_dir_that_existed() {
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&dir.join("bosun.db")), 0o600);
     assert_eq!(mode(&dir.join("backups")), 0o700);
-    let file = dir
-        .join("backups")
-        .join(backup["file_name"].as_str().unwrap());
+    let file = dir.join("backups").join(backup.file_name.clone().unwrap());
     assert_eq!(mode(&file), 0o600, "{}", file.display());
     let manifest = file.with_file_name(format!(
         "{}.json",

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bosun_server::config::Config;
 use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
@@ -98,7 +98,6 @@ impl TestServer {
 
     /// bosun as its own process, the `bosun` binary, on a loopback port it picks itself.
     pub async fn spawn_in(data: TempDir, extra: &[&str]) -> Self {
-        use tokio::io::AsyncBufReadExt;
         require_docker().await;
         // The same flags, read as the binary will read them: https or not.
         let dir = data.path().display().to_string();
@@ -106,32 +105,13 @@ impl TestServer {
         args.extend_from_slice(extra);
         let https = Config::load(args, Vec::new()).expect("config").https();
         let scheme = if https { "https" } else { "http" };
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
-            .arg("--data-dir")
+        let mut cmd = crate::launch::bosun();
+        cmd.arg("--data-dir")
             .arg(data.path())
             .arg("--site-root")
             .arg(data.path())
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start the bosun binary");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = tokio::io::BufReader::new(stdout).lines();
-        let addr = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(line) = lines.next_line().await.expect("bosun's stdout") {
-                if let Some(rest) = line.strip_prefix("bosun: listening on ") {
-                    return rest.split_whitespace().next().map(str::to_owned);
-                }
-            }
-            None
-        })
-        .await
-        .expect("bosun did not start within 30 s")
-        .expect("bosun exited before listening");
-        // Keep reading, so bosun never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            .args(extra);
+        let (child, addr) = crate::launch::launch(cmd).await;
         TestServer {
             base: format!("{scheme}://{addr}"),
             data,
@@ -255,19 +235,6 @@ impl TestServer {
     }
 }
 
-/// The state of the first container of `service` in `project`, as an overview shows it.
-pub fn state_in(overview: &Value, project: &str, service: &str) -> Option<String> {
-    overview["projects"]
-        .as_array()?
-        .iter()
-        .find(|x| x["name"] == project)?["services"]
-        .as_array()?
-        .iter()
-        .find(|x| x["name"] == service)?["containers"][0]["state"]
-        .as_str()
-        .map(str::to_owned)
-}
-
 pub fn password_of(name: &str) -> String {
     let _ = name;
     "a-chosen-passphrase".to_owned()
@@ -279,6 +246,17 @@ impl Drop for TestServer {
             let _ = tx.send(());
         }
     }
+}
+
+/// A loopback port that refuses connections for as long as the returned socket lives: bound,
+/// so nothing else can take it, but never listening. For "a server nobody answers on".
+pub fn refusing_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind a loopback port");
+    let port = socket.local_addr().expect("its address").port();
+    (socket, port)
 }
 
 /// A file in a test server's data dir whose certificates its clients trust too.
@@ -315,69 +293,4 @@ pub fn trusting_pem(pem: &str) -> rustls::ClientConfig {
         .expect("protocols")
         .with_root_certificates(roots)
         .with_no_client_auth()
-}
-
-pub async fn json_of(r: reqwest::Response) -> Value {
-    r.json().await.expect("json body")
-}
-
-/// The audit entries newest first, as the admin API returns them.
-pub async fn audit(server: &TestServer, admin: &Client, query: &str) -> Vec<Value> {
-    let r = admin
-        .get(server.url(&format!("/api/v1/audit?{query}")))
-        .send()
-        .await
-        .expect("audit");
-    assert_eq!(r.status(), StatusCode::OK);
-    json_of(r).await.as_array().cloned().unwrap_or_default()
-}
-
-/// The status of a GET, for the many "is this allowed now?" checks.
-pub async fn status_of(client: &Client, s: &TestServer, path: &str) -> StatusCode {
-    client
-        .get(s.url(path))
-        .send()
-        .await
-        .expect("request")
-        .status()
-}
-
-/// The body of a GET as text.
-pub async fn text_of(client: &Client, s: &TestServer, path: &str) -> String {
-    client
-        .get(s.url(path))
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("body")
-}
-
-/// The body of a GET as JSON.
-pub async fn json_get(client: &Client, s: &TestServer, path: &str) -> Value {
-    client
-        .get(s.url(path))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json body")
-}
-
-/// Waits until bosun's inventory shows `project` (it follows the engine's events).
-pub async fn wait_listed(client: &reqwest::Client, s: &TestServer, project: &str) {
-    for _ in 0..50 {
-        let r = client
-            .get(s.url(&format!("/api/v1/projects/{project}")))
-            .send()
-            .await
-            .unwrap();
-        if r.status() == StatusCode::OK {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{project} never listed");
 }

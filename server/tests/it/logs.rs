@@ -3,21 +3,32 @@
 
 use std::time::Duration;
 
+use bosun_frontend::model::{
+    LogFrame, LogItem, LogLine, LogMarker, LogStream, MarkerKind, ServiceDto,
+};
 use reqwest::StatusCode;
-use serde_json::Value;
 
-use crate::harness::{TestServer, audit, json_of, text_of, wait_listed};
+use crate::api::{audit, json_get, refused, text_of, wait_listed};
+use crate::harness::TestServer;
 use crate::sse::Events;
 use crate::stacks::{Demo, Project, unique};
 
-pub fn lines_of(frame: &Value) -> Vec<Value> {
-    frame["items"]
-        .as_array()
-        .unwrap()
+pub fn lines_of(frame: &LogFrame) -> Vec<&LogLine> {
+    frame
+        .items
         .iter()
-        .filter(|i| i["type"] == "line")
-        .cloned()
+        .filter_map(|i| match i {
+            LogItem::Line(l) => Some(l),
+            LogItem::Marker(_) => None,
+        })
         .collect()
+}
+
+pub fn markers_of(frame: &LogFrame) -> impl Iterator<Item = &LogMarker> {
+    frame.items.iter().filter_map(|i| match i {
+        LogItem::Marker(m) => Some(m),
+        LogItem::Line(_) => None,
+    })
 }
 
 #[tokio::test]
@@ -75,32 +86,26 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
         )),
     )
     .await;
-    let mut lines = Vec::new();
+    let mut lines: Vec<LogLine> = Vec::new();
     while lines.len() < 4 {
-        lines.extend(lines_of(
-            &events.next(Duration::from_secs(10)).await.unwrap(),
-        ));
+        let frame: LogFrame = events.next(Duration::from_secs(10)).await.unwrap();
+        lines.extend(lines_of(&frame).into_iter().cloned());
     }
     // Both lines, each on its own stream (their order is the engine's: two pipes).
-    let mut started: Vec<(&str, &str)> = lines
+    let mut started: Vec<(&str, LogStream)> = lines
         .iter()
-        .filter(|l| {
-            l["text"]
-                .as_str()
-                .unwrap()
-                .starts_with("demo-worker started")
-        })
-        .map(|l| (l["text"].as_str().unwrap(), l["stream"].as_str().unwrap()))
+        .filter(|l| l.text.starts_with("demo-worker started"))
+        .map(|l| (l.text.as_str(), l.stream))
         .collect();
-    started.sort();
+    started.sort_by_key(|(text, _)| *text);
     assert_eq!(
         started,
         [
-            ("demo-worker started (stderr)", "stderr"),
-            ("demo-worker started (stdout)", "stdout")
+            ("demo-worker started (stderr)", LogStream::Stderr),
+            ("demo-worker started (stdout)", LogStream::Stdout)
         ]
     );
-    assert_eq!(lines[0]["source"], name.as_str());
+    assert_eq!(lines[0].source, name);
     drop(events);
 
     // The whole project, merged: every service shows up, and times never go backwards.
@@ -162,8 +167,8 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{query}");
-        assert_eq!(json_of(r).await["field"], field, "{query}");
+        let e = refused(r, StatusCode::BAD_REQUEST).await;
+        assert_eq!(e.field.as_deref(), Some(field), "{query}");
     }
 
     // A closed range: its lines, then a marker that it is complete; the stream stays open
@@ -176,22 +181,19 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
     )
     .await;
     let end = range
-        .until(Duration::from_secs(10), |f| {
-            f["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|i| i["kind"] == "end")
+        .until(Duration::from_secs(10), |f: &LogFrame| {
+            markers_of(f).any(|m| m.kind == MarkerKind::End)
         })
         .await;
+    let Some(LogItem::Marker(last)) = end.items.last() else {
+        panic!("the frame does not end with a marker: {end:#?}")
+    };
+    assert!(last.message.contains("End of the chosen time range"));
     assert!(
-        end["items"].as_array().unwrap().last().unwrap()["message"]
-            .as_str()
-            .unwrap()
-            .contains("End of the chosen time range")
-    );
-    assert!(
-        range.next(Duration::from_secs(2)).await.is_none(),
+        range
+            .next::<LogFrame>(Duration::from_secs(2))
+            .await
+            .is_none(),
         "nothing after the end"
     );
     drop(range);
@@ -212,7 +214,7 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let disposition = r.headers()["content-disposition"]
+    let disposition = r.headers()[reqwest::header::CONTENT_DISPOSITION]
         .to_str()
         .unwrap()
         .to_owned();
@@ -226,7 +228,7 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
     assert!(
         records
             .iter()
-            .any(|r| r["actor"] == "oscar" && r["target"] == format!("{p}/worker").as_str())
+            .any(|r| r.actor == "oscar" && r.target == format!("{p}/worker"))
     );
 }
 
@@ -263,9 +265,9 @@ async fn follow_delivers_new_lines_and_survives_a_restart() {
     let project = Project::up(&unique("itfollow"), SAYER).await;
     wait_listed(&admin, &s, &project.name).await;
     let p = &project.name;
-    let svc =
-        crate::harness::json_get(&admin, &s, &format!("/api/v1/projects/{p}/services/sayer")).await;
-    let id = svc["containers"][0]["id"].as_str().unwrap().to_owned();
+    let svc: ServiceDto =
+        json_get(&admin, &s, &format!("/api/v1/projects/{p}/services/sayer")).await;
+    let id = svc.containers[0].id.clone();
 
     let mut events = Events::open(
         &admin,
@@ -275,8 +277,8 @@ async fn follow_delivers_new_lines_and_survives_a_restart() {
     )
     .await;
     events
-        .until(Duration::from_secs(10), |f| {
-            lines_of(f).iter().any(|l| l["text"] == "sayer up")
+        .until(Duration::from_secs(10), |f: &LogFrame| {
+            lines_of(f).iter().any(|l| l.text == "sayer up")
         })
         .await;
 
@@ -284,10 +286,10 @@ async fn follow_delivers_new_lines_and_survives_a_restart() {
     let written = std::time::Instant::now();
     say(&id, "hello <script>alert(1)</script>").await;
     let frame = events
-        .until(Duration::from_secs(5), |f| {
+        .until(Duration::from_secs(5), |f: &LogFrame| {
             lines_of(f)
                 .iter()
-                .any(|l| l["text"] == "hello <script>alert(1)</script>")
+                .any(|l| l.text == "hello <script>alert(1)</script>")
         })
         .await;
     assert!(
@@ -295,7 +297,7 @@ async fn follow_delivers_new_lines_and_survives_a_restart() {
         "took {:?}",
         written.elapsed()
     );
-    assert_eq!(lines_of(&frame).last().unwrap()["source"], "sayer.1");
+    assert_eq!(lines_of(&frame).last().unwrap().source, "sayer.1");
 
     // Restarted through bosun: the stream says so, and goes on with the new run's lines.
     let r = admin
@@ -305,16 +307,14 @@ async fn follow_delivers_new_lines_and_survives_a_restart() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     events
-        .until(Duration::from_secs(15), |f| {
-            f["items"].as_array().unwrap().iter().any(|i| {
-                i["type"] == "marker" && i["kind"] == "restarted" && i["source"] == "sayer.1"
-            })
+        .until(Duration::from_secs(15), |f: &LogFrame| {
+            markers_of(f).any(|m| m.kind == MarkerKind::Restarted && m.source == "sayer.1")
         })
         .await;
     say(&id, "after the restart").await;
     events
-        .until(Duration::from_secs(15), |f| {
-            lines_of(f).iter().any(|l| l["text"] == "after the restart")
+        .until(Duration::from_secs(15), |f: &LogFrame| {
+            lines_of(f).iter().any(|l| l.text == "after the restart")
         })
         .await;
 }

@@ -1,6 +1,18 @@
 //! Integration tests: a real bosun against the real Docker engine, over real HTTPS.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// Shared helpers: starting bosun, calling its API as typed DTOs, streams, projects, databases.
+mod api;
+mod certs;
+mod dbs;
+mod harness;
+mod launch;
+mod mirrors;
+mod pebble;
+mod sse;
+mod stacks;
+
+// The tests, by topic.
 mod adversarial;
 mod audit;
 mod auth;
@@ -9,25 +21,23 @@ mod backup_names;
 mod backup_retention;
 mod backups;
 mod busy;
+mod cert_acme;
+mod cert_files;
+mod cert_own;
+mod cert_reload;
 mod cert_renewal;
 mod cert_roots;
 mod cert_targets;
-mod certs;
-mod dbs;
 mod engine;
 mod engine_restart;
 mod faults;
 mod hardening;
-mod harness;
 mod logs;
 mod notify;
 mod notify_chat;
-mod pebble;
 mod scale;
 mod security;
 mod services;
-mod sse;
-mod stacks;
 mod swarm;
 mod throttle;
 mod tls;

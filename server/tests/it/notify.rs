@@ -7,11 +7,16 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode as AxStatus};
+use bosun_frontend::model::{
+    BackupStatus, DeliveryDto, DeliveryStatus, NotifyEvent, TestReport, WebhookDto, WebhooksView,
+};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::dbs::{post_json, postgres, start_backup, wait_backup, wait_database};
-use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of};
+use crate::api::{audit, expect_json, json_get, json_of, json_text, post_json, refused};
+use crate::dbs::{postgres, start_backup, wait_backup, wait_database};
+use crate::harness::{ADMIN_PASSWORD, TestServer};
+use crate::mirrors::{DiscordBody, Notice, Severity, SlackBody};
 use crate::stacks::{Project, unique};
 
 #[derive(Clone, Default)]
@@ -31,15 +36,15 @@ impl Inbox {
             .collect()
     }
 
-    /// Waits for a JSON notification of `event` whose text contains `needle`.
-    pub(crate) async fn wait_for(&self, event: &str, needle: &str, secs: u64) -> Value {
+    /// Waits for a generic notification of `event` whose text contains `needle`.
+    pub(crate) async fn wait_for(&self, event: NotifyEvent, needle: &str, secs: u64) -> Notice {
         for _ in 0..secs * 10 {
             for b in self.bodies() {
-                if let Ok(v) = serde_json::from_str::<Value>(&b)
-                    && v["event"] == event
-                    && v.to_string().contains(needle)
+                if let Ok(n) = serde_json::from_str::<Notice>(&b)
+                    && n.event == event
+                    && b.contains(needle)
                 {
-                    return v;
+                    return Notice { raw: b, ..n };
                 }
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -61,7 +66,7 @@ async fn receive(State(inbox): State<Inbox>, headers: HeaderMap, body: String) -
     AxStatus::NO_CONTENT
 }
 
-/// A webhook receiver on a free loopback port: its URL and what it got.
+/// A webhook receiver on a loopback port the system picks: its URL and what it got.
 pub(crate) async fn receiver() -> (String, Inbox) {
     let inbox = Inbox::default();
     let app = axum::Router::new()
@@ -82,7 +87,7 @@ pub(crate) async fn add(
     url: &str,
     format: &str,
     events: &[&str],
-) -> Value {
+) -> WebhookDto {
     let r = post_json(
         admin,
         s,
@@ -90,13 +95,12 @@ pub(crate) async fn add(
         json!({"name": name, "url": url, "format": format, "events": events}),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    json_of(r).await
+    expect_json(r, StatusCode::CREATED).await
 }
 
 /// "Send test" on the webhook `w`: one attempt, answered with how it went.
-async fn send_test(admin: &reqwest::Client, s: &TestServer, w: &Value) -> Value {
-    let path = format!("/api/v1/webhooks/{}/test", w["id"]);
+async fn send_test(admin: &reqwest::Client, s: &TestServer, w: &WebhookDto) -> TestReport {
+    let path = format!("/api/v1/webhooks/{}/test", w.id);
     json_of(post_json(admin, s, &path, json!({})).await).await
 }
 
@@ -107,11 +111,7 @@ async fn slack_discord_and_ntfy_targets_get_the_request_their_service_expects() 
     for format in ["slack", "discord", "ntfy"] {
         let (url, inbox) = receiver().await;
         let w = add(&admin, &s, format, &url, format, &["backup.failed"]).await;
-        assert_eq!(
-            send_test(&admin, &s, &w).await["delivered"],
-            true,
-            "{format}"
-        );
+        assert!(send_test(&admin, &s, &w).await.delivered, "{format}");
         let (headers, body) = inbox.got.lock().unwrap()[0].clone();
         let header = |name: &str| {
             headers
@@ -123,24 +123,23 @@ async fn slack_discord_and_ntfy_targets_get_the_request_their_service_expects() 
         match format {
             "slack" | "discord" => {
                 assert_eq!(header("content-type"), "application/json", "{format}");
-                let v: Value = serde_json::from_str(&body).unwrap();
-                let (field, bold) = if format == "slack" {
-                    ("text", "*[bosun] ")
+                // The text, and the switches that keep outside text from pinging or
+                // unfurling; the mirrors refuse any other field.
+                fn only<T: serde::de::DeserializeOwned>(format: &str, body: &str) -> T {
+                    serde_json::from_str(body)
+                        .unwrap_or_else(|e| panic!("{format}: not its fields only: {e}\n{body}"))
+                }
+                let (text, bold) = if format == "slack" {
+                    let b = only::<SlackBody>(format, &body);
+                    assert!(!b.unfurl_links && !b.unfurl_media, "{body}");
+                    (b.text, "*[bosun] ")
                 } else {
-                    ("content", "**[bosun] ")
+                    let b = only::<DiscordBody>(format, &body);
+                    assert!(b.allowed_mentions.parse.is_empty(), "{body}");
+                    assert_eq!(b.flags, 4, "embeds suppressed: {body}");
+                    (b.content, "**[bosun] ")
                 };
-                let text = v[field].as_str().unwrap_or_else(|| panic!("{format}: {v}"));
                 assert!(text.starts_with(bold), "{format}: {text}");
-                // The text, and switches that keep outside text from pinging or unfurling.
-                let mut keys: Vec<&str> =
-                    v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
-                keys.sort_unstable();
-                let want: &[&str] = if format == "slack" {
-                    &["text", "unfurl_links", "unfurl_media"]
-                } else {
-                    &["allowed_mentions", "content", "flags"]
-                };
-                assert_eq!(keys, want, "{format}: {v}");
             }
             _ => {
                 assert!(header("content-type").starts_with("text/plain"), "ntfy");
@@ -181,22 +180,23 @@ async fn targets_are_checked_tested_and_failed_deliveries_retried() {
         ),
     ] {
         let r = post_json(&admin, &s, "/api/v1/webhooks", body).await;
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(json_of(r).await["field"], field);
+        let e = refused(r, StatusCode::BAD_REQUEST).await;
+        assert_eq!(e.field.as_deref(), Some(field));
     }
     let secret_url = format!("{url}?token=s3cr3t-part");
-    let w = add(
+    let r = post_json(
         &admin,
         &s,
-        "ops",
-        &secret_url,
-        "generic",
-        &["login.failures"],
+        "/api/v1/webhooks",
+        json!({"name": "ops", "url": secret_url, "format": "generic", "events": ["login.failures"]}),
     )
     .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    // The answer as sent: the secret may be in no field at all.
+    let (w, raw): (WebhookDto, String) = json_text(r).await;
     assert!(
-        !w.to_string().contains("s3cr3t"),
-        "the URL's secret part is not shown: {w}"
+        !raw.contains("s3cr3t"),
+        "the URL's secret part is not shown: {raw}"
     );
     let r = post_json(
         &admin,
@@ -209,22 +209,23 @@ async fn targets_are_checked_tested_and_failed_deliveries_retried() {
 
     // "Send test" is one attempt, answered at once.
     let t = send_test(&admin, &s, &w).await;
-    assert_eq!(t["delivered"], true, "{t}");
-    assert_eq!(t["status"], 204);
+    assert!(t.delivered, "{t:?}");
+    assert_eq!(t.status, Some(204));
+    let (_closed, port) = crate::harness::refusing_port();
     let dead = add(
         &admin,
         &s,
         "dead",
-        "http://127.0.0.1:9/hook",
+        &format!("http://127.0.0.1:{port}/hook"),
         "slack",
         &["backup.failed"],
     )
     .await;
     let t = send_test(&admin, &s, &dead).await;
-    assert_eq!(t["delivered"], false);
+    assert!(!t.delivered);
     assert!(
-        t["error"].as_str().unwrap().contains("could not connect"),
-        "{t}"
+        t.error.as_deref().unwrap().contains("could not connect"),
+        "{t:?}"
     );
 
     // Five wrong passwords from five addresses put the name under attack: that is news. The
@@ -244,40 +245,33 @@ async fn targets_are_checked_tested_and_failed_deliveries_retried() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    let n = inbox.wait_for("login.failures", "admin", 25).await;
-    assert_eq!(n["severity"], "warning");
-    assert_eq!(n["details"]["username"], "admin");
-    assert!(!n.to_string().contains("guess-guess"), "never the password");
-    let mut delivered = None;
+    let n = inbox
+        .wait_for(NotifyEvent::LoginFailures, "admin", 25)
+        .await;
+    assert_eq!(n.severity, Severity::Warning);
+    assert_eq!(n.details.username.as_deref(), Some("admin"));
+    assert!(!n.raw.contains("guess-guess"), "never the password");
+    let mut delivered: Option<DeliveryDto> = None;
     for _ in 0..125 {
-        let v = json_get(&admin, &s, "/api/v1/webhooks").await;
-        delivered = v["deliveries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["event"] == "login.failures" && d["status"] == "delivered")
-            .cloned();
+        let v: WebhooksView = json_get(&admin, &s, "/api/v1/webhooks").await;
+        delivered = v.deliveries.into_iter().find(|d| {
+            d.event == NotifyEvent::LoginFailures && d.status == DeliveryStatus::Delivered
+        });
         if delivered.is_some() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let d = delivered.expect("the delivery is recorded");
-    assert_eq!(d["attempts"], 3);
+    assert_eq!(d.attempts, 3);
     assert_eq!(
-        d["last_error"],
-        "the target answered HTTP 500 Internal Server Error"
+        d.last_error.as_deref(),
+        Some("the target answered HTTP 500 Internal Server Error")
     );
     let actions: Vec<String> = audit(&s, &admin, "action=webhook.")
         .await
         .iter()
-        .map(|e| {
-            format!(
-                "{}:{}",
-                e["action"].as_str().unwrap(),
-                e["outcome"].as_str().unwrap()
-            )
-        })
+        .map(|e| format!("{}:{}", e.action, e.outcome.as_str()))
         .collect();
     for wanted in [
         "webhook.create:ok",
@@ -291,13 +285,13 @@ async fn targets_are_checked_tested_and_failed_deliveries_retried() {
         );
     }
     let r = admin
-        .delete(s.url(&format!("/api/v1/webhooks/{}", dead["id"])))
+        .delete(s.url(&format!("/api/v1/webhooks/{}", dead.id)))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let r = admin
-        .delete(s.url(&format!("/api/v1/webhooks/{}", dead["id"])))
+        .delete(s.url(&format!("/api/v1/webhooks/{}", dead.id)))
         .send()
         .await
         .unwrap();
@@ -326,18 +320,18 @@ async fn dying_oom_killed_and_unhealthy_containers_are_reported_but_a_stop_is_no
     )
     .await;
     let died = inbox
-        .wait_for("container.died", &format!("{name}/crash"), 30)
+        .wait_for(NotifyEvent::ContainerDied, &format!("{name}/crash"), 30)
         .await;
-    assert_eq!(died["details"]["exit_code"], 3);
-    assert!(died["title"].as_str().unwrap().contains("exit code 3"));
+    assert_eq!(died.details.exit_code, Some(3));
+    assert!(died.title.contains("exit code 3"));
     inbox
-        .wait_for("container.unhealthy", &format!("{name}/sick"), 30)
+        .wait_for(NotifyEvent::ContainerUnhealthy, &format!("{name}/sick"), 30)
         .await;
     // The kernel's OOM killer, under a real memory limit, is told apart from a plain death.
     let oom = inbox
-        .wait_for("container.died", "ran out of memory", 30)
+        .wait_for(NotifyEvent::ContainerDied, "ran out of memory", 30)
         .await;
-    assert_eq!(oom["details"]["service"], "hog", "{oom}");
+    assert_eq!(oom.details.service.as_deref(), Some("hog"), "{oom:?}");
     // A stop on purpose is not news.
     project.compose(&["stop", "-t", "1", "calm"]).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -367,11 +361,7 @@ async fn failed_backups_and_certificates_are_reported() {
     )
     .unwrap();
     std::fs::write(dir.path().join("soon.key"), key.serialize_pem()).unwrap();
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_closed, dead) = crate::harness::refusing_port();
     let acme = format!("https://127.0.0.1:{dead}/dir");
     let dirs = dir.path().display().to_string();
     let data = tempfile::tempdir().unwrap();
@@ -408,14 +398,11 @@ async fn failed_backups_and_certificates_are_reported() {
     )
     .await;
     let admin = s.admin().await;
-    let n = inbox.wait_for("certificate.expiring", "soon.crt", 20).await;
-    assert_eq!(n["severity"], "critical");
-    assert!(
-        n["message"]
-            .as_str()
-            .unwrap()
-            .contains("does not renew it by itself")
-    );
+    let n = inbox
+        .wait_for(NotifyEvent::CertExpiring, "soon.crt", 20)
+        .await;
+    assert_eq!(n.severity, Severity::Critical);
+    assert!(n.message.contains("does not renew it by itself"));
 
     let r = post_json(
         &admin,
@@ -426,14 +413,9 @@ async fn failed_backups_and_certificates_are_reported() {
     .await;
     assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
     let n = inbox
-        .wait_for("certificate.renew_failed", "bosun's own HTTPS", 10)
+        .wait_for(NotifyEvent::CertRenewFailed, "bosun's own HTTPS", 10)
         .await;
-    assert!(
-        n["message"]
-            .as_str()
-            .unwrap()
-            .contains("current certificate stays")
-    );
+    assert!(n.message.contains("current certificate stays"));
 
     let db = postgres(
         "ntfybk",
@@ -443,16 +425,13 @@ async fn failed_backups_and_certificates_are_reported() {
     .await;
     wait_database(&admin, &s, &db.name).await;
     let id = start_backup(&admin, &s, json!({"project": db.name, "service": "db"})).await;
-    assert_eq!(wait_backup(&admin, &s, id).await["status"], "failed");
-    let n = inbox.wait_for("backup.failed", &db.name, 20).await;
-    assert!(
-        n["message"]
-            .as_str()
-            .unwrap()
-            .contains("password authentication failed")
+    assert_eq!(
+        wait_backup(&admin, &s, id).await.status,
+        BackupStatus::Failed
     );
-    assert!(
-        !n.to_string().contains("not-the-password"),
-        "never the secret"
-    );
+    let n = inbox
+        .wait_for(NotifyEvent::BackupFailed, &db.name, 20)
+        .await;
+    assert!(n.message.contains("password authentication failed"));
+    assert!(!n.raw.contains("not-the-password"), "never the secret");
 }

@@ -23,6 +23,10 @@ pub struct Pebble {
     _dir: TempDir,
 }
 
+/// A port free right now. Pebble and its challenge server are programs of their own that
+/// take fixed addresses from their configuration and report none they were given as `:0`,
+/// and bosun's HTTP-01 port must be in Pebble's configuration before either starts; so these
+/// ports, unlike bosun's own listener, are picked here.
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -5,10 +5,14 @@ use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Duration;
 
+use bosun_frontend::model::{
+    AuditEntry, AuditOutcome, ContainerState, Overview, ScaleReport, ServiceDto,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{TestServer, audit, json_of, wait_listed};
+use crate::api::{audit, expect_json, refused, wait_listed};
+use crate::harness::TestServer;
 use crate::sse::Events;
 use crate::stacks::{Project, compose, unique};
 
@@ -133,22 +137,18 @@ async fn scale(
 }
 
 /// One service in an overview frame.
-fn service_in<'a>(o: &'a Value, project: &str, service: &str) -> Option<&'a Value> {
-    o["projects"]
-        .as_array()?
+fn service_in<'a>(o: &'a Overview, project: &str, service: &str) -> Option<&'a ServiceDto> {
+    o.projects
         .iter()
-        .find(|x| x["name"] == project)?["services"]
-        .as_array()?
-        .iter()
-        .find(|s| s["name"] == service)
+        .find(|x| x.name == project)?
+        .service(service)
 }
 
-fn numbers(report: &Value) -> Vec<u64> {
-    report["containers"]
-        .as_array()
-        .unwrap()
+fn numbers(report: &ScaleReport) -> Vec<u32> {
+    report
+        .containers
         .iter()
-        .map(|c| c["number"].as_u64().unwrap())
+        .map(|c| c.number.unwrap())
         .collect()
 }
 
@@ -163,20 +163,18 @@ async fn a_service_scales_1_3_1_through_the_engine_and_compose_agrees() {
     assert_eq!(first.len(), 1);
 
     let r = scale(&operator, &s, &p.name, "web", json!({"replicas": 3})).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let report = json_of(r).await;
-    assert_eq!(numbers(&report), vec![1, 2, 3], "{report}");
+    let report: ScaleReport = expect_json(r, StatusCode::OK).await;
+    assert_eq!(numbers(&report), vec![1, 2, 3], "{report:?}");
     assert!(
-        report["containers"]
-            .as_array()
-            .unwrap()
+        report
+            .containers
             .iter()
-            .all(|c| c["state"] == "running"),
-        "{report}"
+            .all(|c| c.state == Some(ContainerState::Running)),
+        "{report:?}"
     );
-    assert_eq!(report["plan"]["create"], json!([2, 3]));
+    assert_eq!(report.plan.create, vec![2, 3]);
     // #1 runs already: nothing to start.
-    assert_eq!(report["plan"]["start"], json!([]));
+    assert_eq!(report.plan.start, Vec::<u32>::new());
 
     // The compose CLI sees every replica.
     let three = compose_ps(&p, "web").await;
@@ -250,33 +248,32 @@ async fn a_service_scales_1_3_1_through_the_engine_and_compose_agrees() {
 
     // And back down: the highest numbers go first, #1 stays.
     let r = scale(&operator, &s, &p.name, "web", json!({"replicas": 1})).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let report = json_of(r).await;
+    let report: ScaleReport = expect_json(r, StatusCode::OK).await;
     assert_eq!(numbers(&report), vec![1]);
-    assert_eq!(report["plan"]["remove"], json!([3, 2]));
+    assert_eq!(report.plan.remove, vec![3, 2]);
     assert_eq!(compose_ps(&p, "web").await, first);
 
     // compose down removes replicas bosun created too.
     let r = scale(&operator, &s, &p.name, "web", json!({"replicas": 2})).await;
-    assert_eq!(r.status(), StatusCode::OK);
     // Numbers continue after the highest existing one, as compose numbers them.
-    assert_eq!(numbers(&json_of(r).await), vec![1, 2]);
+    assert_eq!(numbers(&expect_json(r, StatusCode::OK).await), vec![1, 2]);
     p.compose(&["down", "-t", "1"]).await;
     assert!(ids(&p.name, "web").is_empty(), "compose down left replicas");
 
     let records = audit(&s, &admin, "action=service.scale").await;
-    let mine: Vec<&Value> = records
+    let mine: Vec<&AuditEntry> = records
         .iter()
-        .filter(|r| r["target"] == format!("{}/web", p.name))
+        .filter(|r| r.target == format!("{}/web", p.name))
         .collect();
     assert_eq!(mine.len(), 3, "{records:?}");
     assert!(
         mine.iter()
-            .all(|r| r["actor"] == "oscar" && r["outcome"] == "ok")
+            .all(|r| r.actor == "oscar" && r.outcome == AuditOutcome::Ok)
     );
     assert!(
-        mine.iter().any(|r| r["detail"]
-            .as_str()
+        mine.iter().any(|r| r
+            .detail
+            .as_deref()
             .unwrap_or_default()
             .contains("create 2: #2, #3")),
         "{mine:?}"
@@ -289,6 +286,7 @@ async fn refusals_leave_the_service_as_it_was() {
     let admin = s.admin().await;
     let operator = s.user(&admin, "oscar", "operator").await;
     let viewer = s.user(&admin, "watcher", "viewer").await;
+    // A host port by number is what is under test here (not one bosun listens on).
     let port = 20000 + rand::random::<u16>() % 30000;
     let p = Project::up(&unique("itscref"), &stack(port)).await;
     wait_listed(&operator, &s, &p.name).await;
@@ -299,19 +297,16 @@ async fn refusals_leave_the_service_as_it_was() {
 
     // A fixed host port: 409 with the reason and the fix.
     let r = scale(&operator, &s, &p.name, "fixed", json!({"replicas": 2})).await;
-    assert_eq!(r.status(), StatusCode::CONFLICT);
-    let e = json_of(r).await;
-    let msg = e["message"].as_str().unwrap();
+    let msg = refused(r, StatusCode::CONFLICT).await.message;
     assert!(msg.contains(&format!("fixed host port {port}")), "{msg}");
     assert!(msg.contains("publish the container port only"), "{msg}");
 
     // A database needs the override.
     let r = scale(&operator, &s, &p.name, "db", json!({"replicas": 2})).await;
-    assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(
-        json_of(r).await["message"]
-            .as_str()
-            .unwrap()
+        refused(r, StatusCode::CONFLICT)
+            .await
+            .message
             .contains("PostgreSQL database")
     );
 
@@ -327,9 +322,9 @@ async fn refusals_leave_the_service_as_it_was() {
     }
     let r = scale(&operator, &s, &p.name, "web", json!({"replicas": 21})).await;
     assert!(
-        json_of(r).await["message"]
-            .as_str()
-            .unwrap()
+        refused(r, StatusCode::BAD_REQUEST)
+            .await
+            .message
             .contains("between 0 and 20")
     );
     let r = scale(&operator, &s, &p.name, "nope", json!({"replicas": 2})).await;
@@ -356,9 +351,9 @@ async fn refusals_leave_the_service_as_it_was() {
     assert_eq!(ids(&p.name, "db").len(), 2);
     let failed = audit(&s, &admin, "action=service.scale").await;
     assert!(failed.iter().any(|r| {
-        r["outcome"] == "failed"
-            && r["detail"]
-                .as_str()
+        r.outcome == AuditOutcome::Failed
+            && r.detail
+                .as_deref()
                 .unwrap_or_default()
                 .contains("fixed host port")
     }));
@@ -379,8 +374,7 @@ async fn a_create_the_engine_refuses_stops_and_leaves_nothing_half_made() {
 
     let r = scale(&operator, &s, &p.name, "web", json!({"replicas": 3})).await;
     docker(&["rm", "-f", &blocker]);
-    assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
-    let msg = json_of(r).await["message"].as_str().unwrap().to_owned();
+    let msg = refused(r, StatusCode::BAD_GATEWAY).await.message;
     assert!(msg.contains("stopped part-way"), "{msg}");
     assert!(msg.contains(&blocker), "{msg}");
     assert!(msg.contains("#1 running"), "{msg}");
@@ -394,10 +388,8 @@ async fn a_create_the_engine_refuses_stops_and_leaves_nothing_half_made() {
         );
     }
     let records = audit(&s, &admin, "action=service.scale").await;
-    assert!(
-        records.iter().any(|r| r["outcome"] == "failed"
-            && r["detail"].as_str().unwrap_or_default().contains(&blocker))
-    );
+    assert!(records.iter().any(|r| r.outcome == AuditOutcome::Failed
+        && r.detail.as_deref().unwrap_or_default().contains(&blocker)));
 }
 
 #[tokio::test]
@@ -427,34 +419,31 @@ async fn concurrent_requests_serialize_and_progress_is_streamed() {
         }
     });
     let busy = events
-        .until(Duration::from_secs(10), |o| {
+        .until(Duration::from_secs(10), |o: &Overview| {
             service_in(o, &p.name, "slow").is_some_and(|s| {
-                s["busy"]
-                    .as_str()
+                s.busy
+                    .as_deref()
                     .is_some_and(|b| b.starts_with("scaling to 1"))
-                    && s["progress"]["total"] == 2
+                    && s.progress.map(|p| p.total) == Some(2)
             })
         })
         .await;
-    assert!(busy.to_string().contains("scaling to 1"));
-    let second = scale(&operator, &s, &p.name, "slow", json!({"replicas": 2})).await;
-    assert_eq!(second.status(), StatusCode::CONFLICT);
     assert!(
-        json_of(second).await["message"]
-            .as_str()
-            .unwrap()
-            .contains("oscar is scaling to 1")
+        service_in(&busy, &p.name, "slow")
+            .and_then(|s| s.busy.as_deref())
+            .is_some_and(|b| b.contains("scaling to 1"))
     );
+    let second = scale(&operator, &s, &p.name, "slow", json!({"replicas": 2})).await;
+    let m = refused(second, StatusCode::CONFLICT).await.message;
+    assert!(m.contains("oscar is scaling to 1"), "{m}");
     // The marker goes when the work is done.
     events
-        .until(Duration::from_secs(15), |o| {
-            service_in(o, &p.name, "slow").is_some_and(|s| {
-                s["busy"].is_null() && s["containers"].as_array().is_some_and(|c| c.len() == 1)
-            })
+        .until(Duration::from_secs(15), |o: &Overview| {
+            service_in(o, &p.name, "slow")
+                .is_some_and(|s| s.busy.is_none() && s.containers.len() == 1)
         })
         .await;
     let first = first.await.unwrap();
-    assert_eq!(first.status(), StatusCode::OK);
-    assert_eq!(numbers(&json_of(first).await), vec![1]);
+    assert_eq!(numbers(&expect_json(first, StatusCode::OK).await), vec![1]);
     assert_eq!(ids(&p.name, "slow").len(), 1);
 }

@@ -1,10 +1,12 @@
 //! Route × role matrix, generated from what the server registers: the OpenAPI document
 //! (REST), the server-function registry, and the Leptos route list (pages).
 
+use bosun_frontend::model::{AuditOutcome, CreatedToken};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
 
-use crate::harness::{TestServer, json_get};
+use crate::api::{audit, error_of, expect_json, json_get};
+use crate::harness::TestServer;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Need {
@@ -51,7 +53,9 @@ fn concrete(path: &str) -> String {
 }
 
 async fn rest_routes(s: &TestServer, admin: &Client) -> Vec<Route> {
-    let doc = json_get(admin, s, "/api/v1/openapi.json").await;
+    // The OpenAPI document is read as plain JSON on purpose: it is what any client of the
+    // API sees, and its shape (paths → methods → security scopes) is the thing under test.
+    let doc: Value = json_get(admin, s, "/api/v1/openapi.json").await;
     let mut routes = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().unwrap() {
@@ -148,11 +152,9 @@ async fn token_client(s: &TestServer, client: &Client) -> Client {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let secret = crate::harness::json_of(r).await["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let secret = expect_json::<CreatedToken>(r, StatusCode::CREATED)
+        .await
+        .secret;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
         reqwest::header::AUTHORIZATION,
@@ -207,7 +209,7 @@ async fn every_route_needs_auth_the_right_role_and_the_same_origin() {
         let resp = call(&anonymous, &s, r).await;
         if r.kind == "page" {
             assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{label} without auth");
-            let loc = resp.headers()["location"].to_str().unwrap();
+            let loc = resp.headers()[reqwest::header::LOCATION].to_str().unwrap();
             assert!(
                 loc.starts_with("/login?next="),
                 "{label} redirects to {loc}"
@@ -245,11 +247,11 @@ async fn every_route_needs_auth_the_right_role_and_the_same_origin() {
     }
     assert!(checked >= 30, "checked only {checked} routes");
     // Changes refused for want of a role are audited with who tried.
-    let denied = crate::harness::audit(&s, &admin, "action=access.denied&actor=vi&limit=500").await;
+    let denied = audit(&s, &admin, "action=access.denied&actor=vi&limit=500").await;
     assert!(
         denied
             .iter()
-            .any(|e| e["target"] == "POST /api/v1/users" && e["outcome"] == "denied"),
+            .any(|e| e.target == "POST /api/v1/users" && e.outcome == AuditOutcome::Denied),
         "{denied:#?}"
     );
 
@@ -302,7 +304,7 @@ async fn cross_origin_state_changes_are_refused_even_with_a_valid_session() {
             .send()
             .await
             .unwrap();
-        r.headers()["set-cookie"]
+        r.headers()[reqwest::header::SET_COOKIE]
             .to_str()
             .unwrap()
             .split(';')
@@ -339,10 +341,10 @@ async fn cross_origin_state_changes_are_refused_even_with_a_valid_session() {
                 r.method,
                 r.path
             );
-            let body: Value = resp.json().await.unwrap();
+            let body = error_of(resp).await;
             assert!(
-                body["message"].as_str().unwrap().starts_with("Refused"),
-                "{} {}: {body}",
+                body.message.starts_with("Refused"),
+                "{} {}: {body:?}",
                 r.method,
                 r.path
             );
@@ -351,11 +353,11 @@ async fn cross_origin_state_changes_are_refused_even_with_a_valid_session() {
     }
     assert!(changes >= 10, "only {changes} state-changing routes");
     // Each refused attempt is in the audit log, with whose credential it came.
-    let denied = crate::harness::audit(&s, &admin, "action=access.denied&limit=500").await;
+    let denied = audit(&s, &admin, "action=access.denied&limit=500").await;
     assert!(
-        denied.iter().any(|e| e["target"] == "POST /api/v1/users"
-            && e["actor"] == "admin"
-            && e["outcome"] == "denied"),
+        denied.iter().any(|e| e.target == "POST /api/v1/users"
+            && e.actor == "admin"
+            && e.outcome == AuditOutcome::Denied),
         "{denied:#?}"
     );
     // Signing in and out records its own outcome, so those are not counted twice.

@@ -3,21 +3,28 @@
 
 use std::time::Duration;
 
+use bosun_frontend::model::{
+    ActionReport, AuditOutcome, ContainerState, Health, LinkDto, Overview, ProjectDto, ServiceDto,
+    StatsFrame, StatsStatus,
+};
 use reqwest::StatusCode;
-use serde_json::Value;
 
-use crate::harness::{ADMIN_PASSWORD, TestServer, audit, json_get, json_of, wait_listed};
+use crate::api::{audit, expect_json, json_get, json_of, refused, state_in, wait_listed};
+use crate::harness::{ADMIN_PASSWORD, TestServer};
 use crate::sse::Events;
 use crate::stacks::{Demo, Network, Project, unique};
 
-fn find<'a>(list: &'a Value, name: &str) -> &'a Value {
-    list.as_array()
-        .and_then(|l| l.iter().find(|x| x["name"] == name))
-        .unwrap_or_else(|| panic!("{name} not in {list}"))
+fn project<'a>(projects: &'a [ProjectDto], name: &str) -> &'a ProjectDto {
+    projects
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("{name} not in {projects:#?}"))
 }
 
-fn service<'a>(projects: &'a Value, project: &str, service: &str) -> &'a Value {
-    find(&find(projects, project)["services"], service)
+fn service<'a>(projects: &'a [ProjectDto], name: &str, service: &str) -> &'a ServiceDto {
+    let p = project(projects, name);
+    p.service(service)
+        .unwrap_or_else(|| panic!("{service} not in {p:#?}"))
 }
 
 /// Two small projects on one external network; `slow` ignores SIGTERM, so stopping it
@@ -70,43 +77,36 @@ async fn projects_started_outside_bosun_are_listed_with_their_services_and_conta
     assert!(status.status.success());
 
     // The inventory follows events; give it a moment to see the last container.
-    let mut projects = Value::Null;
+    let mut projects: Vec<ProjectDto> = Vec::new();
     for _ in 0..50 {
         projects = json_get(&viewer, &s, "/api/v1/projects").await;
-        let listed = |p: &str| projects.as_array().unwrap().iter().any(|x| x["name"] == p);
+        let listed = |p: &str| projects.iter().any(|x| x.name == p);
         if listed(&demo.project) && listed(&b.name) && listed(&c.name) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let d = find(&projects, &demo.project);
-    let names: Vec<&str> = d["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
+    let d = project(&projects, &demo.project);
+    let names: Vec<&str> = d.services.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["db", "proxy", "web", "worker"]);
     for svc in ["db", "proxy", "web", "worker"] {
-        let containers = service(&projects, &demo.project, svc)["containers"]
-            .as_array()
-            .unwrap();
+        let containers = &service(&projects, &demo.project, svc).containers;
         assert_eq!(containers.len(), 1, "{svc}: {containers:?}");
-        assert_eq!(containers[0]["number"], 1);
-        assert_eq!(containers[0]["state"], "running");
-        assert!(containers[0]["status"].as_str().unwrap().starts_with("Up "));
-        assert!(containers[0]["started_at"].is_string());
-        assert_eq!(containers[0]["restart_count"], 0);
+        assert_eq!(containers[0].number, Some(1));
+        assert_eq!(containers[0].state, ContainerState::Running);
+        assert!(containers[0].status.starts_with("Up "));
+        assert!(containers[0].started_at.is_some());
+        assert_eq!(containers[0].restart_count, 0);
     }
     assert_eq!(
-        service(&projects, &demo.project, "db")["containers"][0]["health"],
-        "healthy"
+        service(&projects, &demo.project, "db").containers[0].health,
+        Some(Health::Healthy)
     );
     // The web port is published on a random host port: the link uses it and our host.
-    let web = &service(&projects, &demo.project, "web")["containers"][0];
+    let web = &service(&projects, &demo.project, "web").containers[0];
     let inspect = bollard::Docker::connect_with_defaults()
         .unwrap()
-        .inspect_container(web["id"].as_str().unwrap(), None)
+        .inspect_container(&web.id, None)
         .await
         .unwrap();
     let published = inspect.network_settings.unwrap().ports.unwrap()["8080/tcp"]
@@ -115,64 +115,53 @@ async fn projects_started_outside_bosun_are_listed_with_their_services_and_conta
         .host_port
         .clone()
         .unwrap();
-    let port = web["ports"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["container_port"] == 8080)
-        .unwrap();
-    assert_eq!(port["host_port"].to_string(), published);
-    assert_eq!(port["url"], format!("http://127.0.0.1:{published}"));
+    let port = web.ports.iter().find(|p| p.container_port == 8080).unwrap();
+    assert_eq!(
+        port.host_port.map(|p| p.to_string()),
+        Some(published.clone())
+    );
+    assert_eq!(port.url, Some(format!("http://127.0.0.1:{published}")));
 
     // Shared network, both ways; one-offs hidden unless asked for.
-    let net = find(&find(&projects, &b.name)["networks"], &network.0);
-    assert_eq!(net["shared_with"], serde_json::json!([c.name]));
-    assert_eq!(
-        service(&projects, &b.name, "app")["containers"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
-    let with_oneoff = json_get(&viewer, &s, "/api/v1/projects?oneoff=true").await;
-    let app = service(&with_oneoff, &b.name, "app")["containers"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let net = project(&projects, &b.name)
+        .networks
+        .iter()
+        .find(|n| n.name == network.0)
+        .unwrap_or_else(|| panic!("{} not in {projects:#?}", network.0));
+    assert_eq!(net.shared_with, vec![c.name.clone()]);
+    assert_eq!(service(&projects, &b.name, "app").containers.len(), 1);
+    let with_oneoff: Vec<ProjectDto> = json_get(&viewer, &s, "/api/v1/projects?oneoff=true").await;
+    let app = &service(&with_oneoff, &b.name, "app").containers;
     assert_eq!(app.len(), 2);
-    assert!(app.iter().any(|c| c["oneoff"] == true));
+    assert!(app.iter().any(|c| c.oneoff));
 
     // Outside any project: the "Other" group.
-    let overview = json_get(&viewer, &s, "/api/v1/overview").await;
+    let overview: Overview = json_get(&viewer, &s, "/api/v1/overview").await;
     assert!(
-        overview["other"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["name"] == loose.as_str()),
+        overview.other.iter().any(|c| c.name == loose),
         "{loose} not in Other"
     );
 
     // One project, one service, and clear errors.
-    let one = json_get(&viewer, &s, &format!("/api/v1/projects/{}", demo.project)).await;
-    assert_eq!(one["services"].as_array().unwrap().len(), 4);
-    let web = json_get(
+    let one: ProjectDto =
+        json_get(&viewer, &s, &format!("/api/v1/projects/{}", demo.project)).await;
+    assert_eq!(one.services.len(), 4);
+    let web: ServiceDto = json_get(
         &viewer,
         &s,
         &format!("/api/v1/projects/{}/services/web", demo.project),
     )
     .await;
-    assert_eq!(web["containers"].as_array().unwrap().len(), 1);
+    assert_eq!(web.containers.len(), 1);
     let r = viewer
         .get(s.url("/api/v1/projects/nosuchproject"))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(
-        json_of(r).await["message"]
-            .as_str()
-            .unwrap()
+        refused(r, StatusCode::NOT_FOUND)
+            .await
+            .message
             .contains("nosuchproject")
     );
     let r = viewer
@@ -180,8 +169,8 @@ async fn projects_started_outside_bosun_are_listed_with_their_services_and_conta
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(json_of(r).await["field"], "project");
+    let e = refused(r, StatusCode::BAD_REQUEST).await;
+    assert_eq!(e.field.as_deref(), Some("project"));
     let operator = s.user(&admin, "oscar", "operator").await;
     let r = operator
         .post(s.url(&format!(
@@ -191,15 +180,9 @@ async fn projects_started_outside_bosun_are_listed_with_their_services_and_conta
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let e = json_of(r).await;
-    assert_eq!(e["field"], "action");
-    assert!(
-        e["message"]
-            .as_str()
-            .unwrap()
-            .contains("start, stop or restart")
-    );
+    let e = refused(r, StatusCode::BAD_REQUEST).await;
+    assert_eq!(e.field.as_deref(), Some("action"));
+    assert!(e.message.contains("start, stop or restart"));
 
     let _ = std::process::Command::new("docker")
         .args(["rm", "-f", &loose])
@@ -214,11 +197,11 @@ async fn a_stop_through_the_api_arrives_on_the_events_stream_and_is_audited() {
     let viewer = s.user(&admin, "watcher", "viewer").await;
     let demo = Demo::up("itstop").await;
     let p = demo.project.clone();
-    let state_of = move |o: &Value, svc: &str| crate::harness::state_in(o, &p, svc);
+    let state_of = move |o: &Overview, svc: &str| state_in(o, &p, svc);
     let mut events = Events::open(&viewer, s.url("/api/v1/overview/events")).await;
     events
-        .until(Duration::from_secs(10), |o| {
-            state_of(o, "worker").as_deref() == Some("running")
+        .until(Duration::from_secs(10), |o: &Overview| {
+            state_of(o, "worker") == Some(ContainerState::Running)
         })
         .await;
 
@@ -230,34 +213,29 @@ async fn a_stop_through_the_api_arrives_on_the_events_stream_and_is_audited() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let report = json_of(r).await;
-    assert_eq!(report["containers"][0]["state"], "exited", "{report}");
+    let report: ActionReport = expect_json(r, StatusCode::OK).await;
+    assert_eq!(
+        report.containers.first().and_then(|c| c.state),
+        Some(ContainerState::Exited),
+        "{report:?}"
+    );
     // Pushed to the watching viewer within 2 s, no reload.
     events
-        .until(Duration::from_secs(2), |o| {
-            state_of(o, "worker").as_deref() == Some("exited")
+        .until(Duration::from_secs(2), |o: &Overview| {
+            state_of(o, "worker") == Some(ContainerState::Exited)
         })
         .await;
-    let stopped = json_get(
+    let stopped: ServiceDto = json_get(
         &viewer,
         &s,
         &format!("/api/v1/projects/{}/services/worker", demo.project),
     )
     .await;
-    assert!(
-        stopped["containers"][0]["status"]
-            .as_str()
-            .unwrap()
-            .starts_with("Exited (")
-    );
-    assert!(stopped["containers"][0]["exit_code"].is_number());
+    assert!(stopped.containers[0].status.starts_with("Exited ("));
+    assert!(stopped.containers[0].exit_code.is_some());
 
     // One container, by name, back on.
-    let name = stopped["containers"][0]["name"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let name = stopped.containers[0].name.clone();
     let r = operator
         .post(s.url(&format!("/api/v1/containers/{name}/start")))
         .send()
@@ -265,8 +243,8 @@ async fn a_stop_through_the_api_arrives_on_the_events_stream_and_is_audited() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     events
-        .until(Duration::from_secs(2), |o| {
-            state_of(o, "worker").as_deref() == Some("running")
+        .until(Duration::from_secs(2), |o: &Overview| {
+            state_of(o, "worker") == Some(ContainerState::Running)
         })
         .await;
 
@@ -284,15 +262,17 @@ async fn a_stop_through_the_api_arrives_on_the_events_stream_and_is_audited() {
     let target = format!("{}/worker", demo.project);
     let records = audit(&s, &admin, "action=service.stop").await;
     assert!(
-        records.iter().any(|r| r["actor"] == "oscar"
-            && r["target"] == target.as_str()
-            && r["outcome"] == "ok"),
+        records
+            .iter()
+            .any(|r| r.actor == "oscar" && r.target == target && r.outcome == AuditOutcome::Ok),
         "{records:?}"
     );
     let records = audit(&s, &admin, "action=container.start").await;
-    assert!(records.iter().any(|r| r["actor"] == "oscar"
-        && r["outcome"] == "ok"
-        && r["target"].as_str().unwrap().contains(&name)));
+    assert!(
+        records.iter().any(|r| r.actor == "oscar"
+            && r.outcome == AuditOutcome::Ok
+            && r.target.contains(&name))
+    );
 }
 
 #[tokio::test]
@@ -315,19 +295,18 @@ async fn a_second_action_on_a_busy_service_is_refused_with_409() {
     });
     tokio::time::sleep(Duration::from_millis(700)).await;
     let second = operator.post(&stop_url).send().await.unwrap();
-    assert_eq!(second.status(), StatusCode::CONFLICT);
-    let e = json_of(second).await;
-    assert!(e["message"].as_str().unwrap().contains("busy"), "{e}");
+    let e = refused(second, StatusCode::CONFLICT).await;
+    assert!(e.message.contains("busy"), "{e:?}");
     // The busy marker is visible to everyone meanwhile.
-    let svc = json_get(
+    let svc: ServiceDto = json_get(
         &operator,
         &s,
         &format!("/api/v1/projects/{}/services/slow", project.name),
     )
     .await;
-    assert_eq!(svc["busy"], "stopping");
+    assert_eq!(svc.busy.as_deref(), Some("stopping"));
     // A container of the same service shares the guard.
-    let id = svc["containers"][0]["id"].as_str().unwrap().to_owned();
+    let id = svc.containers[0].id.clone();
     let r = operator
         .post(s.url(&format!("/api/v1/containers/{id}/restart")))
         .send()
@@ -337,19 +316,17 @@ async fn a_second_action_on_a_busy_service_is_refused_with_409() {
 
     let first = first.await.unwrap();
     assert_eq!(first.status(), StatusCode::OK);
-    let svc = json_get(
+    let svc: ServiceDto = json_get(
         &operator,
         &s,
         &format!("/api/v1/projects/{}/services/slow", project.name),
     )
     .await;
-    assert_eq!(svc["busy"], Value::Null);
-    assert_eq!(svc["containers"][0]["state"], "exited");
+    assert_eq!(svc.busy, None);
+    assert_eq!(svc.containers[0].state, ContainerState::Exited);
     let records = audit(&s, &admin, "action=service.stop").await;
-    assert!(
-        records.iter().any(|r| r["outcome"] == "failed"
-            && r["detail"].as_str().unwrap_or_default().contains("busy"))
-    );
+    assert!(records.iter().any(|r| r.outcome == AuditOutcome::Failed
+        && r.detail.as_deref().unwrap_or_default().contains("busy")));
 }
 
 #[tokio::test]
@@ -358,53 +335,40 @@ async fn stats_are_collected_while_watched_and_stop_afterwards() {
         TestServer::start_with(&["--admin-password", ADMIN_PASSWORD, "--stats-linger", "1s"]).await;
     let admin = s.admin().await;
     let demo = Demo::up("itstats").await;
-    let projects = json_get(&admin, &s, "/api/v1/projects").await;
-    let db = service(&projects, &demo.project, "db")["containers"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let idle = json_get(&admin, &s, "/api/v1/stats").await;
-    assert_eq!(idle["watchers"], 0);
-    assert_eq!(idle["collecting"], serde_json::json!([]));
+    let projects: Vec<ProjectDto> = json_get(&admin, &s, "/api/v1/projects").await;
+    let db = service(&projects, &demo.project, "db").containers[0]
+        .id
+        .clone();
+    let idle: StatsStatus = json_get(&admin, &s, "/api/v1/stats").await;
+    assert_eq!(idle.watchers, 0);
+    assert_eq!(idle.collecting, Vec::<String>::new());
 
     let mut events = Events::open(&admin, s.url("/api/v1/stats/events")).await;
     let frame = events
-        .until(Duration::from_secs(20), |f| {
-            f["containers"][db.as_str()]["memory"]
-                .as_array()
-                .is_some_and(|m| m.iter().any(|v| v.as_u64().unwrap_or(0) > 0))
+        .until(Duration::from_secs(20), |f: &StatsFrame| {
+            f.containers
+                .get(&db)
+                .is_some_and(|c| c.memory.iter().any(|&m| m > 0))
         })
         .await;
-    let stats = &frame["containers"][db.as_str()];
-    assert!(stats["memory_limit"].as_u64().unwrap() > 0);
-    assert!(
-        stats["cpu_percent"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c.as_f64().unwrap() >= 0.0)
-    );
-    let busy = json_get(&admin, &s, "/api/v1/stats").await;
-    assert_eq!(busy["watchers"], 1);
-    assert!(
-        busy["collecting"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c == db.as_str())
-    );
+    let stats = &frame.containers[&db];
+    assert!(stats.memory_limit > 0);
+    assert!(stats.cpu_percent.iter().all(|&c| c >= 0.0));
+    let busy: StatsStatus = json_get(&admin, &s, "/api/v1/stats").await;
+    assert_eq!(busy.watchers, 1);
+    assert!(busy.collecting.contains(&db));
 
     // Nobody watches: collection stops after the linger time.
     drop(events);
-    let mut status = Value::Null;
+    let mut status = StatsStatus::default();
     for _ in 0..50 {
         status = json_get(&admin, &s, "/api/v1/stats").await;
-        if status["watchers"] == 0 && status["collecting"] == serde_json::json!([]) {
+        if status.watchers == 0 && status.collecting.is_empty() {
             return;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    panic!("stats collection did not stop: {status}");
+    panic!("stats collection did not stop: {status:?}");
 }
 
 #[tokio::test]
@@ -412,34 +376,26 @@ async fn links_use_the_browsers_host_and_are_checked_by_bosun() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let demo = Demo::up("itlinks").await;
-    let mine = |links: &Value| -> Value {
+    let mine = |links: Vec<LinkDto>| -> Option<LinkDto> {
         links
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["project"] == demo.project.as_str())
-            .cloned()
-            .unwrap_or(Value::Null)
+            .into_iter()
+            .find(|l| l.project.as_deref() == Some(demo.project.as_str()))
     };
-    let mut link = Value::Null;
+    let mut link = None;
     for _ in 0..50 {
-        link = mine(&json_get(&admin, &s, "/api/v1/links").await);
-        if !link.is_null() {
+        link = mine(json_get(&admin, &s, "/api/v1/links").await);
+        if link.is_some() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(link["title"], "Demo web");
-    assert_eq!(link["service"], "web");
-    assert!(
-        link["url"]
-            .as_str()
-            .unwrap()
-            .starts_with("http://127.0.0.1:"),
-        "{link}"
-    );
-    assert_eq!(link["check"]["up"], true, "{link}");
-    assert_eq!(link["check"]["status"], 200);
+    let link = link.expect("the demo's link is listed");
+    assert_eq!(link.title, "Demo web");
+    assert_eq!(link.service.as_deref(), Some("web"));
+    assert!(link.url.starts_with("http://127.0.0.1:"), "{link:?}");
+    let check = link.check.as_ref();
+    assert_eq!(check.map(|c| c.up), Some(true), "{link:?}");
+    assert_eq!(check.and_then(|c| c.status), Some(200));
 
     // Opened as https://nas.invalid:… the link points there; bosun cannot reach it.
     let other_host = admin
@@ -448,16 +404,11 @@ async fn links_use_the_browsers_host_and_are_checked_by_bosun() {
         .send()
         .await
         .unwrap();
-    let link = mine(&json_of(other_host).await);
-    assert!(
-        link["url"]
-            .as_str()
-            .unwrap()
-            .starts_with("http://nas.invalid:"),
-        "{link}"
-    );
-    assert_eq!(link["check"]["up"], false);
-    assert!(link["check"]["error"].is_string());
+    let link = mine(json_of(other_host).await).expect("the demo's link is listed");
+    assert!(link.url.starts_with("http://nas.invalid:"), "{link:?}");
+    let check = link.check.as_ref();
+    assert_eq!(check.map(|c| c.up), Some(false));
+    assert!(check.and_then(|c| c.error.as_ref()).is_some());
 }
 
 #[tokio::test]
@@ -487,10 +438,10 @@ async fn an_action_runs_to_its_end_and_is_audited_when_the_client_goes_away() {
     assert!(
         records
             .iter()
-            .any(|r| r["target"] == target.as_str() && r["outcome"] == "ok"),
+            .any(|r| r.target == target && r.outcome == AuditOutcome::Ok),
         "{records:?}"
     );
-    let svc = json_get(&admin, &s, &path).await;
-    assert_eq!(svc["containers"][0]["state"], "exited");
-    assert_eq!(svc["busy"], Value::Null);
+    let svc: ServiceDto = json_get(&admin, &s, &path).await;
+    assert_eq!(svc.containers[0].state, ContainerState::Exited);
+    assert_eq!(svc.busy, None);
 }

@@ -1,10 +1,11 @@
-//! Reads a `text/event-stream` response frame by frame.
+//! Reads a `text/event-stream` response frame by frame, each frame as the DTO the stream
+//! sends (`Overview`, `LogFrame`, `StatsFrame`, `CertificatesView`, …).
 
 use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
 pub struct Events {
     body: BoxStream<'static, reqwest::Result<bytes::Bytes>>,
@@ -29,8 +30,8 @@ impl Events {
         }
     }
 
-    /// The next `data:` frame as JSON, or None after `within`.
-    pub async fn next(&mut self, within: Duration) -> Option<Value> {
+    /// The next `data:` frame as `T`, or None after `within`.
+    pub async fn next<T: DeserializeOwned>(&mut self, within: Duration) -> Option<T> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
@@ -43,7 +44,12 @@ impl Events {
                 if data.is_empty() {
                     continue; // keep-alive comment
                 }
-                return Some(serde_json::from_str(&data).unwrap());
+                return Some(serde_json::from_str(&data).unwrap_or_else(|e| {
+                    panic!(
+                        "a frame that is not a {}: {e}\n{data}",
+                        std::any::type_name::<T>()
+                    )
+                }));
             }
             let chunk = tokio::time::timeout_at(deadline, self.body.next())
                 .await
@@ -66,9 +72,13 @@ impl Events {
     }
 
     /// Frames until one satisfies `want`; panics with the last frame after `within`.
-    pub async fn until(&mut self, within: Duration, want: impl Fn(&Value) -> bool) -> Value {
+    pub async fn until<T: DeserializeOwned + std::fmt::Debug>(
+        &mut self,
+        within: Duration,
+        want: impl Fn(&T) -> bool,
+    ) -> T {
         let deadline = tokio::time::Instant::now() + within;
-        let mut last = Value::Null;
+        let mut last = None;
         while let Some(v) = self
             .next(deadline.saturating_duration_since(tokio::time::Instant::now()))
             .await
@@ -76,8 +86,8 @@ impl Events {
             if want(&v) {
                 return v;
             }
-            last = v;
+            last = Some(v);
         }
-        panic!("no matching event within {within:?}; last: {last}");
+        panic!("no matching event within {within:?}; last: {last:#?}");
     }
 }

@@ -4,7 +4,8 @@ use reqwest::StatusCode;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 
-use crate::harness::{TestServer, status_of, trusting};
+use crate::api::status_of;
+use crate::harness::{TestServer, trusting};
 
 #[tokio::test]
 async fn https_by_default_with_a_certificate_for_localhost() {
@@ -98,7 +99,7 @@ async fn plain_http_only_when_asked() {
         .await
         .unwrap();
     assert!(
-        r.headers()["set-cookie"]
+        r.headers()[reqwest::header::SET_COOKIE]
             .to_str()
             .unwrap()
             .contains("Secure")
@@ -107,12 +108,11 @@ async fn plain_http_only_when_asked() {
 
 #[tokio::test]
 async fn tls_files_changed_on_disk_are_served_and_unusable_ones_refused_visibly() {
-    use crate::certs::{by_id, certificates, fresh_serial, pair, port_of, serial_of};
+    use crate::certs::{by_id, certificates, fresh_serial, leaf, pair, port_of};
+    use bosun_frontend::model::AuditOutcome;
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    let serial = |pem: &str| {
-        serial_of(bosun_server::certs::inspect::chain_from_pem(pem.as_bytes()).unwrap()[0].as_ref())
-    };
+    let serial = |pem: &str| leaf(pem).serial;
     let (c1, k1) = pair(&["localhost", "127.0.0.1"], -1, 60);
     let (c2, k2) = pair(&["localhost", "127.0.0.1"], -1, 90);
     std::fs::write(&cert, &c1).unwrap();
@@ -158,8 +158,11 @@ async fn tls_files_changed_on_disk_are_served_and_unusable_ones_refused_visibly(
     // Give a write caught half-way time to be read again whole, then nothing is wrong.
     tokio::time::sleep(std::time::Duration::from_secs(6)).await;
     let own = by_id(&certificates(&admin, &s).await, "bosun").clone();
-    assert!(own["managed"]["last_error"].is_null(), "{own:#}");
-    assert_eq!(own["key"]["matches"], true, "{own:#}");
+    assert!(
+        own.managed.as_ref().is_none_or(|m| m.last_error.is_none()),
+        "{own:#?}"
+    );
+    assert_eq!(own.key.as_ref().map(|k| k.matches), Some(true), "{own:#?}");
 
     // Garbage in the files: refused, the good certificate stays, and the page says so.
     std::fs::write(
@@ -167,17 +170,20 @@ async fn tls_files_changed_on_disk_are_served_and_unusable_ones_refused_visibly(
         "-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----\n",
     )
     .unwrap();
-    let mut own = serde_json::Value::Null;
+    let last_error =
+        |c: &bosun_frontend::model::CertDto| c.managed.as_ref().and_then(|m| m.last_error.clone());
+    let mut own = None;
     for _ in 0..60 {
-        own = by_id(&certificates(&admin, &s).await, "bosun").clone();
-        if own["managed"]["last_error"].is_string() {
+        own = Some(by_id(&certificates(&admin, &s).await, "bosun").clone());
+        if own.as_ref().and_then(last_error).is_some() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
-    let error = own["managed"]["last_error"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{own:#}"));
+    let error = own
+        .as_ref()
+        .and_then(last_error)
+        .unwrap_or_else(|| panic!("{own:#?}"));
     assert!(
         error.contains("not usable") && error.contains("cert.pem"),
         "{error}"
@@ -187,29 +193,29 @@ async fn tls_files_changed_on_disk_are_served_and_unusable_ones_refused_visibly(
         serial(&c2),
         "still the good one"
     );
-    let entries = crate::harness::audit(&s, &admin, "action=certificate.reload").await;
+    let entries = crate::api::audit(&s, &admin, "action=certificate.reload").await;
     assert!(
         entries
             .iter()
-            .any(|e| e["outcome"] == "failed" && e["actor"] == "files"),
+            .any(|e| e.outcome == AuditOutcome::Failed && e.actor == "files"),
         "{entries:#?}"
     );
     assert!(
         entries
             .iter()
-            .any(|e| e["outcome"] == "ok" && e["actor"] == "files")
+            .any(|e| e.outcome == AuditOutcome::Ok && e.actor == "files")
     );
 
     // The key file replaced by one of another certificate: the page says the key on disk
     // does not belong to what bosun serves, and the good pair is still served.
     std::fs::write(&key, &k1).unwrap();
     let own = by_id(&certificates(&admin, &s).await, "bosun").clone();
-    assert_eq!(own["key"]["matches"], false, "{own:#}");
+    assert_eq!(own.key.as_ref().map(|k| k.matches), Some(false), "{own:#?}");
     assert!(
-        own["key"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("does not belong")),
-        "{own:#}"
+        own.key
+            .as_ref()
+            .is_some_and(|k| k.message.contains("does not belong")),
+        "{own:#?}"
     );
     assert_eq!(fresh_serial(addr).await, serial(&c2), "still the good one");
 }

@@ -7,7 +7,7 @@ use bosun_frontend::model::{CreatedToken, Me, Role, TokenDto};
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 
-use crate::dbs::post_json;
+use crate::api::post_json;
 use crate::harness::{TestServer, password_of};
 
 /// A new token of the signed-in `client`.

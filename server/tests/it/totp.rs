@@ -1,13 +1,17 @@
 //! Two-factor sign-in against a real bosun: enrolment, sign-in with a code, no replays,
 //! recovery codes used once, throttling, roles that require it, and an admin's reset.
 
-use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
-
-use crate::dbs::post_json;
-use crate::harness::{
-    ADMIN_PASSWORD, TestServer, audit, json_get, json_of, password_of, status_of,
+use bosun_frontend::error::AppError;
+use bosun_frontend::model::{
+    AuditOutcome, Credentials, Me, RecoveryCodes, Role, SecuritySettings, TotpSetup, UserDto,
 };
+use reqwest::{Client, StatusCode};
+use serde_json::json;
+
+use crate::api::{
+    audit, error_of, expect_json, json_get, json_of, post_json, refused, status_of, text_of,
+};
+use crate::harness::{ADMIN_PASSWORD, TestServer, password_of};
 
 fn now() -> u64 {
     time::OffsetDateTime::now_utc().unix_timestamp() as u64
@@ -20,16 +24,10 @@ fn code(secret: &str) -> String {
 /// Sets up TOTP for the signed-in `client`; returns (secret, recovery codes).
 pub(crate) async fn enrol(client: &Client, s: &TestServer) -> (String, Vec<String>) {
     let r = client.post(s.url("/api/v1/me/totp")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let setup = json_of(r).await;
-    let secret = setup["secret"].as_str().unwrap().to_owned();
-    assert!(
-        setup["otpauth_url"]
-            .as_str()
-            .unwrap()
-            .starts_with("otpauth://totp/bosun:")
-    );
-    assert!(setup["qr_svg"].as_str().unwrap().contains("<svg"));
+    let setup: TotpSetup = expect_json(r, StatusCode::OK).await;
+    let secret = setup.secret.clone();
+    assert!(setup.otpauth_url.starts_with("otpauth://totp/bosun:"));
+    assert!(setup.qr_svg.contains("<svg"));
     let r = post_json(
         client,
         s,
@@ -39,7 +37,7 @@ pub(crate) async fn enrol(client: &Client, s: &TestServer) -> (String, Vec<Strin
     .await;
     // (A wrong code is refused; one in a million it is right by chance, so allow that.)
     if r.status() == StatusCode::BAD_REQUEST {
-        assert_eq!(json_of(r).await["field"], "code");
+        assert_eq!(error_of(r).await.field.as_deref(), Some("code"));
     }
     let r = post_json(
         client,
@@ -48,28 +46,24 @@ pub(crate) async fn enrol(client: &Client, s: &TestServer) -> (String, Vec<Strin
         json!({"code": code(&secret)}),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let codes: Vec<String> = json_of(r).await["codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
+    let codes = expect_json::<RecoveryCodes>(r, StatusCode::OK).await.codes;
     assert_eq!(codes.len(), 10);
     (secret, codes)
 }
 
+/// Signs in with the password (and code); the status, and who signed in or why not.
 async fn sign_in(
     s: &TestServer,
     user: &str,
     password: &str,
     code: Option<&str>,
-) -> (StatusCode, Value, Client) {
+) -> (StatusCode, Result<Me, AppError>, Client) {
     let client = s.browser();
-    let mut body = json!({"username": user, "password": password});
-    if let Some(c) = code {
-        body["code"] = json!(c);
-    }
+    let body = Credentials {
+        username: user.to_owned(),
+        password: password.to_owned(),
+        code: code.map(str::to_owned),
+    };
     let r = client
         .post(s.url("/api/v1/session"))
         .json(&body)
@@ -77,7 +71,12 @@ async fn sign_in(
         .await
         .unwrap();
     let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null), client)
+    let answer = if status.is_success() {
+        Ok(json_of(r).await)
+    } else {
+        Err(error_of(r).await)
+    };
+    (status, answer, client)
 }
 
 #[tokio::test]
@@ -85,33 +84,32 @@ async fn sign_in_takes_a_current_code_once_or_a_recovery_code_once() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let (secret, recovery) = enrol(&admin, &s).await;
-    assert_eq!(
-        json_get(&admin, &s, "/api/v1/me").await["totp_enabled"],
-        true
-    );
+    assert!(json_get::<Me>(&admin, &s, "/api/v1/me").await.totp_enabled);
 
     // The password alone is the first step: a 401 that asks for the code, not a failure.
     let (status, e, _) = sign_in(&s, "admin", ADMIN_PASSWORD, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(e["field"], "code");
-    assert!(e["message"].as_str().unwrap().contains("6-digit code"));
+    let e = e.unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("code"));
+    assert!(e.message.contains("6-digit code"));
     // A wrong password still says only that.
     let (status, e, _) = sign_in(&s, "admin", "not-the-password", Some(&code(&secret))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(e["field"].is_null(), "{e}");
+    let e = e.unwrap_err();
+    assert!(e.field.is_none(), "{e:?}");
 
     // A code signs in (the session works); the same code again does not. The next step's
     // code (one step of clock skew is allowed) is always newer than the enrolment's.
     let next_code = bosun_server::auth::totp::code_at(&secret, now() + 30).unwrap();
     let (status, me, client) = sign_in(&s, "admin", ADMIN_PASSWORD, Some(&next_code)).await;
-    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(status, StatusCode::OK, "{me:?}");
     assert_eq!(
         status_of(&client, &s, "/api/v1/users").await,
         StatusCode::OK
     );
     let (status, e, _) = sign_in(&s, "admin", ADMIN_PASSWORD, Some(&next_code)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "a code is good once");
-    assert!(e["message"].as_str().unwrap().contains("used already"));
+    assert!(e.unwrap_err().message.contains("used already"));
 
     // A recovery code works once, typed in any case, with or without its dashes.
     let typed = recovery[3].to_uppercase().replace('-', " ");
@@ -120,7 +118,7 @@ async fn sign_in_takes_a_current_code_once_or_a_recovery_code_once() {
     let (status, _, _) = sign_in(&s, "admin", ADMIN_PASSWORD, Some(&recovery[3])).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let used = audit(&s, &admin, "action=user.totp.recovery_code").await;
-    assert_eq!(used[0]["detail"], "9 recovery codes left");
+    assert_eq!(used[0].detail.as_deref(), Some("9 recovery codes left"));
 
     // Wrong codes count like wrong passwords: after three, this client waits.
     let mut last = StatusCode::OK;
@@ -131,13 +129,7 @@ async fn sign_in_takes_a_current_code_once_or_a_recovery_code_once() {
     let actions: Vec<String> = audit(&s, &admin, "action=user.totp.")
         .await
         .iter()
-        .map(|e| {
-            format!(
-                "{}:{}",
-                e["action"].as_str().unwrap(),
-                e["outcome"].as_str().unwrap()
-            )
-        })
+        .map(|e| format!("{}:{}", e.action, e.outcome.as_str()))
         .collect();
     for wanted in [
         "user.totp.start:ok",
@@ -149,8 +141,8 @@ async fn sign_in_takes_a_current_code_once_or_a_recovery_code_once() {
             "{wanted} missing from {actions:?}"
         );
     }
-    // The secret is never shown again.
-    let me = json_get(&admin, &s, "/api/v1/me").await.to_string();
+    // The secret is never shown again (anywhere in the answer as sent).
+    let me = text_of(&admin, &s, "/api/v1/me").await;
     assert!(!me.contains(&secret));
 }
 
@@ -181,22 +173,21 @@ async fn a_role_can_require_it_and_an_admin_can_reset_it() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(json_of(r).await["totp_required"], json!(["operator"]));
+    let settings: SecuritySettings = expect_json(r, StatusCode::OK).await;
+    assert_eq!(settings.totp_required, [Role::Operator]);
 
     // The operator may only set it up until they have; the viewer carries on.
-    let me = json_get(&operator, &s, "/api/v1/me").await;
-    assert_eq!(me["must_enrol_totp"], true);
+    let me: Me = json_get(&operator, &s, "/api/v1/me").await;
+    assert!(me.must_enrol_totp);
     let r = operator
         .get(s.url("/api/v1/projects"))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(
-        json_of(r).await["message"]
-            .as_str()
-            .unwrap()
+        refused(r, StatusCode::FORBIDDEN)
+            .await
+            .message
             .contains("two-factor")
     );
     assert_eq!(
@@ -219,38 +210,23 @@ async fn a_role_can_require_it_and_an_admin_can_reset_it() {
 
     // The admin resets it (a lost phone): the operator's sessions end, and they sign in
     // with the password alone, then have to set it up again.
-    let users = json_get(&admin, &s, "/api/v1/users").await;
-    let id = users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "op")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    assert_eq!(
-        users
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["username"] == "op")
-            .unwrap()["totp_enabled"],
-        true
-    );
+    let users: Vec<UserDto> = json_get(&admin, &s, "/api/v1/users").await;
+    let op = users.iter().find(|u| u.username == "op").unwrap();
+    let id = op.id;
+    assert!(op.totp_enabled);
     let r = admin
         .delete(s.url(&format!("/api/v1/users/{id}/totp")))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(json_of(r).await["totp_enabled"], false);
+    assert!(!expect_json::<UserDto>(r, StatusCode::OK).await.totp_enabled);
     assert_eq!(
         status_of(&operator, &s, "/api/v1/me").await,
         StatusCode::UNAUTHORIZED
     );
     let (status, me, again) = sign_in(&s, "op", &password_of("op"), None).await;
-    assert_eq!(status, StatusCode::OK, "{me}");
-    assert_eq!(me["must_enrol_totp"], true);
+    assert_eq!(status, StatusCode::OK, "{me:?}");
+    assert!(me.unwrap().must_enrol_totp);
     assert_eq!(
         status_of(&again, &s, "/api/v1/projects").await,
         StatusCode::FORBIDDEN
@@ -290,17 +266,14 @@ async fn a_role_can_require_it_and_an_admin_can_reset_it() {
     assert_eq!(status, StatusCode::OK);
     let entries = audit(&s, &admin, "action=settings.security").await;
     assert_eq!(
-        entries[0]["detail"],
-        "two-factor sign-in required for: nobody"
+        entries[0].detail.as_deref(),
+        Some("two-factor sign-in required for: nobody")
     );
-    let resets: Vec<Value> = audit(&s, &admin, "action=user.totp.reset").await;
-    let outcomes: Vec<&str> = resets
-        .iter()
-        .map(|e| e["outcome"].as_str().unwrap())
-        .collect();
+    let resets = audit(&s, &admin, "action=user.totp.reset").await;
+    let outcomes: Vec<AuditOutcome> = resets.iter().map(|e| e.outcome).collect();
     assert_eq!(
         outcomes,
-        ["failed", "ok"],
+        [AuditOutcome::Failed, AuditOutcome::Ok],
         "newest first: the second reset had nothing to do"
     );
 }

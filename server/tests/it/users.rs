@@ -1,19 +1,22 @@
-use reqwest::StatusCode;
-use serde_json::{Value, json};
+//! Users and tokens: admins manage users with validated input, the last admin stays,
+//! disabling or demoting a user ends their sessions, tokens and open streams at once.
 
 use std::time::Duration;
 
-use crate::harness::{TestServer, json_get, json_of, password_of, status_of, text_of};
+use bosun_frontend::model::{CreatedToken, Me, Overview, Role, StatsFrame, UserDto};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::api::{error_of, expect_json, json_get, json_of, status_of, text_of};
+use crate::harness::{TestServer, password_of};
 use crate::sse::Events;
 
 async fn id_of(s: &TestServer, admin: &reqwest::Client, name: &str) -> i64 {
-    let users = json_get(admin, s, "/api/v1/users").await;
+    let users: Vec<UserDto> = json_get(admin, s, "/api/v1/users").await;
     users
-        .as_array()
-        .expect("a list")
         .iter()
-        .find(|u| u["username"] == name)
-        .and_then(|u| u["id"].as_i64())
+        .find(|u| u.username == name)
+        .map(|u| u.id)
         .expect("user exists")
 }
 
@@ -28,10 +31,9 @@ async fn admins_manage_users_with_validated_input() {
     )
     .await
     .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let user = json_of(r).await;
-    assert_eq!(user["username"], "ops.team", "names are stored lower-case");
-    assert_eq!(user["must_change_password"], true);
+    let user: UserDto = expect_json(r, StatusCode::CREATED).await;
+    assert_eq!(user.username, "ops.team", "names are stored lower-case");
+    assert!(user.must_change_password);
 
     let dup =
         create(json!({"username": "ops.team", "password": "another-password", "role": "viewer"}))
@@ -57,16 +59,16 @@ async fn admins_manage_users_with_validated_input() {
         StatusCode::BAD_REQUEST,
         "contains the user name"
     );
-    assert_eq!(json_of(weak).await["field"], "password");
+    assert_eq!(error_of(weak).await.field.as_deref(), Some("password"));
 
-    let id = user["id"].as_i64().unwrap();
+    let id = user.id;
     let r = admin
         .patch(s.url(&format!("/api/v1/users/{id}")))
         .json(&json!({"role": "viewer"}))
         .send()
         .await
         .unwrap();
-    assert_eq!(json_of(r).await["role"], "viewer");
+    assert_eq!(json_of::<UserDto>(r).await.role, Role::Viewer);
     let r = admin
         .patch(s.url(&format!("/api/v1/users/{id}")))
         .json(&json!({"colour": "red"}))
@@ -97,7 +99,7 @@ async fn disabling_a_user_stops_their_sessions_and_tokens_at_once() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let dora = s.user(&admin, "dora", "operator").await;
-    let token = json_of(
+    let token: CreatedToken = json_of(
         dora.post(s.url("/api/v1/tokens"))
             .json(&json!({"name": "ci"}))
             .send()
@@ -105,7 +107,7 @@ async fn disabling_a_user_stops_their_sessions_and_tokens_at_once() {
             .unwrap(),
     )
     .await;
-    let secret = token["secret"].as_str().unwrap().to_owned();
+    let secret = token.secret;
     let bearer = |path: &str| s.script().get(s.url(path)).bearer_auth(&secret).send();
     assert_eq!(bearer("/api/v1/me").await.unwrap().status(), StatusCode::OK);
 
@@ -137,12 +139,7 @@ async fn disabling_a_user_stops_their_sessions_and_tokens_at_once() {
         StatusCode::FORBIDDEN,
         "a disabled account can't sign in"
     );
-    assert!(
-        json_of(r).await["message"]
-            .as_str()
-            .unwrap()
-            .contains("disabled")
-    );
+    assert!(error_of(r).await.message.contains("disabled"));
 
     // Enabling again revives neither the old sessions nor the old tokens.
     admin
@@ -203,7 +200,7 @@ async fn an_admin_password_reset_forces_a_change_and_ends_sessions() {
         .send()
         .await
         .unwrap();
-    assert_eq!(json_of(r).await["must_change_password"], true);
+    assert!(json_of::<UserDto>(r).await.must_change_password);
     assert_eq!(
         status_of(&eve, &s, "/api/v1/me").await,
         StatusCode::UNAUTHORIZED
@@ -226,9 +223,8 @@ async fn tokens_are_shown_once_act_with_the_owners_role_and_can_be_revoked() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let created = json_of(r).await;
-    let secret = created["secret"].as_str().unwrap().to_owned();
+    let created: CreatedToken = expect_json(r, StatusCode::CREATED).await;
+    let secret = created.secret.clone();
     assert!(secret.starts_with("bsn_") && secret.len() > 40);
 
     let listed = text_of(&vic, &s, "/api/v1/tokens").await;
@@ -253,7 +249,9 @@ async fn tokens_are_shown_once_act_with_the_owners_role_and_can_be_revoked() {
 
     let as_token = |path: &str| s.script().get(s.url(path)).bearer_auth(&secret).send();
     assert_eq!(
-        json_of(as_token("/api/v1/me").await.unwrap()).await["username"],
+        json_of::<Me>(as_token("/api/v1/me").await.unwrap())
+            .await
+            .username,
         "vic"
     );
     assert_eq!(
@@ -271,7 +269,7 @@ async fn tokens_are_shown_once_act_with_the_owners_role_and_can_be_revoked() {
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
 
     // Someone else can't revoke it.
-    let id = created["token"]["id"].as_i64().unwrap();
+    let id = created.token.id;
     let r = admin
         .delete(s.url(&format!("/api/v1/tokens/{id}")))
         .send()
@@ -300,15 +298,14 @@ fn with_token(s: &TestServer, secret: &str) -> reqwest::Client {
     s.client_builder().default_headers(headers).build().unwrap()
 }
 
-async fn new_token(client: &reqwest::Client, s: &TestServer, name: &str) -> Value {
+async fn new_token(client: &reqwest::Client, s: &TestServer, name: &str) -> CreatedToken {
     let r = client
         .post(s.url("/api/v1/tokens"))
         .json(&json!({"name": name}))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    json_of(r).await
+    expect_json(r, StatusCode::CREATED).await
 }
 
 #[tokio::test]
@@ -319,18 +316,15 @@ async fn open_streams_end_as_soon_as_their_caller_loses_access() {
     let ended = Duration::from_secs(5);
     // The admin's own stream runs throughout: only the streams of those who lost access end.
     let mut control = Events::open(&admin, s.url(overview)).await;
-    assert!(control.next(ended).await.is_some());
+    assert!(control.next::<Overview>(ended).await.is_some());
 
     // Disabled: the session's stream and the token's stream both end.
     let dora = s.user(&admin, "dora", "operator").await;
-    let secret = new_token(&dora, &s, "ci").await["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let secret = new_token(&dora, &s, "ci").await.secret;
     let mut by_session = Events::open(&dora, s.url(overview)).await;
     let mut by_token = Events::open(&with_token(&s, &secret), s.url(overview)).await;
-    assert!(by_session.next(ended).await.is_some());
-    assert!(by_token.next(ended).await.is_some());
+    assert!(by_session.next::<Overview>(ended).await.is_some());
+    assert!(by_token.next::<Overview>(ended).await.is_some());
     assert!(
         !by_session.ends_within(Duration::from_secs(1)).await,
         "nothing changed yet"
@@ -355,14 +349,11 @@ async fn open_streams_end_as_soon_as_their_caller_loses_access() {
     // Signed out everywhere: the session's stream ends, and so does the token's (tokens end
     // with every remediation of their owner).
     let eli = s.user(&admin, "eli", "viewer").await;
-    let secret = new_token(&eli, &s, "wall").await["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let secret = new_token(&eli, &s, "wall").await.secret;
     let mut by_session = Events::open(&eli, s.url(overview)).await;
     let mut by_token = Events::open(&with_token(&s, &secret), s.url(overview)).await;
-    assert!(by_session.next(ended).await.is_some());
-    assert!(by_token.next(ended).await.is_some());
+    assert!(by_session.next::<Overview>(ended).await.is_some());
+    assert!(by_token.next::<Overview>(ended).await.is_some());
     let r = eli
         .delete(s.url("/api/v1/me/sessions"))
         .send()
@@ -374,13 +365,13 @@ async fn open_streams_end_as_soon_as_their_caller_loses_access() {
 
     // The token revoked: its stream ends, and the session's goes on.
     let eli = s.login("eli", &password_of("eli")).await;
-    let secret = new_token(&eli, &s, "wall-2").await;
-    let token_id = secret["token"]["id"].as_i64().unwrap();
-    let secret = secret["secret"].as_str().unwrap().to_owned();
+    let created = new_token(&eli, &s, "wall-2").await;
+    let token_id = created.token.id;
+    let secret = created.secret;
     let mut by_session = Events::open(&eli, s.url(overview)).await;
     let mut by_token = Events::open(&with_token(&s, &secret), s.url(overview)).await;
-    assert!(by_session.next(ended).await.is_some());
-    assert!(by_token.next(ended).await.is_some());
+    assert!(by_session.next::<Overview>(ended).await.is_some());
+    assert!(by_token.next::<Overview>(ended).await.is_some());
     let revoker = with_token(&s, &secret);
     let r = revoker
         .delete(s.url(&format!("/api/v1/tokens/{token_id}")))
@@ -394,7 +385,7 @@ async fn open_streams_end_as_soon_as_their_caller_loses_access() {
     // Demoted: an operator made viewer loses the stream opened with the higher role.
     let fay = s.user(&admin, "fay", "operator").await;
     let mut by_session = Events::open(&fay, s.url("/api/v1/stats/events")).await;
-    assert!(by_session.next(ended).await.is_some());
+    assert!(by_session.next::<StatsFrame>(ended).await.is_some());
     let fay_id = id_of(&s, &admin, "fay").await;
     let r = admin
         .patch(s.url(&format!("/api/v1/users/{fay_id}")))

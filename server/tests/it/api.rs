@@ -1,0 +1,126 @@
+//! Calls to bosun's REST API for the tests, answered as the DTO types the API declares
+//! (`bosun_frontend::model`) or as its one error type (`AppError`), never as untyped JSON.
+
+use std::time::Duration;
+
+use bosun_frontend::error::AppError;
+use bosun_frontend::model::{AuditEntry, ContainerState, Overview};
+use reqwest::{Client, Response, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::harness::TestServer;
+
+/// The body as `T`, and as it was sent (for checks that something is absent from the raw
+/// answer, such as a secret). A body that is not a `T` fails the test, showing it.
+pub async fn json_text<T: DeserializeOwned>(r: Response) -> (T, String) {
+    let (status, url) = (r.status(), r.url().clone());
+    let text = r.text().await.expect("response body");
+    (parse(&url, status, &text), text)
+}
+
+fn parse<T: DeserializeOwned>(url: &reqwest::Url, status: StatusCode, text: &str) -> T {
+    serde_json::from_str(text).unwrap_or_else(|e| {
+        panic!(
+            "{url} answered {status} with a body that is not a {}: {e}\n{text}",
+            std::any::type_name::<T>()
+        )
+    })
+}
+
+/// The body as `T`.
+pub async fn json_of<T: DeserializeOwned>(r: Response) -> T {
+    json_text(r).await.0
+}
+
+/// Asserts the status (showing the body if it differs) and reads the body as `T`.
+pub async fn expect_json<T: DeserializeOwned>(r: Response, status: StatusCode) -> T {
+    let (got, url) = (r.status(), r.url().clone());
+    let text = r.text().await.expect("response body");
+    assert_eq!(got, status, "{url}: {text}");
+    parse(&url, got, &text)
+}
+
+/// Asserts the request was refused with `status` and returns bosun's error.
+pub async fn refused(r: Response, status: StatusCode) -> AppError {
+    expect_json(r, status).await
+}
+
+/// The body of an answer that is an error, whatever its status.
+pub async fn error_of(r: Response) -> AppError {
+    json_of(r).await
+}
+
+/// The body of a GET as `T`.
+pub async fn json_get<T: DeserializeOwned>(client: &Client, s: &TestServer, path: &str) -> T {
+    json_of(client.get(s.url(path)).send().await.expect("request")).await
+}
+
+/// The body of a GET as text.
+pub async fn text_of(client: &Client, s: &TestServer, path: &str) -> String {
+    client
+        .get(s.url(path))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body")
+}
+
+/// The status of a GET, for the many "is this allowed now?" checks.
+pub async fn status_of(client: &Client, s: &TestServer, path: &str) -> StatusCode {
+    client
+        .get(s.url(path))
+        .send()
+        .await
+        .expect("request")
+        .status()
+}
+
+/// POSTs a JSON body.
+pub async fn post_json(
+    client: &Client,
+    s: &TestServer,
+    path: &str,
+    body: serde_json::Value,
+) -> Response {
+    client
+        .post(s.url(path))
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+}
+
+/// The audit entries newest first, as the admin API returns them.
+pub async fn audit(server: &TestServer, admin: &Client, query: &str) -> Vec<AuditEntry> {
+    let r = admin
+        .get(server.url(&format!("/api/v1/audit?{query}")))
+        .send()
+        .await
+        .expect("audit");
+    expect_json(r, StatusCode::OK).await
+}
+
+/// The state of the first container of `service` in `project`, as an overview shows it.
+pub fn state_in(overview: &Overview, project: &str, service: &str) -> Option<ContainerState> {
+    overview
+        .projects
+        .iter()
+        .find(|p| p.name == project)?
+        .service(service)?
+        .containers
+        .first()
+        .map(|c| c.state)
+}
+
+/// Waits until bosun's inventory shows `project` (it follows the engine's events).
+pub async fn wait_listed(client: &Client, s: &TestServer, project: &str) {
+    for _ in 0..50 {
+        if status_of(client, s, &format!("/api/v1/projects/{project}")).await == StatusCode::OK {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{project} never listed");
+}
