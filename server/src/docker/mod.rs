@@ -6,7 +6,9 @@ pub mod database;
 pub mod exec;
 pub mod inventory;
 pub mod monitor;
+pub mod own;
 pub mod record;
+pub mod reload;
 pub mod stats;
 
 use async_trait::async_trait;

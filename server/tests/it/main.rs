@@ -7,6 +7,7 @@ mod auth;
 mod backup_faults;
 mod backups;
 mod busy;
+mod cert_files_attacks;
 mod cert_renewal;
 mod cert_roots;
 mod cert_targets;
