@@ -66,8 +66,10 @@ impl Dir {
         })
     }
 
-    /// The directory of `path`, and the plain file name in it.
-    pub fn of(path: &Path) -> Result<(Self, OsString), String> {
+    /// The directory of `path`, and the plain file name in it. With a `root`, the directory
+    /// is reached from `root` one component at a time, never through a link or `..`: a
+    /// directory below `root` swapped for a link leads nowhere outside it.
+    pub fn of(root: Option<&Path>, path: &Path) -> Result<(Self, OsString), String> {
         let name = match path.components().next_back() {
             Some(Component::Normal(n)) => n.to_owned(),
             _ => return Err(format!("{} is not a file name", path.display())),
@@ -76,13 +78,42 @@ impl Dir {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let dir =
-            Dir::open(parent).map_err(|e| format!("could not write {}: {e}", path.display()))?;
+        let dir = match root {
+            None => Dir::open(parent),
+            Some(root) => Dir::beneath(root, parent),
+        }
+        .map_err(|e| format!("could not write {}: {e}", path.display()))?;
         Ok((dir, name))
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// `dir`, opened from `root` down without following a link at any step below `root`.
+    pub fn beneath(root: &Path, dir: &Path) -> Result<Self, String> {
+        let rest = dir
+            .strip_prefix(root)
+            .map_err(|_| format!("{} is not inside {}", dir.display(), root.display()))?;
+        let mut cur = Dir::open(root)?;
+        for c in rest.components() {
+            let Component::Normal(name) = c else {
+                return Err(format!("{} leaves {}", dir.display(), root.display()));
+            };
+            let path = cur.path.join(name);
+            let fd = rustix::fs::openat(
+                &cur.fd,
+                name,
+                OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::RDONLY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|e| match e {
+                rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => format!(
+                    "{} is a symbolic link (or not a directory): bosun does not write through links below {}. Replace it with the real directory, then try again",
+                    path.display(),
+                    root.display()
+                ),
+                e => format!("could not open the directory {}: {}", path.display(), io(e)),
+            })?;
+            cur = Dir { fd, path };
+        }
+        Ok(cur)
     }
 
     fn shown(&self, name: &OsStr) -> String {
@@ -256,61 +287,101 @@ pub fn write_atomic(
     mode: u32,
     owner: Option<Owner>,
 ) -> Result<(), String> {
-    let (dir, name) = Dir::of(path)?;
+    let (dir, name) = Dir::of(None, path)?;
     dir.write(&name, bytes, mode, owner)
 }
 
-/// Writes a new certificate and key over the old pair: the old files are kept once as
-/// `.NAME.bosun-previous`, both new files are written under temporary names first, and only
-/// then renamed (key first), so a failure leaves the old pair in place. A link at either name
-/// or at a previous copy's is refused before anything changes.
+/// A certificate and its key to write together, below `root` when given (the watched
+/// directory they were found in: nothing below it is followed).
+pub struct Pair<'a> {
+    pub root: Option<&'a Path>,
+    pub cert: &'a Path,
+    pub key: &'a Path,
+    pub chain_pem: &'a [u8],
+    pub key_pem: &'a [u8],
+    pub cert_mode: u32,
+    pub key_mode: u32,
+    pub owner: Option<Owner>,
+}
+
+/// Writes a new certificate and key over the old pair (see `Pair::replace`).
 pub fn replace_pair(
-    cert_path: &Path,
-    key_path: &Path,
+    cert: &Path,
+    key: &Path,
     chain_pem: &[u8],
     key_pem: &[u8],
     cert_mode: u32,
     key_mode: u32,
     owner: Option<Owner>,
 ) -> Result<(), String> {
-    let (cert_dir, cert) = Dir::of(cert_path)?;
-    let (key_dir, key) = Dir::of(key_path)?;
-    for (dir, name) in [(&cert_dir, &cert), (&key_dir, &key)] {
-        dir.plain_file(name)?;
-        dir.plain_file(&companion(name, PREVIOUS))?;
+    Pair {
+        root: None,
+        cert,
+        key,
+        chain_pem,
+        key_pem,
+        cert_mode,
+        key_mode,
+        owner,
     }
-    let had_key = key_dir.keep_previous(&key)?;
-    if cert_path != key_path {
-        cert_dir.keep_previous(&cert)?;
-    } else {
-        let mut both = chain_pem.to_vec();
-        both.extend_from_slice(key_pem);
-        return cert_dir.write(&cert, &both, key_mode.min(cert_mode), owner);
-    }
-    // Both new files are on disk under temporary names before either real one changes.
-    let new_key = key_dir.temp(&key, key_pem, key_mode, owner)?;
-    let new_cert = match cert_dir.temp(&cert, chain_pem, cert_mode, owner) {
-        Ok(t) => t,
-        Err(e) => {
-            key_dir.remove(&new_key);
+    .replace()
+}
+
+impl Pair<'_> {
+    /// Writes the new certificate and key over the old pair: the old files are kept once as
+    /// `.NAME.bosun-previous`, both new files are written under temporary names first, and
+    /// only then renamed (key first), so a failure leaves the old pair in place. A link at
+    /// either name or at a previous copy's is refused before anything changes.
+    pub fn replace(&self) -> Result<(), String> {
+        let Pair {
+            root,
+            cert: cert_path,
+            key: key_path,
+            chain_pem,
+            key_pem,
+            cert_mode,
+            key_mode,
+            owner,
+        } = *self;
+        let (cert_dir, cert) = Dir::of(root, cert_path)?;
+        let (key_dir, key) = Dir::of(root, key_path)?;
+        for (dir, name) in [(&cert_dir, &cert), (&key_dir, &key)] {
+            dir.plain_file(name)?;
+            dir.plain_file(&companion(name, PREVIOUS))?;
+        }
+        let had_key = key_dir.keep_previous(&key)?;
+        if cert_path != key_path {
+            cert_dir.keep_previous(&cert)?;
+        } else {
+            let mut both = chain_pem.to_vec();
+            both.extend_from_slice(key_pem);
+            return cert_dir.write(&cert, &both, key_mode.min(cert_mode), owner);
+        }
+        // Both new files are on disk under temporary names before either real one changes.
+        let new_key = key_dir.temp(&key, key_pem, key_mode, owner)?;
+        let new_cert = match cert_dir.temp(&cert, chain_pem, cert_mode, owner) {
+            Ok(t) => t,
+            Err(e) => {
+                key_dir.remove(&new_key);
+                return Err(e);
+            }
+        };
+        if let Err(e) = key_dir.commit(&new_key, &key) {
+            cert_dir.remove(&new_cert);
             return Err(e);
         }
-    };
-    if let Err(e) = key_dir.commit(&new_key, &key) {
-        cert_dir.remove(&new_cert);
-        return Err(e);
-    }
-    if let Err(e) = cert_dir.commit(&new_cert, &cert) {
-        // Put the old key back (or take the new one away) so the pair on disk belongs together.
-        match key_dir.read(&companion(&key, PREVIOUS)) {
-            Ok((old, _)) if had_key => {
-                let _ = key_dir.write(&key, &old, key_mode, owner);
+        if let Err(e) = cert_dir.commit(&new_cert, &cert) {
+            // Put the old key back (or take the new one away) so the pair on disk belongs together.
+            match key_dir.read(&companion(&key, PREVIOUS)) {
+                Ok((old, _)) if had_key => {
+                    let _ = key_dir.write(&key, &old, key_mode, owner);
+                }
+                _ => key_dir.remove(&key),
             }
-            _ => key_dir.remove(&key),
+            return Err(e);
         }
-        return Err(e);
+        Ok(())
     }
-    Ok(())
 }
 
 /// Whether `name` (a file name) is one bosun keeps beside the real files.
@@ -491,6 +562,44 @@ mod tests {
         let m = std::fs::metadata(&path).unwrap();
         assert_eq!((m.uid(), m.gid()), (101, 102));
         assert_eq!(m.permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn below_a_root_no_directory_is_reached_through_a_link_or_dot_dot() {
+        let root = tempfile::tempdir().unwrap();
+        let (outside, canary) = canary();
+        symlink(outside.path(), root.path().join("sub")).unwrap();
+        std::fs::create_dir(root.path().join("real")).unwrap();
+        let pair = |dir: &str| {
+            let d = root.path().join(dir);
+            let (cert, key) = (d.join("x.crt"), d.join("x.key"));
+            Pair {
+                root: Some(root.path()),
+                cert: &cert,
+                key: &key,
+                chain_pem: b"CHAIN",
+                key_pem: b"KEY",
+                cert_mode: 0o644,
+                key_mode: 0o600,
+                owner: None,
+            }
+            .replace()
+        };
+        let e = pair("sub").unwrap_err();
+        assert!(e.contains("symbolic link") && e.contains("sub"), "{e}");
+        assert_eq!(
+            names_in(outside.path()),
+            ["bosun.db"],
+            "nothing written outside"
+        );
+        assert_eq!(std::fs::read_to_string(&canary).unwrap(), "precious");
+        assert!(pair("real/../sub").is_err());
+        pair("real").unwrap();
+        assert_eq!(
+            std::fs::read(root.path().join("real/x.key")).unwrap(),
+            b"KEY"
+        );
+        assert!(Dir::beneath(root.path(), outside.path()).is_err());
     }
 
     #[test]

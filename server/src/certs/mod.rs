@@ -26,7 +26,6 @@ use crate::audit::AuditService;
 use crate::docker::Engine;
 use crate::store::Store;
 
-pub use self::own::OwnMode;
 pub use self::start::Started;
 
 pub struct Settings {

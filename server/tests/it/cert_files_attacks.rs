@@ -82,7 +82,23 @@ const ATTACKS: &[Attack] = &[
         expect: Expect::Refused,
         warned: &[".d.crt.bosun-previous"],
     },
+    Attack {
+        stem: "sub/e",
+        what: "the pair's subdirectory moved outside and replaced by a link to it",
+        plant: |dir, outside| {
+            let real = outside.with_file_name("e-real");
+            std::fs::rename(dir.join("sub"), &real).unwrap();
+            symlink(&real, dir.join("sub")).unwrap();
+        },
+        expect: Expect::Refused,
+        warned: &[],
+    },
 ];
+
+/// The name certified for a row's pair.
+fn name_of(a: &Attack) -> String {
+    format!("{}.it", a.stem.replace('/', "-"))
+}
 
 async fn certificates(admin: &reqwest::Client, s: &TestServer) -> Vec<CertDto> {
     let r = admin
@@ -133,6 +149,30 @@ fn files_in(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .collect()
 }
 
+/// Every entry under `dir` (links listed, not followed) with its content, sorted.
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let m = std::fs::symlink_metadata(&p).unwrap();
+        if m.is_dir() {
+            out.extend(tree(&p));
+        } else if m.is_file() {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        } else {
+            out.push((
+                p.clone(),
+                std::fs::read_link(&p)
+                    .unwrap()
+                    .into_os_string()
+                    .into_encoded_bytes(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
 fn is_link(p: &Path) -> bool {
     std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
 }
@@ -143,7 +183,8 @@ async fn a_writable_certificate_directory_cannot_redirect_or_read_bosuns_writes(
     let outside = tempfile::tempdir().unwrap();
     let d = dir.path();
     for a in ATTACKS {
-        let (c, k) = pair(&[&format!("{}.it", a.stem)], -1, 30);
+        let (c, k) = pair(&[&name_of(a)], -1, 30);
+        std::fs::create_dir_all(d.join(a.stem).parent().unwrap()).unwrap();
         std::fs::write(d.join(format!("{}.crt", a.stem)), c).unwrap();
         std::fs::write(d.join(format!("{}.key", a.stem)), k).unwrap();
     }
@@ -170,16 +211,19 @@ async fn a_writable_certificate_directory_cannot_redirect_or_read_bosuns_writes(
     let mut canaries = Vec::new();
     let mut due = BTreeMap::new();
     for a in ATTACKS {
-        let (c, k) = pair(&[&format!("{}.it", a.stem)], -90, 10);
+        let (c, k) = pair(&[&name_of(a)], -90, 10);
         std::fs::write(d.join(format!("{}.crt", a.stem)), &c).unwrap();
         std::fs::write(d.join(format!("{}.key", a.stem)), &k).unwrap();
         due.insert(a.stem, c);
-        let canary = outside.path().join(format!("{}-secret.key", a.stem));
+        let canary = outside
+            .path()
+            .join(format!("{}-secret.key", a.stem.replace('/', "-")));
         let secret = rcgen::KeyPair::generate().unwrap().serialize_pem();
         std::fs::write(&canary, &secret).unwrap();
         (a.plant)(d, &canary);
         canaries.push((a, canary, secret));
     }
+    let outside_before = tree(outside.path());
     // The attacker of row b keeps its file open, waiting for a key to be written into it.
     let mut held = std::fs::File::open(d.join(".b.key.bosun-new")).unwrap();
 
@@ -199,6 +243,11 @@ async fn a_writable_certificate_directory_cannot_redirect_or_read_bosuns_writes(
     }
     let certs = certificates(&admin, &s).await;
     let inside = files_in(d);
+    assert_eq!(
+        tree(outside.path()),
+        outside_before,
+        "something outside the watched directory changed"
+    );
 
     for (a, canary, secret) in &canaries {
         let crt = d.join(format!("{}.crt", a.stem));

@@ -50,7 +50,7 @@ impl CertService {
     }
 
     /// The configured directories, and those of the usable declared targets.
-    fn watched_dirs(&self, declared: &[Target]) -> Vec<PathBuf> {
+    pub(in crate::certs) fn watched_dirs(&self, declared: &[Target]) -> Vec<PathBuf> {
         let mut dirs = self.inner.settings.dirs.clone();
         for t in declared.iter().filter(|t| t.problem.is_none()) {
             if !dirs.contains(&t.dir) {

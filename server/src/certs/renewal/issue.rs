@@ -8,7 +8,7 @@ use super::Failed;
 use super::plan::Planned;
 use crate::busy::Claim;
 use crate::certs::CertService;
-use crate::certs::inspect::{self, Checked, Facts};
+use crate::certs::inspect::{self, Checked};
 use crate::certs::inventory::view::now_secs;
 use crate::certs::issuers::{Order, Pem};
 
@@ -27,14 +27,6 @@ impl Issued {
             pem,
             checked,
         }
-    }
-
-    pub fn planned(&self) -> &Planned {
-        &self.planned
-    }
-
-    pub fn facts(&self) -> &Facts {
-        &self.checked.facts
     }
 
     /// What the place step needs: the plan, the PEM to write, and the checked pair to serve.

@@ -26,8 +26,6 @@ use crate::busy::Claim;
 use crate::certs::CertService;
 use crate::store::certs::ManagedRow;
 
-pub use self::plan::check_names;
-
 /// A step that failed, with the plan it was following (for the failure's record).
 pub struct Failed {
     planned: Planned,

@@ -12,7 +12,7 @@ use crate::busy::Claim;
 use crate::certs::CertService;
 use crate::certs::inspect::Facts;
 use crate::error::OrInternal;
-use crate::fsx::replace_pair;
+use crate::fsx::{Pair, replace_pair};
 
 /// A new certificate on disk (and, for bosun's own, served).
 pub struct Placed {
@@ -71,6 +71,7 @@ impl CertService {
                 })
             }
             Place::File {
+                root,
                 cert,
                 key: key_path,
                 cert_mode,
@@ -78,15 +79,20 @@ impl CertService {
                 owner,
             } => {
                 job.step(&format!("writing {}", cert.display()), None);
-                let (cp, kp, cm, km, fo) = (
-                    cert.clone(),
-                    key_path.clone(),
-                    *cert_mode,
-                    *key_mode,
-                    *owner,
-                );
+                let (root, cp, kp) = (root.clone(), cert.clone(), key_path.clone());
+                let (cm, km, fo) = (*cert_mode, *key_mode, *owner);
                 tokio::task::spawn_blocking(move || {
-                    replace_pair(&cp, &kp, &chain, &key, cm, km, fo)
+                    Pair {
+                        root: root.as_deref(),
+                        cert: &cp,
+                        key: &kp,
+                        chain_pem: &chain,
+                        key_pem: &key,
+                        cert_mode: cm,
+                        key_mode: km,
+                        owner: fo,
+                    }
+                    .replace()
                 })
                 .await
                 .or_internal("writing the certificate files")

@@ -20,6 +20,8 @@ use crate::store::certs::ManagedRow;
 pub enum Place {
     Own,
     File {
+        /// The watched directory the files were found in: nothing below it is followed.
+        root: Option<PathBuf>,
         cert: PathBuf,
         key: PathBuf,
         cert_mode: u32,
@@ -60,9 +62,9 @@ impl Resolved {
     }
 }
 
-/// The key beside a certificate file, the modes to keep, and the owner its declaring service
-/// configured (if one declares it).
-fn file_place(f: &CertFile, declared: &[Target]) -> Place {
+/// The key beside a certificate file, the modes to keep, the owner its declaring service
+/// configured (if one declares it), and the watched directory it was found in.
+fn file_place(f: &CertFile, declared: &[Target], watched: &[PathBuf]) -> Place {
     let key = match &f.key {
         KeyFound::SameFile => f.path.clone(),
         other => other.path().map(Path::to_owned).unwrap_or_else(|| {
@@ -81,7 +83,13 @@ fn file_place(f: &CertFile, declared: &[Target]) -> Place {
         .iter()
         .find(|t| t.problem.is_none() && t.cert == f.path)
         .and_then(|t| t.owner);
+    let root = watched
+        .iter()
+        .filter(|d| f.path.starts_with(d))
+        .max_by_key(|d| d.components().count())
+        .cloned();
     Place::File {
+        root,
         cert: f.path.clone(),
         key,
         cert_mode: f.mode,
@@ -158,7 +166,7 @@ impl CertService {
         let file_id = file_id(&file.path);
         Ok(Resolved {
             title: file.path.display().to_string(),
-            place: file_place(file, &declared),
+            place: file_place(file, &declared, &self.watched_dirs(&declared)),
             names: leaf.sans,
             row: row(file_id.as_str()),
             id: file_id,
@@ -212,6 +220,7 @@ impl CertService {
         Ok(Resolved {
             title: target.cert.display().to_string(),
             place: Place::File {
+                root: Some(target.dir),
                 cert: target.cert,
                 key: target.key,
                 cert_mode: 0o644,
