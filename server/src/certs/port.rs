@@ -12,7 +12,7 @@ use bosun_frontend::ports::CertsPort;
 use rustls_pki_types::PrivateKeyDer;
 use std::time::Instant;
 
-use super::inventory::view::now_secs;
+use super::inventory::ids::now_secs;
 use super::issuers::Pem;
 use super::renewal::issue::Issued;
 use super::renewal::plan::Planned;

@@ -7,10 +7,10 @@ use bosun_frontend::model::{
 use rustls_pki_types::CertificateDer;
 
 use super::chain;
+use super::ids::{file_id, served_id, target_id};
 use super::probe::Probed;
 use super::scan::{CertFile, KeyFound};
 use super::targets::Target;
-use super::view::{file_id, served_id, target_id};
 use crate::certs::own::OWN_TITLE;
 use crate::certs::{CertService, inspect};
 use crate::store::certs::ManagedRow;

@@ -4,6 +4,7 @@
 
 pub mod chain;
 mod dto;
+pub mod ids;
 pub mod planted;
 pub mod probe;
 pub mod scan;

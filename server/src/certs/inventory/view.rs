@@ -5,41 +5,13 @@ use std::path::PathBuf;
 
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{AcmeDto, CertDto, CertId, CertKind, CertificatesView};
-use sha2::{Digest, Sha256};
 
 use super::dto::{Basis, relate};
-use super::probe::Probed;
+use super::ids::{now_secs, target_id};
 use super::scan::CertFile;
 use super::targets::Target;
 use crate::certs::CertService;
 use crate::error::OrInternal;
-
-pub fn now_secs() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-pub fn file_id(path: &std::path::Path) -> CertId {
-    let digest = hex::encode(Sha256::digest(path.to_string_lossy().as_bytes()));
-    CertId::from_parts(CertKind::File, &digest)
-}
-
-/// A usable target is its certificate file; one bosun cannot use is that service's own entry
-/// (two services may name the same path inside unrelated containers).
-pub fn target_id(t: &Target) -> CertId {
-    if t.problem.is_some() {
-        let key = format!("{}:{}", t.service, t.cert.display());
-        file_id(std::path::Path::new(&key))
-    } else {
-        file_id(&t.cert)
-    }
-}
-
-pub fn served_id(p: &Probed) -> CertId {
-    let digest = hex::encode(Sha256::digest(
-        format!("{}:{}", p.target.container, p.target.port).as_bytes(),
-    ));
-    CertId::from_parts(CertKind::Served, &digest)
-}
 
 impl CertService {
     /// The targets the services declare by label (`bosun.cert.dir`), found through the mounts.

@@ -9,7 +9,7 @@ use super::plan::Planned;
 use crate::busy::Claim;
 use crate::certs::CertService;
 use crate::certs::inspect::{self, Checked};
-use crate::certs::inventory::view::now_secs;
+use crate::certs::inventory::ids::now_secs;
 use crate::certs::issuers::{Order, Pem};
 
 /// A new certificate and key for a planned renewal, checked.

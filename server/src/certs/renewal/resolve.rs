@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{CertId, CertKind};
 
+use crate::certs::inventory::ids::{file_id, target_id};
 use crate::certs::inventory::scan::{CertFile, KeyFound};
 use crate::certs::inventory::targets::Target;
-use crate::certs::inventory::view::{file_id, target_id};
 use crate::certs::own::OWN_TITLE;
 use crate::certs::{CertService, inspect};
 use crate::error::OrInternal;
