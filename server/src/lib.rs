@@ -9,10 +9,12 @@ pub mod clock;
 pub mod config;
 pub mod docker;
 pub mod error;
+pub mod fsx;
 pub mod http;
 pub mod links;
 pub mod live;
 pub mod logs;
+pub mod net;
 pub mod notify;
 pub mod private;
 pub mod services;
@@ -21,6 +23,7 @@ pub mod stacks;
 pub mod store;
 pub mod swarm;
 pub mod tls;
+pub mod trust;
 pub mod users;
 
 use std::future::Future;
@@ -137,19 +140,24 @@ pub async fn run_with_clock(
 
     let (engine, monitor) = docker::Engine::start(config.docker_host.as_deref());
     let audit = audit::AuditService::new(store.clone());
-    let checker = links::check::Checker::new(tls::provider()).map_err(StartError::LinkClient)?;
+    let checker = links::check::Checker::new().map_err(StartError::LinkClient)?;
     let stats = docker::stats::StatsHub::new(&engine, config.stats_linger);
     // Targets on the LAN may use bosun's internal CA or the roots in BOSUN_CERT_TRUST.
     let mut notify_roots = Vec::new();
-    if let Ok(ca) = certs::ca::InternalCa::load_or_create(&config.data_dir, config.ca_cert_days) {
+    if let Ok(ca) =
+        certs::issuers::InternalCa::load_or_create(&config.data_dir, config.ca_cert_days)
+    {
         notify_roots.push(ca.root_der().clone());
     }
     if let Some(path) = &config.cert_trust {
-        notify_roots.extend(certs::trust::read_bundle(path).unwrap_or_default());
+        notify_roots.extend(trust::read_bundle(path).unwrap_or_default());
     }
-    let (notifier, dispatcher) =
-        notify::Notifier::start(store.clone(), audit.clone(), notify::roots(&notify_roots))
-            .map_err(StartError::Notify)?;
+    let (notifier, dispatcher) = notify::Notifier::start(
+        store.clone(),
+        audit.clone(),
+        trust::Trust::new(&notify_roots).all_roots(),
+    )
+    .map_err(StartError::Notify)?;
     let dispatcher = tokio::spawn(dispatcher);
     let container_watch = tokio::spawn(notify::containers::watch(notifier.clone(), engine.clone()));
     let engine_watch = tokio::spawn(audit::engine::watch(audit.clone(), engine.subscribe()));

@@ -167,6 +167,10 @@ pub struct CertificatesView {
     pub renew_at_percent: f64,
     /// The directories bosun watches for certificate files.
     pub dirs: Vec<String>,
+    /// Entries in those directories named like the files bosun keeps beside certificates that
+    /// bosun did not leave there (a planted link, a stray temporary file), with what to do.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 #[cfg(test)]

@@ -6,19 +6,18 @@ use base64::Engine as _;
 use bosun_frontend::authz::{Admin, Viewer};
 use bosun_frontend::error::{AppError, parse_field};
 use bosun_frontend::model::{
-    CertDto, CertId, CertKind, CertSource, CertificatesView, RenewReport, RenewRequest,
-    UploadRequest,
+    CertDto, CertId, CertKind, CertificatesView, RenewReport, RenewRequest, UploadRequest,
 };
 use bosun_frontend::ports::CertsPort;
 use rustls_pki_types::PrivateKeyDer;
 use std::time::Instant;
 
-use super::ca::Issued;
-use super::view::now_secs;
+use super::inventory::ids::now_secs;
+use super::issuers::Pem;
+use super::renewal::issue::Issued;
+use super::renewal::plan::Planned;
 use super::{CertService, inspect};
 use crate::audit::Owner;
-use crate::store::certs::ManagedRow;
-use crate::store::rfc3339;
 
 /// Bigger than any real chain or key.
 const MAX_PEM: usize = 64 * 1024;
@@ -61,7 +60,7 @@ impl CertService {
     async fn title(&self, id: &CertId) -> String {
         self.resolve(id)
             .await
-            .map(|r| r.title)
+            .map(|r| r.title().to_owned())
             .unwrap_or_else(|_| id.to_string())
     }
 
@@ -102,7 +101,7 @@ impl CertService {
             ));
         }
         // The text is rewritten from what was parsed: no stray lines reach the disk.
-        let issued = Issued {
+        let pem = Pem {
             chain_pem: chain
                 .iter()
                 .map(|c| pem("CERTIFICATE", c.as_ref()))
@@ -115,43 +114,11 @@ impl CertService {
             .map_err(|e| AppError::bad_request("cert_pem", sentence(&e)))?;
 
         let r = self.resolve(id).await?;
-        let reload_list = r.row.as_ref().map(ManagedRow::reload).unwrap_or_default();
-        let job = self.inner.busy.claim(
-            crate::busy::Resource::Certificate {
-                id: r.id.as_str().to_owned(),
-                title: r.title.clone(),
-            },
-            crate::busy::Work::Renewal,
-            &owner.username,
-        )?;
+        let planned = Planned::upload(r, facts.sans.clone());
+        let job = self.claim(&planned, owner)?;
         job.step("checking the uploaded certificate", None);
-        let reloads = self
-            .put_in_place(
-                &r,
-                &issued,
-                inspect::Checked {
-                    key,
-                    facts: facts.clone(),
-                },
-                &reload_list,
-                &job,
-                owner,
-            )
-            .await;
-        drop(job);
-        let reloads = reloads?;
-        let names = facts.sans.clone();
-        self.record_success(&r, CertSource::Upload, None, &names, &reload_list, &reloads)
-            .await?;
-        Ok(RenewReport {
-            id: r.id.to_string(),
-            source: CertSource::Upload,
-            serial: facts.serial,
-            not_after: rfc3339(facts.not_after * 1000),
-            names,
-            reloads,
-            took_ms: started.elapsed().as_millis() as u64,
-        })
+        let issued = Issued::uploaded(planned, pem, inspect::Checked { key, facts });
+        self.uploaded(issued, &job, owner, started).await
     }
 }
 

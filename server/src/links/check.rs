@@ -5,10 +5,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bosun_frontend::model::LinkCheck;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::store::{now_ms, rfc3339};
 
@@ -23,17 +19,14 @@ pub struct Checker {
 }
 
 impl Checker {
-    pub fn new(provider: Arc<CryptoProvider>) -> Result<Self, String> {
+    pub fn new() -> Result<Self, String> {
         // Monitors on a LAN often use self-signed certificates; a reachability check only
         // asks whether something answers, so any certificate is accepted here (and only here).
-        let tls = accept_any_certificate(provider).map_err(|e| e.to_string())?;
-        let client = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
+        let client = crate::net::Https::any_certificate()
             .timeout(TIMEOUT)
             .connect_timeout(TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| e.to_string())?;
+            .redirects(0)
+            .build()?;
         Ok(Checker {
             client,
             cache: Arc::default(),
@@ -99,64 +92,5 @@ fn describe(e: &reqwest::Error) -> String {
     }
 }
 
-/// A TLS client configuration that accepts any server certificate: for reachability checks
-/// (and the start-up bench), which ask whether something answers, never whom to trust.
-pub fn accept_any_certificate(
-    provider: Arc<CryptoProvider>,
-) -> Result<rustls::ClientConfig, rustls::Error> {
-    Ok(
-        rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-            .with_no_client_auth(),
-    )
-}
-
-#[derive(Debug)]
-struct AnyCertificate(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
+/// Also here for the tests and the start-up bench, which hold it by this path.
+pub use crate::net::accept_any_certificate;

@@ -91,21 +91,14 @@ impl Notifier {
     pub fn start(
         store: Store,
         audit: crate::audit::AuditService,
-        roots: rustls::RootCertStore,
+        roots: Arc<rustls::RootCertStore>,
     ) -> Result<(Self, impl std::future::Future<Output = ()> + Send), String> {
-        let tls = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let client = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
+        let client = crate::net::Https::trusting(roots)
             .timeout(TIMEOUT)
             .connect_timeout(TIMEOUT)
-            .redirect(reqwest::redirect::Policy::limited(3))
+            .redirects(3)
             .user_agent("bosun")
-            .build()
-            .map_err(|e| e.to_string())?;
+            .build()?;
         let (queue, rx) = mpsc::channel(QUEUE);
         let notifier = Notifier {
             inner: Arc::new(Inner {
@@ -295,18 +288,6 @@ fn describe(e: &reqwest::Error) -> String {
     } else {
         format!("{what} ({detail})")
     }
-}
-
-/// The HTTPS roots for targets: the system's, `BOSUN_CERT_TRUST`, and bosun's internal CA.
-pub fn roots(extra: &[rustls_pki_types::CertificateDer<'static>]) -> rustls::RootCertStore {
-    let mut roots = rustls::RootCertStore::empty();
-    if let Ok(system) =
-        crate::certs::trust::read_bundle(std::path::Path::new("/etc/ssl/certs/ca-certificates.crt"))
-    {
-        roots.add_parsable_certificates(system);
-    }
-    roots.add_parsable_certificates(extra.iter().cloned());
-    roots
 }
 
 /// A URL a target can be reached at: http(s) with a host. Credentials in it (ntfy's basic

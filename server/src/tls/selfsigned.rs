@@ -8,7 +8,7 @@ use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
 use rustls::sign::CertifiedKey;
 
 use super::{TlsError, facts, load_pem_files};
-use crate::certs::files::write_atomic;
+use crate::fsx::write_atomic;
 
 const VALID_DAYS: i64 = 397;
 const RENEW_WITHIN_DAYS: i64 = 30;

@@ -23,6 +23,7 @@ mod backups;
 mod busy;
 mod cert_acme;
 mod cert_files;
+mod cert_files_attacks;
 mod cert_own;
 mod cert_reload;
 mod cert_renewal;

@@ -65,6 +65,9 @@ fn Live(first: CertificatesView, admin: bool) -> impl IntoView {
     view! {
         <p class="muted stream-state" data-testid="stream" data-state=move || live().0>{move || live().1}</p>
         <Results c />
+        {move || c.data.with(|d| d.warnings.iter().map(|w| view! {
+            <p class="alert banner-warn" role="status" data-testid="cert-warning">{w.clone()}</p>
+        }).collect_view())}
         <div class="cert-summary" data-testid="cert-summary">
             {[Urgency::Expired, Urgency::Critical, Urgency::Warning, Urgency::Ok].into_iter().map(|u| view! {
                 <span class=format!("pill urgency-{}", u.as_str())>{move || count(u)} " " {u.as_str()}</span>

@@ -4,15 +4,18 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use bosun_frontend::model::CaDto;
+use async_trait::async_trait;
+use bosun_frontend::error::AppError;
+use bosun_frontend::model::{CaDto, CertSource};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, SanType,
+    Issuer as CaIssuer, KeyPair, KeyUsagePurpose, SanType,
 };
 use rustls_pki_types::CertificateDer;
 
-use super::files::write_atomic;
-use super::inspect;
+use super::{Issuer, Order, Pem, Progress};
+use crate::certs::inspect;
+use crate::fsx::write_atomic;
 
 const ROOT_DAYS: i64 = 3650;
 
@@ -21,12 +24,6 @@ pub struct InternalCa {
     root_der: CertificateDer<'static>,
     key_pem: String,
     leaf_days: u32,
-}
-
-/// A new certificate and its key, in PEM (chain: leaf then the CA root).
-pub struct Issued {
-    pub chain_pem: String,
-    pub key_pem: String,
 }
 
 fn paths(data_dir: &Path) -> (PathBuf, PathBuf) {
@@ -91,10 +88,10 @@ impl InternalCa {
         })
     }
 
-    fn issuer(&self) -> Result<Issuer<'static, KeyPair>, String> {
+    fn issuer(&self) -> Result<CaIssuer<'static, KeyPair>, String> {
         let key = KeyPair::from_pem(&self.key_pem)
             .map_err(|e| format!("the internal CA's key is unusable ({e})"))?;
-        Issuer::from_ca_cert_pem(&self.root_pem, key)
+        CaIssuer::from_ca_cert_pem(&self.root_pem, key)
             .map_err(|e| format!("the internal CA's certificate is unusable ({e})"))
     }
 
@@ -115,8 +112,9 @@ impl InternalCa {
         })
     }
 
-    /// A server certificate for `names` (DNS names or IPs), valid for the configured days.
-    pub fn issue(&self, names: &[String]) -> Result<Issued, String> {
+    /// A server certificate for `names` (DNS names or IPs), valid for the configured days;
+    /// the chain is the leaf, then the CA root.
+    pub fn issue_for(&self, names: &[String]) -> Result<Pem, String> {
         let gen_err = |e: rcgen::Error| format!("the internal CA could not issue: {e}");
         let issuer = self.issuer()?;
         let key = KeyPair::generate().map_err(gen_err)?;
@@ -140,17 +138,30 @@ impl InternalCa {
         params.not_before = now - time::Duration::minutes(5);
         params.not_after = now + time::Duration::days(i64::from(self.leaf_days));
         let cert = params.signed_by(&key, &issuer).map_err(gen_err)?;
-        Ok(Issued {
+        Ok(Pem {
             chain_pem: format!("{}{}", cert.pem(), self.root_pem),
             key_pem: key.serialize_pem(),
         })
     }
 }
 
+#[async_trait]
+impl Issuer for InternalCa {
+    fn source(&self) -> CertSource {
+        CertSource::InternalCa
+    }
+
+    async fn issue(&self, order: &Order<'_>, _progress: Progress<'_>) -> Result<Pem, AppError> {
+        self.issue_for(order.names)
+            .map_err(|e| crate::error::internal("issuing from the internal CA", e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::certs::trust::Trust;
+    use crate::certs::inventory::chain::check;
+    use crate::trust::Trust;
 
     #[test]
     fn made_once_reused_and_its_certificates_are_trusted() {
@@ -159,7 +170,7 @@ mod tests {
         let b = InternalCa::load_or_create(dir.path(), 90).unwrap();
         assert_eq!(a.root_pem(), b.root_pem(), "made once, then reused");
         let issued = b
-            .issue(&["portal.lan".into(), "192.168.1.10".into()])
+            .issue_for(&["portal.lan".into(), "192.168.1.10".into()])
             .unwrap();
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let checked =
@@ -172,10 +183,10 @@ mod tests {
         let days = (checked.facts.not_after - now) / 86_400;
         assert!((89..=90).contains(&days), "{days}");
         let chain = inspect::chain_from_pem(issued.chain_pem.as_bytes()).unwrap();
-        let trusted = Trust::new(&[a.root_der().clone()]).check(&chain, &checked.facts);
+        let trusted = check(&Trust::new(&[a.root_der().clone()]), &chain, &checked.facts);
         assert!(trusted.valid, "{}", trusted.message);
         // Without the CA's root the same chain is not trusted.
-        let untrusted = Trust::new(&[]).check(&chain, &checked.facts);
+        let untrusted = check(&Trust::new(&[]), &chain, &checked.facts);
         assert!(!untrusted.valid);
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(dir.path().join("ca/ca.key"))

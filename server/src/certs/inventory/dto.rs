@@ -1,60 +1,30 @@
-//! The inventory as the page and the REST API show it: every certificate with its facts,
-//! how urgent it is, and what bosun does about it.
+//! Each certificate as the page and the REST API show it: its facts read off the chain, how
+//! urgent it is, whether its key belongs to it, and what bosun does about it.
 
-use bosun_frontend::error::AppError;
 use bosun_frontend::model::{
-    AcmeDto, CertDto, CertId, CertKind, CertSource, CertificatesView, ChainCheck, KeyCheck,
-    ManagedDto, Urgency,
+    CertDto, CertId, CertKind, CertSource, ChainCheck, KeyCheck, ManagedDto, Urgency,
 };
 use rustls_pki_types::CertificateDer;
-use sha2::{Digest, Sha256};
 
-use super::files::{CertFile, KeyFound};
+use super::chain;
+use super::ids::{file_id, served_id, target_id};
 use super::probe::Probed;
+use super::scan::{CertFile, KeyFound};
 use super::targets::Target;
-use super::{CertService, OwnMode, inspect};
-use crate::error::OrInternal;
+use crate::certs::own::OWN_TITLE;
+use crate::certs::{CertService, inspect};
 use crate::store::certs::ManagedRow;
 use crate::store::rfc3339;
 
-pub const OWN_TITLE: &str = "bosun's own HTTPS";
-
-pub fn now_secs() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-pub fn file_id(path: &std::path::Path) -> CertId {
-    let digest = hex::encode(Sha256::digest(path.to_string_lossy().as_bytes()));
-    CertId::from_parts(CertKind::File, &digest)
-}
-
-/// A usable target is its certificate file; one bosun cannot use is that service's own entry
-/// (two services may name the same path inside unrelated containers).
-pub fn target_id(t: &Target) -> CertId {
-    if t.problem.is_some() {
-        let key = format!("{}:{}", t.service, t.cert.display());
-        file_id(std::path::Path::new(&key))
-    } else {
-        file_id(&t.cert)
-    }
-}
-
-pub fn served_id(p: &Probed) -> CertId {
-    let digest = hex::encode(Sha256::digest(
-        format!("{}:{}", p.target.container, p.target.port).as_bytes(),
-    ));
-    CertId::from_parts(CertKind::Served, &digest)
-}
-
 /// What differs between the kinds; the rest of a `CertDto` is read off the chain.
-struct Basis<'a> {
-    id: CertId,
-    kind: CertKind,
-    title: String,
-    chain: Result<&'a [CertificateDer<'static>], String>,
-    key: Option<KeyCheck>,
-    managed: Option<ManagedDto>,
-    renew_sources: Vec<CertSource>,
+pub(super) struct Basis<'a> {
+    pub(super) id: CertId,
+    pub(super) kind: CertKind,
+    pub(super) title: String,
+    pub(super) chain: Result<&'a [CertificateDer<'static>], String>,
+    pub(super) key: Option<KeyCheck>,
+    pub(super) managed: Option<ManagedDto>,
+    pub(super) renew_sources: Vec<CertSource>,
 }
 
 fn key_check(k: &KeyFound) -> Option<KeyCheck> {
@@ -115,19 +85,12 @@ fn own_key_check(path: &std::path::Path, served: Option<&CertificateDer<'static>
 }
 
 impl CertService {
-    pub(super) fn sources(&self, own: bool) -> Vec<CertSource> {
-        let mut v = Vec::new();
-        if own && matches!(self.inner.settings.own, OwnMode::Managed { .. }) {
-            v.push(CertSource::SelfSigned);
-        }
-        v.push(CertSource::InternalCa);
-        if self.inner.acme.is_some() {
-            v.push(CertSource::Acme);
-        }
-        v
+    /// The sources a certificate can be renewed from (`own`: bosun's own).
+    pub(in crate::certs) fn sources(&self, own: bool) -> Vec<CertSource> {
+        self.inner.issuers.sources(own)
     }
 
-    fn managed(&self, row: &ManagedRow, leaf: Option<&inspect::Facts>) -> ManagedDto {
+    pub(super) fn managed(&self, row: &ManagedRow, leaf: Option<&inspect::Facts>) -> ManagedDto {
         let source = row.source();
         let share = self.inner.settings.renew_at;
         ManagedDto {
@@ -147,7 +110,7 @@ impl CertService {
         }
     }
 
-    fn dto(&self, b: Basis<'_>, now: i64) -> CertDto {
+    pub(super) fn dto(&self, b: Basis<'_>, now: i64) -> CertDto {
         let s = &self.inner.settings;
         let blank = |problem: String| CertDto {
             id: b.id.to_string(),
@@ -209,7 +172,7 @@ impl CertService {
             id: b.id.to_string(),
             kind: b.kind,
             title: b.title,
-            chain: self.inner.trust.check(chain, &f),
+            chain: chain::check(&self.inner.trust, chain, &f),
             lifetime_used: f.used(now),
             subject: f.subject,
             sans: f.sans,
@@ -228,23 +191,17 @@ impl CertService {
         }
     }
 
-    fn own_dto(&self, rows: &[ManagedRow], now: i64) -> Option<CertDto> {
-        let own = self.inner.own.as_ref()?;
-        let current = own.resolver.current();
+    pub(super) fn own_dto(&self, rows: &[ManagedRow], now: i64) -> Option<CertDto> {
+        let own = &self.inner.own;
+        let current = own.serving()?;
         let row = rows.iter().find(|r| r.id == CertId::OWN);
         let leaf = current.cert.first().and_then(|c| inspect::facts(c).ok());
         let managed = Some(match row {
             Some(r) => self.managed(r, leaf.as_ref()),
             None => ManagedDto {
-                source: match self.inner.settings.own {
-                    OwnMode::Files => CertSource::Files,
-                    _ => CertSource::SelfSigned,
-                },
+                source: own.first_source(),
                 challenge: None,
-                names: match &self.inner.settings.own {
-                    OwnMode::Managed { names } => names.clone(),
-                    _ => leaf.as_ref().map(|f| f.sans.clone()).unwrap_or_default(),
-                },
+                names: own.names(),
                 renew_after: None,
                 last_renewed: None,
                 last_error: None,
@@ -261,10 +218,7 @@ impl CertService {
                 kind: CertKind::Own,
                 title: OWN_TITLE.into(),
                 chain: Ok(&current.cert),
-                key: Some(own_key_check(
-                    &self.inner.settings.own_key,
-                    current.cert.first(),
-                )),
+                key: Some(own_key_check(&own.key, current.cert.first())),
                 managed,
                 renew_sources: self.sources(true),
             },
@@ -272,7 +226,7 @@ impl CertService {
         ))
     }
 
-    fn file_dto(&self, f: &CertFile, rows: &[ManagedRow], now: i64) -> CertDto {
+    pub(super) fn file_dto(&self, f: &CertFile, rows: &[ManagedRow], now: i64) -> CertDto {
         let id = file_id(&f.path);
         let row = rows.iter().find(|r| r.id == id.as_str());
         let leaf = f
@@ -300,15 +254,8 @@ impl CertService {
         )
     }
 
-    /// The targets the services declare by label (`bosun.cert.dir`), found through the mounts.
-    pub(super) fn declared_targets(&self) -> Vec<Target> {
-        let records = self.inner.engine.inventory().records();
-        let own = super::targets::own_mounts(&records);
-        super::targets::declared(&records, own.as_deref())
-    }
-
     /// A declared target with no certificate file (yet), or one bosun cannot use.
-    fn target_dto(&self, t: &Target, rows: &[ManagedRow], now: i64) -> CertDto {
+    pub(super) fn target_dto(&self, t: &Target, rows: &[ManagedRow], now: i64) -> CertDto {
         let id = target_id(t);
         let row = rows.iter().find(|r| r.id == id.as_str());
         let file = t
@@ -344,7 +291,7 @@ impl CertService {
         dto
     }
 
-    fn served_dto(&self, p: &Probed, now: i64) -> CertDto {
+    pub(super) fn served_dto(&self, p: &Probed, now: i64) -> CertDto {
         self.dto(
             Basis {
                 id: served_id(p),
@@ -358,117 +305,11 @@ impl CertService {
             now,
         )
     }
-
-    /// Every certificate now, worst first.
-    pub async fn certificates(&self) -> Result<(Vec<CertDto>, Vec<CertFile>), AppError> {
-        let rows = self
-            .inner
-            .store
-            .managed_certs()
-            .await
-            .or_internal("reading the managed certificates")?;
-        let declared = self.declared_targets();
-        let mut dirs = self.inner.settings.dirs.clone();
-        for t in declared.iter().filter(|t| t.problem.is_none()) {
-            if !dirs.contains(&t.dir) {
-                dirs.push(t.dir.clone());
-            }
-        }
-        let files = tokio::task::spawn_blocking(move || super::files::scan(&dirs))
-            .await
-            .or_internal("scanning the certificate directories")?;
-        let now = now_secs();
-        let mut certs: Vec<CertDto> = Vec::new();
-        certs.extend(self.own_dto(&rows, now));
-        certs.extend(files.iter().map(|f| self.file_dto(f, &rows, now)));
-        for t in &declared {
-            let id = target_id(t);
-            if let Some(c) = certs.iter_mut().find(|c| c.id == id.as_str()) {
-                c.related.push(t.service.clone());
-            } else {
-                certs.push(self.target_dto(t, &rows, now));
-            }
-        }
-        // Files bosun renewed before and that are gone now.
-        for r in rows.iter().filter(|r| r.id.starts_with("file-")) {
-            if certs.iter().all(|c| c.id != r.id) {
-                let title = r.cert_path.clone().unwrap_or_else(|| r.id.clone());
-                certs.push(self.dto(
-                    Basis {
-                        id: r.id.parse().unwrap_or_else(|_| CertId::own()),
-                        kind: CertKind::File,
-                        title,
-                        chain: Err("the file is gone (or its directory is no longer in BOSUN_CERT_DIRS); bosun renewed it before".into()),
-                        key: None,
-                        managed: Some(self.managed(r, None)),
-                        renew_sources: Vec::new(),
-                    },
-                    now,
-                ));
-            }
-        }
-        certs.extend(
-            self.inner
-                .probes
-                .all()
-                .iter()
-                .map(|p| self.served_dto(p, now)),
-        );
-        relate(&mut certs);
-        certs.sort_by(|a, b| {
-            (a.urgency, a.days_left, &a.title).cmp(&(b.urgency, b.days_left, &b.title))
-        });
-        Ok((certs, files))
-    }
-
-    /// The renewals running now, with their steps.
-    fn jobs(&self) -> Vec<bosun_frontend::model::CertJobDto> {
-        self.inner
-            .busy
-            .of(crate::busy::Work::Renewal)
-            .into_iter()
-            .filter_map(|r| match r.resource {
-                crate::busy::Resource::Certificate { id, .. } => {
-                    Some(bosun_frontend::model::CertJobDto {
-                        cert_id: id,
-                        actor: r.who,
-                        step: r.what,
-                        done: r.done,
-                        elapsed_ms: u64::try_from(r.elapsed.as_millis()).unwrap_or(u64::MAX),
-                    })
-                }
-                _ => None,
-            })
-            .collect()
-    }
-
-    pub async fn view_now(&self) -> Result<CertificatesView, AppError> {
-        let (certs, _) = self.certificates().await?;
-        let s = &self.inner.settings;
-        Ok(CertificatesView {
-            certs,
-            jobs: self.jobs(),
-            ca: self.inner.ca.dto(),
-            acme: AcmeDto {
-                directory: self.inner.acme.as_ref().map(|a| a.directory().to_owned()),
-                challenges: self
-                    .inner
-                    .acme
-                    .as_ref()
-                    .map(|a| a.challenges())
-                    .unwrap_or_default(),
-            },
-            warn_days: s.warn_days,
-            critical_days: s.critical_days,
-            renew_at_percent: s.renew_at * 100.0,
-            dirs: s.dirs.iter().map(|d| d.display().to_string()).collect(),
-        })
-    }
 }
 
 /// Ties each served certificate to the file or own certificate with the same serial and
 /// issuer, both ways; a served one can be renewed through its file.
-fn relate(certs: &mut [CertDto]) {
+pub(super) fn relate(certs: &mut [CertDto]) {
     let key = |c: &CertDto| (c.serial.clone(), c.issuer.clone());
     let sources: Vec<(usize, (String, String))> = certs
         .iter()

@@ -1,17 +1,19 @@
-//! After new files are written: which services use them, making each load them, and then
-//! checking that it really serves the new certificate ("renewed but never reloaded").
+//! Step 5, reload: which services use the new files (named with the renewal, or labelled
+//! `bosun.cert.reload` and mounting the directory), and making each load them, audited one by
+//! one. Only `Reloaded` services are verified.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bollard::Docker;
-use bollard::query_parameters::{KillContainerOptions, RestartContainerOptions};
-use bosun_frontend::model::{ReloadAction, ReloadResult, ReloadTarget};
+use bosun_frontend::model::{AuditOutcome, ReloadAction, ReloadResult, ReloadTarget};
 
-use crate::busy::{Busy, Resource, Work};
-use crate::docker::client::engine_message;
-use crate::docker::exec::run_captured;
+use super::place::Placed;
+use super::resolve::Place;
+use crate::audit::Owner;
+use crate::busy::{Busy, Claim, Resource, Work};
+use crate::certs::CertService;
+use crate::docker::Engine;
 use crate::docker::record::Record;
 use crate::stacks::actions::label;
 
@@ -28,25 +30,15 @@ pub struct Dependent {
 
 /// Where `path` (as bosun sees it) is on the host. The same path when bosun runs on the host;
 /// when it runs in a container, through that container's own mounts.
-pub async fn host_path(docker: Option<&Docker>, path: &Path) -> PathBuf {
-    let (Some(docker), Some(me)) = (
-        docker,
-        hostname::get().ok().and_then(|h| h.into_string().ok()),
-    ) else {
+async fn host_path(engine: &Engine, path: &Path) -> PathBuf {
+    let Some(mounts) = crate::docker::own::mounts(engine).await else {
         return path.to_owned();
     };
-    if !Path::new("/.dockerenv").exists() {
-        return path.to_owned();
-    }
-    let Ok(c) = docker.inspect_container(&me, None).await else {
-        return path.to_owned();
-    };
-    let mounts = c.mounts.unwrap_or_default();
-    super::targets::remap(
+    crate::certs::inventory::targets::remap(
         path,
         mounts
             .iter()
-            .filter_map(|m| Some((m.destination.as_deref()?, m.source.as_deref()?))),
+            .map(|m| (m.destination.as_str(), m.source.as_str())),
     )
     .unwrap_or_else(|| path.to_owned())
 }
@@ -106,7 +98,7 @@ pub fn dependents(
 /// Runs one reload; never fails, the result says how it went. The service is claimed for it
 /// first (a restart like any restart; a signal or command as a reload, which may run beside a
 /// dump), so a reload never lands in the middle of a restore or a scale of the same service.
-pub async fn reload(docker: &Docker, busy: &Busy, d: &Dependent) -> ReloadResult {
+pub async fn reload_one(engine: &Engine, busy: &Busy, d: &Dependent) -> ReloadResult {
     let id = &d.record.id;
     let resource = match (d.record.project(), d.record.service()) {
         (Some(p), Some(s)) => Resource::service(p, s),
@@ -118,7 +110,7 @@ pub async fn reload(docker: &Docker, busy: &Busy, d: &Dependent) -> ReloadResult
     };
     let outcome: Result<String, String> = match busy.claim(resource, work, "certificate renewal") {
         Err(e) => Err(e.message),
-        Ok(_claim) => act(docker, id, &d.action).await,
+        Ok(_claim) => act(engine, id, &d.action).await,
     };
     let (ok, output) = match outcome {
         Ok(o) => (true, o),
@@ -133,30 +125,121 @@ pub async fn reload(docker: &Docker, busy: &Busy, d: &Dependent) -> ReloadResult
     }
 }
 
-async fn act(docker: &Docker, id: &str, action: &ReloadAction) -> Result<String, String> {
+async fn act(engine: &Engine, id: &str, action: &ReloadAction) -> Result<String, String> {
+    use crate::docker::reload;
     match action {
         ReloadAction::Exec(argv) => {
-            match run_captured(docker, id, argv, OUTPUT_KEEP, EXEC_TIMEOUT).await {
+            match reload::run(engine, id, argv, OUTPUT_KEEP, EXEC_TIMEOUT).await {
                 Ok(c) if c.code == 0 => Ok(c.output),
                 Ok(c) => Err(format!("exit code {}: {}", c.code, c.output)),
                 Err(e) => Err(e),
             }
         }
-        ReloadAction::Signal(sig) => docker
-            .kill_container(
-                id,
-                Some(KillContainerOptions {
-                    signal: format!("SIG{sig}"),
-                }),
-            )
+        ReloadAction::Signal(sig) => reload::signal(engine, id, sig)
             .await
-            .map(|()| String::new())
-            .map_err(|e| engine_message(&e)),
-        ReloadAction::Restart => docker
-            .restart_container(id, None::<RestartContainerOptions>)
-            .await
-            .map(|()| String::new())
-            .map_err(|e| engine_message(&e)),
+            .map(|()| String::new()),
+        ReloadAction::Restart => reload::restart(engine, id).await.map(|()| String::new()),
+    }
+}
+
+/// The services reloaded after a new certificate was placed, each with how it went.
+pub struct Reloaded {
+    placed: Placed,
+    /// Each result, with the container to verify when its reload went well.
+    results: Vec<(Option<String>, ReloadResult)>,
+}
+
+impl Reloaded {
+    pub(super) fn into_parts(self) -> (Placed, Vec<(Option<String>, ReloadResult)>) {
+        (self.placed, self.results)
+    }
+}
+
+impl CertService {
+    /// Reloads the services that use the placed files (none for bosun's own, which is live).
+    pub(super) async fn reload(&self, placed: Placed, job: &Claim, owner: &Owner) -> Reloaded {
+        let results = match placed.planned().resolved().place() {
+            Place::Own => Vec::new(),
+            Place::File { cert, .. } => {
+                let dir = cert.parent().unwrap_or(Path::new("/"));
+                self.reload_dependents(dir, placed.planned().reload(), job, owner)
+                    .await
+            }
+        };
+        Reloaded { placed, results }
+    }
+
+    async fn reload_dependents(
+        &self,
+        dir: &Path,
+        explicit: &[ReloadTarget],
+        job: &Claim,
+        owner: &Owner,
+    ) -> Vec<(Option<String>, ReloadResult)> {
+        let engine = &self.inner.engine;
+        let host_dir = host_path(engine, dir).await;
+        let (deps, problems) = dependents(&engine.inventory().records(), &host_dir, explicit);
+        let mut results: Vec<(Option<String>, ReloadResult)> = problems
+            .into_iter()
+            .map(|(subject, problem)| {
+                let result = ReloadResult {
+                    container: subject,
+                    how: String::new(),
+                    ok: false,
+                    output: problem,
+                    serving_new: None,
+                };
+                (None, result)
+            })
+            .collect();
+        if deps.is_empty() {
+            return results;
+        }
+        if !engine.status().connected {
+            let result = ReloadResult {
+                container: "Docker engine".into(),
+                how: String::new(),
+                ok: false,
+                output: "The Docker engine is unreachable, so no service was reloaded. Reload them by hand, or renew again once the engine is back.".into(),
+                serving_new: None,
+            };
+            results.push((None, result));
+            return results;
+        }
+        for d in &deps {
+            job.step(
+                &format!("reloading {} ({})", label(&d.record), d.action),
+                None,
+            );
+            let result = reload_one(engine, &self.inner.busy, d).await;
+            let outcome = if result.ok {
+                AuditOutcome::Ok
+            } else {
+                AuditOutcome::Failed
+            };
+            let detail = format!(
+                "{}{}",
+                result.how,
+                if result.output.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", result.output.chars().take(300).collect::<String>())
+                }
+            );
+            self.inner
+                .audit
+                .record(
+                    owner.who(),
+                    "certificate.reload",
+                    &result.container,
+                    outcome,
+                    Some(detail),
+                )
+                .await;
+            let verify = result.ok.then(|| d.record.id.clone());
+            results.push((verify, result));
+        }
+        results
     }
 }
 

@@ -9,6 +9,7 @@
 //!   bosun.cert.files: server.crt,server.key   # cert[,key]; default tls.crt,tls.key
 //!   bosun.cert.mode: "0640"                   # the key's mode; default 0600
 //!   bosun.cert.names: portal.lan,www.portal.lan  # for a first certificate; default the service name
+//!   bosun.cert.owner: "101:101"               # UID[:GID] of the files bosun writes; default bosun's own
 //!   bosun.cert.reload: "exec:nginx -s reload" # how the service picks up a new one (see reload.rs)
 //! ```
 
@@ -16,11 +17,13 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::docker::record::{Mount, Record};
+use crate::fsx::Owner;
 
 pub const DIR_LABEL: &str = "bosun.cert.dir";
 pub const FILES_LABEL: &str = "bosun.cert.files";
 pub const MODE_LABEL: &str = "bosun.cert.mode";
 pub const NAMES_LABEL: &str = "bosun.cert.names";
+pub const OWNER_LABEL: &str = "bosun.cert.owner";
 
 const DEFAULT_CERT: &str = "tls.crt";
 const DEFAULT_KEY: &str = "tls.key";
@@ -37,6 +40,8 @@ pub struct Target {
     pub key: PathBuf,
     pub key_mode: u32,
     pub names: Vec<String>,
+    /// Who the files bosun writes belong to (`bosun.cert.owner`); None: bosun's own user.
+    pub owner: Option<Owner>,
     /// Why bosun cannot use it, in words that say what to change.
     pub problem: Option<String>,
 }
@@ -63,6 +68,27 @@ pub fn parse_mode(s: &str) -> Result<u32, String> {
         Ok(m) if m <= 0o777 && m & 0o400 != 0 && !digits.is_empty() => Ok(m),
         _ => Err(format!(
             "label {MODE_LABEL}: “{t}” is not a file mode the key's owner can read (give octal, e.g. 0600 or 0640)"
+        )),
+    }
+}
+
+/// The files' owner from `bosun.cert.owner`: numeric `UID[:GID]`.
+pub fn parse_owner(s: &str) -> Result<Owner, String> {
+    let t = s.trim();
+    let (uid, gid) = match t.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (t, None),
+    };
+    let uid = uid.parse::<u32>().ok().filter(|u| *u != u32::MAX);
+    let gid = gid.map(|g| g.parse::<u32>().ok().filter(|g| *g != u32::MAX));
+    match (uid, gid) {
+        (Some(uid), None) => Ok(Owner { uid, gid: None }),
+        (Some(uid), Some(Some(gid))) => Ok(Owner {
+            uid,
+            gid: Some(gid),
+        }),
+        _ => Err(format!(
+            "label {OWNER_LABEL}: “{t}” is not a numeric owner (give UID or UID:GID, e.g. 101:101)"
         )),
     }
 }
@@ -146,6 +172,14 @@ fn declared_by(r: &Record, own: Option<&[Mount]>) -> Option<Target> {
             None
         })
         .unwrap_or(DEFAULT_KEY_MODE);
+    let owner = r
+        .label(OWNER_LABEL)
+        .map(parse_owner)
+        .transpose()
+        .unwrap_or_else(|e| {
+            note(e);
+            None
+        });
     let names: Vec<String> = r
         .label(NAMES_LABEL)
         .map(|n| {
@@ -192,6 +226,7 @@ fn declared_by(r: &Record, own: Option<&[Mount]>) -> Option<Target> {
         dir,
         key_mode,
         names,
+        owner,
         problem,
     })
 }
@@ -279,6 +314,38 @@ mod tests {
         assert_eq!(t.key_mode, 0o640);
         assert_eq!(t.names, ["portal.lan", "www.portal.lan"]);
         assert_eq!(t.service, "demo/proxy");
+        assert_eq!(t.owner, None, "bosun's own user unless configured");
+    }
+
+    #[test]
+    fn an_owner_is_only_what_the_label_says() {
+        let m = &[("/h", "/certs")];
+        let t = |owner: &str| {
+            declared_by(
+                &record(&[(DIR_LABEL, "/certs"), (OWNER_LABEL, owner)], m),
+                None,
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            t("101:102").owner,
+            Some(Owner {
+                uid: 101,
+                gid: Some(102)
+            })
+        );
+        assert_eq!(
+            t(" 101 ").owner,
+            Some(Owner {
+                uid: 101,
+                gid: None
+            })
+        );
+        for bad in ["nginx", "101:", ":101", "-1", "4294967295", ""] {
+            let bad_target = t(bad);
+            assert_eq!(bad_target.owner, None, "{bad}");
+            assert!(bad_target.problem.unwrap().contains(OWNER_LABEL), "{bad}");
+        }
     }
 
     #[test]

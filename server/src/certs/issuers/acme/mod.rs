@@ -3,106 +3,27 @@
 //! of bosun's own (`BOSUN_ACME_HTTP_LISTEN`, only `/.well-known/acme-challenge/`); DNS-01
 //! records are set by a hook program (`BOSUN_ACME_DNS_HOOK set|clear NAME VALUE`).
 
-use std::collections::HashMap;
-use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+mod dns01;
+mod http;
+mod http01;
+
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use bosun_frontend::model::Challenge;
-use bytes::Bytes;
-use http_body_util::BodyExt;
+use async_trait::async_trait;
+use bosun_frontend::error::AppError;
+use bosun_frontend::model::{CertSource, Challenge};
 use instant_acme::{
-    Account, AccountCredentials, AuthorizationStatus, BodyWrapper, BytesResponse, ChallengeType,
-    HttpClient, Identifier, NewAccount, NewOrder, OrderStatus, RetryPolicy,
+    Account, AccountCredentials, AuthorizationStatus, ChallengeType, Identifier, NewAccount,
+    NewOrder, OrderStatus, RetryPolicy,
 };
 
-use super::ca::Issued;
-use super::files::write_atomic;
-
-const HOOK_TIMEOUT: Duration = Duration::from_secs(120);
-const OUTPUT_KEEP: usize = 1024;
-
-/// The tokens bosun answers HTTP-01 for, shared with its challenge listener.
-#[derive(Clone, Default)]
-pub struct Http01Answers(Arc<Mutex<HashMap<String, String>>>);
-
-impl Http01Answers {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-    fn insert(&self, token: &str, key_authorization: &str) {
-        self.lock()
-            .insert(token.to_owned(), key_authorization.to_owned());
-    }
-    fn remove(&self, token: &str) {
-        self.lock().remove(token);
-    }
-    pub fn get(&self, token: &str) -> Option<String> {
-        self.lock().get(token).cloned()
-    }
-
-    /// Serves `/.well-known/acme-challenge/{token}` and nothing else on `listener`.
-    pub async fn serve(self, listener: tokio::net::TcpListener) {
-        use axum::extract::{Path as AxPath, State};
-        use axum::http::StatusCode;
-        use axum::routing::get;
-        async fn answer(
-            State(a): State<Http01Answers>,
-            AxPath(token): AxPath<String>,
-        ) -> Result<String, StatusCode> {
-            a.get(&token).ok_or(StatusCode::NOT_FOUND)
-        }
-        let app = axum::Router::new()
-            .route("/.well-known/acme-challenge/{token}", get(answer))
-            .with_state(self);
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(error = %e, "the ACME HTTP-01 listener stopped");
-        }
-    }
-}
-
-/// instant-acme's HTTP client, over bosun's reqwest with the roots bosun trusts.
-struct Http(reqwest::Client);
-
-impl HttpClient for Http {
-    fn request(
-        &self,
-        req: http::Request<BodyWrapper<Bytes>>,
-    ) -> Pin<Box<dyn Future<Output = Result<BytesResponse, instant_acme::Error>> + Send>> {
-        let client = self.0.clone();
-        Box::pin(async move {
-            let (parts, body) = req.into_parts();
-            let body = body
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
-            let url = parts.uri.to_string();
-            let response = client
-                .request(parts.method, &url)
-                .headers(parts.headers)
-                .body(body)
-                .send()
-                .await
-                .map_err(|e| instant_acme::Error::Other(Box::new(e)))?;
-            let mut builder = http::Response::builder().status(response.status());
-            for (k, v) in response.headers() {
-                builder = builder.header(k, v);
-            }
-            let bytes = response
-                .bytes()
-                .await
-                .map_err(|e| instant_acme::Error::Other(Box::new(e)))?;
-            let response = builder
-                .body(http_body_util::Full::new(bytes))
-                .map_err(|e| instant_acme::Error::Other(Box::new(e)))?;
-            Ok(BytesResponse::from(response))
-        })
-    }
-}
+use self::http::Http;
+pub use self::http01::{Http01Answers, bind_http01};
+use super::{Issuer, Order, Pem, Progress};
+use crate::fsx::write_atomic;
 
 pub struct Acme {
     directory: String,
@@ -123,16 +44,9 @@ impl Acme {
         roots: Arc<rustls::RootCertStore>,
         data_dir: &Path,
     ) -> Result<Self, String> {
-        let tls = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let client = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
+        let client = crate::net::Https::trusting(roots)
             .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| e.to_string())?;
+            .build()?;
         let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(directory.as_bytes()));
         Ok(Acme {
             account_file: data_dir
@@ -245,13 +159,18 @@ impl Acme {
         )
     }
 
+    async fn hook(&self, verb: &str, name: &str, value: &str) -> Result<(), String> {
+        let hook = self.dns_hook.as_ref().ok_or("DNS-01 is not configured")?;
+        dns01::run(hook, verb, name, value).await
+    }
+
     /// Orders a certificate for `names`, answers the challenges, and returns chain and key.
-    pub async fn issue(
+    async fn order(
         &self,
         names: &[String],
         challenge: Challenge,
         step: &(dyn Fn(String) + Send + Sync),
-    ) -> Result<Issued, String> {
+    ) -> Result<Pem, String> {
         step(format!("ordering from {}", self.directory));
         let account = self.account().await?;
         let identifiers: Vec<Identifier> = names
@@ -344,7 +263,7 @@ impl Acme {
         order: &mut instant_acme::Order,
         names: &[String],
         step: &(dyn Fn(String) + Send + Sync),
-    ) -> Result<Issued, String> {
+    ) -> Result<Pem, String> {
         step(format!(
             "waiting for the ACME CA to validate {}",
             names.join(", ")
@@ -370,44 +289,32 @@ impl Acme {
             .poll_certificate(&retry)
             .await
             .map_err(|e| format!("the ACME CA did not hand out the certificate: {e}"))?;
-        Ok(Issued { chain_pem, key_pem })
-    }
-
-    async fn hook(&self, verb: &str, name: &str, value: &str) -> Result<(), String> {
-        let hook = self.dns_hook.as_ref().ok_or("DNS-01 is not configured")?;
-        let mut cmd = tokio::process::Command::new(hook);
-        cmd.args([verb, name, value])
-            .env("BOSUN_ACME_RECORD", name)
-            .env("BOSUN_ACME_VALUE", value)
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true);
-        let out = tokio::time::timeout(HOOK_TIMEOUT, cmd.output())
-            .await
-            .map_err(|_| {
-                format!(
-                    "the DNS hook {} did not finish within 120 s",
-                    hook.display()
-                )
-            })?
-            .map_err(|e| format!("the DNS hook {} could not run ({e})", hook.display()))?;
-        if out.status.success() {
-            return Ok(());
-        }
-        let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
-        text.push_str(&String::from_utf8_lossy(&out.stdout));
-        let text: String = text.trim().chars().take(OUTPUT_KEEP).collect();
-        Err(format!(
-            "the DNS hook failed to {verb} {name} ({}): {text}",
-            out.status
-        ))
+        Ok(Pem { chain_pem, key_pem })
     }
 }
 
-/// Binds the HTTP-01 listener at start-up, so a port already in use is a clear start error.
-pub async fn bind_http01(addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
-    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        format!("could not listen on {addr} for ACME HTTP-01 (BOSUN_ACME_HTTP_LISTEN): {e}")
-    })
+#[async_trait]
+impl Issuer for Acme {
+    fn source(&self) -> CertSource {
+        CertSource::Acme
+    }
+
+    fn challenge(
+        &self,
+        names: &[String],
+        asked: Option<Challenge>,
+    ) -> Result<Option<Challenge>, String> {
+        self.pick(names, asked).map(Some)
+    }
+
+    async fn issue(&self, order: &Order<'_>, progress: Progress<'_>) -> Result<Pem, AppError> {
+        let challenge = order.challenge.ok_or_else(|| {
+            AppError::bad_request("challenge", "Choose an ACME challenge (http-01 or dns-01).")
+        })?;
+        self.order(order.names, challenge, progress)
+            .await
+            .map_err(|e| AppError::upstream_failed(format!("{e}. The current certificate stays.")))
+    }
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ pub struct Probed {
     pub chain: Result<Vec<CertificateDer<'static>>, String>,
 }
 
-pub(super) fn wanted_ports(r: &Record) -> Vec<u16> {
+pub fn wanted_ports(r: &Record) -> Vec<u16> {
     let mut ports: Vec<u16> = r
         .label(PORTS_LABEL)
         .map(|l| l.split(',').filter_map(|p| p.trim().parse().ok()).collect())

@@ -1,19 +1,16 @@
-//! Certificate files in the watched directories: finding them, pairing each with its key, and
-//! writing new ones so that a reader sees the old file or the new one, never half of one.
+//! Certificate files in the watched directories: finding them and pairing each with its key.
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-use super::inspect;
+use crate::certs::inspect;
 
-/// Files bosun writes next to the real ones; never shown as certificates.
-const OWN_MARK: &str = ".bosun-";
 const MAX_FILE: u64 = 1024 * 1024;
-const MAX_FILES: usize = 1000;
-const MAX_DEPTH: usize = 3;
+pub(super) const MAX_FILES: usize = 1000;
+pub(super) const MAX_DEPTH: usize = 3;
 
 /// One certificate file and what was found beside it.
 #[derive(Clone, Debug)]
@@ -22,8 +19,9 @@ pub struct CertFile {
     /// The chain, or why it could not be read.
     pub chain: Result<Vec<CertificateDer<'static>>, String>,
     pub key: KeyFound,
+    /// The permission bits, kept when bosun replaces the file (the owner is never taken from
+    /// a file in the directory: see `crate::fsx::Owner`).
     pub mode: u32,
-    pub owner: (u32, u32),
 }
 
 #[derive(Clone, Debug)]
@@ -97,8 +95,7 @@ fn file(
         path: path.to_owned(),
         chain,
         key,
-        mode: meta.as_ref().map(|m| m.mode() & 0o777).unwrap_or(0o644),
-        owner: meta.map(|m| (m.uid(), m.gid())).unwrap_or((0, 0)),
+        mode: meta.map(|m| m.mode() & 0o777).unwrap_or(0o644),
     }
 }
 
@@ -112,7 +109,7 @@ fn walk(dir: &Path, depth: usize, out: &mut BTreeMap<PathBuf, Result<Vec<u8>, St
         }
         let path = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || name.contains(OWN_MARK) {
+        if name.starts_with('.') || crate::fsx::is_companion(&e.file_name()) {
             continue;
         }
         // Follows symlinks (Let's Encrypt's live/ links into archive/), stats the target.
@@ -217,149 +214,10 @@ fn pair(
     }
 }
 
-/// Temp file in the same directory, fsync, rename: a crash leaves the old file or the new,
-/// never half. `owner` keeps the previous file's owner, so the service can still read it.
-pub fn write_atomic(
-    path: &Path,
-    bytes: &[u8],
-    mode: u32,
-    owner: Option<(u32, u32)>,
-) -> Result<(), String> {
-    let tmp = write_temp(path, bytes, mode, owner)?;
-    commit(&tmp, path)
-}
-
-/// Writes `bytes` to the temp name beside `path`, synced to disk; removed again on failure.
-fn write_temp(
-    path: &Path,
-    bytes: &[u8],
-    mode: u32,
-    owner: Option<(u32, u32)>,
-) -> Result<PathBuf, String> {
-    use std::io::Write;
-    let err = |e: std::io::Error| format!("could not write {}: {e}", path.display());
-    let tmp = temp_name(path);
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(mode)
-            .open(&tmp)
-            .map_err(err)?;
-        f.write_all(bytes).map_err(err)?;
-        // The mode asked for, whatever the umask made of it.
-        f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))
-            .map_err(err)?;
-        if let Some((uid, gid)) = owner {
-            // Only root may give a file away; as another user the file stays ours.
-            let _ = std::os::unix::fs::fchown(&f, Some(uid), Some(gid));
-        }
-        f.sync_all().map_err(err)?;
-        Ok(())
-    })();
-    match result {
-        Ok(()) => Ok(tmp),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
-}
-
-/// Renames a written temp file over `path` and syncs the directory.
-fn commit(tmp: &Path, path: &Path) -> Result<(), String> {
-    if let Err(e) = std::fs::rename(tmp, path) {
-        let _ = std::fs::remove_file(tmp);
-        return Err(format!("could not write {}: {e}", path.display()));
-    }
-    if let Some(dir) = path.parent()
-        && let Ok(d) = std::fs::File::open(dir)
-    {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-fn temp_name(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}{OWN_MARK}new"))
-}
-
-/// Writes a new certificate and key over the old pair: the old files are kept once as
-/// `.NAME.bosun-previous`, both new files are written to temp names first, and only then
-/// renamed (key first), so a failure leaves the old pair in place.
-pub fn replace_pair(
-    cert: &Path,
-    key: &Path,
-    chain_pem: &[u8],
-    key_pem: &[u8],
-    cert_mode: u32,
-    key_mode: u32,
-    owner: Option<(u32, u32)>,
-) -> Result<(), String> {
-    for p in [cert, key] {
-        if p.exists() {
-            let prev = p.with_file_name(format!(
-                ".{}{OWN_MARK}previous",
-                p.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            ));
-            std::fs::copy(p, &prev).map_err(|e| {
-                format!(
-                    "could not keep a copy of {} ({e}); nothing was changed",
-                    p.display()
-                )
-            })?;
-        }
-    }
-    if cert == key {
-        let mut both = chain_pem.to_vec();
-        both.extend_from_slice(key_pem);
-        return write_atomic(cert, &both, key_mode.min(cert_mode), owner);
-    }
-    // Both new files are on disk under temp names before either real one changes.
-    let new_key = write_temp(key, key_pem, key_mode, owner)?;
-    let new_cert = match write_temp(cert, chain_pem, cert_mode, owner) {
-        Ok(t) => t,
-        Err(e) => {
-            let _ = std::fs::remove_file(&new_key);
-            return Err(e);
-        }
-    };
-    let had_key = key.exists();
-    if let Err(e) = commit(&new_key, key) {
-        let _ = std::fs::remove_file(&new_cert);
-        return Err(e);
-    }
-    if let Err(e) = commit(&new_cert, cert) {
-        // Put the old key back (or take the new one away) so the pair on disk belongs together.
-        let prev = key.with_file_name(format!(
-            ".{}{OWN_MARK}previous",
-            key.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        ));
-        match std::fs::read(&prev) {
-            Ok(old) if had_key => {
-                let _ = write_atomic(key, &old, key_mode, owner);
-            }
-            _ => {
-                let _ = std::fs::remove_file(key);
-            }
-        }
-        return Err(e);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fsx::replace_pair;
     use rcgen::{CertificateParams, KeyPair};
 
     fn pair_pem(name: &str) -> (String, String) {
@@ -483,14 +341,7 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert!(!names.iter().any(|n| n.ends_with("bosun-new")), "{names:?}");
+        assert!(!names.iter().any(|n| n.contains("bosun-new")), "{names:?}");
         assert_eq!(scan(&[dir.path().to_owned()]).len(), 1);
-    }
-
-    #[test]
-    fn a_failed_write_leaves_the_old_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("missing-dir/server.crt");
-        assert!(write_atomic(&target, b"x", 0o644, None).is_err());
-        assert!(!target.exists());
     }
 }
