@@ -11,7 +11,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bosun_server::links::check::accept_any_certificate;
+use bosun_server::net::accept_any_certificate;
 use common::figure;
 
 /// The bench only times the handshake; it does not care whose certificate it is.

@@ -93,12 +93,6 @@ impl Engine {
         self.client().map(drop).map_err(AppError::from)
     }
 
-    /// Transitional, for certs/ alone until its reloads use typed operations from this room
-    /// (being done on the certs branch); then delete it. No other room may call it.
-    pub(crate) fn docker(&self) -> Result<Docker, AppError> {
-        self.client().map_err(AppError::from)
-    }
-
     /// The client for the connected engine: only the operations in this room use it.
     fn client(&self) -> Result<Docker, EngineError> {
         self.client.borrow().clone().ok_or_else(|| {

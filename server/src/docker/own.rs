@@ -13,7 +13,7 @@ pub async fn mounts(engine: &Engine) -> Option<Vec<Mount>> {
         return None;
     }
     let me = hostname::get().ok()?.into_string().ok()?;
-    let docker = engine.docker().ok()?;
+    let docker = engine.client().ok()?;
     let c = docker.inspect_container(&me, None).await.ok()?;
     Some(
         c.mounts

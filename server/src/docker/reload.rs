@@ -3,14 +3,14 @@
 
 use std::time::Duration;
 
-use bollard::query_parameters::{KillContainerOptions, RestartContainerOptions};
+use bollard::query_parameters::KillContainerOptions;
 
 use super::Engine;
 use super::client::engine_message;
 use super::exec::{Captured, run_captured};
 
 fn unreachable(engine: &Engine) -> Result<bollard::Docker, String> {
-    engine.docker().map_err(|e| e.message)
+    engine.client().map_err(|e| e.to_string())
 }
 
 /// Sends `SIG<signal>` (e.g. `HUP`) to the container.
@@ -28,10 +28,9 @@ pub async fn signal(engine: &Engine, container: &str, signal: &str) -> Result<()
 
 /// Restarts the container (the engine's stop timeout, then a start).
 pub async fn restart(engine: &Engine, container: &str) -> Result<(), String> {
-    unreachable(engine)?
-        .restart_container(container, None::<RestartContainerOptions>)
+    super::containers::restart(engine, container)
         .await
-        .map_err(|e| engine_message(&e))
+        .map_err(|e| e.to_string())
 }
 
 /// Runs `argv` (no shell) in the container; its exit code and the first `keep` bytes of output.

@@ -91,6 +91,3 @@ fn describe(e: &reqwest::Error) -> String {
         "the answer was not HTTP".to_owned()
     }
 }
-
-/// Also here for the tests and the start-up bench, which hold it by this path.
-pub use crate::net::accept_any_certificate;
