@@ -140,7 +140,8 @@ pub async fn run_with_clock(
 
     let (engine, monitor) = docker::Engine::start(config.docker_host.as_deref());
     let audit = audit::AuditService::new(store.clone());
-    let checker = links::check::Checker::new().map_err(StartError::LinkClient)?;
+    let checker =
+        links::check::Checker::new(&config.link_check_host()).map_err(StartError::LinkClient)?;
     let stats = docker::stats::StatsHub::new(&engine, config.stats_linger);
     // Targets on the LAN may use bosun's internal CA or the roots in BOSUN_CERT_TRUST.
     let mut notify_roots = Vec::new();

@@ -13,8 +13,8 @@ mod values;
 
 pub use values::{KeepFor, Secret, TlsMode, WarnDays};
 use values::{
-    parse_acme_directory, parse_docker_host, parse_duration, parse_email, parse_keep, parse_path,
-    parse_proxy, parse_public_url, parse_share, parse_short_duration, parse_warn_days,
+    parse_acme_directory, parse_docker_host, parse_duration, parse_email, parse_host, parse_keep,
+    parse_path, parse_proxy, parse_public_url, parse_share, parse_short_duration, parse_warn_days,
 };
 
 /// bosun: a web admin console for the Docker Compose stacks on this host.
@@ -93,6 +93,13 @@ pub struct Config {
     /// The most replicas a compose service may be scaled to from bosun.
     #[arg(long, env = "BOSUN_MAX_REPLICAS", default_value_t = bosun_frontend::model::scale::DEFAULT_MAX_REPLICAS, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
     pub max_replicas: u32,
+
+    /// The host bosun checks monitor links on (`{host}` in `bosun.link.url`), never a request's
+    /// Host header. Default: the host of BOSUN_PUBLIC_URL, else 127.0.0.1 (bosun on the Docker
+    /// host). In a container, the Docker host as the container reaches it (docker-compose.yaml
+    /// sets `host.docker.internal`).
+    #[arg(long, env = "BOSUN_LINK_CHECK_HOST", value_parser = parse_host, value_name = "HOST")]
+    pub link_check_host: Option<String>,
 
     /// The most live views (event streams) one sign-in or API token may hold open at once.
     #[arg(long, env = "BOSUN_MAX_STREAMS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
@@ -199,6 +206,17 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The host links are checked on (see `link_check_host`).
+    pub fn link_check_host(&self) -> String {
+        if let Some(h) = &self.link_check_host {
+            return h.clone();
+        }
+        if let Some(h) = self.public_url.as_ref().and_then(|u| u.host_str()) {
+            return h.to_owned();
+        }
+        "127.0.0.1".to_owned()
+    }
+
     /// Parses flags and the environment, then checks what clap can't.
     pub fn load<I, T>(
         args: I,

@@ -191,3 +191,37 @@ pub(super) fn parse_proxy(s: &str) -> Result<IpNet, String> {
         .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
         .map_err(|_| format!("{s:?} is not an IP address or CIDR range"))
 }
+
+/// A host name or IP address for URLs (no scheme, port or path).
+pub(super) fn parse_host(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 253
+        && (s.parse::<IpAddr>().is_ok()
+            || s.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !label.starts_with('-')
+            }));
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "{s:?} is not a host name or IP address (e.g. docker-host.lan or 10.0.0.5)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_names_or_addresses_only() {
+        assert!(parse_host("docker-host.lan").is_ok());
+        assert!(parse_host("10.0.0.5").is_ok());
+        for bad in ["", "http://x", "a b", "host:80", "-x.lan", "x/y"] {
+            assert!(parse_host(bad).is_err(), "{bad}");
+        }
+    }
+}

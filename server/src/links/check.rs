@@ -16,10 +16,13 @@ const MAX_CACHED: usize = 512;
 pub struct Checker {
     client: reqwest::Client,
     cache: Arc<Mutex<HashMap<String, (Instant, LinkCheck)>>>,
+    /// The host bosun probes links on: its own setting, never a request's Host header (which a
+    /// viewer could point at any address on bosun's network).
+    host: Arc<str>,
 }
 
 impl Checker {
-    pub fn new() -> Result<Self, String> {
+    pub fn new(host: &str) -> Result<Self, String> {
         // Monitors on a LAN often use self-signed certificates; a reachability check only
         // asks whether something answers, so any certificate is accepted here (and only here).
         let client = crate::net::Https::any_certificate()
@@ -30,7 +33,13 @@ impl Checker {
         Ok(Checker {
             client,
             cache: Arc::default(),
+            host: Arc::from(host),
         })
+    }
+
+    /// The host that fills `{host}` in the URLs bosun checks.
+    pub fn host(&self) -> &str {
+        &self.host
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, LinkCheck)>> {
@@ -70,7 +79,7 @@ impl Checker {
             },
         };
         let mut cache = self.lock();
-        // Bounded: the host part comes from the request, so URLs are not a closed set.
+        // Bounded: URLs come from labels, which are not a closed set.
         if cache.len() >= MAX_CACHED && !cache.contains_key(url) {
             cache.retain(|_, (at, _)| at.elapsed() < FRESH);
             if cache.len() >= MAX_CACHED {

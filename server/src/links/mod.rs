@@ -45,9 +45,12 @@ impl LinksService {
 #[async_trait]
 impl LinksPort for LinksService {
     async fn links(&self, _actor: &Viewer, host: &str) -> Result<Vec<LinkDto>, AppError> {
+        // Shown with the host the browser used; checked on bosun's own check host. Both lists
+        // come from the same records in the same order, so they pair up one to one.
         let links = self.detect(host);
+        let probed = self.detect(self.checker.host());
         let checks =
-            futures::future::join_all(links.iter().map(|l| self.checker.check(&l.url))).await;
+            futures::future::join_all(probed.iter().map(|l| self.checker.check(&l.url))).await;
         Ok(links
             .into_iter()
             .zip(checks)

@@ -46,6 +46,9 @@ impl view::Extras for PageExtras<'_> {
     fn check(&self, url: &str) -> Option<LinkCheck> {
         self.0.checker.cached(url)
     }
+    fn check_host(&self) -> &str {
+        self.0.checker.host()
+    }
     fn max_replicas(&self) -> u32 {
         self.0.max_replicas
     }

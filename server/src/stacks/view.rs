@@ -18,6 +18,8 @@ use crate::links::detect;
 pub trait Extras {
     fn busy(&self, project: &str, service: &str) -> Option<crate::busy::Running>;
     fn check(&self, url: &str) -> Option<LinkCheck>;
+    /// The host links are checked on (see `links::check::Checker::host`).
+    fn check_host(&self) -> &str;
     /// The most replicas a service may be scaled to (a setting).
     fn max_replicas(&self) -> u32;
 }
@@ -125,10 +127,13 @@ fn service_dto(
 ) -> ServiceDto {
     members.sort_by(|a, b| a.number().cmp(&b.number()).then(a.name.cmp(&b.name)));
     let newest = members.iter().max_by_key(|r| r.created).copied();
+    // The check of each link was made on bosun's check host, never the browser's.
+    let probed = detect::service_links(project, name, &members, extras.check_host());
     let links = detect::service_links(project, name, &members, &view.host)
         .into_iter()
-        .map(|mut l| {
-            l.check = extras.check(&l.url);
+        .zip(probed)
+        .map(|(mut l, p)| {
+            l.check = extras.check(&p.url);
             l
         })
         .collect();
@@ -267,6 +272,9 @@ mod tests {
         }
         fn check(&self, _: &str) -> Option<LinkCheck> {
             None
+        }
+        fn check_host(&self) -> &str {
+            "127.0.0.1"
         }
         fn max_replicas(&self) -> u32 {
             20

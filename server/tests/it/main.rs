@@ -33,6 +33,7 @@ mod engine;
 mod engine_restart;
 mod faults;
 mod hardening;
+mod link_probe;
 mod logs;
 mod notify;
 mod notify_chat;

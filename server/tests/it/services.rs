@@ -397,7 +397,8 @@ async fn links_use_the_browsers_host_and_are_checked_by_bosun() {
     assert_eq!(check.map(|c| c.up), Some(true), "{link:?}");
     assert_eq!(check.and_then(|c| c.status), Some(200));
 
-    // Opened as https://nas.invalid:… the link points there; bosun cannot reach it.
+    // Opened as https://nas.invalid:… the link points there for the browser, but bosun
+    // checks it on its own check host, not on what a request's Host header says.
     let other_host = admin
         .get(s.url("/api/v1/links"))
         .header("host", "nas.invalid:8443")
@@ -407,8 +408,7 @@ async fn links_use_the_browsers_host_and_are_checked_by_bosun() {
     let link = mine(json_of(other_host).await).expect("the demo's link is listed");
     assert!(link.url.starts_with("http://nas.invalid:"), "{link:?}");
     let check = link.check.as_ref();
-    assert_eq!(check.map(|c| c.up), Some(false));
-    assert!(check.and_then(|c| c.error.as_ref()).is_some());
+    assert_eq!(check.map(|c| c.up), Some(true), "{link:?}");
 }
 
 #[tokio::test]
