@@ -115,6 +115,17 @@ impl<R: Requirement> Actor<R> {
         })
     }
 
+    /// The same caller, proven to meet `S` as well (for a request whose reach depends on its
+    /// input, like a whole log): the same checks as [`Actor::authorize`].
+    pub fn also<S: Requirement>(&self) -> Result<Actor<S>, AppError> {
+        Actor::<S>::authorize(&RequestInfo {
+            request_id: self.request_id.clone(),
+            client: self.client,
+            principal: Some(self.principal.clone()),
+            session_expired: false,
+        })
+    }
+
     pub fn principal(&self) -> &Principal {
         &self.principal
     }

@@ -133,6 +133,19 @@ pub struct LogQuery {
 
 pub const DEFAULT_TAIL: u32 = 500;
 pub const MAX_TAIL: u32 = 100_000;
+/// The most lines per container a viewer reads in one request; more (or `all`) is an
+/// operator's, and audited like a download.
+pub const VIEWER_TAIL: u32 = 5_000;
+
+impl LogQuery {
+    /// More history than a viewer may pull in one request.
+    pub fn is_whole(&self) -> bool {
+        match self.tail {
+            Tail::All => true,
+            Tail::Lines(n) => n > VIEWER_TAIL,
+        }
+    }
+}
 pub const MAX_GREP: usize = 500;
 
 fn flag(name: &str, v: Option<&str>) -> Result<bool, AppError> {

@@ -11,8 +11,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bosun_frontend::authz::{Operator, Viewer};
 use bosun_frontend::error::AppError;
+use bosun_frontend::model::logs::VIEWER_TAIL;
 use bosun_frontend::model::{
-    ContainerRef, LogFrame, LogQuery, ProjectName, RawLogQuery, ServiceName, SwarmServiceRef,
+    AuditOutcome, ContainerRef, LogFrame, LogQuery, ProjectName, RawLogQuery, ServiceName,
+    SwarmServiceRef, Tail,
 };
 use bosun_frontend::ports::LogsPort;
 use bytes::Bytes;
@@ -125,14 +127,64 @@ impl LogsService {
         Ok((members, in_scope))
     }
 
-    /// Plain text, streamed: `[web.2] ` prefixes when merged, times when asked for.
+    /// Plain text, streamed: `[web.2] ` prefixes when merged, times when asked for. At most
+    /// `VIEWER_TAIL` lines per container; more is [`LogsService::text_whole`].
     pub fn text(
         &self,
         _actor: &Viewer,
         scope: &Scope,
         q: LogQuery,
     ) -> Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static, AppError> {
+        viewer_sized(&q)?;
         self.text_stream(scope, q)
+    }
+
+    /// A whole log (or more than a viewer may read), for operators; audited like a download.
+    pub async fn text_whole(
+        &self,
+        actor: &Operator,
+        scope: &Scope,
+        q: LogQuery,
+    ) -> Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static, AppError> {
+        let result = self.text_stream(scope, q.clone());
+        self.audit_read(
+            actor,
+            scope,
+            &q,
+            &result.as_ref().map(|_| ()).map_err(Clone::clone),
+        )
+        .await;
+        result
+    }
+
+    async fn audit_read(
+        &self,
+        actor: &Operator,
+        scope: &Scope,
+        q: &LogQuery,
+        r: &Result<(), AppError>,
+    ) {
+        let how = match q.tail {
+            Tail::All => "the whole log".to_owned(),
+            Tail::Lines(n) => format!("the last {n} lines"),
+        };
+        let outcome = match r {
+            Ok(()) => AuditOutcome::Ok,
+            Err(_) => AuditOutcome::Failed,
+        };
+        let detail = match r {
+            Ok(()) => how,
+            Err(e) => format!("{how}: {}", e.message),
+        };
+        self.audit
+            .record(
+                actor.into(),
+                "logs.read",
+                &scope.name(),
+                outcome,
+                Some(detail),
+            )
+            .await;
     }
 
     /// The same text as a `.log` file; audited.
@@ -198,10 +250,38 @@ impl LogsService {
         }))
     }
 
-    /// Live frames: history first, then new lines; see [`follow::follow`].
+    /// Live frames: history first (at most `VIEWER_TAIL` lines per container), then new lines;
+    /// see [`follow::follow`]. More history is [`LogsService::follow_whole`].
     pub fn follow(
         &self,
         _actor: &Viewer,
+        scope: &Scope,
+        q: LogQuery,
+    ) -> Result<impl Stream<Item = LogFrame> + Send + 'static, AppError> {
+        viewer_sized(&q)?;
+        self.follow_stream(scope, q)
+    }
+
+    /// Live frames after a whole log's history, for operators; audited.
+    pub async fn follow_whole(
+        &self,
+        actor: &Operator,
+        scope: &Scope,
+        q: LogQuery,
+    ) -> Result<impl Stream<Item = LogFrame> + Send + 'static, AppError> {
+        let result = self.follow_stream(scope, q.clone());
+        self.audit_read(
+            actor,
+            scope,
+            &q,
+            &result.as_ref().map(|_| ()).map_err(Clone::clone),
+        )
+        .await;
+        result
+    }
+
+    fn follow_stream(
+        &self,
         scope: &Scope,
         q: LogQuery,
     ) -> Result<impl Stream<Item = LogFrame> + Send + 'static, AppError> {
@@ -218,10 +298,28 @@ impl LogsService {
     }
 }
 
+/// Why a viewer may not read this much at once, and what to ask instead.
+pub fn too_much_for_a_viewer() -> AppError {
+    AppError::forbidden(format!(
+        "Reading more than {VIEWER_TAIL} lines per container at once (or the whole log) needs the operator role, and is audited like a download. Ask for the last {VIEWER_TAIL} lines or fewer, or narrow it with since/until."
+    ))
+}
+
+/// A viewer's request is refused when it wants more history than a viewer may read at once.
+fn viewer_sized(q: &LogQuery) -> Result<(), AppError> {
+    if q.is_whole() {
+        return Err(too_much_for_a_viewer());
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl LogsPort for LogsService {
-    async fn check(&self, _actor: &Viewer, query: RawLogQuery) -> Result<(), AppError> {
+    async fn check(&self, actor: &Viewer, query: RawLogQuery) -> Result<(), AppError> {
         let q = query.parse(time::OffsetDateTime::now_utc().unix_timestamp())?;
+        if q.is_whole() && actor.also::<bosun_frontend::authz::OperatorRole>().is_err() {
+            viewer_sized(&q)?;
+        }
         Filter::new(q.grep.as_deref(), q.regex).map(|_| ())
     }
 }

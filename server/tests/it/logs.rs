@@ -45,7 +45,7 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
     let all = text_of(
         &viewer,
         &s,
-        &format!("/api/v1/projects/{p}/services/worker/logs?tail=all"),
+        &format!("/api/v1/projects/{p}/services/worker/logs?tail=5000"),
     )
     .await;
     assert!(
@@ -56,7 +56,7 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
     let err = text_of(
         &viewer,
         &s,
-        &format!("/api/v1/projects/{p}/services/worker/logs?tail=all&stream=stderr"),
+        &format!("/api/v1/projects/{p}/services/worker/logs?tail=5000&stream=stderr"),
     )
     .await;
     assert!(err.contains("demo-worker started (stderr)"));
@@ -82,7 +82,7 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
     let mut events = Events::open(
         &viewer,
         s.url(&format!(
-            "/api/v1/containers/{name}/logs?tail=all&follow=true"
+            "/api/v1/containers/{name}/logs?tail=5000&follow=true"
         )),
     )
     .await;
@@ -112,7 +112,7 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
     let merged = text_of(
         &viewer,
         &s,
-        &format!("/api/v1/projects/{p}/logs?tail=all&timestamps=true"),
+        &format!("/api/v1/projects/{p}/logs?tail=5000&timestamps=true"),
     )
     .await;
     let mut sources = std::collections::BTreeSet::new();
@@ -136,7 +136,7 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
     let ticks = text_of(
         &viewer,
         &s,
-        &format!("/api/v1/projects/{p}/logs?tail=all&grep=TICK%20%5Cd%2B%20STDERR&regex=false"),
+        &format!("/api/v1/projects/{p}/logs?tail=5000&grep=TICK%20%5Cd%2B%20STDERR&regex=false"),
     )
     .await;
     assert!(
@@ -146,7 +146,7 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
     let ticks = text_of(
         &viewer,
         &s,
-        &format!("/api/v1/projects/{p}/logs?tail=all&grep=tick%20%5Cd%2B%20stderr&regex=true"),
+        &format!("/api/v1/projects/{p}/logs?tail=5000&grep=tick%20%5Cd%2B%20stderr&regex=true"),
     )
     .await;
     assert!(!ticks.is_empty());
@@ -176,7 +176,7 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
     let mut range = Events::open(
         &viewer,
         s.url(&format!(
-            "/api/v1/projects/{p}/services/worker/logs?tail=all&since=1h&until=0s&follow=true"
+            "/api/v1/projects/{p}/services/worker/logs?tail=5000&since=1h&until=0s&follow=true"
         )),
     )
     .await;

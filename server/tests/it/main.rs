@@ -35,6 +35,7 @@ mod faults;
 mod hardening;
 mod link_probe;
 mod logs;
+mod logs_cap;
 mod notify;
 mod notify_chat;
 mod scale;

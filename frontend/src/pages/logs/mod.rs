@@ -175,6 +175,8 @@ pub fn LogsPage() -> impl IntoView {
 /// The form: what to show and how. A plain GET form, so the address bar keeps the choice.
 #[component]
 fn Picker(overview: Overview, selection: Selection) -> impl IntoView {
+    let can_read_whole =
+        use_context::<CurrentUser>().is_some_and(|u| u.0.role.allows(Role::Operator));
     let mut options = Vec::new();
     for p in &overview.projects {
         options.push((
@@ -229,7 +231,10 @@ fn Picker(overview: Overview, selection: Selection) -> impl IntoView {
                 </select>
             </label>
             <label>"Last lines"
-                <input type="number" name="tail" min="0" max="100000" value=if selection.tail.is_empty() { "500".to_owned() } else { selection.tail.clone() } />
+                <input type="number" name="tail" min="0"
+                    max=if can_read_whole { crate::model::logs::MAX_TAIL } else { crate::model::logs::VIEWER_TAIL }.to_string()
+                    title=(!can_read_whole).then(|| format!("Viewers read up to {} lines per container at once; operators can read more (audited).", crate::model::logs::VIEWER_TAIL))
+                    value=if selection.tail.is_empty() { "500".to_owned() } else { selection.tail.clone() } />
             </label>
             <label>"Since"
                 <input type="text" name="since" value=selection.since.clone() placeholder="15m, 2h or 2026-11-22T08:00:00Z" size="14" />

@@ -48,8 +48,23 @@ async fn show(
 ) -> Result<Response, ApiError> {
     let q = parse(raw)?;
     let logs = &state.services.logs;
+    // More history than a viewer may pull at once is an operator's, and audited.
+    let whole = if q.is_whole() {
+        Some(
+            actor
+                .0
+                .also::<OperatorRole>()
+                .map_err(|_| crate::logs::too_much_for_a_viewer())?,
+        )
+    } else {
+        None
+    };
     if q.follow {
-        let frames = logs.follow(&actor.0, &scope, q)?.map(|frame: LogFrame| {
+        let frames = match &whole {
+            Some(operator) => logs.follow_whole(operator, &scope, q).await?.boxed(),
+            None => logs.follow(&actor.0, &scope, q)?.boxed(),
+        };
+        let frames = frames.map(|frame: LogFrame| {
             Ok::<_, Infallible>(
                 Event::default()
                     .json_data(frame)
@@ -60,7 +75,10 @@ async fn show(
             .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
             .into_response());
     }
-    let body = logs.text(&actor.0, &scope, q)?;
+    let body = match &whole {
+        Some(operator) => logs.text_whole(operator, &scope, q).await?.boxed(),
+        None => logs.text(&actor.0, &scope, q)?.boxed(),
+    };
     Ok((
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         Body::from_stream(body),
@@ -111,7 +129,7 @@ async fn download(
 #[utoipa::path(get, path = "/api/v1/containers/{id}/logs", tag = "logs",
     params(("id" = String, Path, description = "Container id, unique id prefix or name"), RawLogQuery),
     security(("session" = ["viewer"]), ("token" = ["viewer"])),
-    responses((status = 200, description = "text/plain lines, or text/event-stream of LogFrame with follow=true", body = LogFrame), (status = 400, body = AppError), (status = 401, body = AppError), (status = 404, body = AppError), (status = 503, body = AppError)))]
+    responses((status = 200, description = "text/plain lines, or text/event-stream of LogFrame with follow=true", body = LogFrame), (status = 400, body = AppError), (status = 401, body = AppError), (status = 403, description = "more than 5000 lines per container (or tail=all) asked by a viewer: an operator's, audited", body = AppError), (status = 404, body = AppError), (status = 503, body = AppError)))]
 pub async fn of_container(
     State(state): State<AppState>,
     actor: Auth<ViewerRole>,
@@ -125,7 +143,7 @@ pub async fn of_container(
 #[utoipa::path(get, path = "/api/v1/projects/{project}/services/{service}/logs", tag = "logs",
     params(("project" = String, Path, description = "Compose project name"), ("service" = String, Path, description = "Service name"), RawLogQuery),
     security(("session" = ["viewer"]), ("token" = ["viewer"])),
-    responses((status = 200, description = "text/plain lines, or text/event-stream of LogFrame with follow=true", body = LogFrame), (status = 400, body = AppError), (status = 401, body = AppError), (status = 404, body = AppError), (status = 503, body = AppError)))]
+    responses((status = 200, description = "text/plain lines, or text/event-stream of LogFrame with follow=true", body = LogFrame), (status = 400, body = AppError), (status = 401, body = AppError), (status = 403, description = "more than 5000 lines per container (or tail=all) asked by a viewer: an operator's, audited", body = AppError), (status = 404, body = AppError), (status = 503, body = AppError)))]
 pub async fn of_service(
     State(state): State<AppState>,
     actor: Auth<ViewerRole>,
@@ -139,7 +157,7 @@ pub async fn of_service(
 #[utoipa::path(get, path = "/api/v1/projects/{project}/logs", tag = "logs",
     params(("project" = String, Path, description = "Compose project name"), RawLogQuery),
     security(("session" = ["viewer"]), ("token" = ["viewer"])),
-    responses((status = 200, description = "text/plain lines, or text/event-stream of LogFrame with follow=true", body = LogFrame), (status = 400, body = AppError), (status = 401, body = AppError), (status = 404, body = AppError), (status = 503, body = AppError)))]
+    responses((status = 200, description = "text/plain lines, or text/event-stream of LogFrame with follow=true", body = LogFrame), (status = 400, body = AppError), (status = 401, body = AppError), (status = 403, description = "more than 5000 lines per container (or tail=all) asked by a viewer: an operator's, audited", body = AppError), (status = 404, body = AppError), (status = 503, body = AppError)))]
 pub async fn of_project(
     State(state): State<AppState>,
     actor: Auth<ViewerRole>,
@@ -199,7 +217,7 @@ fn swarm(service: &str) -> Result<Scope, ApiError> {
 #[utoipa::path(get, path = "/api/v1/swarm/services/{service}/logs", tag = "logs",
     params(("service" = String, Path, description = "Swarm service id or name"), RawLogQuery),
     security(("session" = ["viewer"]), ("token" = ["viewer"])),
-    responses((status = 200, description = "text/plain lines, or text/event-stream of LogFrame with follow=true", body = LogFrame), (status = 400, body = AppError), (status = 401, body = AppError), (status = 404, body = AppError), (status = 503, body = AppError)))]
+    responses((status = 200, description = "text/plain lines, or text/event-stream of LogFrame with follow=true", body = LogFrame), (status = 400, body = AppError), (status = 401, body = AppError), (status = 403, description = "more than 5000 lines per container (or tail=all) asked by a viewer: an operator's, audited", body = AppError), (status = 404, body = AppError), (status = 503, body = AppError)))]
 pub async fn of_swarm_service(
     State(state): State<AppState>,
     actor: Auth<ViewerRole>,
