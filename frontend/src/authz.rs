@@ -75,6 +75,16 @@ pub struct Actor<R: Requirement> {
     _requirement: PhantomData<R>,
 }
 
+/// The same check as [`Actor::authorize`], for a role known only at run time (a server
+/// function's path): one rule, one set of messages.
+pub fn authorize_role(info: &RequestInfo, role: Role) -> Result<(), AppError> {
+    match role {
+        Role::Viewer => Actor::<ViewerRole>::authorize(info).map(drop),
+        Role::Operator => Actor::<OperatorRole>::authorize(info).map(drop),
+        Role::Admin => Actor::<AdminRole>::authorize(info).map(drop),
+    }
+}
+
 pub type AnyUser = Actor<SelfService>;
 pub type Viewer = Actor<ViewerRole>;
 pub type Operator = Actor<OperatorRole>;

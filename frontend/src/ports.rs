@@ -111,7 +111,7 @@ pub struct ViewOptions {
 
 /// Compose projects, services and containers, and their lifecycle.
 #[async_trait]
-pub trait StacksPort: Send + Sync {
+pub trait ServicesPort: Send + Sync {
     async fn overview(&self, actor: &Viewer, view: &ViewOptions) -> Result<Overview, AppError>;
     /// Runs `action` on every container of the service. 409 while another action on the
     /// same service runs.
@@ -223,7 +223,7 @@ pub struct Ports {
     pub users: Arc<dyn UsersPort>,
     pub audit: Arc<dyn AuditPort>,
     pub engine: Arc<dyn EnginePort>,
-    pub stacks: Arc<dyn StacksPort>,
+    pub services: Arc<dyn ServicesPort>,
     pub links: Arc<dyn LinksPort>,
     pub logs: Arc<dyn LogsPort>,
     pub swarm: Arc<dyn SwarmPort>,

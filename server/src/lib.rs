@@ -1,5 +1,6 @@
 //! bosun's server: a library with a thin `main`, so tests can start it on port 0.
 
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod backups;
@@ -19,7 +20,6 @@ pub mod notify;
 pub mod private;
 pub mod services;
 pub mod settings;
-pub mod stacks;
 pub mod store;
 pub mod swarm;
 pub mod tls;
@@ -35,12 +35,12 @@ use leptos::config::LeptosOptions;
 use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::SqliteStore;
 
+use crate::app::App;
 use crate::auth::bootstrap::{FirstAdmin, ensure_first_admin};
 use crate::auth::password::PasswordHasherPool;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::{Config, TlsMode};
 use crate::http::{AppState, Security};
-use crate::services::Services;
 use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
@@ -198,10 +198,10 @@ pub async fn run_with_clock(
     let http01 = certs
         .http01
         .map(|(answers, listener)| tokio::spawn(answers.serve(listener)));
-    let services = Services {
+    let app = App {
         backups,
         certs: certs.service,
-        stacks: stacks::StacksService::new(
+        services: services::Services::new(
             engine.clone(),
             busy.clone(),
             audit.clone(),
@@ -246,8 +246,8 @@ pub async fn run_with_clock(
     let state = AppState {
         sessions: sessions.clone(),
         leptos,
-        ports: services.ports(),
-        services,
+        ports: app.ports(),
+        app,
         store,
         security: Arc::new(Security {
             https: config.https(),

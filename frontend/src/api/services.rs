@@ -20,7 +20,7 @@ pub async fn load_overview(oneoff: bool) -> Result<Overview, AppError> {
             host: crate::ports::browser_host(&parts),
             include_oneoff: oneoff,
         };
-        ctx::ports()?.stacks.overview(&actor, &view).await
+        ctx::ports()?.services.overview(&actor, &view).await
     })
     .await
 }
@@ -38,7 +38,7 @@ pub async fn act_on_service(
         let action: crate::model::ContainerAction = parse_field("action", &action)?;
         let actor = ctx::actor::<crate::authz::OperatorRole>()?;
         ctx::ports()?
-            .stacks
+            .services
             .service_action(&actor, &project, &service, action)
             .await
     })
@@ -53,7 +53,7 @@ pub async fn act_on_container(container: String, action: String) -> Result<Actio
         let action: crate::model::ContainerAction = parse_field("action", &action)?;
         let actor = ctx::actor::<crate::authz::OperatorRole>()?;
         ctx::ports()?
-            .stacks
+            .services
             .container_action(&actor, &container, action)
             .await
     })
@@ -74,7 +74,7 @@ pub async fn scale_service(
         let replicas = super::replicas(&replicas)?;
         let actor = ctx::actor::<crate::authz::OperatorRole>()?;
         ctx::ports()?
-            .stacks
+            .services
             .scale(
                 &actor,
                 &project,

@@ -8,7 +8,7 @@
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use bosun_frontend::authz::{Principal, RequestInfo};
+use bosun_frontend::authz::{RequestInfo, authorize_role};
 use bosun_frontend::components::error_view::urlencode;
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::Role;
@@ -42,30 +42,6 @@ fn sfn_requirement(path: &str) -> Option<SfnRequirement> {
     }
 }
 
-fn check(
-    principal: &Principal,
-    required: Role,
-    before_password_change: bool,
-) -> Result<(), AppError> {
-    if principal.must_change_password && !before_password_change {
-        return Err(AppError::forbidden(
-            "Change your password first: open Account and set a new one.",
-        ));
-    }
-    if principal.must_enrol_totp && !before_password_change {
-        return Err(AppError::forbidden(
-            "Your role requires two-factor sign-in: open Account and set it up first.",
-        ));
-    }
-    if !principal.role.allows(required) {
-        return Err(AppError::forbidden(format!(
-            "This needs the {required} role; you have the {} role. Ask an admin if you need it.",
-            principal.role
-        )));
-    }
-    Ok(())
-}
-
 pub async fn access(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     if is_public(req.method(), &path) {
@@ -76,12 +52,13 @@ pub async fn access(req: Request, next: Next) -> Response {
     };
 
     if path.starts_with(SERVER_FN_PREFIX) {
-        let Some(principal) = &info.principal else {
+        if info.principal.is_none() {
             return ApiError(AppError::unauthenticated()).into_response();
-        };
+        }
+        // The rule of `Actor::authorize`, which the port's `Actor` argument applies again.
         let verdict = match sfn_requirement(&path) {
             Some(SfnRequirement::SelfService) => Ok(()),
-            Some(SfnRequirement::Role(role)) => check(principal, role, false),
+            Some(SfnRequirement::Role(role)) => authorize_role(&info, role),
             None => Err(AppError::not_found("There is no such server function.")),
         };
         return match verdict {

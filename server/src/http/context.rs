@@ -119,7 +119,7 @@ pub async fn request_context(
             request_id: &request_id,
         };
         state
-            .services
+            .app
             .audit
             .record(
                 who,

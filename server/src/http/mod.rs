@@ -19,7 +19,7 @@ use bosun_frontend::ports::Ports;
 use ipnet::IpNet;
 use leptos::config::LeptosOptions;
 
-use crate::services::Services;
+use crate::app::App;
 use crate::store::Store;
 
 pub const SESSION_COOKIE: &str = "bosun_session";
@@ -37,7 +37,7 @@ pub struct Security {
 #[derive(Clone)]
 pub struct AppState {
     pub leptos: LeptosOptions,
-    pub services: Services,
+    pub app: App,
     pub ports: Ports,
     pub store: Store,
     pub security: Arc<Security>,

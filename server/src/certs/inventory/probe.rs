@@ -11,7 +11,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use crate::docker::record::Record;
-use crate::stacks::actions::label;
+use crate::services::actions::label;
 
 /// Container ports that usually speak TLS. Others can be named with `bosun.cert.ports`.
 const TLS_PORTS: [u16; 13] = [

@@ -15,7 +15,7 @@ use crate::busy::{Busy, Claim, Resource, Work};
 use crate::certs::CertService;
 use crate::docker::Engine;
 use crate::docker::record::Record;
-use crate::stacks::actions::label;
+use crate::services::actions::label;
 
 pub const RELOAD_LABEL: &str = "bosun.cert.reload";
 const OUTPUT_KEEP: usize = 2048;

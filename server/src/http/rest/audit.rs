@@ -18,5 +18,5 @@ pub async fn list(
     Auth(actor): Auth<AdminRole>,
     QueryParams(query): QueryParams<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    Ok(Json(state.services.audit.list(&actor, query).await?))
+    Ok(Json(state.app.audit.list(&actor, query).await?))
 }

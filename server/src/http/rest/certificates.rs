@@ -29,7 +29,7 @@ pub async fn list(
     State(state): State<AppState>,
     Auth(actor): Auth<ViewerRole>,
 ) -> Result<Json<Vec<CertDto>>, ApiError> {
-    Ok(Json(state.services.certs.view(&actor).await?.certs))
+    Ok(Json(state.app.certs.view(&actor).await?.certs))
 }
 
 /// Server-sent events: the Certificates page's data now, then on every change (renewal
@@ -41,7 +41,7 @@ pub async fn events(
     State(state): State<AppState>,
     Auth(_actor): Auth<ViewerRole>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let frames = state.services.certs.follow().map(|view| {
+    let frames = state.app.certs.follow().map(|view| {
         Ok(Event::default()
             .json_data(view)
             .unwrap_or_else(|_| Event::default()))
@@ -60,7 +60,7 @@ pub async fn get(
     PathParams(id): PathParams<String>,
 ) -> Result<Json<CertDto>, ApiError> {
     let id: CertId = param("id", &id)?;
-    Ok(Json(state.services.certs.get(&actor, &id).await?))
+    Ok(Json(state.app.certs.get(&actor, &id).await?))
 }
 
 /// Renews a certificate now (admin) and answers when it is in place and the services using
@@ -78,9 +78,7 @@ pub async fn renew(
     JsonBody(request): JsonBody<RenewRequest>,
 ) -> Result<Json<RenewReport>, ApiError> {
     let id: CertId = param("id", &id)?;
-    Ok(Json(
-        state.services.certs.renew(&actor, &id, request).await?,
-    ))
+    Ok(Json(state.app.certs.renew(&actor, &id, request).await?))
 }
 
 /// Uploads a certificate chain and key (PEM) for bosun's own HTTPS or a certificate file
@@ -94,7 +92,7 @@ pub async fn upload(
     Auth(actor): Auth<AdminRole>,
     JsonBody(request): JsonBody<UploadRequest>,
 ) -> Result<Json<RenewReport>, ApiError> {
-    Ok(Json(state.services.certs.upload(&actor, request).await?))
+    Ok(Json(state.app.certs.upload(&actor, request).await?))
 }
 
 /// The root certificate of bosun's internal CA (PEM), to import into browsers and clients.
@@ -102,7 +100,7 @@ pub async fn upload(
     security(("session" = ["viewer"]), ("token" = ["viewer"])),
     responses((status = 200, description = "PEM", content_type = "application/x-pem-file"), (status = 401, body = AppError)))]
 pub async fn ca_pem(State(state): State<AppState>, Auth(_actor): Auth<ViewerRole>) -> Response {
-    let mut response = state.services.certs.ca_pem().into_response();
+    let mut response = state.app.certs.ca_pem().into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

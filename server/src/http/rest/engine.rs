@@ -22,7 +22,7 @@ pub async fn status(
     State(state): State<AppState>,
     Auth(_actor): Auth<ViewerRole>,
 ) -> Result<Json<EngineStatus>, ApiError> {
-    Ok(Json(state.services.engine.status()))
+    Ok(Json(state.app.engine.status()))
 }
 
 /// Server-sent events: the engine status now, then each change.
@@ -33,7 +33,7 @@ pub async fn events(
     State(state): State<AppState>,
     Auth(_actor): Auth<ViewerRole>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let stream = WatchStream::new(state.services.engine.subscribe()).map(|status| {
+    let stream = WatchStream::new(state.app.engine.subscribe()).map(|status| {
         Ok(Event::default()
             .json_data(status)
             .unwrap_or_else(|_| Event::default()))

@@ -20,5 +20,5 @@ pub async fn list(
     Auth(actor): Auth<ViewerRole>,
     BrowserHost(host): BrowserHost,
 ) -> Result<Json<Vec<LinkDto>>, ApiError> {
-    Ok(Json(state.services.links.links(&actor, &host).await?))
+    Ok(Json(state.app.links.links(&actor, &host).await?))
 }

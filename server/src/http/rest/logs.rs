@@ -47,7 +47,7 @@ async fn show(
     raw: &RawLogQuery,
 ) -> Result<Response, ApiError> {
     let q = parse(raw)?;
-    let logs = &state.services.logs;
+    let logs = &state.app.logs;
     // More history than a viewer may pull at once is an operator's, and audited.
     let whole = if q.is_whole() {
         Some(
@@ -110,7 +110,7 @@ async fn download(
             "[year][month][day]-[hour][minute][second]"
         ))
         .unwrap_or_default();
-    let body = state.services.logs.download(&actor.0, &scope, q).await?;
+    let body = state.app.logs.download(&actor.0, &scope, q).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),

@@ -18,7 +18,7 @@ pub async fn me(
     State(state): State<AppState>,
     Auth(actor): Auth<SelfService>,
 ) -> Result<Json<Me>, ApiError> {
-    Ok(Json(state.services.account.me(&actor).await?))
+    Ok(Json(state.app.account.me(&actor).await?))
 }
 
 /// Change your own password. Ends all your sessions.
@@ -30,11 +30,7 @@ pub async fn change_password(
     Auth(actor): Auth<SelfService>,
     JsonBody(change): JsonBody<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .services
-        .account
-        .change_password(&actor, change)
-        .await?;
+    state.app.account.change_password(&actor, change).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -46,7 +42,7 @@ pub async fn logout_all(
     State(state): State<AppState>,
     Auth(actor): Auth<SelfService>,
 ) -> Result<StatusCode, ApiError> {
-    state.services.account.logout_all(&actor).await?;
+    state.app.account.logout_all(&actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -59,7 +55,7 @@ pub async fn totp_start(
     State(state): State<AppState>,
     Auth(actor): Auth<SelfService>,
 ) -> Result<Json<TotpSetup>, ApiError> {
-    Ok(Json(state.services.account.totp_start(&actor).await?))
+    Ok(Json(state.app.account.totp_start(&actor).await?))
 }
 
 /// Confirm the set-up with a code from the app: two-factor sign-in is on from now, and the
@@ -72,9 +68,7 @@ pub async fn totp_confirm(
     Auth(actor): Auth<SelfService>,
     JsonBody(code): JsonBody<TotpCode>,
 ) -> Result<Json<RecoveryCodes>, ApiError> {
-    Ok(Json(
-        state.services.account.totp_confirm(&actor, code).await?,
-    ))
+    Ok(Json(state.app.account.totp_confirm(&actor, code).await?))
 }
 
 /// Turn two-factor sign-in off (needs the password; 409 when your role requires it).
@@ -86,6 +80,6 @@ pub async fn totp_disable(
     Auth(actor): Auth<SelfService>,
     JsonBody(request): JsonBody<TotpDisable>,
 ) -> Result<StatusCode, ApiError> {
-    state.services.account.totp_disable(&actor, request).await?;
+    state.app.account.totp_disable(&actor, request).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,18 +5,14 @@
 pub mod audit;
 pub mod backups;
 pub mod certificates;
-pub mod containers;
 pub mod engine;
 pub mod links;
 pub mod logs;
 pub mod me;
 pub mod openapi;
-pub mod overview;
-pub mod projects;
-pub mod schedules;
+pub mod services;
 pub mod session;
 pub mod settings;
-pub mod stats;
 pub mod swarm;
 pub mod tokens;
 pub mod users;
@@ -89,14 +85,14 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit::list))
         .routes(routes!(engine::status))
         .routes(routes!(engine::events))
-        .routes(routes!(overview::get))
-        .routes(routes!(overview::events))
-        .routes(routes!(projects::list))
-        .routes(routes!(projects::get))
-        .routes(routes!(projects::service))
-        .routes(routes!(projects::service_action))
-        .routes(routes!(projects::scale))
-        .routes(routes!(containers::action))
+        .routes(routes!(services::overview::get))
+        .routes(routes!(services::overview::events))
+        .routes(routes!(services::projects::list))
+        .routes(routes!(services::projects::get))
+        .routes(routes!(services::projects::service))
+        .routes(routes!(services::projects::service_action))
+        .routes(routes!(services::projects::scale))
+        .routes(routes!(services::containers::action))
         .routes(routes!(links::list))
         .routes(routes!(logs::of_container))
         .routes(routes!(logs::of_service))
@@ -115,14 +111,18 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(backups::get, backups::delete))
         .routes(routes!(backups::download))
         .routes(routes!(backups::restore))
-        .routes(routes!(schedules::list, schedules::set, schedules::delete))
+        .routes(routes!(
+            backups::schedules::list,
+            backups::schedules::set,
+            backups::schedules::delete
+        ))
         .routes(routes!(certificates::list, certificates::upload))
         .routes(routes!(certificates::events))
         .routes(routes!(certificates::get))
         .routes(routes!(certificates::renew))
         .routes(routes!(certificates::ca_pem))
-        .routes(routes!(stats::status))
-        .routes(routes!(stats::events))
+        .routes(routes!(services::stats::status))
+        .routes(routes!(services::stats::events))
         .routes(routes!(openapi::document));
     let (router, mut doc) = router.split_for_parts();
     openapi::document_bad_input(&mut doc);

@@ -28,7 +28,7 @@ pub async fn login(
 ) -> Result<Json<Me>, ApiError> {
     Ok(Json(
         state
-            .services
+            .app
             .account
             .login(&parts, c.username, c.password, c.code)
             .await?,
@@ -45,7 +45,7 @@ pub async fn logout(
     parts: Parts,
 ) -> Result<StatusCode, ApiError> {
     state
-        .services
+        .app
         .account
         .logout(&parts)
         .await

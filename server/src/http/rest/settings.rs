@@ -19,7 +19,7 @@ pub async fn security(
     State(state): State<AppState>,
     Auth(actor): Auth<AdminRole>,
 ) -> Result<Json<SecuritySettings>, ApiError> {
-    Ok(Json(state.services.settings.security(&actor).await?))
+    Ok(Json(state.app.settings.security(&actor).await?))
 }
 
 /// Sets the security settings. Users of a role that now requires two-factor sign-in and
@@ -33,10 +33,6 @@ pub async fn set_security(
     JsonBody(settings): JsonBody<SecuritySettings>,
 ) -> Result<Json<SecuritySettings>, ApiError> {
     Ok(Json(
-        state
-            .services
-            .settings
-            .set_security(&actor, settings)
-            .await?,
+        state.app.settings.set_security(&actor, settings).await?,
     ))
 }

@@ -25,7 +25,7 @@ pub async fn list(
     State(state): State<AppState>,
     Auth(actor): Auth<ViewerRole>,
 ) -> Result<Json<SwarmDto>, ApiError> {
-    Ok(Json(state.services.swarm.overview(&actor).await?))
+    Ok(Json(state.app.swarm.overview(&actor).await?))
 }
 
 /// Server-sent events: the Swarm picture now, then after every change.
@@ -36,7 +36,7 @@ pub async fn events(
     State(state): State<AppState>,
     Auth(_actor): Auth<ViewerRole>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let frames = state.services.swarm.follow().map(|dto| {
+    let frames = state.app.swarm.follow().map(|dto| {
         Ok(Event::default()
             .json_data(dto)
             .unwrap_or_else(|_| Event::default()))
@@ -59,10 +59,6 @@ pub async fn scale(
 ) -> Result<Json<SwarmScaleReport>, ApiError> {
     let service: SwarmServiceRef = param("service", &service)?;
     Ok(Json(
-        state
-            .services
-            .swarm
-            .scale(&actor, &service, request)
-            .await?,
+        state.app.swarm.scale(&actor, &service, request).await?,
     ))
 }

@@ -18,7 +18,7 @@ pub async fn list(
     State(state): State<AppState>,
     Auth(actor): Auth<ViewerRole>,
 ) -> Result<Json<Vec<TokenDto>>, ApiError> {
-    Ok(Json(state.services.tokens.list(&actor).await?))
+    Ok(Json(state.app.tokens.list(&actor).await?))
 }
 
 /// Create a token; the secret is in this response only.
@@ -32,7 +32,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(state.services.tokens.create(&actor, input).await?),
+        Json(state.app.tokens.create(&actor, input).await?),
     ))
 }
 
@@ -46,6 +46,6 @@ pub async fn revoke(
     Auth(actor): Auth<ViewerRole>,
     PathParams(id): PathParams<i64>,
 ) -> Result<StatusCode, ApiError> {
-    state.services.tokens.revoke(&actor, id).await?;
+    state.app.tokens.revoke(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

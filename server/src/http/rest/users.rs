@@ -18,7 +18,7 @@ pub async fn list(
     State(state): State<AppState>,
     Auth(actor): Auth<AdminRole>,
 ) -> Result<Json<Vec<UserDto>>, ApiError> {
-    Ok(Json(state.services.users.list(&actor).await?))
+    Ok(Json(state.app.users.list(&actor).await?))
 }
 
 /// Create a user. They must change the password at first sign-in.
@@ -32,7 +32,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<UserDto>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(state.services.users.create(&actor, input).await?),
+        Json(state.app.users.create(&actor, input).await?),
     ))
 }
 
@@ -46,7 +46,7 @@ pub async fn get(
     Auth(actor): Auth<AdminRole>,
     PathParams(id): PathParams<i64>,
 ) -> Result<Json<UserDto>, ApiError> {
-    let users = state.services.users.list(&actor).await?;
+    let users = state.app.users.list(&actor).await?;
     users
         .into_iter()
         .find(|u| u.id == id)
@@ -69,7 +69,7 @@ pub async fn update(
     PathParams(id): PathParams<i64>,
     JsonBody(patch): JsonBody<UserPatch>,
 ) -> Result<Json<UserDto>, ApiError> {
-    Ok(Json(state.services.users.update(&actor, id, patch).await?))
+    Ok(Json(state.app.users.update(&actor, id, patch).await?))
 }
 
 /// Delete a user, their tokens and sessions.
@@ -82,7 +82,7 @@ pub async fn delete(
     Auth(actor): Auth<AdminRole>,
     PathParams(id): PathParams<i64>,
 ) -> Result<StatusCode, ApiError> {
-    state.services.users.delete(&actor, id).await?;
+    state.app.users.delete(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -97,5 +97,5 @@ pub async fn reset_totp(
     Auth(actor): Auth<AdminRole>,
     PathParams(id): PathParams<i64>,
 ) -> Result<Json<UserDto>, ApiError> {
-    Ok(Json(state.services.users.reset_totp(&actor, id).await?))
+    Ok(Json(state.app.users.reset_totp(&actor, id).await?))
 }

@@ -20,7 +20,7 @@ pub async fn list(
     State(state): State<AppState>,
     Auth(actor): Auth<AdminRole>,
 ) -> Result<Json<WebhooksView>, ApiError> {
-    Ok(Json(state.services.webhooks.view(&actor).await?))
+    Ok(Json(state.app.webhooks.view(&actor).await?))
 }
 
 /// Adds a target for the events given. Deliveries are retried 4 times over about 6 minutes.
@@ -32,7 +32,7 @@ pub async fn create(
     Auth(actor): Auth<AdminRole>,
     JsonBody(webhook): JsonBody<NewWebhook>,
 ) -> Result<(StatusCode, Json<WebhookDto>), ApiError> {
-    let created = state.services.webhooks.create(&actor, webhook).await?;
+    let created = state.app.webhooks.create(&actor, webhook).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -45,7 +45,7 @@ pub async fn delete(
     Auth(actor): Auth<AdminRole>,
     PathParams(id): PathParams<i64>,
 ) -> Result<StatusCode, ApiError> {
-    state.services.webhooks.delete(&actor, id).await?;
+    state.app.webhooks.delete(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -59,5 +59,5 @@ pub async fn test(
     Auth(actor): Auth<AdminRole>,
     PathParams(id): PathParams<i64>,
 ) -> Result<Json<TestReport>, ApiError> {
-    Ok(Json(state.services.webhooks.test(&actor, id).await?))
+    Ok(Json(state.app.webhooks.test(&actor, id).await?))
 }

@@ -1,4 +1,4 @@
-//! The service layer: one value per domain, shared by the pages (as ports) and the REST API.
+//! The application: one service per room, shared by the pages (as ports) and the REST API.
 
 use std::sync::Arc;
 
@@ -14,19 +14,20 @@ use crate::docker::stats::StatsHub;
 use crate::links::LinksService;
 use crate::logs::LogsService;
 use crate::notify::Notifier;
+use crate::services::Services;
 use crate::settings::SettingsService;
-use crate::stacks::StacksService;
 use crate::swarm::SwarmService;
 use crate::users::UserService;
 
 #[derive(Clone)]
-pub struct Services {
+pub struct App {
     pub account: AccountService,
     pub tokens: TokenService,
     pub users: UserService,
     pub audit: AuditService,
     pub engine: Engine,
-    pub stacks: StacksService,
+    /// Compose projects, services and containers (the Services page).
+    pub services: Services,
     pub links: LinksService,
     pub logs: LogsService,
     pub stats: StatsHub,
@@ -37,7 +38,7 @@ pub struct Services {
     pub webhooks: Notifier,
 }
 
-impl Services {
+impl App {
     /// The same services, as the ports the server functions call.
     pub fn ports(&self) -> Ports {
         Ports {
@@ -46,7 +47,7 @@ impl Services {
             users: Arc::new(self.users.clone()),
             audit: Arc::new(self.audit.clone()),
             engine: Arc::new(self.engine.clone()),
-            stacks: Arc::new(self.stacks.clone()),
+            services: Arc::new(self.services.clone()),
             links: Arc::new(self.links.clone()),
             logs: Arc::new(self.logs.clone()),
             swarm: Arc::new(self.swarm.clone()),

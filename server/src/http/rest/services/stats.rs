@@ -20,7 +20,7 @@ pub async fn status(
     State(state): State<AppState>,
     Auth(_actor): Auth<ViewerRole>,
 ) -> Json<StatsStatus> {
-    Json(state.services.stats.status())
+    Json(state.app.stats.status())
 }
 
 /// Server-sent events of CPU, memory and network per running container, every 2 s.
@@ -32,7 +32,7 @@ pub async fn events(
     State(state): State<AppState>,
     Auth(_actor): Auth<ViewerRole>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let watch = state.services.stats.watch();
+    let watch = state.app.stats.watch();
     let tick = tokio::time::interval(Duration::from_secs(2));
     let stream = futures::stream::unfold((watch, tick), |(mut watch, mut tick)| async move {
         tick.tick().await;

@@ -3,7 +3,7 @@ use axum::extract::State;
 use bosun_frontend::authz::OperatorRole;
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{ActionReport, ContainerAction, ContainerRef};
-use bosun_frontend::ports::StacksPort;
+use bosun_frontend::ports::ServicesPort;
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -24,8 +24,8 @@ pub async fn action(
     let action: ContainerAction = param("action", &action)?;
     Ok(Json(
         state
+            .app
             .services
-            .stacks
             .container_action(&actor, &id, action)
             .await?,
     ))

@@ -21,7 +21,7 @@ pub async fn list(
     State(state): State<AppState>,
     Auth(actor): Auth<ViewerRole>,
 ) -> Result<Json<Vec<ScheduleDto>>, ApiError> {
-    Ok(Json(state.services.backups.schedules(&actor).await?))
+    Ok(Json(state.app.backups.schedules(&actor).await?))
 }
 
 /// Sets a database's schedule and retention (admin); replaces an earlier one.
@@ -34,11 +34,7 @@ pub async fn set(
     JsonBody(schedule): JsonBody<NewSchedule>,
 ) -> Result<Json<ScheduleDto>, ApiError> {
     Ok(Json(
-        state
-            .services
-            .backups
-            .set_schedule(&actor, schedule)
-            .await?,
+        state.app.backups.set_schedule(&actor, schedule).await?,
     ))
 }
 
@@ -51,6 +47,6 @@ pub async fn delete(
     Auth(actor): Auth<AdminRole>,
     QueryParams(key): QueryParams<ScheduleKey>,
 ) -> Result<StatusCode, ApiError> {
-    state.services.backups.delete_schedule(&actor, key).await?;
+    state.app.backups.delete_schedule(&actor, key).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,5 +1,7 @@
 //! Database backups: the databases found, the catalogue, downloads, restores, live progress.
 
+pub mod schedules;
+
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -36,7 +38,7 @@ pub async fn databases(
     State(state): State<AppState>,
     Auth(actor): Auth<ViewerRole>,
 ) -> Result<Json<Vec<DatabaseDto>>, ApiError> {
-    Ok(Json(state.services.backups.databases(&actor).await?))
+    Ok(Json(state.app.backups.databases(&actor).await?))
 }
 
 /// Server-sent events: the Backups page's data now, then on every change, and every second
@@ -48,7 +50,7 @@ pub async fn events(
     State(state): State<AppState>,
     Auth(_actor): Auth<ViewerRole>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let frames = state.services.backups.follow().map(|view| {
+    let frames = state.app.backups.follow().map(|view| {
         Ok(Event::default()
             .json_data(view)
             .unwrap_or_else(|_| Event::default()))
@@ -65,7 +67,7 @@ pub async fn list(
     Auth(actor): Auth<ViewerRole>,
     QueryParams(q): QueryParams<BackupQuery>,
 ) -> Result<Json<Vec<BackupDto>>, ApiError> {
-    Ok(Json(state.services.backups.list(&actor, q).await?))
+    Ok(Json(state.app.backups.list(&actor, q).await?))
 }
 
 /// Starts a backup of a database service (202). Follow it with `GET /api/v1/backups/{id}`
@@ -79,7 +81,7 @@ pub async fn create(
     Auth(actor): Auth<OperatorRole>,
     JsonBody(request): JsonBody<BackupRequest>,
 ) -> Result<(StatusCode, Json<BackupStarted>), ApiError> {
-    let started = state.services.backups.start(&actor, request).await?;
+    let started = state.app.backups.start(&actor, request).await?;
     Ok((StatusCode::ACCEPTED, Json(started)))
 }
 
@@ -94,7 +96,7 @@ pub async fn get(
     PathParams(id): PathParams<String>,
 ) -> Result<Json<BackupDto>, ApiError> {
     let id = backup_id(&id)?;
-    Ok(Json(state.services.backups.get(&actor, id).await?))
+    Ok(Json(state.app.backups.get(&actor, id).await?))
 }
 
 /// Deletes a backup and its file (admin).
@@ -108,7 +110,7 @@ pub async fn delete(
     PathParams(id): PathParams<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = backup_id(&id)?;
-    state.services.backups.delete(&actor, id).await?;
+    state.app.backups.delete(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -123,7 +125,7 @@ pub async fn download(
     PathParams(id): PathParams<String>,
 ) -> Result<Response, ApiError> {
     let id = backup_id(&id)?;
-    let (row, file, len) = state.services.backups.open_download(&actor, id).await?;
+    let (row, file, len) = state.app.backups.open_download(&actor, id).await?;
     let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
         file,
         256 * 1024,
@@ -157,7 +159,5 @@ pub async fn restore(
     JsonBody(request): JsonBody<RestoreRequest>,
 ) -> Result<Json<RestoreReport>, ApiError> {
     let id = backup_id(&id)?;
-    Ok(Json(
-        state.services.backups.restore(&actor, id, request).await?,
-    ))
+    Ok(Json(state.app.backups.restore(&actor, id, request).await?))
 }

@@ -6,7 +6,7 @@ use bosun_frontend::model::{
     ActionReport, ContainerAction, ProjectDto, ProjectName, ScaleReport, ScaleRequest, ServiceDto,
     ServiceName,
 };
-use bosun_frontend::ports::{StacksPort, ViewOptions};
+use bosun_frontend::ports::{ServicesPort, ViewOptions};
 use serde::Deserialize;
 
 use crate::http::AppState;
@@ -40,8 +40,8 @@ pub async fn list(
     QueryParams(q): QueryParams<ViewQuery>,
 ) -> Result<Json<Vec<ProjectDto>>, ApiError> {
     let overview = state
+        .app
         .services
-        .stacks
         .overview(&actor, &q.options(host))
         .await?;
     Ok(Json(overview.projects))
@@ -60,7 +60,7 @@ pub async fn get(
     QueryParams(q): QueryParams<ViewQuery>,
 ) -> Result<Json<ProjectDto>, ApiError> {
     let project: ProjectName = param("project", &project)?;
-    Ok(Json(state.services.stacks.project(
+    Ok(Json(state.app.services.project(
         &actor,
         &q.options(host),
         &project,
@@ -81,7 +81,7 @@ pub async fn service(
 ) -> Result<Json<ServiceDto>, ApiError> {
     let project: ProjectName = param("project", &project)?;
     let service: ServiceName = param("service", &service)?;
-    Ok(Json(state.services.stacks.service(
+    Ok(Json(state.app.services.service(
         &actor,
         &q.options(host),
         &project,
@@ -105,8 +105,8 @@ pub async fn service_action(
     let action: ContainerAction = param("action", &action)?;
     Ok(Json(
         state
+            .app
             .services
-            .stacks
             .service_action(&actor, &project, &service, action)
             .await?,
     ))
@@ -131,8 +131,8 @@ pub async fn scale(
     let service: ServiceName = param("service", &service)?;
     Ok(Json(
         state
+            .app
             .services
-            .stacks
             .scale(&actor, &project, &service, request)
             .await?,
     ))

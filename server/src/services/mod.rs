@@ -14,7 +14,7 @@ use bosun_frontend::model::{
     ActionReport, ContainerAction, ContainerRef, LinkCheck, Overview, ProjectDto, ProjectName,
     ScaleReport, ScaleRequest, ServiceDto, ServiceName,
 };
-use bosun_frontend::ports::{StacksPort, ViewOptions};
+use bosun_frontend::ports::{ServicesPort, ViewOptions};
 use time::OffsetDateTime;
 
 use crate::audit::AuditService;
@@ -24,7 +24,7 @@ use crate::docker::record::Record;
 use crate::links::check::Checker;
 
 #[derive(Clone)]
-pub struct StacksService {
+pub struct Services {
     engine: Engine,
     busy: Busy,
     audit: AuditService,
@@ -32,7 +32,7 @@ pub struct StacksService {
     max_replicas: u32,
 }
 
-struct PageExtras<'a>(&'a StacksService);
+struct PageExtras<'a>(&'a Services);
 
 impl view::Extras for PageExtras<'_> {
     fn busy(&self, project: &str, service: &str) -> Option<crate::busy::Running> {
@@ -68,7 +68,7 @@ pub fn service_key(project: &str, service: &str) -> String {
     format!("{project}/{service}")
 }
 
-impl StacksService {
+impl Services {
     pub fn new(
         engine: Engine,
         busy: Busy,
@@ -76,7 +76,7 @@ impl StacksService {
         checker: Checker,
         max_replicas: u32,
     ) -> Self {
-        StacksService {
+        Services {
             engine,
             busy,
             audit,
@@ -197,7 +197,7 @@ impl StacksService {
 }
 
 #[async_trait]
-impl StacksPort for StacksService {
+impl ServicesPort for Services {
     async fn overview(&self, _actor: &Viewer, view: &ViewOptions) -> Result<Overview, AppError> {
         Ok(self.snapshot(view))
     }

@@ -7,7 +7,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use bosun_frontend::authz::ViewerRole;
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::Overview;
-use bosun_frontend::ports::StacksPort;
+use bosun_frontend::ports::ServicesPort;
 use futures::{Stream, StreamExt};
 
 use super::projects::ViewQuery;
@@ -27,8 +27,8 @@ pub async fn get(
 ) -> Result<Json<Overview>, ApiError> {
     Ok(Json(
         state
+            .app
             .services
-            .stacks
             .overview(&actor, &q.options(host))
             .await?,
     ))
@@ -45,7 +45,7 @@ pub async fn events(
     BrowserHost(host): BrowserHost,
     QueryParams(q): QueryParams<ViewQuery>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let stream = state.services.stacks.follow(q.options(host)).map(|o| {
+    let stream = state.app.services.follow(q.options(host)).map(|o| {
         Ok(Event::default()
             .json_data(o)
             .unwrap_or_else(|_| Event::default()))
