@@ -17,6 +17,7 @@ mod adversarial;
 mod audit;
 mod auth;
 mod backup_faults;
+mod backup_limits;
 mod backup_names;
 mod backup_retention;
 mod backups;
