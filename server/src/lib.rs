@@ -174,6 +174,7 @@ pub async fn run_with_clock(
         backups::Settings {
             dir: backup_dir.clone(),
             min_free_mb: config.backup_min_free_mb,
+            timeout: config.backup_timeout,
             keep_manual: config.backup_keep_manual.0,
             clock: clock.clone(),
         },

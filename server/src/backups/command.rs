@@ -1,9 +1,12 @@
 //! The commands a backup or restore runs inside the database container, and how their
 //! output is judged. Names go in through the exec environment, never spliced into a shell
 //! line; the password goes in the exec environment too (or is read from its `*_FILE` inside
-//! the container), never into argv.
+//! the container), never into argv. Each script first announces its pid on stderr and then
+//! `exec`s the tool, so bosun can end the tool inside the container if it must stop it.
 
 use bosun_frontend::model::DbEngine;
+
+use super::stderr::ANNOUNCE;
 
 /// The password for one job.
 #[derive(Clone, PartialEq, Eq)]
@@ -99,10 +102,10 @@ fn env(engine: DbEngine, user: &str, database: &str, secret: Option<&Secret>) ->
 pub fn dump(engine: DbEngine, user: &str, database: &str, secret: Option<&Secret>) -> ExecSpec {
     let script = match engine {
         DbEngine::Postgres => format!(
-            "{READ_PASSWORD_FILE_PG}\n{PG_GLOBALS}\nexec pg_dump --no-password --clean --if-exists --quote-all-identifiers"
+            "{ANNOUNCE}\n{READ_PASSWORD_FILE_PG}\n{PG_GLOBALS}\nexec pg_dump --no-password --clean --if-exists --quote-all-identifiers"
         ),
         DbEngine::Mysql | DbEngine::Mariadb => format!(
-            "{READ_PASSWORD_FILE_MY}\nif command -v mariadb-dump >/dev/null 2>&1; then d=mariadb-dump; else d=mysqldump; fi\nexec \"$d\" --user=\"$BOSUN_USER\" --single-transaction --routines --events --triggers --hex-blob --databases \"$BOSUN_DB\""
+            "{ANNOUNCE}\n{READ_PASSWORD_FILE_MY}\nif command -v mariadb-dump >/dev/null 2>&1; then d=mariadb-dump; else d=mysqldump; fi\nexec \"$d\" --user=\"$BOSUN_USER\" --single-transaction --routines --events --triggers --hex-blob --databases \"$BOSUN_DB\""
         ),
     };
     ExecSpec {
@@ -115,10 +118,10 @@ pub fn dump(engine: DbEngine, user: &str, database: &str, secret: Option<&Secret
 pub fn restore(engine: DbEngine, user: &str, database: &str, secret: Option<&Secret>) -> ExecSpec {
     let script = match engine {
         DbEngine::Postgres => format!(
-            "{READ_PASSWORD_FILE_PG}\nexec psql --no-password --no-psqlrc --quiet -v ON_ERROR_STOP=1 --single-transaction"
+            "{ANNOUNCE}\n{READ_PASSWORD_FILE_PG}\nexec psql --no-password --no-psqlrc --quiet -v ON_ERROR_STOP=1 --single-transaction"
         ),
         DbEngine::Mysql | DbEngine::Mariadb => format!(
-            "{READ_PASSWORD_FILE_MY}\nif command -v mariadb >/dev/null 2>&1; then c=mariadb; else c=mysql; fi\nexec \"$c\" --user=\"$BOSUN_USER\" \"$BOSUN_DB\""
+            "{ANNOUNCE}\n{READ_PASSWORD_FILE_MY}\nif command -v mariadb >/dev/null 2>&1; then c=mariadb; else c=mysql; fi\nexec \"$c\" --user=\"$BOSUN_USER\" \"$BOSUN_DB\""
         ),
     };
     ExecSpec {
@@ -184,6 +187,20 @@ mod tests {
             }
         }
         assert!(!format!("{secret:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn every_script_announces_its_pid_first_and_execs_the_tool() {
+        for engine in [DbEngine::Postgres, DbEngine::Mysql] {
+            for spec in [
+                dump(engine, "u", "d", None),
+                restore(engine, "u", "d", None),
+            ] {
+                let script = &spec.cmd[2];
+                assert!(script.starts_with(ANNOUNCE), "{script}");
+                assert!(script.contains("\nexec "), "{script}");
+            }
+        }
     }
 
     #[test]

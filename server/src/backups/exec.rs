@@ -1,19 +1,26 @@
 //! Running a dump or a restore inside the database container through the engine's exec API.
 //! No TTY, so stdout and stderr arrive apart: stdout is the dump (or is drained), stderr is
-//! kept for the report. The exit code is read from the engine after the stream ends.
+//! kept for the report. The exit code is read from the engine after the stream ends. A job
+//! bosun stops waiting for (past the timeout, or the disk running low) is ended inside the
+//! container, so it cannot linger holding locks.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use bosun_frontend::model::{Compression, DbEngine};
 use bytes::Bytes;
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
+use tokio::time::{Instant, timeout_at};
 
 use super::command::{ExecSpec, abort_input, has_trailer, server_version, trailer};
 use super::sink::{Sink, Written};
+use super::space::low_space;
+use super::stderr::Stderr;
+use super::stop::{end_or_say, timeout_reason};
 use crate::docker::Engine;
 use crate::docker::exec::{Attached, Command, attach};
 use crate::docker::output::Frame;
@@ -21,26 +28,15 @@ use crate::docker::output::Frame;
 /// Enough for the commented roles ahead of pg_dump's own header.
 const HEAD: usize = 64 * 1024;
 const TAIL: usize = 512;
-const STDERR_KEEP: usize = 2 * 1024;
 const CHUNK: usize = 256 * 1024;
 
-/// The first bytes of a stream, for a report.
-#[derive(Default)]
-struct Excerpt(Vec<u8>);
-
-impl Excerpt {
-    fn push(&mut self, bytes: &[u8]) {
-        let room = STDERR_KEEP.saturating_sub(self.0.len());
-        self.0.extend_from_slice(&bytes[..room.min(bytes.len())]);
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0)
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join(" | ")
-    }
+/// One dump or restore: where it runs, how long it may take, and its byte counter.
+pub struct Job<'a> {
+    pub docker: &'a Engine,
+    pub container: &'a str,
+    pub engine: DbEngine,
+    pub bytes: Arc<AtomicU64>,
+    pub timeout: Duration,
 }
 
 /// A good dump, written and durable under its final name.
@@ -60,7 +56,9 @@ fn command(spec: ExecSpec, stdin: bool) -> Command {
 }
 
 fn write_error(e: &std::io::Error, dir: &Path) -> String {
-    if e.raw_os_error() == Some(28) {
+    if let Some(low) = low_space(e) {
+        low.to_string()
+    } else if e.raw_os_error() == Some(28) {
         format!(
             "the disk holding {} filled up ({e}). Free some space there (or point --backup-dir elsewhere), then back up again.",
             dir.display()
@@ -70,21 +68,54 @@ fn write_error(e: &std::io::Error, dir: &Path) -> String {
     }
 }
 
+/// What the dump's output has shown so far: its head (for the version), its tail (for the
+/// completion line) and its size.
+#[derive(Default)]
+struct Seen {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    total: u64,
+}
+
+impl Seen {
+    fn push(&mut self, message: &[u8]) {
+        self.total += message.len() as u64;
+        if self.head.len() < HEAD {
+            let room = HEAD - self.head.len();
+            self.head
+                .extend_from_slice(&message[..room.min(message.len())]);
+        }
+        self.tail
+            .extend_from_slice(&message[message.len().saturating_sub(TAIL)..]);
+        if self.tail.len() > TAIL {
+            self.tail.drain(..self.tail.len() - TAIL);
+        }
+    }
+}
+
+/// How the reading of a dump's output ended.
+enum Ended {
+    /// The output ended: the dump exited.
+    Done,
+    /// The file's writer stopped (its error says why).
+    WriterStopped,
+    Broke(String),
+    TimedOut,
+}
+
 /// Runs the dump and streams its stdout into `sink`. Returns the reason when anything went
 /// wrong; the sink (and its partial file) is then dropped, so no file remains.
 pub async fn dump(
-    docker: &Engine,
-    container: &str,
-    engine: DbEngine,
+    job: Job<'_>,
     spec: ExecSpec,
     sink: Sink,
     final_path: PathBuf,
-    bytes: Arc<AtomicU64>,
 ) -> Result<Dumped, String> {
+    let deadline = Instant::now() + job.timeout;
     let dir = final_path.parent().map(Path::to_owned).unwrap_or_default();
     let Attached {
         mut output, exit, ..
-    } = attach(docker, container, command(spec, false)).await?;
+    } = attach(job.docker, job.container, command(spec, false)).await?;
 
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(32);
     let writer = tokio::task::spawn_blocking(move || {
@@ -92,50 +123,57 @@ pub async fn dump(
         while let Some(chunk) = rx.blocking_recv() {
             sink.write(&chunk)?;
         }
-        let written = sink.finish()?;
-        Ok((sink, written))
+        Ok::<_, std::io::Error>(sink)
     });
 
-    let mut head = Vec::with_capacity(HEAD);
-    let mut tail: Vec<u8> = Vec::with_capacity(2 * TAIL);
-    let mut stderr = Excerpt::default();
-    let mut stream_error = None;
-    let mut total = 0u64;
-    while let Some(item) = output.next().await {
-        match item {
-            Ok(Frame::Stdout(message)) => {
-                total += message.len() as u64;
-                bytes.store(total, Ordering::Relaxed);
-                if head.len() < HEAD {
-                    let room = HEAD - head.len();
-                    head.extend_from_slice(&message[..room.min(message.len())]);
+    let mut seen = Seen::default();
+    let mut stderr = Stderr::default();
+    let ended = timeout_at(deadline, async {
+        while let Some(item) = output.next().await {
+            match item {
+                Ok(Frame::Stdout(message)) => {
+                    seen.push(&message);
+                    job.bytes.store(seen.total, Ordering::Relaxed);
+                    if tx.send(message).await.is_err() {
+                        return Ended::WriterStopped;
+                    }
                 }
-                tail.extend_from_slice(&message[message.len().saturating_sub(TAIL)..]);
-                if tail.len() > TAIL {
-                    tail.drain(..tail.len() - TAIL);
-                }
-                if tx.send(message).await.is_err() {
-                    break;
-                }
-            }
-            Ok(Frame::Stderr(message)) => stderr.push(&message),
-            Err(e) => {
-                stream_error = Some(e.to_string());
-                break;
+                Ok(Frame::Stderr(message)) => stderr.push(&message),
+                Err(e) => return Ended::Broke(e.to_string()),
             }
         }
-    }
+        Ended::Done
+    })
+    .await
+    .unwrap_or(Ended::TimedOut);
     drop(tx);
-    drop(output);
     let written = writer
         .await
         .map_err(|e| format!("the compression task failed: {e}"))?;
-    let (sink, written) = written.map_err(|e| write_error(&e, &dir))?;
-    if let Some(e) = stream_error {
-        return Err(format!(
+    let total = seen.total;
+    // On any failure the sink is dropped here, which removes the partial file.
+    let sink = match (&ended, written) {
+        (_, Err(e)) => Err(write_error(&e, &dir)),
+        (Ended::TimedOut, Ok(_)) => Err(timeout_reason("dump", job.timeout)),
+        (Ended::Broke(e), Ok(_)) => Err(format!(
             "the connection to the engine broke during the dump ({e}); after {total} bytes. Check that the database container and the engine are up, then back up again."
-        ));
-    }
+        )),
+        (Ended::WriterStopped, Ok(_)) => Err("the backup file's writer stopped".to_owned()),
+        (Ended::Done, Ok(sink)) => Ok(sink),
+    };
+    let sink = match sink {
+        Ok(sink) => sink,
+        Err(reason) => {
+            // The dump may still run: it must not linger in the container holding locks.
+            let left = if matches!(ended, Ended::Done) {
+                String::new()
+            } else {
+                end_or_say(job.docker, job.container, &stderr.pid(), "dump").await
+            };
+            return Err(format!("{reason}{left}"));
+        }
+    };
+    drop(output);
     let code = exit.code().await?;
     if code != 0 {
         let why = stderr.text();
@@ -148,42 +186,84 @@ pub async fn dump(
             }
         ));
     }
-    if !has_trailer(engine, &tail) {
+    if !has_trailer(job.engine, &seen.tail) {
         return Err(format!(
             "the dump ended without its completion line “{}” after {total} bytes, so it is incomplete",
-            trailer(engine)
+            trailer(job.engine)
         ));
     }
-    let publish_path = final_path.clone();
-    tokio::task::spawn_blocking(move || sink.publish(&publish_path))
-        .await
-        .map_err(|e| format!("the rename task failed: {e}"))?
-        .map_err(|e| write_error(&e, &dir))?;
+    let written = tokio::task::spawn_blocking(move || {
+        let mut sink = sink;
+        let written = sink.finish()?;
+        sink.publish(&final_path)?;
+        Ok::<_, std::io::Error>(written)
+    })
+    .await
+    .map_err(|e| format!("the rename task failed: {e}"))?
+    .map_err(|e| write_error(&e, &dir))?;
     Ok(Dumped {
         dump_bytes: total,
         written,
-        server_version: server_version(engine, &head),
+        server_version: server_version(job.engine, &seen.head),
     })
+}
+
+/// Reads the decompressed `file` in the blocking pool, in chunks, into `tx`.
+fn read_plain(
+    file: PathBuf,
+    compression: Compression,
+    tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
+) {
+    let opened = std::fs::File::open(&file).and_then(|f| {
+        let f = std::io::BufReader::new(f);
+        Ok::<Box<dyn Read>, std::io::Error>(match compression {
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(f)),
+            Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(f)?),
+        })
+    });
+    let mut plain = match opened {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tx.blocking_send(Err(e));
+            return;
+        }
+    };
+    loop {
+        let mut buf = vec![0u8; CHUNK];
+        match plain.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => {
+                buf.truncate(n);
+                if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
+        }
+    }
 }
 
 /// Streams the decompressed `file` into the restore command's stdin. Returns the bytes fed.
 pub async fn restore(
-    docker: &Engine,
-    container: &str,
-    engine: DbEngine,
+    job: Job<'_>,
     spec: ExecSpec,
     file: PathBuf,
     compression: Compression,
-    bytes: Arc<AtomicU64>,
 ) -> Result<u64, String> {
+    let deadline = Instant::now() + job.timeout;
     let Attached {
         mut output,
         mut input,
         exit,
-    } = attach(docker, container, command(spec, true)).await?;
+    } = attach(job.docker, job.container, command(spec, true)).await?;
+    let stderr = Stderr::default();
+    let pid = stderr.pid();
     // Drain the output concurrently, or a chatty client could block on a full pipe.
-    let drain = tokio::spawn(async move {
-        let mut stderr = Excerpt::default();
+    let mut drain = tokio::spawn(async move {
+        let mut stderr = stderr;
         let mut broken = None;
         while let Some(item) = output.next().await {
             match item {
@@ -199,71 +279,54 @@ pub async fn restore(
     });
 
     let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(16);
-    let reader = tokio::task::spawn_blocking(move || {
-        let opened = std::fs::File::open(&file).and_then(|f| {
-            let f = std::io::BufReader::new(f);
-            Ok::<Box<dyn Read>, std::io::Error>(match compression {
-                Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(f)),
-                Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(f)?),
-            })
-        });
-        let mut plain = match opened {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = tx.blocking_send(Err(e));
-                return;
-            }
-        };
-        loop {
-            let mut buf = vec![0u8; CHUNK];
-            match plain.read(&mut buf) {
-                Ok(0) => return,
-                Ok(n) => {
-                    buf.truncate(n);
-                    if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
-                        return;
+    let reader = tokio::task::spawn_blocking(move || read_plain(file, compression, tx));
+    let bytes = job.bytes.clone();
+    let engine = job.engine;
+    // Until the client has exited. Its stdin stays open if time runs out: an end of input
+    // would make it commit what it has, so it is ended first (below).
+    let finished = timeout_at(deadline, async {
+        let mut fed = 0u64;
+        let mut feed_error = None;
+        while let Some(chunk) = rx.recv().await {
+            match chunk {
+                Ok(chunk) => {
+                    if let Err(e) = input.write_all(&chunk).await {
+                        feed_error = Some(format!(
+                            "the database client stopped reading after {fed} bytes ({e})"
+                        ));
+                        break;
                     }
+                    fed += chunk.len() as u64;
+                    bytes.store(fed, Ordering::Relaxed);
                 }
                 Err(e) => {
-                    let _ = tx.blocking_send(Err(e));
-                    return;
-                }
-            }
-        }
-    });
-
-    let mut fed = 0u64;
-    let mut feed_error = None;
-    while let Some(chunk) = rx.recv().await {
-        match chunk {
-            Ok(chunk) => {
-                if let Err(e) = input.write_all(&chunk).await {
-                    feed_error = Some(format!(
-                        "the database client stopped reading after {fed} bytes ({e})"
-                    ));
+                    feed_error = Some(format!("reading the backup file failed: {e}"));
                     break;
                 }
-                fed += chunk.len() as u64;
-                bytes.store(fed, Ordering::Relaxed);
-            }
-            Err(e) => {
-                feed_error = Some(format!("reading the backup file failed: {e}"));
-                break;
             }
         }
-    }
-    drop(rx);
-    let _ = reader.await;
-    if feed_error.is_some() {
-        // A cut-off script must not be committed as if it were whole: end it with an error.
-        let _ = input.write_all(abort_input(engine).as_bytes()).await;
-    }
-    // End of input: the client commits (or rolls back) and exits.
-    let _ = input.shutdown().await;
+        drop(rx);
+        let _ = reader.await;
+        if feed_error.is_some() {
+            // A cut-off script must not be committed as if it were whole: end it with an error.
+            let _ = input.write_all(abort_input(engine).as_bytes()).await;
+        }
+        // End of input: the client commits (or rolls back) and exits.
+        let _ = input.shutdown().await;
+        let drained = (&mut drain)
+            .await
+            .map_err(|e| format!("the output task failed: {e}"));
+        (fed, feed_error, drained)
+    })
+    .await;
+    let Ok((fed, feed_error, drained)) = finished else {
+        let left = end_or_say(job.docker, job.container, &pid, "restore").await;
+        drop(input);
+        drain.abort();
+        return Err(format!("{}{left}", timeout_reason("restore", job.timeout)));
+    };
     drop(input);
-    let (stderr, broken) = drain
-        .await
-        .map_err(|e| format!("the output task failed: {e}"))?;
+    let (stderr, broken) = drained?;
     if let Some(e) = broken {
         return Err(format!(
             "the connection to the engine broke during the restore ({e})"

@@ -11,6 +11,9 @@ mod run;
 pub mod schedule;
 pub mod settings;
 pub mod sink;
+pub mod space;
+pub mod stderr;
+mod stop;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
@@ -45,6 +48,8 @@ struct Inner {
     notifier: crate::notify::Notifier,
     dir: PathBuf,
     min_free: u64,
+    /// How long one dump or one restore may run before it is stopped.
+    timeout: Duration,
     /// How long manual and safety backups are kept (None: until an admin deletes them).
     keep_manual: Option<Duration>,
     clock: crate::clock::SharedClock,
@@ -56,11 +61,14 @@ struct Inner {
     bad_names: Mutex<std::collections::HashSet<(String, String)>>,
 }
 
-/// Where backups go and how long the unscheduled ones stay.
+/// Where backups go, the limits a job runs within, and how long the unscheduled ones stay.
 pub struct Settings {
     pub dir: PathBuf,
-    /// A backup or restore does not start with less free space than this.
+    /// A backup or restore does not start with less free space than this, and a dump stops
+    /// when the free space falls below it.
     pub min_free_mb: u64,
+    /// A dump, or a restore, still running after this long is stopped and fails.
+    pub timeout: Duration,
     /// Manual and safety backups older than this are removed (never a database's newest).
     pub keep_manual: Option<Duration>,
     pub clock: crate::clock::SharedClock,
@@ -91,6 +99,7 @@ impl BackupService {
         let Settings {
             dir,
             min_free_mb,
+            timeout,
             keep_manual,
             clock,
         } = settings;
@@ -110,6 +119,7 @@ impl BackupService {
                 notifier,
                 dir,
                 min_free: min_free_mb.saturating_mul(1024 * 1024),
+                timeout,
                 keep_manual,
                 clock,
                 busy,

@@ -118,16 +118,8 @@ impl BackupService {
             &row.database,
             secret.as_ref(),
         );
-        let restored = exec::restore(
-            &self.inner.engine,
-            &found.record.id,
-            found.settings.engine,
-            spec,
-            path,
-            row.compression(),
-            guard.bytes().clone(),
-        )
-        .await
+        let restored = exec::restore(self.exec_job(&found, &guard), spec, path, row.compression())
+            .await
         .map_err(|reason| {
             let state = if found.settings.engine == bosun_frontend::model::DbEngine::Postgres {
                 "PostgreSQL restores in one transaction, so the database should be as it was"

@@ -9,6 +9,7 @@ use super::exec::{self, Dumped};
 use super::retention::{Good, to_prune};
 use super::settings::PasswordSource;
 use super::sink::Sink;
+use super::space::Watch;
 use super::{BackupService, Found, Owner};
 use crate::busy::{Claim, Resource, Work};
 use crate::docker::containers;
@@ -34,6 +35,22 @@ impl BackupService {
             )));
         }
         Ok(())
+    }
+
+    /// The limits and place of one dump or restore of `found`.
+    pub(super) fn exec_job<'a>(&'a self, found: &'a Found, guard: &Claim) -> exec::Job<'a> {
+        exec::Job {
+            docker: &self.inner.engine,
+            container: &found.record.id,
+            engine: found.settings.engine,
+            bytes: guard.bytes().clone(),
+            timeout: self.inner.timeout,
+        }
+    }
+
+    /// The free-space minimum, in MB as configured.
+    fn min_free_mb(&self) -> u64 {
+        self.inner.min_free / (1024 * 1024)
     }
 
     /// Starts a backup in the background and returns its catalogue row (status running).
@@ -170,20 +187,13 @@ impl BackupService {
         let final_path = self.inner.dir.join(&row.file_name);
         let compression = row.compression();
         let create_path = final_path.clone();
-        let sink = tokio::task::spawn_blocking(move || Sink::create(&create_path, compression))
-            .await
-            .map_err(|e| format!("could not create the backup file: {e}"))?
-            .map_err(|e| format!("could not create the backup file: {e}"))?;
-        exec::dump(
-            &self.inner.engine,
-            &found.record.id,
-            found.settings.engine,
-            spec,
-            sink,
-            final_path,
-            guard.bytes().clone(),
-        )
-        .await
+        let watch = Watch::new(self.inner.dir.clone(), self.min_free_mb());
+        let sink =
+            tokio::task::spawn_blocking(move || Sink::create(&create_path, compression, watch))
+                .await
+                .map_err(|e| format!("could not create the backup file: {e}"))?
+                .map_err(|e| format!("could not create the backup file: {e}"))?;
+        exec::dump(self.exec_job(found, guard), spec, sink, final_path).await
     }
 
     /// Catalogues a good dump and writes its manifest beside it; returns the finished row. If

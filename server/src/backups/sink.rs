@@ -1,6 +1,7 @@
-//! Where a dump goes: compressed and hashed on its way into `NAME.partial`, fsynced, and only
-//! then renamed to its final name. Any failure removes the partial file, so the backup
-//! directory never holds a half-written backup under a good name.
+//! Where a dump goes: compressed and hashed on its way into `NAME.partial` (the disk's free
+//! space watched as it grows), fsynced, and only then renamed to its final name. Any failure
+//! removes the partial file, so the backup directory never holds a half-written backup under
+//! a good name.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -9,15 +10,19 @@ use std::path::{Path, PathBuf};
 use bosun_frontend::model::Compression;
 use sha2::{Digest, Sha256};
 
-/// Counts and hashes what reaches the file.
+use super::space::Watch;
+
+/// Counts and hashes what reaches the file, and stops when the disk runs low.
 struct Hashing {
     file: File,
     hash: Sha256,
     written: u64,
+    watch: Watch,
 }
 
 impl Write for Hashing {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.watch.before_write(buf.len())?;
         let n = self.file.write(buf)?;
         self.hash.update(&buf[..n]);
         self.written += n as u64;
@@ -54,8 +59,9 @@ pub fn partial_path(final_path: &Path) -> PathBuf {
 }
 
 impl Sink {
-    /// Creates `final_path.partial` (refusing to overwrite anything).
-    pub fn create(final_path: &Path, compression: Compression) -> io::Result<Self> {
+    /// Creates `final_path.partial` (refusing to overwrite anything); `watch` stops the
+    /// writing when the disk runs low.
+    pub fn create(final_path: &Path, compression: Compression, watch: Watch) -> io::Result<Self> {
         let partial = partial_path(final_path);
         let file = OpenOptions::new()
             .write(true)
@@ -65,6 +71,7 @@ impl Sink {
             file,
             hash: Sha256::new(),
             written: 0,
+            watch,
         };
         let encoder = match compression {
             // Level 6, as gzip(1) uses by default.
@@ -136,6 +143,10 @@ mod tests {
     use super::*;
     use std::io::Read;
 
+    fn off(dir: &Path) -> Watch {
+        Watch::new(dir.to_owned(), 0)
+    }
+
     #[test]
     fn a_published_file_decompresses_to_the_input_and_matches_its_hash() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -143,7 +154,7 @@ mod tests {
             let path = dir
                 .path()
                 .join(format!("b.sql.{}", compression.extension()));
-            let mut sink = Sink::create(&path, compression).expect("create");
+            let mut sink = Sink::create(&path, compression, off(dir.path())).expect("create");
             assert!(partial_path(&path).exists());
             sink.write(b"-- dump\nSELECT 1;\n").expect("write");
             let written = sink.finish().expect("finish");
@@ -174,13 +185,41 @@ mod tests {
     fn an_abandoned_sink_leaves_nothing_behind() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("b.sql.gz");
-        let mut sink = Sink::create(&path, Compression::Gzip).expect("create");
+        let mut sink = Sink::create(&path, Compression::Gzip, off(dir.path())).expect("create");
         sink.write(&[7u8; 100_000]).expect("write");
         drop(sink);
         assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
         // Finished but never published: still removed.
-        let mut sink = Sink::create(&path, Compression::Gzip).expect("create");
+        let mut sink = Sink::create(&path, Compression::Gzip, off(dir.path())).expect("create");
         sink.finish().expect("finish");
+        drop(sink);
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
+    }
+
+    #[test]
+    fn a_disk_below_the_minimum_stops_the_file_and_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("b.sql.zst");
+        // A minimum no disk meets.
+        let watch = Watch::new(dir.path().to_owned(), u64::MAX / (1024 * 1024));
+        let mut sink = Sink::create(&path, Compression::Zstd, watch).expect("create");
+        // xorshift: bytes no compressor can shrink.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let noise: Vec<u8> = (0..4 * 1024 * 1024)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x.to_le_bytes()[0]
+            })
+            .collect();
+        let err = noise
+            .chunks(64 * 1024)
+            .map(|c| sink.write(c))
+            .find_map(Result::err)
+            .or_else(|| sink.finish().err())
+            .expect("stopped for space");
+        assert!(super::super::space::low_space(&err).is_some(), "{err}");
         drop(sink);
         assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
     }
@@ -190,7 +229,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("b.sql.gz");
         std::fs::write(partial_path(&path), b"someone else's").expect("write");
-        assert!(Sink::create(&path, Compression::Gzip).is_err());
+        assert!(Sink::create(&path, Compression::Gzip, off(dir.path())).is_err());
         assert_eq!(
             std::fs::read(partial_path(&path)).expect("read"),
             b"someone else's"

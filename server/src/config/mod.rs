@@ -118,6 +118,11 @@ pub struct Config {
     )]
     pub backup_min_free_mb: u64,
 
+    /// A dump still running after this long is stopped inside the container and fails; a
+    /// restore (and the safety backup before it) gets the same limit, each on its own.
+    #[arg(long, env = "BOSUN_BACKUP_TIMEOUT", default_value = "6h", value_parser = parse_duration, value_name = "DURATION")]
+    pub backup_timeout: Duration,
+
     /// How long manual backups and the safety backups taken before a restore are kept
     /// (retention prunes only scheduled ones); `forever` keeps them until an admin deletes them.
     #[arg(long, env = "BOSUN_BACKUP_KEEP_MANUAL", default_value = "30days", value_parser = parse_keep, value_name = "DURATION")]

@@ -43,6 +43,23 @@ fn manual_backups_are_kept_a_day_or_more_or_for_ever() {
 }
 
 #[test]
+fn the_backup_timeout_is_six_hours_unless_set_and_at_least_a_minute() {
+    let timeout = |args: &[&str]| load(args, &[]).map(|c| c.backup_timeout);
+    assert_eq!(timeout(&[]).unwrap(), Duration::from_secs(6 * 3600));
+    assert_eq!(
+        timeout(&["--backup-timeout", "90m"]).unwrap(),
+        Duration::from_secs(90 * 60)
+    );
+    let e = timeout(&["--backup-timeout", "30s"])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("BOSUN_BACKUP_TIMEOUT") && e.contains("at least 1 minute"),
+        "{e}"
+    );
+}
+
+#[test]
 fn flags_parse_into_types() {
     let c = load(
         &[

@@ -12,8 +12,8 @@ use serde_json::json;
 
 use crate::api::{audit, expect_json, json_get, post_json, refused, text_of};
 use crate::dbs::{
-    docker, dump_in_flight, files_in, good_backup, postgres, psql, seed_postgres, seeded_postgres,
-    start_backup, wait_backup, wait_database, wait_healthy,
+    SmallDisk, docker, dump_in_flight, files_in, good_backup, postgres, psql, seed_postgres,
+    seeded_postgres, start_backup, wait_backup, wait_database, wait_healthy,
 };
 use crate::harness::{ADMIN_PASSWORD, TestServer};
 
@@ -148,36 +148,10 @@ async fn a_container_killed_mid_dump_fails_cleanly_and_prunes_nothing() {
     assert!(audit(&s, &admin, "action=backup.prune").await.is_empty());
 }
 
-/// A 2 MB tmpfs as the backup directory; unmounted when dropped.
-struct SmallDisk(tempfile::TempDir);
-
-impl SmallDisk {
-    fn mount() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "size=2m", "tmpfs"])
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "the full-disk test mounts a small tmpfs and needs root: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        SmallDisk(dir)
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(self.0.path()).output();
-    }
-}
-
 #[tokio::test]
 async fn a_full_disk_fails_cleanly_and_too_little_space_is_refused_up_front() {
-    let disk = SmallDisk::mount();
-    let dir = disk.0.path().to_str().unwrap().to_owned();
+    let disk = SmallDisk::mount("2m");
+    let dir = disk.path().to_str().unwrap().to_owned();
     let p = postgres("bkfull", "", "").await;
     let db = wait_healthy(&p.name, "db").await;
     // About 9 MB of dump that compresses to well over 2 MB.
@@ -202,7 +176,7 @@ async fn a_full_disk_fails_cleanly_and_too_little_space_is_refused_up_front() {
             reason.contains("filled up") && reason.contains("Free some space"),
             "{reason}"
         );
-        assert_eq!(files_in(disk.0.path()), Vec::<String>::new());
+        assert_eq!(files_in(disk.path()), Vec::<String>::new());
     }
     // With the default minimum (64 MB) a 2 MB disk is refused before anything starts.
     let s =

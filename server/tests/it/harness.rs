@@ -56,6 +56,18 @@ impl TestServer {
         extra: &[&str],
         clock: bosun_server::clock::SharedClock,
     ) -> Self {
+        Self::start_edited(data, extra, |_| {}, clock).await
+    }
+
+    /// bosun with a setting no flag may hold, changed by `edit` after the flags are read
+    /// (e.g. a backup timeout of seconds, below the flag's minimum of a minute), so a test
+    /// need not wait out the real limit.
+    pub async fn start_edited(
+        data: TempDir,
+        extra: &[&str],
+        edit: impl FnOnce(&mut Config),
+        clock: bosun_server::clock::SharedClock,
+    ) -> Self {
         require_docker().await;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -63,7 +75,8 @@ impl TestServer {
         let data_dir = data.path().display().to_string();
         let mut args = vec!["bosun", "--data-dir", &data_dir, "--site-root", &data_dir];
         args.extend_from_slice(extra);
-        let config = Config::load(args, Vec::new()).expect("config");
+        let mut config = Config::load(args, Vec::new()).expect("config");
+        edit(&mut config);
         let scheme = if config.https() { "https" } else { "http" };
         let (tx, rx) = oneshot::channel::<()>();
         let (ready_tx, ready_rx) = oneshot::channel::<()>();

@@ -18,6 +18,7 @@ mod attacks;
 mod audit;
 mod auth;
 mod backup_faults;
+mod backup_limits;
 mod backups;
 mod busy;
 mod cert_acme;
