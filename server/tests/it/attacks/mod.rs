@@ -16,6 +16,8 @@
 //! | 9 | A typed user name pings a chat channel or plants a link in Slack/Discord | `notify_chat::a_user_name_with_chat_markup_reaches_slack_and_discord_escaped` |
 //! | 10 | A viewer pulls whole logs, unaudited | `logs_cap::a_whole_log_is_an_operators_read_and_audited` |
 //! | 11 | One sign-in opens streams without bound | `hardening::a_sign_in_holds_at_most_sixteen_live_views` |
+//! | 11 | A dump or restore runs (and holds locks) without end | `backup_limits::a_dump_past_the_timeout_is_ended_in_the_container_and_fails_cleanly`, `backup_limits::a_restore_past_the_timeout_is_ended_and_rolled_back` (in `tests/it/backup_limits.rs`) |
+//! | 11 | A dump fills the disk that holds bosun's data | `backup_limits::a_dump_that_would_fill_the_data_dirs_disk_is_stopped_while_the_minimum_is_free` |
 //! | 12 | Missing headers: inline script injection, framing, sniffing, HTTP downgrade | `hardening::pages_carry_a_nonce_csp_and_every_response_the_hardening_headers` (and `end2end/tests/csp.spec.ts`: hydration under the CSP) |
 
 mod backup_names;
