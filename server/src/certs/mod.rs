@@ -53,6 +53,8 @@ struct Inner {
     issuers: issuers::Issuers,
     trust: crate::trust::Trust,
     probes: inventory::probe::Probes,
+    /// The one scan of the certificate directories every reader shares.
+    scans: inventory::shared::Scans,
     /// The day (Unix days) each certificate was last reported as expiring.
     warned: Mutex<std::collections::HashMap<String, i64>>,
 }
@@ -63,15 +65,13 @@ impl CertService {
     }
 
     /// The Certificates page's data now, then whenever it changes: renewals starting, moving
-    /// on and ending, containers coming and going, and at least every 30 s.
+    /// on and ending, a new shared scan (containers coming and going, files written or changed
+    /// on disk), and at least every 30 s. Built from the shared scan: a viewer never rescans.
     pub fn follow(&self) -> impl Stream<Item = CertificatesView> + Send + use<> {
         let busy = self.inner.busy.clone();
         let this = self.clone();
-        crate::live::snapshots(
-            vec![
-                self.inner.busy.watch(),
-                self.inner.engine.inventory().watch(),
-            ],
+        self.inner.scans.follow(
+            vec![self.inner.busy.watch()],
             move || {
                 if busy.any(&[crate::busy::Work::Renewal]) {
                     Duration::from_millis(500)
@@ -79,9 +79,9 @@ impl CertService {
                     Duration::from_secs(30)
                 }
             },
-            move || {
+            move |scan| {
                 let this = this.clone();
-                async move { this.view_now().await }
+                async move { this.view_of(&scan).await }
             },
         )
     }

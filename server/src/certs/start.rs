@@ -10,10 +10,15 @@ use crate::store::Store;
 use crate::tls::CertResolver;
 
 use super::inventory::probe::Probes;
+use super::inventory::shared::{Scanned, Scans};
 use super::issuers::acme::{self, Acme, Http01Answers};
 use super::issuers::{InternalCa, Issuers};
 use super::own::OwnCert;
 use super::{CertService, Inner, Settings};
+
+/// How often the certificate directories are looked at again for files changed on disk,
+/// while a Certificates page follows them.
+const RESCAN_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What `CertService::start` hands back: the service, the resolver rustls asks on every
 /// handshake (None without TLS), and the HTTP-01 listener to serve (if configured).
@@ -69,6 +74,12 @@ impl CertService {
         let resolver = own.resolver();
         let probe_tls = crate::net::accept_any_certificate(crate::tls::provider())
             .map_err(|e| e.to_string())?;
+        let scans = {
+            let (engine, dirs) = (engine.clone(), config.cert_dirs.clone());
+            Scans::new(RESCAN_EVERY, move || {
+                Scanned::of(&engine.inventory().records(), &dirs)
+            })
+        };
         let service = CertService {
             inner: Arc::new(Inner {
                 store,
@@ -86,6 +97,7 @@ impl CertService {
                 own,
                 trust,
                 probes: Probes::new(probe_tls),
+                scans,
                 warned: Mutex::default(),
             }),
         };

@@ -36,6 +36,9 @@ pub struct Target {
     pub service: String,
     /// Where bosun reads and writes the files (its own view of the directory).
     pub dir: PathBuf,
+    /// The root of the mount the directory is reached through (bosun's view): nothing is
+    /// listed or written outside it (see `confine`).
+    pub mount: PathBuf,
     pub cert: PathBuf,
     pub key: PathBuf,
     pub key_mode: u32,
@@ -108,14 +111,32 @@ pub fn remap<'a>(path: &Path, pairs: impl Iterator<Item = (&'a str, &'a str)>) -
         .map(|(_, p)| p)
 }
 
-/// Where `inside` (a path in the container) is on the host, through the container's mounts.
-fn on_host(mounts: &[Mount], inside: &Path) -> Option<PathBuf> {
-    remap(
-        inside,
-        mounts
-            .iter()
-            .map(|m| (m.destination.as_str(), m.source.as_str())),
-    )
+/// Where `inside` (a path in the container) is on the host, through the container's mounts,
+/// and the host directory of the mount it is reached through (the deepest that holds it).
+fn on_host(mounts: &[Mount], inside: &Path) -> Option<(PathBuf, PathBuf)> {
+    let m = mounts
+        .iter()
+        .filter(|m| inside.starts_with(&m.destination))
+        .max_by_key(|m| Path::new(&m.destination).components().count())?;
+    let rest = inside.strip_prefix(&m.destination).ok()?;
+    Some((Path::new(&m.source).join(rest), PathBuf::from(&m.source)))
+}
+
+/// The mount's root as bosun sees it: where bosun's own view of `host_dir` begins, never
+/// above the service's mount (`host_mount`). When bosun sees only part of that mount, the part
+/// it sees is the root.
+fn root_for_bosun(own: Option<&[Mount]>, host_mount: &Path, host_dir: &Path) -> Option<PathBuf> {
+    let Some(own) = own else {
+        return Some(host_mount.to_owned());
+    };
+    let mine = own
+        .iter()
+        .filter(|m| host_dir.starts_with(&m.source))
+        .max_by_key(|m| Path::new(&m.source).components().count())?;
+    match host_mount.strip_prefix(&mine.source) {
+        Ok(rest) => Some(Path::new(&mine.destination).join(rest)),
+        Err(_) => Some(PathBuf::from(&mine.destination)),
+    }
 }
 
 /// Where a host path is for bosun: the same path when bosun runs on the host (`own` is
@@ -191,10 +212,15 @@ fn declared_by(r: &Record, own: Option<&[Mount]>) -> Option<Target> {
         })
         .unwrap_or_else(|| r.service().map(|s| vec![s.to_owned()]).unwrap_or_default());
     let inside = Path::new(&dir);
+    let destinations: Vec<&str> = r.mounts.iter().map(|m| m.destination.as_str()).collect();
+    let mut mount = None;
     let bosun_dir = if !inside.is_absolute() {
         note(format!(
             "label {DIR_LABEL}: “{dir}” is not an absolute path inside the container"
         ));
+        None
+    } else if let Some(p) = super::confine::climbs(&dir, &destinations) {
+        note(p);
         None
     } else {
         match on_host(&r.mounts, inside) {
@@ -204,8 +230,11 @@ fn declared_by(r: &Record, own: Option<&[Mount]>) -> Option<Target> {
                 ));
                 None
             }
-            Some(host) => match for_bosun(own, &host) {
-                Some(p) => Some(p),
+            Some((host, host_mount)) => match for_bosun(own, &host) {
+                Some(p) => {
+                    mount = root_for_bosun(own, &host_mount, &host);
+                    Some(p)
+                }
                 None => {
                     note(format!(
                         "bosun cannot see {}: mount it into bosun's container too (e.g. {}:{}) to manage this certificate",
@@ -218,17 +247,21 @@ fn declared_by(r: &Record, own: Option<&[Mount]>) -> Option<Target> {
             },
         }
     };
+    let dir_shown = dir.clone();
     let dir = bosun_dir.unwrap_or_else(|| inside.to_owned());
-    Some(Target {
+    let mut t = Target {
         service,
         cert: dir.join(&cert_name),
         key: dir.join(&key_name),
+        mount: mount.unwrap_or_else(|| dir.clone()),
         dir,
         key_mode,
         names,
         owner,
         problem,
-    })
+    };
+    super::confine::confine(&mut t, &dir_shown);
+    Some(t)
 }
 
 /// `server.crt` → `server.key`.
@@ -393,6 +426,49 @@ mod tests {
         assert!(
             declared_by(&record(&[], m), None).is_none(),
             "no label, no target"
+        );
+    }
+
+    #[test]
+    fn a_dot_dot_label_never_leaves_its_mount() {
+        let m = &[("/h/certs", "/certs")];
+        for bad in ["/certs/../../etc", "/certs/..", "/certs/sub/../../x"] {
+            let t = declared_by(&record(&[(DIR_LABEL, bad)], m), None).unwrap();
+            let p = t.problem.unwrap();
+            assert!(p.contains(DIR_LABEL) && p.contains(bad), "{p}");
+            assert!(
+                !t.dir.starts_with("/h"),
+                "{bad}: {:?} is a host path",
+                t.dir
+            );
+        }
+        // Writing it without `..` is offered when that stays inside a mount.
+        let t = declared_by(&record(&[(DIR_LABEL, "/certs/x/../site")], m), None).unwrap();
+        assert!(t.problem.unwrap().contains("(here /certs/site)"));
+        let t = declared_by(&record(&[(DIR_LABEL, "/certs/./site")], m), None).unwrap();
+        assert_eq!(t.problem, None);
+        assert_eq!(t.dir, PathBuf::from("/h/certs/site"));
+        assert_eq!(t.mount, PathBuf::from("/h/certs"));
+    }
+
+    #[test]
+    fn the_mount_root_is_where_bosun_sees_it() {
+        let r = record(&[(DIR_LABEL, "/certs/site")], &[("/srv/demo", "/certs")]);
+        let own = [Mount {
+            source: "/srv".into(),
+            destination: "/host/srv".into(),
+        }];
+        let t = declared_by(&r, Some(&own)).unwrap();
+        assert_eq!(t.mount, PathBuf::from("/host/srv/demo"));
+        // bosun sees only part of the service's mount: that part is the root.
+        let own = [Mount {
+            source: "/srv/demo/site".into(),
+            destination: "/site".into(),
+        }];
+        let t = declared_by(&r, Some(&own)).unwrap();
+        assert_eq!(
+            (t.dir.as_path(), t.mount.as_path()),
+            (Path::new("/site"), Path::new("/site"))
         );
     }
 
