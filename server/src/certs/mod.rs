@@ -34,6 +34,8 @@ pub struct Settings {
     pub critical_days: u32,
     /// Renewal starts once this share (0..1) of the lifetime has passed.
     pub renew_at: f64,
+    /// `BOSUN_CA_ALLOWED_NAMES` (None: the names the internal CA issued before).
+    pub ca_allowed: Option<crate::config::AllowedNames>,
 }
 
 #[derive(Clone)]

@@ -37,7 +37,11 @@ impl CertService {
         busy: crate::busy::Busy,
         notifier: crate::notify::Notifier,
     ) -> Result<Started, String> {
-        let ca = InternalCa::load_or_create(&config.data_dir, config.ca_cert_days)?;
+        let ca = InternalCa::load_or_create(
+            &config.data_dir,
+            config.ca_cert_days,
+            config.ca_allowed_names.as_ref(),
+        )?;
         let mut extra = vec![ca.root_der().clone()];
         if let Some(path) = &config.cert_trust {
             extra.extend(
@@ -92,6 +96,7 @@ impl CertService {
                     warn_days: config.cert_warn_days.warn,
                     critical_days: config.cert_warn_days.critical,
                     renew_at: config.cert_renew_at,
+                    ca_allowed: config.ca_allowed_names.clone(),
                 },
                 issuers: Issuers::new(ca, acme, own.managed()),
                 own,

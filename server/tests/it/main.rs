@@ -24,6 +24,7 @@ mod busy;
 mod cert_acme;
 mod cert_files;
 mod cert_files_attacks;
+mod cert_label_attacks;
 mod cert_own;
 mod cert_reload;
 mod cert_renewal;

@@ -5,8 +5,6 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use super::targets::{DIR_LABEL, Target};
-
 /// `p` with `.` dropped and each `..` taking the component before it away (never above `/`):
 /// what a `..` label would have meant, to say what to write instead.
 fn lexical(p: &Path) -> PathBuf {
@@ -25,7 +23,8 @@ fn lexical(p: &Path) -> PathBuf {
 
 /// Why a `bosun.cert.dir` value is refused before any mount is looked at: it climbs with `..`.
 /// `destinations` are the service's mount points, offered as what to write instead.
-pub fn climbs(label: &str, destinations: &[&str]) -> Option<String> {
+pub fn climbs(value: &str, destinations: &[&str]) -> Option<String> {
+    let label = value;
     let inside = Path::new(label);
     if !inside.components().any(|c| c == Component::ParentDir) {
         return None;
@@ -48,7 +47,7 @@ pub fn climbs(label: &str, destinations: &[&str]) -> Option<String> {
         )
     };
     Some(format!(
-        "label {DIR_LABEL}: “{label}” climbs out with “..”, and bosun never follows “..” out of a directory it writes to; {instead}"
+        "“{label}” climbs out with “..”, and bosun never follows “..” out of a directory it writes to; {instead}"
     ))
 }
 
@@ -67,25 +66,13 @@ fn resolved_part(mount: &Path, dir: &Path) -> Option<PathBuf> {
     }
 }
 
-/// Marks `t` as unusable when its directory leads out of its mount through a link (the mount's
-/// own root resolved, and the directory's existing part resolved, must nest). Nothing is done
-/// while the mount's root cannot be seen: there is then nothing to list or write either.
-pub fn confine(t: &mut Target, label: &str) {
-    if t.problem.is_some() {
-        return;
-    }
-    let Ok(root) = std::fs::canonicalize(&t.mount) else {
-        return;
-    };
-    let Some(real) = resolved_part(&t.mount, &t.dir) else {
-        return;
-    };
-    if !real.starts_with(&root) {
-        t.problem = Some(format!(
-            "label {DIR_LABEL}: “{label}” leads out of the service's mount through a symbolic link (to {}), and bosun never follows a link out of a directory it writes to; point the label at the real directory inside the mount (or replace the link with that directory)",
-            real.display()
-        ));
-    }
+/// Where `dir` leads when it leads out of `mount` through a link (the mount's own root
+/// resolved, and the directory's existing part resolved, must nest); None when it stays inside,
+/// or while the mount's root cannot be seen (then there is nothing to list or write either).
+pub fn leaves(mount: &Path, dir: &Path) -> Option<PathBuf> {
+    let root = std::fs::canonicalize(mount).ok()?;
+    let real = resolved_part(mount, dir)?;
+    (!real.starts_with(&root)).then_some(real)
 }
 
 /// Whether `path` (resolved, links followed) is still inside `root` (already resolved); with
@@ -108,28 +95,6 @@ pub struct Watched {
     pub confined: bool,
 }
 
-/// The configured directories, then those of the usable declared targets.
-pub fn watched(configured: &[PathBuf], declared: &[Target]) -> Vec<Watched> {
-    let mut out: Vec<Watched> = configured
-        .iter()
-        .map(|d| Watched {
-            dir: d.clone(),
-            root: d.clone(),
-            confined: false,
-        })
-        .collect();
-    for t in declared.iter().filter(|t| t.problem.is_none()) {
-        if !out.iter().any(|w| w.dir == t.dir) {
-            out.push(Watched {
-                dir: t.dir.clone(),
-                root: t.mount.clone(),
-                confined: true,
-            });
-        }
-    }
-    out
-}
-
 /// Where writes to `file` start: the root of the deepest watched directory holding it.
 pub fn write_root(watched: &[Watched], file: &Path) -> Option<PathBuf> {
     watched
@@ -147,28 +112,11 @@ mod tests {
     fn a_label_with_dot_dot_is_refused_saying_what_to_write() {
         assert_eq!(climbs("/certs/site", &["/certs"]), None);
         let p = climbs("/certs/../certs/site", &["/certs"]).unwrap();
-        assert!(
-            p.contains(DIR_LABEL) && p.contains("(here /certs/site)"),
-            "{p}"
-        );
+        assert!(p.contains("(here /certs/site)"), "{p}");
         let p = climbs("/certs/../../etc", &["/certs", "/data"]).unwrap();
         assert!(p.contains("/certs, /data") && p.contains("“..”"), "{p}");
         assert!(climbs("/certs/..", &[]).is_some());
         assert_eq!(lexical(Path::new("/a/./b/../../../c")), PathBuf::from("/c"));
-    }
-
-    fn target(mount: &Path, dir: &Path) -> Target {
-        Target {
-            service: "p/s".into(),
-            dir: dir.to_owned(),
-            mount: mount.to_owned(),
-            cert: dir.join("tls.crt"),
-            key: dir.join("tls.key"),
-            key_mode: 0o600,
-            names: vec![],
-            owner: None,
-            problem: None,
-        }
     }
 
     #[test]
@@ -179,31 +127,44 @@ mod tests {
         std::fs::create_dir(m.join("real")).unwrap();
         std::os::unix::fs::symlink(outside.path(), m.join("out")).unwrap();
         std::os::unix::fs::symlink(m.join("real"), m.join("alias")).unwrap();
-        let judged = |dir: &Path| {
-            let mut t = target(m, dir);
-            confine(&mut t, "/certs/x");
-            t.problem
-        };
-        assert_eq!(judged(&m.join("real")), None);
-        assert_eq!(judged(&m.join("real/not-yet")), None, "not there yet: fine");
-        assert_eq!(judged(&m.join("alias")), None, "a link that stays inside");
-        let p = judged(&m.join("out")).unwrap();
-        assert!(p.contains("symbolic link") && p.contains(DIR_LABEL), "{p}");
-        assert!(judged(&m.join("out/deeper")).is_some());
-        assert!(inside(
-            Some(&std::fs::canonicalize(m).unwrap()),
-            &m.join("alias")
-        ));
-        assert!(!inside(
-            Some(&std::fs::canonicalize(m).unwrap()),
-            &m.join("out")
-        ));
+        assert_eq!(leaves(m, &m.join("real")), None);
+        assert_eq!(
+            leaves(m, &m.join("real/not-yet")),
+            None,
+            "not there yet: fine"
+        );
+        assert_eq!(
+            leaves(m, &m.join("alias")),
+            None,
+            "a link that stays inside"
+        );
+        let out = std::fs::canonicalize(outside.path()).unwrap();
+        assert_eq!(leaves(m, &m.join("out")), Some(out.clone()));
+        assert_eq!(leaves(m, &m.join("out/deeper")), Some(out));
+        assert_eq!(
+            leaves(Path::new("/no/such/mount"), Path::new("/no/such/mount/x")),
+            None
+        );
+        let root = std::fs::canonicalize(m).unwrap();
+        assert!(inside(Some(&root), &m.join("alias")));
+        assert!(!inside(Some(&root), &m.join("out")));
+        assert!(inside(None, &m.join("out")));
     }
 
     #[test]
-    fn writes_start_at_the_mount_of_a_labelled_directory() {
-        let mut t = target(Path::new("/h"), Path::new("/h/certs/site"));
-        let w = watched(&[PathBuf::from("/etc/ssl/mine")], &[t.clone()]);
+    fn writes_start_at_the_root_of_the_deepest_watched_directory() {
+        let w = [
+            Watched {
+                dir: PathBuf::from("/etc/ssl/mine"),
+                root: PathBuf::from("/etc/ssl/mine"),
+                confined: false,
+            },
+            Watched {
+                dir: PathBuf::from("/h/certs/site"),
+                root: PathBuf::from("/h"),
+                confined: true,
+            },
+        ];
         assert_eq!(
             write_root(&w, Path::new("/h/certs/site/tls.crt")),
             Some(PathBuf::from("/h"))
@@ -212,11 +173,6 @@ mod tests {
             write_root(&w, Path::new("/etc/ssl/mine/a/b.crt")),
             Some(PathBuf::from("/etc/ssl/mine"))
         );
-        t.problem = Some("no".into());
-        assert_eq!(
-            watched(&[], &[t]).len(),
-            0,
-            "a refused label is not watched"
-        );
+        assert_eq!(write_root(&w, Path::new("/elsewhere/x.crt")), None);
     }
 }

@@ -106,7 +106,7 @@ mod tests {
         std::fs::create_dir(d.join("sub")).unwrap();
         std::os::unix::fs::symlink(&canary, d.join("sub/.a.key.bosun-previous")).unwrap();
         std::fs::write(d.join(".hidden"), "x").unwrap();
-        let found = planted(&super::super::confine::watched(&[d.to_owned()], &[]));
+        let found = planted(&super::super::targets::watched(&[d.to_owned()], &[]));
         assert_eq!(found.len(), 3, "{found:#?}");
         assert!(found[0].contains(".tls.crt.bosun-new") && found[0].contains("symbolic link"));
         assert!(

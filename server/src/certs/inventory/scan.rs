@@ -244,7 +244,7 @@ mod tests {
 
     /// A directory an admin configured.
     fn scan_dir(d: &Path) -> Vec<CertFile> {
-        scan(&super::super::confine::watched(&[d.to_owned()], &[]))
+        scan(&super::super::targets::watched(&[d.to_owned()], &[]))
     }
 
     fn pair_pem(name: &str) -> (String, String) {

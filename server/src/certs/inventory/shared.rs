@@ -14,7 +14,7 @@ use bosun_frontend::error::AppError;
 use futures::Stream;
 use tokio::sync::watch;
 
-use super::confine::{Watched, watched};
+use super::confine::Watched;
 use super::scan::CertFile;
 use super::targets::Target;
 use crate::docker::record::Record;
@@ -40,7 +40,7 @@ impl Scanned {
     pub fn of(records: &[Arc<Record>], configured: &[PathBuf]) -> Self {
         let own = super::targets::own_mounts(records);
         let declared = super::targets::declared(records, own.as_deref());
-        let watched = watched(configured, &declared);
+        let watched = super::targets::watched(configured, &declared);
         Scanned {
             files: super::scan::scan(&watched),
             warnings: super::planted::planted(&watched),

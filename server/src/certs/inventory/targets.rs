@@ -1,7 +1,8 @@
 //! Certificate targets declared on the services themselves, by label: the directory (as the
 //! container sees it) where the service reads its certificate, the file names, the key's mode
 //! and the names to certify. bosun finds that directory through the container's mounts, lists
-//! what is there, and can put a first certificate there when there is none yet.
+//! what is there, and can put a first certificate there when there is none yet; never outside
+//! the mount (no `..`, no link out: see `confine`).
 //!
 //! ```yaml
 //! labels:
@@ -16,6 +17,7 @@
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use super::confine::Watched;
 use crate::docker::record::{Mount, Record};
 use crate::fsx::Owner;
 
@@ -220,7 +222,7 @@ fn declared_by(r: &Record, own: Option<&[Mount]>) -> Option<Target> {
         ));
         None
     } else if let Some(p) = super::confine::climbs(&dir, &destinations) {
-        note(p);
+        note(format!("label {DIR_LABEL}: {p}"));
         None
     } else {
         match on_host(&r.mounts, inside) {
@@ -247,21 +249,51 @@ fn declared_by(r: &Record, own: Option<&[Mount]>) -> Option<Target> {
             },
         }
     };
-    let dir_shown = dir.clone();
+    let label = dir.clone();
     let dir = bosun_dir.unwrap_or_else(|| inside.to_owned());
-    let mut t = Target {
+    let mount = mount.unwrap_or_else(|| dir.clone());
+    if problem.is_none()
+        && let Some(real) = super::confine::leaves(&mount, &dir)
+    {
+        problem = Some(format!(
+            "label {DIR_LABEL}: “{label}” leads out of the service's mount through a symbolic link (to {}), and bosun never follows a link out of a directory it writes to; point the label at the real directory inside the mount (or replace the link with that directory)",
+            real.display()
+        ));
+    }
+    Some(Target {
         service,
         cert: dir.join(&cert_name),
         key: dir.join(&key_name),
-        mount: mount.unwrap_or_else(|| dir.clone()),
+        mount,
         dir,
         key_mode,
         names,
         owner,
         problem,
-    };
-    super::confine::confine(&mut t, &dir_shown);
-    Some(t)
+    })
+}
+
+/// The configured directories, then those of the usable declared targets: where certificates
+/// are listed, and where writes to each may start.
+pub fn watched(configured: &[PathBuf], declared: &[Target]) -> Vec<Watched> {
+    let mut out: Vec<Watched> = configured
+        .iter()
+        .map(|d| Watched {
+            dir: d.clone(),
+            root: d.clone(),
+            confined: false,
+        })
+        .collect();
+    for t in declared.iter().filter(|t| t.problem.is_none()) {
+        if !out.iter().any(|w| w.dir == t.dir) {
+            out.push(Watched {
+                dir: t.dir.clone(),
+                root: t.mount.clone(),
+                confined: true,
+            });
+        }
+    }
+    out
 }
 
 /// `server.crt` → `server.key`.
@@ -449,6 +481,33 @@ mod tests {
         assert_eq!(t.problem, None);
         assert_eq!(t.dir, PathBuf::from("/h/certs/site"));
         assert_eq!(t.mount, PathBuf::from("/h/certs"));
+    }
+
+    #[test]
+    fn a_link_in_the_mount_that_leads_out_is_refused_naming_the_label() {
+        let host = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), host.path().join("link")).unwrap();
+        std::fs::create_dir(host.path().join("site")).unwrap();
+        let h = host.path().display().to_string();
+        let t =
+            |dir: &str| declared_by(&record(&[(DIR_LABEL, dir)], &[(&h, "/certs")]), None).unwrap();
+        let p = t("/certs/link").problem.unwrap();
+        assert!(
+            p.contains(DIR_LABEL) && p.contains("/certs/link") && p.contains("symbolic link"),
+            "{p}"
+        );
+        let ok = t("/certs/site");
+        assert_eq!(ok.problem, None);
+        let w = watched(
+            &[PathBuf::from("/etc/ssl/mine")],
+            &[ok.clone(), t("/certs/link")],
+        );
+        assert_eq!(w.len(), 2, "a refused label is not watched: {w:?}");
+        assert_eq!(
+            (w[1].dir.clone(), w[1].root.clone(), w[1].confined),
+            (ok.dir, host.path().to_owned(), true)
+        );
     }
 
     #[test]

@@ -4,13 +4,15 @@
 use std::sync::Arc;
 
 use bosun_frontend::error::AppError;
-use bosun_frontend::model::{AcmeDto, CertDto, CertId, CertKind, CertificatesView};
+use bosun_frontend::model::{AcmeDto, CertDto, CertId, CertKind, CertSource, CertificatesView};
 
 use super::dto::{Basis, relate};
 use super::ids::{now_secs, target_id};
 use super::shared::Scanned;
 use crate::certs::CertService;
+use crate::certs::renewal::plan::check_names;
 use crate::error::OrInternal;
+use crate::store::certs::ManagedRow;
 
 impl CertService {
     /// Every certificate now (from a scan that started after the call), worst first, and the
@@ -69,10 +71,45 @@ impl CertService {
                 .map(|p| self.served_dto(p, now)),
         );
         relate(&mut certs);
+        self.mark_unconfirmed(&mut certs, &rows);
         certs.sort_by(|a, b| {
             (a.urgency, a.days_left, &a.title).cmp(&(b.urgency, b.days_left, &b.title))
         });
         Ok(certs)
+    }
+
+    /// The names "Renew now" from the internal CA would ask an admin to confirm, on each
+    /// certificate it can renew (a served one: those of the file it is served from).
+    fn mark_unconfirmed(&self, certs: &mut [CertDto], rows: &[ManagedRow]) {
+        let allowed = self.ca_allowed(rows);
+        let from_ca = |c: &CertDto| c.renew_sources.contains(&CertSource::InternalCa);
+        for c in certs
+            .iter_mut()
+            .filter(|c| c.kind != CertKind::Served && from_ca(c))
+        {
+            let names = c
+                .managed
+                .as_ref()
+                .map(|m| m.names.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| c.sans.clone());
+            let names = check_names(&names).unwrap_or(names);
+            let row = rows.iter().find(|r| r.id == c.id);
+            c.unconfirmed_names = allowed.unconfirmed(&c.id, row, &names);
+        }
+        let files: Vec<(String, Vec<String>)> = certs
+            .iter()
+            .filter(|c| c.kind == CertKind::File)
+            .map(|c| (c.title.clone(), c.unconfirmed_names.clone()))
+            .collect();
+        for c in certs
+            .iter_mut()
+            .filter(|c| c.kind == CertKind::Served && from_ca(c))
+        {
+            if let Some((_, u)) = files.iter().find(|(t, _)| c.related.contains(t)) {
+                c.unconfirmed_names = u.clone();
+            }
+        }
     }
 
     /// The renewals running now, with their steps.

@@ -10,7 +10,7 @@ use bosun_frontend::model::{CertId, CertKind};
 use crate::certs::inventory::confine::{Watched, write_root};
 use crate::certs::inventory::ids::{file_id, target_id};
 use crate::certs::inventory::scan::{CertFile, KeyFound};
-use crate::certs::inventory::targets::Target;
+use crate::certs::inventory::targets::{NAMES_LABEL, Target};
 use crate::certs::own::OWN_TITLE;
 use crate::certs::{CertService, inspect};
 use crate::error::OrInternal;
@@ -40,6 +40,8 @@ pub struct Resolved {
     place: Place,
     /// The names in the certificate now.
     names: Vec<String>,
+    /// Where those names come from, in words.
+    names_from: String,
     row: Option<ManagedRow>,
 }
 
@@ -58,6 +60,9 @@ impl Resolved {
     }
     pub fn names(&self) -> &[String] {
         &self.names
+    }
+    pub fn names_from(&self) -> &str {
+        &self.names_from
     }
     pub fn row(&self) -> Option<&ManagedRow> {
         self.row.as_ref()
@@ -117,6 +122,7 @@ impl CertService {
                 title: OWN_TITLE.into(),
                 place: Place::Own,
                 names: own.names(),
+                names_from: "bosun's own settings".into(),
                 row: row(CertId::OWN),
             });
         }
@@ -168,6 +174,7 @@ impl CertService {
             title: file.path.display().to_string(),
             place: file_place(file, &scan.declared, &scan.watched),
             names: leaf.sans,
+            names_from: format!("the certificate now in {}", file.path.display()),
             row: row(file_id.as_str()),
             id: file_id,
         })
@@ -229,6 +236,10 @@ impl CertService {
                 owner: target.owner,
             },
             names: target.names,
+            names_from: format!(
+                "the labels of {} ({NAMES_LABEL}, or its service name)",
+                target.service
+            ),
             row,
             id,
         })
