@@ -12,7 +12,7 @@ use bosun_frontend::model::{AuditOutcome, CertDto, CertSource, RenewReport};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::api::{audit, expect_json, post_json, refused};
+use crate::api::{audit, expect_json, post_json, refused, text_of};
 use crate::certs::{certificates, pair};
 use crate::harness::{ADMIN_PASSWORD, TestServer};
 use crate::stacks::{Project, unique};
@@ -162,6 +162,19 @@ async fn labels_cannot_lead_bosun_out_of_a_mount_or_to_names_nobody_confirmed() 
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+
+    // The page's renew forms show the names to confirm, with a box that must be ticked.
+    let page = text_of(&admin, &s, "/certificates").await;
+    for a in ATTACKS {
+        if let Expect::Confirm(names) = a.expect {
+            let shown = format!("<strong>{}</strong>", names.join(", "));
+            assert!(page.contains(&shown), "{}: {shown} not on the page", a.what);
+        }
+    }
+    assert!(
+        page.contains(r#"data-testid="renew-confirm" required"#),
+        "no required confirm box on the page"
+    );
 
     for a in ATTACKS {
         let c = of(&list, &project, a)
