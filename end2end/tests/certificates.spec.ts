@@ -50,6 +50,12 @@ test('an admin sees certificates worst first and renews the proxy, which then se
   // Renew it from bosun's internal CA, and also reload the worker (which has no label).
   // A reload line that makes no sense is refused with what to write instead.
   await expect(served.getByTestId('renew-source')).toHaveValue('internal-ca');
+  // The names come from the proxy's own file, which bosun's CA never issued: the form shows them
+  // and they are confirmed first (the box is required; the browser will not send the form without).
+  await expect(served.getByTestId('renew-unconfirmed')).toContainText('proxy.demo');
+  await expect(served.getByTestId('renew-confirm-names')).toHaveText('proxy.demo');
+  await expect(served.getByTestId('renew-confirm')).toHaveAttribute('required', '');
+  await served.getByTestId('renew-confirm').check();
   await served.getByTestId('renew-reload').fill('worker');
   await served.getByTestId('renew-now').click();
   await expect(page.getByRole('alert').filter({ hasText: 'then what to do' })).toContainText('Check your input');

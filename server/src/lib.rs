@@ -145,9 +145,11 @@ pub async fn run_with_clock(
     let stats = docker::stats::StatsHub::new(&engine, config.stats_linger);
     // Targets on the LAN may use bosun's internal CA or the roots in BOSUN_CERT_TRUST.
     let mut notify_roots = Vec::new();
-    if let Ok(ca) =
-        certs::issuers::InternalCa::load_or_create(&config.data_dir, config.ca_cert_days)
-    {
+    if let Ok(ca) = certs::issuers::InternalCa::load_or_create(
+        &config.data_dir,
+        config.ca_cert_days,
+        config.ca_allowed_names.as_ref(),
+    ) {
         notify_roots.push(ca.root_der().clone());
     }
     if let Some(path) = &config.cert_trust {

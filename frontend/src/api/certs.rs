@@ -23,12 +23,14 @@ pub async fn load_certificates() -> Result<CertificatesView, AppError> {
 /// "Renew now": `source` is one of the certificate's renew sources; `names`, typed one per
 /// line or comma-separated, may be left empty to keep the certificate's names. `reload` holds
 /// one `project/service action` a line and replaces the list given before (empty: none).
+/// `confirm`: the admin confirms exactly the names typed (for bosun's internal CA).
 #[server(prefix = "/sfn", endpoint = "admin/renew_certificate")]
 pub async fn renew_certificate(
     id: String,
     source: String,
     names: String,
     reload: String,
+    #[server(default)] confirm: bool,
 ) -> Result<RenewReport, AppError> {
     ctx::run(async move {
         // The role first: a viewer learns nothing about the input, only that it is not theirs.
@@ -53,6 +55,7 @@ pub async fn renew_certificate(
                 &id,
                 crate::model::RenewRequest {
                     source: Some(source),
+                    confirm_names: (confirm && !names.is_empty()).then(|| names.clone()),
                     names: (!names.is_empty()).then_some(names),
                     reload: Some(reload),
                     ..Default::default()

@@ -116,6 +116,11 @@ pub struct CertDto {
     pub related: Vec<String>,
     /// The sources "Renew now" can use for it (empty: bosun cannot renew it).
     pub renew_sources: Vec<CertSource>,
+    /// Names "Renew now" from bosun's internal CA would certify that it has not issued for this
+    /// certificate before and `BOSUN_CA_ALLOWED_NAMES` does not allow (they came from a label
+    /// or a file others can write): an admin confirms them (`confirm_names`) first.
+    #[serde(default)]
+    pub unconfirmed_names: Vec<String>,
     /// Why a file or a service port could not be read; the other fields are then empty.
     pub problem: Option<String>,
 }

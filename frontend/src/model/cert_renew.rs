@@ -17,6 +17,11 @@ pub struct RenewRequest {
     pub names: Option<Vec<String>>,
     /// Services to reload afterwards; replaces the list given before.
     pub reload: Option<Vec<ReloadTarget>>,
+    /// The names the admin saw and confirms, for a certificate from bosun's internal CA: each
+    /// name it has not issued for this certificate before and `BOSUN_CA_ALLOWED_NAMES` does
+    /// not allow must be in it (409 otherwise, listing them); every name in it must be one the
+    /// certificate is for.
+    pub confirm_names: Option<Vec<String>>,
 }
 
 /// `POST /api/v1/certificates`: a certificate chain and its key, in PEM, for a certificate

@@ -34,6 +34,8 @@ pub struct Settings {
     pub critical_days: u32,
     /// Renewal starts once this share (0..1) of the lifetime has passed.
     pub renew_at: f64,
+    /// `BOSUN_CA_ALLOWED_NAMES` (None: the names the internal CA issued before).
+    pub ca_allowed: Option<crate::config::AllowedNames>,
 }
 
 #[derive(Clone)]
@@ -53,6 +55,8 @@ struct Inner {
     issuers: issuers::Issuers,
     trust: crate::trust::Trust,
     probes: inventory::probe::Probes,
+    /// The one scan of the certificate directories every reader shares.
+    scans: inventory::shared::Scans,
     /// The day (Unix days) each certificate was last reported as expiring.
     warned: Mutex<std::collections::HashMap<String, i64>>,
 }
@@ -63,15 +67,13 @@ impl CertService {
     }
 
     /// The Certificates page's data now, then whenever it changes: renewals starting, moving
-    /// on and ending, containers coming and going, and at least every 30 s.
+    /// on and ending, a new shared scan (containers coming and going, files written or changed
+    /// on disk), and at least every 30 s. Built from the shared scan: a viewer never rescans.
     pub fn follow(&self) -> impl Stream<Item = CertificatesView> + Send + use<> {
         let busy = self.inner.busy.clone();
         let this = self.clone();
-        crate::live::snapshots(
-            vec![
-                self.inner.busy.watch(),
-                self.inner.engine.inventory().watch(),
-            ],
+        self.inner.scans.follow(
+            vec![self.inner.busy.watch()],
             move || {
                 if busy.any(&[crate::busy::Work::Renewal]) {
                     Duration::from_millis(500)
@@ -79,9 +81,9 @@ impl CertService {
                     Duration::from_secs(30)
                 }
             },
-            move || {
+            move |scan| {
                 let this = this.clone();
-                async move { this.view_now().await }
+                async move { this.view_of(&scan).await }
             },
         )
     }

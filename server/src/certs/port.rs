@@ -147,9 +147,18 @@ impl CertsPort for CertService {
         request: RenewRequest,
     ) -> Result<RenewReport, AppError> {
         let title = self.title(id).await;
-        let result = self.renew_now(id, request, &Owner::from(actor)).await;
-        self.audit_renewal(actor.into(), "certificate.renew", &title, &result)
+        let confirmed = super::renewal::confirm::confirmed_names(&request);
+        let result = self
+            .renew_now(id, request, &Owner::from(actor), false)
             .await;
+        self.audit_renewal(
+            actor.into(),
+            "certificate.renew",
+            &title,
+            &result,
+            &confirmed,
+        )
+        .await;
         result
     }
 
@@ -163,7 +172,7 @@ impl CertsPort for CertService {
             Ok(id) => self.upload_now(&Owner::from(actor), &id, request).await,
             Err(e) => Err(e),
         };
-        self.audit_renewal(actor.into(), "certificate.upload", &title, &result)
+        self.audit_renewal(actor.into(), "certificate.upload", &title, &result, &[])
             .await;
         result
     }

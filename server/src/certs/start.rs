@@ -10,10 +10,15 @@ use crate::store::Store;
 use crate::tls::CertResolver;
 
 use super::inventory::probe::Probes;
+use super::inventory::shared::{Scanned, Scans};
 use super::issuers::acme::{self, Acme, Http01Answers};
 use super::issuers::{InternalCa, Issuers};
 use super::own::OwnCert;
 use super::{CertService, Inner, Settings};
+
+/// How often the certificate directories are looked at again for files changed on disk,
+/// while a Certificates page follows them.
+const RESCAN_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What `CertService::start` hands back: the service, the resolver rustls asks on every
 /// handshake (None without TLS), and the HTTP-01 listener to serve (if configured).
@@ -32,7 +37,11 @@ impl CertService {
         busy: crate::busy::Busy,
         notifier: crate::notify::Notifier,
     ) -> Result<Started, String> {
-        let ca = InternalCa::load_or_create(&config.data_dir, config.ca_cert_days)?;
+        let ca = InternalCa::load_or_create(
+            &config.data_dir,
+            config.ca_cert_days,
+            config.ca_allowed_names.as_ref(),
+        )?;
         let mut extra = vec![ca.root_der().clone()];
         if let Some(path) = &config.cert_trust {
             extra.extend(
@@ -69,6 +78,12 @@ impl CertService {
         let resolver = own.resolver();
         let probe_tls = crate::net::accept_any_certificate(crate::tls::provider())
             .map_err(|e| e.to_string())?;
+        let scans = {
+            let (engine, dirs) = (engine.clone(), config.cert_dirs.clone());
+            Scans::new(RESCAN_EVERY, move || {
+                Scanned::of(&engine.inventory().records(), &dirs)
+            })
+        };
         let service = CertService {
             inner: Arc::new(Inner {
                 store,
@@ -81,11 +96,13 @@ impl CertService {
                     warn_days: config.cert_warn_days.warn,
                     critical_days: config.cert_warn_days.critical,
                     renew_at: config.cert_renew_at,
+                    ca_allowed: config.ca_allowed_names.clone(),
                 },
                 issuers: Issuers::new(ca, acme, own.managed()),
                 own,
                 trust,
                 probes: Probes::new(probe_tls),
+                scans,
                 warned: Mutex::default(),
             }),
         };

@@ -12,8 +12,18 @@ const OWN_FILES_EVERY: Duration = Duration::from_secs(5);
 
 impl CertService {
     /// Runs for as long as bosun does: probes the services' TLS ports, reloads `--tls files`
-    /// when they change, and renews what is due (with back-off after failures).
+    /// when they change, renews what is due (with back-off after failures), and keeps the
+    /// shared scan of the certificate directories current for the pages following it.
     pub async fn run(self) {
+        let scans = self
+            .inner
+            .scans
+            .clone()
+            .keep_fresh(vec![self.inner.engine.inventory().watch()]);
+        tokio::join!(scans, self.renew_and_probe());
+    }
+
+    async fn renew_and_probe(self) {
         let mut inventory = self.inner.engine.inventory().watch();
         // Let the inventory fill before the first probe.
         tokio::time::sleep(Duration::from_secs(2)).await;
@@ -50,7 +60,11 @@ impl CertService {
     /// inside the warning window (or expired) that bosun will not renew in time by itself.
     async fn warn_expiring(&self) {
         use bosun_frontend::model::{NotifyEvent, Urgency};
-        let Ok((certs, _)) = self.certificates().await else {
+        // Right after `renew_due`'s scan: that one will do.
+        let Ok(scan) = self.inner.scans.within(Duration::from_secs(60)).await else {
+            return;
+        };
+        let Ok(certs) = self.certificates_in(&scan).await else {
             return;
         };
         let today = time::OffsetDateTime::now_utc().unix_timestamp() / 86_400;

@@ -11,10 +11,11 @@ use url::Url;
 
 mod values;
 
-pub use values::{KeepFor, Secret, TlsMode, WarnDays};
+pub use values::{AllowedName, AllowedNames, KeepFor, Secret, TlsMode, WarnDays};
 use values::{
-    parse_acme_directory, parse_docker_host, parse_duration, parse_email, parse_host, parse_keep,
-    parse_path, parse_proxy, parse_public_url, parse_share, parse_short_duration, parse_warn_days,
+    parse_acme_directory, parse_allowed_names, parse_docker_host, parse_duration, parse_email,
+    parse_host, parse_keep, parse_path, parse_proxy, parse_public_url, parse_share,
+    parse_short_duration, parse_warn_days,
 };
 
 /// bosun: a web admin console for the Docker Compose stacks on this host.
@@ -156,6 +157,12 @@ pub struct Config {
     #[arg(long, env = "BOSUN_CA_CERT_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=825), value_name = "DAYS")]
     pub ca_cert_days: u32,
 
+    /// Names the internal CA issues without an admin confirming them (comma-separated): DNS
+    /// suffixes (`.lan`), names (`nas.home`) and IP ranges (`10.0.0.0/8`). Default: the names
+    /// it has issued before. Set when the CA is first made, it also limits the CA to them.
+    #[arg(long, env = "BOSUN_CA_ALLOWED_NAMES", value_parser = parse_allowed_names, value_name = "NAMES")]
+    pub ca_allowed_names: Option<AllowedNames>,
+
     /// The ACME directory to get certificates from, e.g. https://acme-v02.api.letsencrypt.org/directory.
     #[arg(long, env = "BOSUN_ACME_DIRECTORY", value_parser = parse_acme_directory, value_name = "URL")]
     pub acme_directory: Option<Url>,
@@ -245,6 +252,13 @@ impl Config {
         // An empty variable (as compose files pass through `${X:-}`) means "not set".
         config.tls_names.retain(|n| !n.trim().is_empty());
         config.cert_dirs.retain(|d| !d.as_os_str().is_empty());
+        if config
+            .ca_allowed_names
+            .as_ref()
+            .is_some_and(|a| a.0.is_empty())
+        {
+            config.ca_allowed_names = None;
+        }
         for path in [&mut config.cert_trust, &mut config.acme_dns_hook] {
             if path.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
                 *path = None;

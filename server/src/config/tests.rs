@@ -207,6 +207,59 @@ fn certificate_settings() {
 }
 
 #[test]
+fn names_the_internal_ca_may_issue_without_a_confirmation() {
+    assert_eq!(load(&[], &[]).unwrap().ca_allowed_names, None);
+    assert_eq!(
+        load(&["--ca-allowed-names", ""], &[])
+            .unwrap()
+            .ca_allowed_names,
+        None,
+        "empty means not set"
+    );
+    let c = load(
+        &[
+            "--ca-allowed-names",
+            ".LAN, nas.home., 10.1.2.3/8,fd00::/8,192.168.1.10",
+        ],
+        &[],
+    )
+    .unwrap();
+    let a = c.ca_allowed_names.unwrap();
+    assert_eq!(
+        a.to_string(),
+        ".lan,nas.home,10.0.0.0/8,fd00::/8,192.168.1.10/32"
+    );
+    for ok in [
+        "portal.lan",
+        "a.b.lan",
+        "*.lan",
+        "nas.home",
+        "10.9.8.7",
+        "fd00::1",
+        "192.168.1.10",
+    ] {
+        assert!(a.allows(ok), "{ok}");
+    }
+    for no in [
+        "lan",
+        "evil.com",
+        "lan.evil.com",
+        "x.nas.home",
+        "home",
+        "11.0.0.1",
+        "192.168.1.11",
+        "fe80::1",
+    ] {
+        assert!(!a.allows(no), "{no}");
+    }
+    for bad in ["*.lan", "a b", "10.0.0.0/33", "-x.lan", ".", "..lan"] {
+        let arg = format!("--ca-allowed-names={bad}");
+        let err = load(&[&arg], &[]).unwrap_err().to_string();
+        assert!(err.contains("BOSUN_CA_ALLOWED_NAMES"), "{bad}: {err}");
+    }
+}
+
+#[test]
 fn the_admin_password_never_shows_in_debug_output() {
     let c = load(&["--admin-password", "s3cret-value-xyz"], &[]).unwrap();
     assert_eq!(

@@ -192,6 +192,89 @@ pub(super) fn parse_proxy(s: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("{s:?} is not an IP address or CIDR range"))
 }
 
+/// One entry of `BOSUN_CA_ALLOWED_NAMES`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AllowedName {
+    /// `.lan`: every name under `lan` (kept without the dot).
+    Suffix(String),
+    /// `nas.lan`: that name only.
+    Name(String),
+    /// `10.0.0.0/8`, or one address.
+    Net(IpNet),
+}
+
+/// The names bosun's internal CA may issue without an admin confirming them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AllowedNames(pub Vec<AllowedName>);
+
+impl AllowedNames {
+    /// Whether `name` (a DNS name, `*.` allowed, or an IP address; lower case) is allowed.
+    pub fn allows(&self, name: &str) -> bool {
+        let ip = name.trim_matches(['[', ']']).parse::<IpAddr>().ok();
+        self.0.iter().any(|a| match (a, ip) {
+            (AllowedName::Net(net), Some(ip)) => net.contains(&ip),
+            (AllowedName::Suffix(s), None) => name
+                .strip_suffix(s.as_str())
+                .is_some_and(|head| head.ends_with('.') && head.len() > 1),
+            (AllowedName::Name(n), None) => name == n,
+            _ => false,
+        })
+    }
+}
+
+impl fmt::Display for AllowedNames {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: Vec<String> = self
+            .0
+            .iter()
+            .map(|a| match a {
+                AllowedName::Suffix(s) => format!(".{s}"),
+                AllowedName::Name(n) => n.clone(),
+                AllowedName::Net(net) => net.to_string(),
+            })
+            .collect();
+        f.write_str(&shown.join(","))
+    }
+}
+
+/// `.lan,.internal,nas.home,10.0.0.0/8,fd00::/8`: DNS suffixes (leading dot), single names and
+/// IP ranges; empty means "not set".
+pub(super) fn parse_allowed_names(s: &str) -> Result<AllowedNames, String> {
+    let dns = |n: &str| {
+        n.len() <= 253
+            && n.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+    };
+    let mut out = Vec::new();
+    for entry in s.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let e = entry.trim_end_matches('.').to_ascii_lowercase();
+        let parsed = if e.contains('/') || e.parse::<IpAddr>().is_ok() {
+            parse_proxy(&e).ok().map(|n| AllowedName::Net(n.trunc()))
+        } else if e.starts_with('*') {
+            return Err(format!(
+                "{entry:?}: write .{} to allow every name under {}",
+                e.trim_start_matches(['*', '.']),
+                e.trim_start_matches(['*', '.'])
+            ));
+        } else if let Some(suffix) = e.strip_prefix('.') {
+            dns(suffix).then(|| AllowedName::Suffix(suffix.to_owned()))
+        } else {
+            dns(&e).then(|| AllowedName::Name(e.clone()))
+        };
+        out.push(parsed.ok_or_else(|| {
+            format!(
+                "{entry:?} is not a DNS suffix, name or IP range (examples: .lan, nas.home, 10.0.0.0/8)"
+            )
+        })?);
+    }
+    Ok(AllowedNames(out))
+}
+
 /// A host name or IP address for URLs (no scheme, port or path).
 pub(super) fn parse_host(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()

@@ -200,7 +200,7 @@ async fn a_certificate_renewal_does_not_hold_up_a_backup() {
         tokio::spawn(async move {
             admin
                 .post(url)
-                .json(&json!({"source": "internal-ca"}))
+                .json(&json!({"source": "internal-ca", "confirm_names": ["slow.it"]}))
                 .send()
                 .await
                 .unwrap()

@@ -123,7 +123,7 @@ async fn certificate_files_are_found_judged_and_sorted_by_urgency() {
         &admin,
         &s,
         &format!("/api/v1/certificates/{id}/renew"),
-        json!({"source": "internal-ca", "names": ["fresh.lan", "10.9.8.7"]}),
+        json!({"source": "internal-ca", "names": ["fresh.lan", "10.9.8.7"], "confirm_names": ["fresh.lan", "10.9.8.7"]}),
     )
     .await;
     let report: RenewReport = expect_json(r, StatusCode::OK).await;

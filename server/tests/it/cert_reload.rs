@@ -80,7 +80,7 @@ async fn renewed_files_reach_nginx_which_is_reloaded_and_serves_the_new_certific
         &admin,
         &s,
         &format!("/api/v1/certificates/{}/renew", served.id),
-        json!({"source": "internal-ca", "reload": [
+        json!({"source": "internal-ca", "confirm_names": ["proxy.it"], "reload": [
             {"project": project.name, "service": "broken", "action": "exec:ls /no-such-dir"}
         ]}),
     )

@@ -46,7 +46,7 @@ async fn a_due_renewal_that_fails_is_shown_audited_and_retried_only_after_its_ba
         &admin,
         &s,
         &format!("/api/v1/certificates/{id}/renew"),
-        json!({"source": "internal-ca"}),
+        json!({"source": "internal-ca", "confirm_names": ["auto.it"]}),
     )
     .await;
     let _: RenewReport = expect_json(r, StatusCode::OK).await;

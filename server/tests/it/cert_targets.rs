@@ -128,7 +128,7 @@ async fn services_declare_their_certificate_by_label_and_bosun_fills_and_renews_
         &admin,
         &s,
         &format!("/api/v1/certificates/{web_id}/renew"),
-        json!({}),
+        json!({"confirm_names": ["web.target.it"]}),
     )
     .await;
     let report: RenewReport = expect_json(r, StatusCode::OK).await;
@@ -154,7 +154,7 @@ async fn services_declare_their_certificate_by_label_and_bosun_fills_and_renews_
         &admin,
         &s,
         &format!("/api/v1/certificates/{}/renew", proxy.id),
-        json!({"source": "internal-ca"}),
+        json!({"source": "internal-ca", "confirm_names": ["proxy.target.it"]}),
     )
     .await;
     let report: RenewReport = expect_json(r, StatusCode::OK).await;

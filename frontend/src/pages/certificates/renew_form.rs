@@ -1,5 +1,7 @@
 //! "Renew now" on a certificate card (admin): from which source, for which names, and which
-//! services to reload afterwards.
+//! services to reload afterwards. From bosun's internal CA, the names are shown with a box to
+//! confirm them; a name it has not issued for this certificate before and that
+//! `BOSUN_CA_ALLOWED_NAMES` does not allow must be confirmed before the form is sent.
 
 use leptos::prelude::*;
 
@@ -25,6 +27,8 @@ pub fn RenewForm(cert: CertDto) -> impl IntoView {
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| cert.sans.clone());
     let names = RwSignal::new(wanted.join(", "));
+    let confirm = RwSignal::new(false);
+    let unconfirmed = cert.unconfirmed_names.clone();
     // A served certificate renews the file it comes from: that file's list is the one to show
     // (and to keep, as an empty field clears it).
     let listed = cert
@@ -49,7 +53,19 @@ pub fn RenewForm(cert: CertDto) -> impl IntoView {
             .join("\n"),
     );
     let id = cert.id.clone();
+    let help = format!("confirm-help-{}", cert.id);
     let busy = move || c.renew.pending().get() || c.upload.pending().get();
+    // The names as they will be sent, one per comma, to show beside the box.
+    let listed = move || {
+        names.with(|n| {
+            n.split([',', '\n', ' '])
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    };
+    let from_ca = move || source.get() == CertSource::InternalCa.as_str();
     view! {
         <form class="renew" on:submit=move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
@@ -58,6 +74,7 @@ pub fn RenewForm(cert: CertDto) -> impl IntoView {
                 source: source.get_untracked(),
                 names: names.get_untracked(),
                 reload: reload.get_untracked(),
+                confirm: from_ca() && confirm.get_untracked(),
             });
         }>
             <label class="inline">"From "
@@ -74,6 +91,29 @@ pub fn RenewForm(cert: CertDto) -> impl IntoView {
                     on:input=move |ev| reload.set(event_target_value(&ev)) aria-describedby="names-help"
                     placeholder="shop/proxy exec:nginx -s reload"></textarea>
             </label>
+            {move || from_ca().then(|| {
+                let (help, unconfirmed) = (help.clone(), unconfirmed.clone());
+                let required = !unconfirmed.is_empty();
+                view! {
+                    <div class="confirm confirm-names" data-testid="renew-confirm-box">
+                        {required.then(|| view! {
+                            <p id=help.clone() class="warn" data-testid="renew-unconfirmed">
+                                "bosun's internal CA has not issued these names for this certificate, and BOSUN_CA_ALLOWED_NAMES does not allow them: "
+                                <strong>{unconfirmed.join(", ")}</strong>
+                                ". They come from the service's labels or the file, which others may be able to write: check that they belong to this service."
+                            </p>
+                        })}
+                        <label class="inline-check">
+                            <input type="checkbox" data-testid="renew-confirm" required=required
+                                aria-describedby=required.then_some(help)
+                                prop:checked=move || confirm.get()
+                                on:change=move |ev| confirm.set(event_target_checked(&ev)) />
+                            " Issue for exactly these names: "
+                            <span data-testid="renew-confirm-names">{listed}</span>
+                        </label>
+                    </div>
+                }
+            })}
             <button type="submit" class="primary" data-testid="renew-now" disabled=busy>"Renew now"</button>
             <small id="names-help" class="muted">
                 "Comma-separated DNS names or IPs. Services labelled bosun.cert.reload that mount the certificate's directory are reloaded afterwards; list others one per line as project/service and exec:<command>, signal:<NAME> or restart."

@@ -134,6 +134,7 @@ impl CertService {
             managed: b.managed.clone(),
             related: Vec::new(),
             renew_sources: Vec::new(),
+            unconfirmed_names: Vec::new(),
             problem: Some(problem),
         };
         let chain = match b.chain {
@@ -187,6 +188,7 @@ impl CertService {
             managed,
             related: Vec::new(),
             renew_sources: b.renew_sources,
+            unconfirmed_names: Vec::new(),
             problem: None,
         }
     }

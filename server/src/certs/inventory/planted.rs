@@ -6,14 +6,19 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use super::scan::{MAX_DEPTH, MAX_FILES};
+use super::confine::{Watched, inside};
+use super::scan::{MAX_DEPTH, MAX_FILES, limit};
 use crate::fsx::{MARK, PREVIOUS, is_companion};
 
 /// One warning per suspicious entry, sorted by path, at most `MAX_FILES`.
-pub fn planted(dirs: &[PathBuf]) -> Vec<String> {
+pub fn planted(watched: &[Watched]) -> Vec<String> {
     let mut found = Vec::new();
-    for dir in dirs {
-        walk(dir, 0, &mut found);
+    for w in watched {
+        if let Ok(root) = limit(w)
+            && inside(root.as_deref(), &w.dir)
+        {
+            walk(&w.dir, 0, root.as_deref(), &mut found);
+        }
     }
     found.sort();
     found.dedup();
@@ -24,7 +29,7 @@ pub fn planted(dirs: &[PathBuf]) -> Vec<String> {
         .collect()
 }
 
-fn walk(dir: &Path, depth: usize, out: &mut Vec<(PathBuf, String)>) {
+fn walk(dir: &Path, depth: usize, root: Option<&Path>, out: &mut Vec<(PathBuf, String)>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -44,8 +49,9 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<(PathBuf, String)>) {
         if depth < MAX_DEPTH
             && !name.to_string_lossy().starts_with('.')
             && std::fs::metadata(&path).is_ok_and(|m| m.is_dir())
+            && inside(root, &path)
         {
-            walk(&path, depth + 1, out);
+            walk(&path, depth + 1, root, out);
         }
     }
 }
@@ -100,7 +106,7 @@ mod tests {
         std::fs::create_dir(d.join("sub")).unwrap();
         std::os::unix::fs::symlink(&canary, d.join("sub/.a.key.bosun-previous")).unwrap();
         std::fs::write(d.join(".hidden"), "x").unwrap();
-        let found = planted(&[d.to_owned()]);
+        let found = planted(&super::super::targets::watched(&[d.to_owned()], &[]));
         assert_eq!(found.len(), 3, "{found:#?}");
         assert!(found[0].contains(".tls.crt.bosun-new") && found[0].contains("symbolic link"));
         assert!(

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+use super::confine::{Watched, inside};
 use crate::certs::inspect;
 
 const MAX_FILE: u64 = 1024 * 1024;
@@ -47,11 +48,25 @@ impl KeyFound {
     }
 }
 
-/// Every certificate file under `dirs` (a few levels deep), sorted by path.
-pub fn scan(dirs: &[PathBuf]) -> Vec<CertFile> {
+/// The resolved root listing `w` must stay in, if it is confined (a directory named by label);
+/// `Err` when that root cannot be resolved (then nothing in it is listed).
+pub(super) fn limit(w: &Watched) -> Result<Option<PathBuf>, ()> {
+    if !w.confined {
+        return Ok(None);
+    }
+    std::fs::canonicalize(&w.root).map(Some).map_err(|_| ())
+}
+
+/// Every certificate file under the watched directories (a few levels deep), sorted by path.
+/// Links are followed, but never out of a directory named by label's mount.
+pub fn scan(watched: &[Watched]) -> Vec<CertFile> {
     let mut texts: BTreeMap<PathBuf, Result<Vec<u8>, String>> = BTreeMap::new();
-    for dir in dirs {
-        walk(dir, 0, &mut texts);
+    for w in watched {
+        if let Ok(root) = limit(w)
+            && inside(root.as_deref(), &w.dir)
+        {
+            walk(&w.dir, 0, root.as_deref(), &mut texts);
+        }
     }
     let keys: Vec<(PathBuf, Result<PrivateKeyDer<'static>, String>)> = texts
         .iter()
@@ -99,7 +114,12 @@ fn file(
     }
 }
 
-fn walk(dir: &Path, depth: usize, out: &mut BTreeMap<PathBuf, Result<Vec<u8>, String>>) {
+fn walk(
+    dir: &Path,
+    depth: usize,
+    root: Option<&Path>,
+    out: &mut BTreeMap<PathBuf, Result<Vec<u8>, String>>,
+) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -109,7 +129,8 @@ fn walk(dir: &Path, depth: usize, out: &mut BTreeMap<PathBuf, Result<Vec<u8>, St
         }
         let path = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || crate::fsx::is_companion(&e.file_name()) {
+        if name.starts_with('.') || crate::fsx::is_companion(&e.file_name()) || !inside(root, &path)
+        {
             continue;
         }
         // Follows symlinks (Let's Encrypt's live/ links into archive/), stats the target.
@@ -118,7 +139,7 @@ fn walk(dir: &Path, depth: usize, out: &mut BTreeMap<PathBuf, Result<Vec<u8>, St
         };
         if meta.is_dir() {
             if depth < MAX_DEPTH {
-                walk(&path, depth + 1, out);
+                walk(&path, depth + 1, root, out);
             }
         } else if meta.is_file() && meta.len() <= MAX_FILE {
             let text = std::fs::read(&path).map_err(|e| {
@@ -219,6 +240,12 @@ mod tests {
     use super::*;
     use crate::fsx::replace_pair;
     use rcgen::{CertificateParams, KeyPair};
+    use std::os::unix::fs::symlink;
+
+    /// A directory an admin configured.
+    fn scan_dir(d: &Path) -> Vec<CertFile> {
+        scan(&super::super::targets::watched(&[d.to_owned()], &[]))
+    }
 
     fn pair_pem(name: &str) -> (String, String) {
         let key = KeyPair::generate().unwrap();
@@ -256,7 +283,7 @@ mod tests {
         std::fs::write(d.join(".server.crt.bosun-previous"), &c1).unwrap();
         std::fs::write(d.join("notes.txt"), "hello").unwrap();
 
-        let found = scan(&[d.to_owned()]);
+        let found = scan_dir(d);
         let by = |n: &str| found.iter().find(|f| f.path.ends_with(n)).unwrap();
         assert_eq!(
             found.len(),
@@ -275,6 +302,41 @@ mod tests {
         );
         assert!(matches!(by("combined.pem").key, KeyFound::SameFile));
         assert!(by("broken.crt").chain.is_err());
+    }
+
+    #[test]
+    fn a_directory_named_by_label_is_listed_without_leaving_its_mount() {
+        let mount = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let (m, o) = (mount.path(), outside.path());
+        let (c, k) = pair_pem("in.lan");
+        std::fs::create_dir(m.join("certs")).unwrap();
+        std::fs::write(m.join("certs/in.crt"), &c).unwrap();
+        std::fs::write(m.join("certs/in.key"), &k).unwrap();
+        let (c, k) = pair_pem("out.lan");
+        std::fs::write(o.join("out.crt"), &c).unwrap();
+        std::fs::write(o.join("out.key"), &k).unwrap();
+        // Links out of the mount: a directory, a certificate and a key beside the real one.
+        symlink(o, m.join("certs/away")).unwrap();
+        symlink(o.join("out.crt"), m.join("certs/linked.crt")).unwrap();
+        symlink(o.join("out.key"), m.join("certs/linked.key")).unwrap();
+        let w = |confined| Watched {
+            dir: m.join("certs"),
+            root: m.to_owned(),
+            confined,
+        };
+        let listed = |confined| -> Vec<PathBuf> {
+            scan(&[w(confined)]).into_iter().map(|f| f.path).collect()
+        };
+        assert_eq!(listed(true), [m.join("certs/in.crt")]);
+        // A directory an admin configured is followed wherever its links lead.
+        assert_eq!(listed(false).len(), 3, "{:?}", listed(false));
+        // A labelled directory that is itself a link out lists nothing.
+        let away = Watched {
+            dir: m.join("certs/away"),
+            ..w(true)
+        };
+        assert!(scan(&[away]).is_empty());
     }
 
     #[test]
@@ -299,7 +361,7 @@ mod tests {
             root.self_signed(&root_key).unwrap().pem(),
         )
         .unwrap();
-        let found = scan(&[dir.path().to_owned()]);
+        let found = scan_dir(dir.path());
         let by = |n: &str| found.iter().find(|f| f.path.ends_with(n)).unwrap();
         assert!(matches!(&by("server.crt").key, KeyFound::Matching(_)));
         assert!(matches!(&by("ca.crt").key, KeyFound::NotNeeded));
@@ -342,6 +404,6 @@ mod tests {
             .collect();
         assert!(!names.iter().any(|n| n.ends_with("bosun-new")), "{names:?}");
         assert!(!names.iter().any(|n| n.contains("bosun-new")), "{names:?}");
-        assert_eq!(scan(&[dir.path().to_owned()]).len(), 1);
+        assert_eq!(scan_dir(dir.path()).len(), 1);
     }
 }

@@ -1,7 +1,8 @@
 //! Certificate targets declared on the services themselves, by label: the directory (as the
 //! container sees it) where the service reads its certificate, the file names, the key's mode
 //! and the names to certify. bosun finds that directory through the container's mounts, lists
-//! what is there, and can put a first certificate there when there is none yet.
+//! what is there, and can put a first certificate there when there is none yet; never outside
+//! the mount (no `..`, no link out: see `confine`).
 //!
 //! ```yaml
 //! labels:
@@ -16,6 +17,7 @@
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use super::confine::Watched;
 use crate::docker::record::{Mount, Record};
 use crate::fsx::Owner;
 
@@ -36,6 +38,9 @@ pub struct Target {
     pub service: String,
     /// Where bosun reads and writes the files (its own view of the directory).
     pub dir: PathBuf,
+    /// The root of the mount the directory is reached through (bosun's view): nothing is
+    /// listed or written outside it (see `confine`).
+    pub mount: PathBuf,
     pub cert: PathBuf,
     pub key: PathBuf,
     pub key_mode: u32,
@@ -108,14 +113,32 @@ pub fn remap<'a>(path: &Path, pairs: impl Iterator<Item = (&'a str, &'a str)>) -
         .map(|(_, p)| p)
 }
 
-/// Where `inside` (a path in the container) is on the host, through the container's mounts.
-fn on_host(mounts: &[Mount], inside: &Path) -> Option<PathBuf> {
-    remap(
-        inside,
-        mounts
-            .iter()
-            .map(|m| (m.destination.as_str(), m.source.as_str())),
-    )
+/// Where `inside` (a path in the container) is on the host, through the container's mounts,
+/// and the host directory of the mount it is reached through (the deepest that holds it).
+fn on_host(mounts: &[Mount], inside: &Path) -> Option<(PathBuf, PathBuf)> {
+    let m = mounts
+        .iter()
+        .filter(|m| inside.starts_with(&m.destination))
+        .max_by_key(|m| Path::new(&m.destination).components().count())?;
+    let rest = inside.strip_prefix(&m.destination).ok()?;
+    Some((Path::new(&m.source).join(rest), PathBuf::from(&m.source)))
+}
+
+/// The mount's root as bosun sees it: where bosun's own view of `host_dir` begins, never
+/// above the service's mount (`host_mount`). When bosun sees only part of that mount, the part
+/// it sees is the root.
+fn root_for_bosun(own: Option<&[Mount]>, host_mount: &Path, host_dir: &Path) -> Option<PathBuf> {
+    let Some(own) = own else {
+        return Some(host_mount.to_owned());
+    };
+    let mine = own
+        .iter()
+        .filter(|m| host_dir.starts_with(&m.source))
+        .max_by_key(|m| Path::new(&m.source).components().count())?;
+    match host_mount.strip_prefix(&mine.source) {
+        Ok(rest) => Some(Path::new(&mine.destination).join(rest)),
+        Err(_) => Some(PathBuf::from(&mine.destination)),
+    }
 }
 
 /// Where a host path is for bosun: the same path when bosun runs on the host (`own` is
@@ -191,10 +214,15 @@ fn declared_by(r: &Record, own: Option<&[Mount]>) -> Option<Target> {
         })
         .unwrap_or_else(|| r.service().map(|s| vec![s.to_owned()]).unwrap_or_default());
     let inside = Path::new(&dir);
+    let destinations: Vec<&str> = r.mounts.iter().map(|m| m.destination.as_str()).collect();
+    let mut mount = None;
     let bosun_dir = if !inside.is_absolute() {
         note(format!(
             "label {DIR_LABEL}: “{dir}” is not an absolute path inside the container"
         ));
+        None
+    } else if let Some(p) = super::confine::climbs(&dir, &destinations) {
+        note(format!("label {DIR_LABEL}: {p}"));
         None
     } else {
         match on_host(&r.mounts, inside) {
@@ -204,8 +232,11 @@ fn declared_by(r: &Record, own: Option<&[Mount]>) -> Option<Target> {
                 ));
                 None
             }
-            Some(host) => match for_bosun(own, &host) {
-                Some(p) => Some(p),
+            Some((host, host_mount)) => match for_bosun(own, &host) {
+                Some(p) => {
+                    mount = root_for_bosun(own, &host_mount, &host);
+                    Some(p)
+                }
                 None => {
                     note(format!(
                         "bosun cannot see {}: mount it into bosun's container too (e.g. {}:{}) to manage this certificate",
@@ -218,17 +249,51 @@ fn declared_by(r: &Record, own: Option<&[Mount]>) -> Option<Target> {
             },
         }
     };
+    let label = dir.clone();
     let dir = bosun_dir.unwrap_or_else(|| inside.to_owned());
+    let mount = mount.unwrap_or_else(|| dir.clone());
+    if problem.is_none()
+        && let Some(real) = super::confine::leaves(&mount, &dir)
+    {
+        problem = Some(format!(
+            "label {DIR_LABEL}: “{label}” leads out of the service's mount through a symbolic link (to {}), and bosun never follows a link out of a directory it writes to; point the label at the real directory inside the mount (or replace the link with that directory)",
+            real.display()
+        ));
+    }
     Some(Target {
         service,
         cert: dir.join(&cert_name),
         key: dir.join(&key_name),
+        mount,
         dir,
         key_mode,
         names,
         owner,
         problem,
     })
+}
+
+/// The configured directories, then those of the usable declared targets: where certificates
+/// are listed, and where writes to each may start.
+pub fn watched(configured: &[PathBuf], declared: &[Target]) -> Vec<Watched> {
+    let mut out: Vec<Watched> = configured
+        .iter()
+        .map(|d| Watched {
+            dir: d.clone(),
+            root: d.clone(),
+            confined: false,
+        })
+        .collect();
+    for t in declared.iter().filter(|t| t.problem.is_none()) {
+        if !out.iter().any(|w| w.dir == t.dir) {
+            out.push(Watched {
+                dir: t.dir.clone(),
+                root: t.mount.clone(),
+                confined: true,
+            });
+        }
+    }
+    out
 }
 
 /// `server.crt` → `server.key`.
@@ -393,6 +458,76 @@ mod tests {
         assert!(
             declared_by(&record(&[], m), None).is_none(),
             "no label, no target"
+        );
+    }
+
+    #[test]
+    fn a_dot_dot_label_never_leaves_its_mount() {
+        let m = &[("/h/certs", "/certs")];
+        for bad in ["/certs/../../etc", "/certs/..", "/certs/sub/../../x"] {
+            let t = declared_by(&record(&[(DIR_LABEL, bad)], m), None).unwrap();
+            let p = t.problem.unwrap();
+            assert!(p.contains(DIR_LABEL) && p.contains(bad), "{p}");
+            assert!(
+                !t.dir.starts_with("/h"),
+                "{bad}: {:?} is a host path",
+                t.dir
+            );
+        }
+        // Writing it without `..` is offered when that stays inside a mount.
+        let t = declared_by(&record(&[(DIR_LABEL, "/certs/x/../site")], m), None).unwrap();
+        assert!(t.problem.unwrap().contains("(here /certs/site)"));
+        let t = declared_by(&record(&[(DIR_LABEL, "/certs/./site")], m), None).unwrap();
+        assert_eq!(t.problem, None);
+        assert_eq!(t.dir, PathBuf::from("/h/certs/site"));
+        assert_eq!(t.mount, PathBuf::from("/h/certs"));
+    }
+
+    #[test]
+    fn a_link_in_the_mount_that_leads_out_is_refused_naming_the_label() {
+        let host = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), host.path().join("link")).unwrap();
+        std::fs::create_dir(host.path().join("site")).unwrap();
+        let h = host.path().display().to_string();
+        let t =
+            |dir: &str| declared_by(&record(&[(DIR_LABEL, dir)], &[(&h, "/certs")]), None).unwrap();
+        let p = t("/certs/link").problem.unwrap();
+        assert!(
+            p.contains(DIR_LABEL) && p.contains("/certs/link") && p.contains("symbolic link"),
+            "{p}"
+        );
+        let ok = t("/certs/site");
+        assert_eq!(ok.problem, None);
+        let w = watched(
+            &[PathBuf::from("/etc/ssl/mine")],
+            &[ok.clone(), t("/certs/link")],
+        );
+        assert_eq!(w.len(), 2, "a refused label is not watched: {w:?}");
+        assert_eq!(
+            (w[1].dir.clone(), w[1].root.clone(), w[1].confined),
+            (ok.dir, host.path().to_owned(), true)
+        );
+    }
+
+    #[test]
+    fn the_mount_root_is_where_bosun_sees_it() {
+        let r = record(&[(DIR_LABEL, "/certs/site")], &[("/srv/demo", "/certs")]);
+        let own = [Mount {
+            source: "/srv".into(),
+            destination: "/host/srv".into(),
+        }];
+        let t = declared_by(&r, Some(&own)).unwrap();
+        assert_eq!(t.mount, PathBuf::from("/host/srv/demo"));
+        // bosun sees only part of the service's mount: that part is the root.
+        let own = [Mount {
+            source: "/srv/demo/site".into(),
+            destination: "/site".into(),
+        }];
+        let t = declared_by(&r, Some(&own)).unwrap();
+        assert_eq!(
+            (t.dir.as_path(), t.mount.as_path()),
+            (Path::new("/site"), Path::new("/site"))
         );
     }
 

@@ -1,55 +1,43 @@
 //! The inventory as the page and the REST API show it: every certificate, worst first, the
 //! renewals running now, and warnings about what was planted in the watched directories.
 
-use std::path::PathBuf;
+use std::sync::Arc;
 
 use bosun_frontend::error::AppError;
-use bosun_frontend::model::{AcmeDto, CertDto, CertId, CertKind, CertificatesView};
+use bosun_frontend::model::{AcmeDto, CertDto, CertId, CertKind, CertSource, CertificatesView};
 
 use super::dto::{Basis, relate};
 use super::ids::{now_secs, target_id};
-use super::scan::CertFile;
-use super::targets::Target;
+use super::shared::Scanned;
 use crate::certs::CertService;
+use crate::certs::renewal::plan::check_names;
 use crate::error::OrInternal;
+use crate::store::certs::ManagedRow;
 
 impl CertService {
-    /// The targets the services declare by label (`bosun.cert.dir`), found through the mounts.
-    pub(in crate::certs) fn declared_targets(&self) -> Vec<Target> {
-        let records = self.inner.engine.inventory().records();
-        let own = super::targets::own_mounts(&records);
-        super::targets::declared(&records, own.as_deref())
+    /// Every certificate now (from a scan that started after the call), worst first, and the
+    /// scan they were read from.
+    pub async fn certificates(&self) -> Result<(Vec<CertDto>, Arc<Scanned>), AppError> {
+        let scan = self.inner.scans.fresh().await?;
+        Ok((self.certificates_in(&scan).await?, scan))
     }
 
-    /// The configured directories, and those of the usable declared targets.
-    pub(in crate::certs) fn watched_dirs(&self, declared: &[Target]) -> Vec<PathBuf> {
-        let mut dirs = self.inner.settings.dirs.clone();
-        for t in declared.iter().filter(|t| t.problem.is_none()) {
-            if !dirs.contains(&t.dir) {
-                dirs.push(t.dir.clone());
-            }
-        }
-        dirs
-    }
-
-    /// Every certificate now, worst first.
-    pub async fn certificates(&self) -> Result<(Vec<CertDto>, Vec<CertFile>), AppError> {
+    /// Every certificate in `scan` (with bosun's own and what the services serve), worst first.
+    pub(in crate::certs) async fn certificates_in(
+        &self,
+        scan: &Scanned,
+    ) -> Result<Vec<CertDto>, AppError> {
         let rows = self
             .inner
             .store
             .managed_certs()
             .await
             .or_internal("reading the managed certificates")?;
-        let declared = self.declared_targets();
-        let dirs = self.watched_dirs(&declared);
-        let files = tokio::task::spawn_blocking(move || super::scan::scan(&dirs))
-            .await
-            .or_internal("scanning the certificate directories")?;
         let now = now_secs();
         let mut certs: Vec<CertDto> = Vec::new();
         certs.extend(self.own_dto(&rows, now));
-        certs.extend(files.iter().map(|f| self.file_dto(f, &rows, now)));
-        for t in &declared {
+        certs.extend(scan.files.iter().map(|f| self.file_dto(f, &rows, now)));
+        for t in &scan.declared {
             let id = target_id(t);
             if let Some(c) = certs.iter_mut().find(|c| c.id == id.as_str()) {
                 c.related.push(t.service.clone());
@@ -83,10 +71,45 @@ impl CertService {
                 .map(|p| self.served_dto(p, now)),
         );
         relate(&mut certs);
+        self.mark_unconfirmed(&mut certs, &rows);
         certs.sort_by(|a, b| {
             (a.urgency, a.days_left, &a.title).cmp(&(b.urgency, b.days_left, &b.title))
         });
-        Ok((certs, files))
+        Ok(certs)
+    }
+
+    /// The names "Renew now" from the internal CA would ask an admin to confirm, on each
+    /// certificate it can renew (a served one: those of the file it is served from).
+    fn mark_unconfirmed(&self, certs: &mut [CertDto], rows: &[ManagedRow]) {
+        let allowed = self.ca_allowed(rows);
+        let from_ca = |c: &CertDto| c.renew_sources.contains(&CertSource::InternalCa);
+        for c in certs
+            .iter_mut()
+            .filter(|c| c.kind != CertKind::Served && from_ca(c))
+        {
+            let names = c
+                .managed
+                .as_ref()
+                .map(|m| m.names.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| c.sans.clone());
+            let names = check_names(&names).unwrap_or(names);
+            let row = rows.iter().find(|r| r.id == c.id);
+            c.unconfirmed_names = allowed.unconfirmed(&c.id, row, &names);
+        }
+        let files: Vec<(String, Vec<String>)> = certs
+            .iter()
+            .filter(|c| c.kind == CertKind::File)
+            .map(|c| (c.title.clone(), c.unconfirmed_names.clone()))
+            .collect();
+        for c in certs
+            .iter_mut()
+            .filter(|c| c.kind == CertKind::Served && from_ca(c))
+        {
+            if let Some((_, u)) = files.iter().find(|(t, _)| c.related.contains(t)) {
+                c.unconfirmed_names = u.clone();
+            }
+        }
     }
 
     /// The renewals running now, with their steps.
@@ -110,12 +133,18 @@ impl CertService {
             .collect()
     }
 
+    /// The page's data from a fresh scan.
     pub async fn view_now(&self) -> Result<CertificatesView, AppError> {
-        let (certs, _) = self.certificates().await?;
-        let dirs = self.watched_dirs(&self.declared_targets());
-        let warnings = tokio::task::spawn_blocking(move || super::planted::planted(&dirs))
-            .await
-            .or_internal("looking for planted files in the certificate directories")?;
+        let scan = self.inner.scans.fresh().await?;
+        self.view_of(&scan).await
+    }
+
+    /// The page's data from `scan` (the live view builds it from the shared scan).
+    pub(in crate::certs) async fn view_of(
+        &self,
+        scan: &Scanned,
+    ) -> Result<CertificatesView, AppError> {
+        let certs = self.certificates_in(scan).await?;
         let s = &self.inner.settings;
         Ok(CertificatesView {
             certs,
@@ -134,7 +163,7 @@ impl CertService {
             critical_days: s.critical_days,
             renew_at_percent: s.renew_at * 100.0,
             dirs: s.dirs.iter().map(|d| d.display().to_string()).collect(),
-            warnings,
+            warnings: scan.warnings.clone(),
         })
     }
 }

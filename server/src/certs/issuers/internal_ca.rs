@@ -13,8 +13,10 @@ use rcgen::{
 };
 use rustls_pki_types::CertificateDer;
 
+use super::ca_limits::{Limits, constraints};
 use super::{Issuer, Order, Pem, Progress};
 use crate::certs::inspect;
+use crate::config::AllowedNames;
 use crate::fsx::write_atomic;
 
 const ROOT_DAYS: i64 = 3650;
@@ -24,6 +26,8 @@ pub struct InternalCa {
     root_der: CertificateDer<'static>,
     key_pem: String,
     leaf_days: u32,
+    /// The name constraints on the root, if it was made with `BOSUN_CA_ALLOWED_NAMES`.
+    limits: Option<Limits>,
 }
 
 fn paths(data_dir: &Path) -> (PathBuf, PathBuf) {
@@ -32,8 +36,13 @@ fn paths(data_dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 impl InternalCa {
-    /// Loads the CA from the data dir, or makes it on first start.
-    pub fn load_or_create(data_dir: &Path, leaf_days: u32) -> Result<Self, String> {
+    /// Loads the CA from the data dir, or makes it on first start: limited to `allowed` (X.509
+    /// name constraints) when that is given then.
+    pub fn load_or_create(
+        data_dir: &Path,
+        leaf_days: u32,
+        allowed: Option<&AllowedNames>,
+    ) -> Result<Self, String> {
         let (cert_path, key_path) = paths(data_dir);
         if cert_path.exists() && key_path.exists() {
             let root_pem = std::fs::read_to_string(&cert_path)
@@ -45,6 +54,7 @@ impl InternalCa {
                 .next()
                 .ok_or("the CA file holds no certificate")?;
             let ca = InternalCa {
+                limits: Limits::of(root_der.as_ref()),
                 root_pem,
                 root_der,
                 key_pem,
@@ -66,6 +76,7 @@ impl InternalCa {
         dn.push(DnType::OrganizationName, "bosun");
         params.distinguished_name = dn;
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.name_constraints = allowed.map(constraints);
         params.key_usages = vec![
             KeyUsagePurpose::KeyCertSign,
             KeyUsagePurpose::CrlSign,
@@ -79,8 +90,9 @@ impl InternalCa {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         write_atomic(&key_path, key.serialize_pem().as_bytes(), 0o600, None)?;
         write_atomic(&cert_path, cert.pem().as_bytes(), 0o644, None)?;
-        tracing::info!(path = %cert_path.display(), "made bosun's internal CA");
+        tracing::info!(path = %cert_path.display(), limited_to = %allowed.map(ToString::to_string).unwrap_or_default(), "made bosun's internal CA");
         Ok(InternalCa {
+            limits: Limits::of(cert.der()),
             root_pem: cert.pem(),
             root_der: cert.der().clone(),
             key_pem: key.serialize_pem(),
@@ -101,6 +113,11 @@ impl InternalCa {
 
     pub fn root_der(&self) -> &CertificateDer<'static> {
         &self.root_der
+    }
+
+    /// The names the CA is limited to, if it was made limited.
+    pub fn limits(&self) -> Option<&Limits> {
+        self.limits.as_ref()
     }
 
     pub fn dto(&self) -> Option<CaDto> {
@@ -166,8 +183,9 @@ mod tests {
     #[test]
     fn made_once_reused_and_its_certificates_are_trusted() {
         let dir = tempfile::tempdir().unwrap();
-        let a = InternalCa::load_or_create(dir.path(), 90).unwrap();
-        let b = InternalCa::load_or_create(dir.path(), 90).unwrap();
+        let a = InternalCa::load_or_create(dir.path(), 90, None).unwrap();
+        let b = InternalCa::load_or_create(dir.path(), 90, None).unwrap();
+        assert_eq!(b.limits(), None);
         assert_eq!(a.root_pem(), b.root_pem(), "made once, then reused");
         let issued = b
             .issue_for(&["portal.lan".into(), "192.168.1.10".into()])
@@ -194,5 +212,40 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_ca_made_with_allowed_names_is_limited_to_them_for_every_client() {
+        let dir = tempfile::tempdir().unwrap();
+        let allowed = AllowedNames(vec![
+            crate::config::AllowedName::Suffix("lan".into()),
+            crate::config::AllowedName::Net("10.0.0.0/8".parse().unwrap()),
+        ]);
+        let ca = InternalCa::load_or_create(dir.path(), 90, Some(&allowed)).unwrap();
+        let limits = ca.limits().unwrap();
+        assert!(limits.permit("portal.lan") && limits.permit("10.1.2.3"));
+        assert!(!limits.permit("bank.example") && !limits.permit("192.168.1.1"));
+        // Read back from the root on the next start, whatever the setting says then.
+        let again = InternalCa::load_or_create(dir.path(), 90, None).unwrap();
+        assert_eq!(again.limits(), Some(limits));
+        // A client (webpki, as rustls and browsers check) trusts what is inside the limits and
+        // refuses what is outside, even if the CA were made to sign it.
+        let trust = Trust::new(&[ca.root_der().clone()]);
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        for (name, valid) in [
+            ("portal.lan", true),
+            ("10.9.9.9", true),
+            ("bank.example", false),
+            ("192.168.1.1", false),
+        ] {
+            let issued = ca.issue_for(&[name.into()]).unwrap();
+            let facts =
+                inspect::checked_pair(issued.chain_pem.as_bytes(), issued.key_pem.as_bytes(), now)
+                    .unwrap()
+                    .facts;
+            let chain = inspect::chain_from_pem(issued.chain_pem.as_bytes()).unwrap();
+            let checked = check(&trust, &chain, &facts);
+            assert_eq!(checked.valid, valid, "{name}: {}", checked.message);
+        }
     }
 }

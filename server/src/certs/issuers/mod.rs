@@ -3,6 +3,7 @@
 //! know which one it is.
 
 pub mod acme;
+pub mod ca_limits;
 pub mod internal_ca;
 pub mod self_signed;
 

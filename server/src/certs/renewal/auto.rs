@@ -37,11 +37,13 @@ impl CertService {
             }
             let owner = Owner::system("renewal");
             tracing::info!(certificate = %c.title, "renewing: {:.0}% of its lifetime has passed", c.lifetime_used * 100.0);
-            let result = self.renew_now(&id, RenewRequest::default(), &owner).await;
+            let result = self
+                .renew_now(&id, RenewRequest::default(), &owner, true)
+                .await;
             if let Err(e) = &result {
                 tracing::warn!(certificate = %c.title, error = %e.message, "automatic renewal failed; bosun retries with back-off");
             }
-            self.audit_renewal(owner.who(), "certificate.renew", &c.title, &result)
+            self.audit_renewal(owner.who(), "certificate.renew", &c.title, &result, &[])
                 .await;
         }
     }

@@ -1,10 +1,11 @@
-//! Renewing a certificate, one file per step: resolve → plan → issue → place → reload →
-//! verify, then record. Each step takes the value the step before it made (`Resolved`,
+//! Renewing a certificate, one file per step: resolve → plan → confirm (names from the internal
+//! CA) → issue → place → reload → verify, then record. Each step takes the value the step before it made (`Resolved`,
 //! `Planned`, `Issued`, `Placed`, `Reloaded`, `Verified`), so a certificate cannot be placed
 //! unless issued and checked, nor reported as reloaded unless placed. A failure leaves the
 //! current certificate in place; automatic renewals (`auto`) retry with back-off.
 
 mod auto;
+pub mod confirm;
 pub mod issue;
 mod place;
 pub mod plan;
@@ -34,11 +35,13 @@ pub struct Failed {
 
 impl CertService {
     /// Gets a new certificate for `id` and puts it in place; on failure the old one stays.
+    /// `automatic`: the renewal system's own, whose refusals are this certificate's failures.
     pub(in crate::certs) async fn renew_now(
         &self,
         id: &CertId,
         request: RenewRequest,
         owner: &Owner,
+        automatic: bool,
     ) -> Result<RenewReport, AppError> {
         let started = Instant::now();
         let r = self.resolve(id).await?;
@@ -54,6 +57,22 @@ impl CertService {
             }
             Err((_, e)) => return Err(e),
         };
+        if let Err(e) = self.confirmed(&planned, &request).await {
+            // An admin is told at once; the renewal system cannot confirm, so its renewal
+            // fails visibly (on the page, notified, retried with back-off).
+            if !automatic {
+                return Err(e);
+            }
+            return Err(self
+                .renewal_failed(
+                    planned.resolved(),
+                    Some(planned.source()),
+                    planned.names(),
+                    owner,
+                    e,
+                )
+                .await);
+        }
         let job = self.claim(&planned, owner)?;
         let result = match self.issue(planned, &job).await {
             Ok(issued) => self.put_in_place(issued, &job, owner).await,

@@ -100,10 +100,14 @@ impl CertService {
             }
         };
         match result {
-            Ok(()) => Ok(Placed {
-                planned,
-                facts: checked.facts,
-            }),
+            Ok(()) => {
+                // New files on disk: the shared scan (and every page following it) picks them up.
+                self.inner.scans.changed();
+                Ok(Placed {
+                    planned,
+                    facts: checked.facts,
+                })
+            }
             Err(error) => Err(Failed { planned, error }),
         }
     }

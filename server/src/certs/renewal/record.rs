@@ -108,13 +108,15 @@ impl CertService {
         e
     }
 
-    /// The audit record of a renewal (or upload): the new serial and how the reloads went.
+    /// The audit record of a renewal (or upload): the new serial, the names the admin
+    /// confirmed for the internal CA, and how the reloads went.
     pub(in crate::certs) async fn audit_renewal(
         &self,
         who: Who<'_>,
         action: &str,
         title: &str,
         result: &Result<RenewReport, AppError>,
+        confirmed: &[String],
     ) {
         match result {
             Ok(report) => {
@@ -135,10 +137,15 @@ impl CertService {
                     })
                     .collect();
                 let detail = format!(
-                    "serial {} from {}, valid until {}{}",
+                    "serial {} from {}, valid until {}{}{}",
                     report.serial,
                     report.source,
                     report.not_after,
+                    if confirmed.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; names confirmed: {}", confirmed.join(", "))
+                    },
                     if reloads.is_empty() {
                         String::new()
                     } else {

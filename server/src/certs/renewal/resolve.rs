@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{CertId, CertKind};
 
+use crate::certs::inventory::confine::{Watched, write_root};
 use crate::certs::inventory::ids::{file_id, target_id};
 use crate::certs::inventory::scan::{CertFile, KeyFound};
-use crate::certs::inventory::targets::Target;
+use crate::certs::inventory::targets::{NAMES_LABEL, Target};
 use crate::certs::own::OWN_TITLE;
 use crate::certs::{CertService, inspect};
 use crate::error::OrInternal;
@@ -20,7 +21,8 @@ use crate::store::certs::ManagedRow;
 pub enum Place {
     Own,
     File {
-        /// The watched directory the files were found in: nothing below it is followed.
+        /// Where writes start (the configured directory the files were found in, or the
+        /// mount of a directory named by label): nothing below it is followed.
         root: Option<PathBuf>,
         cert: PathBuf,
         key: PathBuf,
@@ -38,6 +40,8 @@ pub struct Resolved {
     place: Place,
     /// The names in the certificate now.
     names: Vec<String>,
+    /// Where those names come from, in words.
+    names_from: String,
     row: Option<ManagedRow>,
 }
 
@@ -57,14 +61,17 @@ impl Resolved {
     pub fn names(&self) -> &[String] {
         &self.names
     }
+    pub fn names_from(&self) -> &str {
+        &self.names_from
+    }
     pub fn row(&self) -> Option<&ManagedRow> {
         self.row.as_ref()
     }
 }
 
 /// The key beside a certificate file, the modes to keep, the owner its declaring service
-/// configured (if one declares it), and the watched directory it was found in.
-fn file_place(f: &CertFile, declared: &[Target], watched: &[PathBuf]) -> Place {
+/// configured (if one declares it), and where writes to it start.
+fn file_place(f: &CertFile, declared: &[Target], watched: &[Watched]) -> Place {
     let key = match &f.key {
         KeyFound::SameFile => f.path.clone(),
         other => other.path().map(Path::to_owned).unwrap_or_else(|| {
@@ -83,13 +90,8 @@ fn file_place(f: &CertFile, declared: &[Target], watched: &[PathBuf]) -> Place {
         .iter()
         .find(|t| t.problem.is_none() && t.cert == f.path)
         .and_then(|t| t.owner);
-    let root = watched
-        .iter()
-        .filter(|d| f.path.starts_with(d))
-        .max_by_key(|d| d.components().count())
-        .cloned();
     Place::File {
-        root,
+        root: write_root(watched, &f.path),
         cert: f.path.clone(),
         key,
         cert_mode: f.mode,
@@ -120,10 +122,11 @@ impl CertService {
                 title: OWN_TITLE.into(),
                 place: Place::Own,
                 names: own.names(),
+                names_from: "bosun's own settings".into(),
                 row: row(CertId::OWN),
             });
         }
-        let (certs, files) = self.certificates().await?;
+        let (certs, scan) = self.certificates().await?;
         let wanted = if id.kind() == CertKind::Served {
             let served = certs.iter().find(|c| c.id == id.as_str()).ok_or_else(|| {
                 AppError::not_found(format!(
@@ -143,9 +146,12 @@ impl CertService {
         } else {
             id.to_string()
         };
-        let declared = self.declared_targets();
-        let Some(file) = files.iter().find(|f| file_id(&f.path).as_str() == wanted) else {
-            return self.resolve_target(declared, &wanted, row(&wanted));
+        let Some(file) = scan
+            .files
+            .iter()
+            .find(|f| file_id(&f.path).as_str() == wanted)
+        else {
+            return self.resolve_target(&scan.declared, &wanted, row(&wanted));
         };
         let chain = file.chain.as_ref().map_err(|e| {
             AppError::conflict(format!(
@@ -166,8 +172,9 @@ impl CertService {
         let file_id = file_id(&file.path);
         Ok(Resolved {
             title: file.path.display().to_string(),
-            place: file_place(file, &declared, &self.watched_dirs(&declared)),
+            place: file_place(file, &scan.declared, &scan.watched),
             names: leaf.sans,
+            names_from: format!("the certificate now in {}", file.path.display()),
             row: row(file_id.as_str()),
             id: file_id,
         })
@@ -195,13 +202,14 @@ impl CertService {
     /// A target a service declares (`bosun.cert.dir`) that has no certificate file yet.
     fn resolve_target(
         &self,
-        declared: Vec<Target>,
+        declared: &[Target],
         wanted: &str,
         row: Option<ManagedRow>,
     ) -> Result<Resolved, AppError> {
         let target = declared
-            .into_iter()
+            .iter()
             .find(|t| target_id(t).as_str() == wanted)
+            .cloned()
             .ok_or_else(|| {
                 AppError::not_found(format!(
                     "There is no certificate file {wanted} (any more): it may have been removed. Reload the page for the current list."
@@ -220,7 +228,7 @@ impl CertService {
         Ok(Resolved {
             title: target.cert.display().to_string(),
             place: Place::File {
-                root: Some(target.dir),
+                root: Some(target.mount),
                 cert: target.cert,
                 key: target.key,
                 cert_mode: 0o644,
@@ -228,6 +236,10 @@ impl CertService {
                 owner: target.owner,
             },
             names: target.names,
+            names_from: format!(
+                "the labels of {} ({NAMES_LABEL}, or its service name)",
+                target.service
+            ),
             row,
             id,
         })

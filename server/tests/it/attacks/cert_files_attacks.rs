@@ -200,7 +200,7 @@ async fn a_writable_certificate_directory_cannot_redirect_or_read_bosuns_writes(
         let id = &titled(&certs, &d.join(format!("{}.crt", a.stem))).id;
         let r = admin
             .post(s.url(&format!("/api/v1/certificates/{id}/renew")))
-            .json(&serde_json::json!({"source": "internal-ca"}))
+            .json(&serde_json::json!({"source": "internal-ca", "confirm_names": [name_of(a)]}))
             .send()
             .await
             .unwrap();

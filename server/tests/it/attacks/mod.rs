@@ -5,6 +5,8 @@
 //! | # | Attack | Test |
 //! |---|---|---|
 //! | 1 | Planted symlinks and held-open temp files in a watched certificate directory redirect or read a renewal's writes | `cert_files_attacks::a_writable_certificate_directory_cannot_redirect_or_read_bosuns_writes` |
+//! | 2 | A `bosun.cert.dir` label with `..` (or a link) leads reads and writes out of its mount | `cert_label_attacks::labels_cannot_lead_bosun_out_of_a_mount_or_to_names_nobody_confirmed` |
+//! | 13 | A label makes the internal CA issue names nobody confirmed | `cert_label_attacks::labels_cannot_lead_bosun_out_of_a_mount_or_to_names_nobody_confirmed`, `cert_label_attacks::a_ca_made_with_allowed_names_issues_those_freely_and_refuses_the_rest` |
 //! | 3 | A stranger locks an account out by failing its password from another address | `throttle::a_lockout_attempt_from_another_address_does_not_stop_the_real_admin` |
 //! | 4 | An API token outlives a password change, sign-out everywhere, a reset, disabling | `token_lifetime::tokens_end_with_every_remediation_of_their_owner` |
 //! | 4 | A token skips a two-factor requirement, or keeps a demoted user's role | `token_lifetime::a_demotion_caps_a_token_and_a_two_factor_requirement_holds_for_tokens` |
@@ -23,6 +25,7 @@
 mod backup_names;
 mod backup_retention;
 mod cert_files_attacks;
+mod cert_label_attacks;
 mod hardening;
 mod link_probe;
 mod logs_cap;
