@@ -222,6 +222,7 @@ pub async fn run_with_clock(
             Arc::new(LoginThrottle::standard(clock.clone())),
             audit.clone(),
             notifier.clone(),
+            clock.clone(),
         ),
         tokens: auth::tokens::TokenService::new(store.clone(), audit.clone()),
         users: users::UserService::new(store.clone(), hasher, audit.clone()),
@@ -255,8 +256,11 @@ pub async fn run_with_clock(
                 .as_ref()
                 .map(|u| u.origin().ascii_serialization()),
             trusted_proxies: config.trusted_proxies.clone(),
-            session_absolute_ms: i64::try_from(config.session_absolute.as_millis())
-                .unwrap_or(i64::MAX),
+            sessions: auth::principal::Lifetimes {
+                idle_ms: i64::try_from(config.session_idle.as_millis()).unwrap_or(i64::MAX),
+                absolute_ms: i64::try_from(config.session_absolute.as_millis()).unwrap_or(i64::MAX),
+            },
+            clock: clock.clone(),
         }),
         openapi_json: Arc::new(openapi_json),
         streams: http::stream_guard::StreamLimit::new(config.max_streams),
