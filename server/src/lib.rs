@@ -190,6 +190,7 @@ pub async fn run_with_clock(
         engine.clone(),
         busy.clone(),
         notifier.clone(),
+        clock.clone(),
     )
     .await
     .map_err(StartError::Certs)?;

@@ -31,6 +31,7 @@ impl CertService {
         engine: Engine,
         busy: crate::busy::Busy,
         notifier: crate::notify::Notifier,
+        clock: crate::clock::SharedClock,
     ) -> Result<Started, String> {
         let ca = InternalCa::load_or_create(&config.data_dir, config.ca_cert_days)?;
         let mut extra = vec![ca.root_der().clone()];
@@ -87,6 +88,7 @@ impl CertService {
                 trust,
                 probes: Probes::new(probe_tls),
                 warned: Mutex::default(),
+                clock,
             }),
         };
         Ok(Started {

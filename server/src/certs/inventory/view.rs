@@ -7,7 +7,7 @@ use bosun_frontend::error::AppError;
 use bosun_frontend::model::{AcmeDto, CertDto, CertId, CertKind, CertificatesView};
 
 use super::dto::{Basis, relate};
-use super::ids::{now_secs, target_id};
+use super::ids::target_id;
 use super::scan::CertFile;
 use super::targets::Target;
 use crate::certs::CertService;
@@ -45,7 +45,7 @@ impl CertService {
         let files = tokio::task::spawn_blocking(move || super::scan::scan(&dirs))
             .await
             .or_internal("scanning the certificate directories")?;
-        let now = now_secs();
+        let now = self.inner.clock.now_ms().div_euclid(1000);
         let mut certs: Vec<CertDto> = Vec::new();
         certs.extend(self.own_dto(&rows, now));
         certs.extend(files.iter().map(|f| self.file_dto(f, &rows, now)));
