@@ -156,6 +156,7 @@ pub async fn run_with_clock(
         store.clone(),
         audit.clone(),
         trust::Trust::new(&notify_roots).all_roots(),
+        clock.clone(),
     )
     .map_err(StartError::Notify)?;
     let dispatcher = tokio::spawn(dispatcher);
