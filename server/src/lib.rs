@@ -159,6 +159,7 @@ pub async fn run_with_clock(
         store.clone(),
         audit.clone(),
         trust::Trust::new(&notify_roots).all_roots(),
+        clock.clone(),
     )
     .map_err(StartError::Notify)?;
     let dispatcher = tokio::spawn(dispatcher);
@@ -194,6 +195,7 @@ pub async fn run_with_clock(
         engine.clone(),
         busy.clone(),
         notifier.clone(),
+        clock.clone(),
     )
     .await
     .map_err(StartError::Certs)?;
@@ -226,6 +228,7 @@ pub async fn run_with_clock(
             Arc::new(LoginThrottle::standard(clock.clone())),
             audit.clone(),
             notifier.clone(),
+            clock.clone(),
         ),
         tokens: auth::tokens::TokenService::new(store.clone(), audit.clone()),
         users: users::UserService::new(store.clone(), hasher, audit.clone()),
@@ -259,8 +262,11 @@ pub async fn run_with_clock(
                 .as_ref()
                 .map(|u| u.origin().ascii_serialization()),
             trusted_proxies: config.trusted_proxies.clone(),
-            session_absolute_ms: i64::try_from(config.session_absolute.as_millis())
-                .unwrap_or(i64::MAX),
+            sessions: auth::principal::Lifetimes {
+                idle_ms: i64::try_from(config.session_idle.as_millis()).unwrap_or(i64::MAX),
+                absolute_ms: i64::try_from(config.session_absolute.as_millis()).unwrap_or(i64::MAX),
+            },
+            clock: clock.clone(),
         }),
         openapi_json: Arc::new(openapi_json),
         streams: http::stream_guard::StreamLimit::new(config.max_streams),

@@ -5,19 +5,48 @@ use bosun_frontend::model::Role;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
+use crate::store::Store;
 use crate::store::users::UserRow;
-use crate::store::{Store, now_ms};
 
 /// What a signed-in session holds. The epoch ties it to the user's current generation of
-/// sessions: bumping the user's epoch ends them all.
+/// sessions: bumping the user's epoch ends them all. Times are on bosun's clock.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionAuth {
     pub user_id: i64,
     pub epoch: i64,
     pub login_at_ms: i64,
+    /// The last request on this session (stored with every request: the session is saved on
+    /// each one anyway). Missing in sessions from before it was kept: only the absolute
+    /// timeout applies to those until their next request.
+    #[serde(default)]
+    pub seen_ms: Option<i64>,
 }
 
 pub const SESSION_KEY: &str = "auth";
+
+/// How long a session lasts: `idle_ms` after its last request, `absolute_ms` after sign-in.
+#[derive(Clone, Copy, Debug)]
+pub struct Lifetimes {
+    pub idle_ms: i64,
+    pub absolute_ms: i64,
+}
+
+impl SessionAuth {
+    /// When this session ends unless it is used again: at its idle or absolute end, the
+    /// earlier of the two.
+    pub fn ends_at(&self, l: Lifetimes) -> i64 {
+        let absolute = self.login_at_ms.saturating_add(l.absolute_ms);
+        let idle = self
+            .seen_ms
+            .map_or(i64::MAX, |seen| seen.saturating_add(l.idle_ms));
+        absolute.min(idle)
+    }
+
+    /// Whether the session is still within both timeouts at `now_ms`.
+    pub fn live_at(&self, now_ms: i64, l: Lifetimes) -> bool {
+        now_ms < self.ends_at(l)
+    }
+}
 
 pub enum Resolved {
     Anonymous,
@@ -63,14 +92,17 @@ pub async fn from_token(store: &Store, secret: &str) -> Result<Resolved, crate::
     Ok(Resolved::Principal(p))
 }
 
+/// The caller of a request with a session, at `now_ms` on bosun's clock. A live session is
+/// marked as seen now (its idle timeout starts again); an ended one is left as it was.
 pub async fn from_session(
     store: &Store,
     session: &Session,
     had_cookie: bool,
-    absolute_ms: i64,
+    lifetimes: Lifetimes,
+    now_ms: i64,
 ) -> Result<Resolved, crate::store::StoreError> {
     let auth = session.get::<SessionAuth>(SESSION_KEY).await.ok().flatten();
-    let Some(auth) = auth else {
+    let Some(mut auth) = auth else {
         return Ok(if had_cookie {
             Resolved::SessionEnded
         } else {
@@ -79,10 +111,15 @@ pub async fn from_session(
     };
     let user = store.user_by_id(auth.user_id).await?;
     let live = user.as_ref().is_some_and(|u| {
-        !u.disabled && u.session_epoch == auth.epoch && now_ms() - auth.login_at_ms < absolute_ms
+        !u.disabled && u.session_epoch == auth.epoch && auth.live_at(now_ms, lifetimes)
     });
     match user {
         Some(user) if live => {
+            auth.seen_ms = Some(now_ms);
+            if session.insert(SESSION_KEY, auth).await.is_err() {
+                // Not seen now: the session ends at its previous idle end, never later.
+                tracing::warn!("could not mark a session as seen");
+            }
             let required = store.totp_required().await?;
             Ok(Resolved::Principal(principal(
                 &user,
@@ -128,39 +165,107 @@ fn demoted(before: &Principal, now: &Principal) -> bool {
         || (now.must_enrol_totp && !before.must_enrol_totp)
 }
 
-/// Whether the credential still stands for `before` as it was: the token not revoked, the
-/// session not ended (signed out, expired, all sessions ended), the user neither disabled,
-/// deleted nor demoted. A store error counts as no: an open stream fails closed.
-pub async fn still_valid<S: tower_sessions::SessionStore>(
+/// What a stream's credential stands for now.
+pub enum Standing {
+    /// Still valid; a session's gives when it ends unless it is used again (bosun's clock).
+    Valid {
+        session_ends_at: Option<i64>,
+    },
+    Ended,
+}
+
+/// Whether the credential still stands for `before` as it was at `now_ms`: the token not
+/// revoked, the session not ended (signed out, idle or past its absolute timeout, all sessions
+/// ended), the user neither disabled, deleted nor demoted. The session is read afresh, so
+/// requests made on it since count as activity. A store error counts as ended: an open stream
+/// fails closed.
+pub async fn standing<S: tower_sessions::SessionStore>(
     store: &Store,
     sessions: &S,
     credential: &Credential,
     before: &Principal,
-    absolute_ms: i64,
-) -> bool {
-    let now = match credential {
+    lifetimes: Lifetimes,
+    now_ms: i64,
+) -> Standing {
+    let (now, session_ends_at) = match credential {
         Credential::Token(secret) => match from_token(store, secret).await {
-            Ok(Resolved::Principal(p)) => p,
-            _ => return false,
+            Ok(Resolved::Principal(p)) => (p, None),
+            _ => return Standing::Ended,
         },
-        Credential::Session { id, auth } => {
-            if !matches!(sessions.load(id).await, Ok(Some(_))) {
-                return false;
+        Credential::Session { id, auth: at_start } => {
+            let Ok(Some(record)) = sessions.load(id).await else {
+                return Standing::Ended;
+            };
+            let Some(auth) = record
+                .data
+                .get(SESSION_KEY)
+                .and_then(|v| serde_json::from_value::<SessionAuth>(v.clone()).ok())
+            else {
+                return Standing::Ended;
+            };
+            // The same sign-in (not one made since under a new id's data) and still live.
+            if auth.user_id != at_start.user_id
+                || auth.login_at_ms != at_start.login_at_ms
+                || !auth.live_at(now_ms, lifetimes)
+            {
+                return Standing::Ended;
             }
             let Ok(Some(user)) = store.user_by_id(auth.user_id).await else {
-                return false;
+                return Standing::Ended;
             };
-            if user.disabled
-                || user.session_epoch != auth.epoch
-                || now_ms() - auth.login_at_ms >= absolute_ms
-            {
-                return false;
+            if user.disabled || user.session_epoch != auth.epoch {
+                return Standing::Ended;
             }
             let Ok(required) = store.totp_required().await else {
-                return false;
+                return Standing::Ended;
             };
-            principal(&user, AuthMethod::Session, &required)
+            (
+                principal(&user, AuthMethod::Session, &required),
+                Some(auth.ends_at(lifetimes)),
+            )
         }
     };
-    !demoted(before, &now)
+    if demoted(before, &now) {
+        Standing::Ended
+    } else {
+        Standing::Valid { session_ends_at }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const L: Lifetimes = Lifetimes {
+        idle_ms: 60_000,
+        absolute_ms: 120_000,
+    };
+
+    fn auth(login: i64, seen: Option<i64>) -> SessionAuth {
+        SessionAuth {
+            user_id: 1,
+            epoch: 0,
+            login_at_ms: login,
+            seen_ms: seen,
+        }
+    }
+
+    #[test]
+    fn a_session_ends_when_idle_or_at_its_absolute_end_whichever_comes_first() {
+        // Idle: a minute after the last request.
+        let a = auth(0, Some(10_000));
+        assert_eq!(a.ends_at(L), 70_000);
+        assert!(a.live_at(69_999, L));
+        assert!(!a.live_at(70_000, L));
+        // In use: the absolute end still holds.
+        let busy = auth(0, Some(100_000));
+        assert_eq!(busy.ends_at(L), 120_000);
+        assert!(!busy.live_at(120_000, L));
+        // A session from before `seen_ms` was kept: only the absolute end.
+        assert_eq!(auth(0, None).ends_at(L), 120_000);
+        // Stored without the field, it still reads back.
+        let old: SessionAuth =
+            serde_json::from_str(r#"{"user_id":1,"epoch":0,"login_at_ms":5}"#).unwrap();
+        assert_eq!(old.seen_ms, None);
+    }
 }

@@ -127,7 +127,8 @@ impl BackupService {
                 bad_names: Mutex::default(),
             }),
         };
-        match service.inner.store.interrupt_running_backups().await {
+        let now = service.inner.clock.now_ms();
+        match service.inner.store.interrupt_running_backups(now).await {
             Ok(rows) => {
                 for row in rows {
                     let owner = Owner {
@@ -295,7 +296,12 @@ impl BackupService {
                 schedules: schedules
                     .iter()
                     .filter(|s| s.project == f.project.as_str() && s.service == f.service.as_str())
-                    .map(|s| s.dto(self.missed(&s.project, &s.service)))
+                    .map(|s| {
+                        s.dto(
+                            self.missed(&s.project, &s.service),
+                            self.inner.clock.now_ms(),
+                        )
+                    })
                     .collect(),
                 project: f.project.into(),
                 service: f.service.into(),

@@ -257,7 +257,12 @@ impl BackupsPort for BackupService {
             .effective_schedules()
             .await?
             .iter()
-            .map(|s| s.dto(self.missed(&s.project, &s.service)))
+            .map(|s| {
+                s.dto(
+                    self.missed(&s.project, &s.service),
+                    self.inner.clock.now_ms(),
+                )
+            })
             .collect())
     }
 
@@ -295,7 +300,11 @@ impl BackupsPort for BackupService {
                 .or_internal("saving the schedule")?;
             self.inner
                 .store
-                .record_schedule_run(project.as_str(), service.as_str(), crate::store::now_ms())
+                .record_schedule_run(
+                    project.as_str(),
+                    service.as_str(),
+                    self.inner.clock.now_ms(),
+                )
                 .await
                 .or_internal("saving the schedule")?;
             self.changed();
@@ -303,7 +312,7 @@ impl BackupsPort for BackupService {
                 .await?
                 .into_iter()
                 .find(|s| s.project == project.as_str() && s.service == service.as_str())
-                .map(|s| s.dto(None))
+                .map(|s| s.dto(None, self.inner.clock.now_ms()))
                 .ok_or_else(AppError::internal)
         }
         .await;

@@ -102,6 +102,7 @@ impl BackupService {
                 kind,
                 compression,
                 actor: &owner.username,
+                at_ms: self.inner.clock.now_ms(),
             })
             .await
             .or_internal("recording the backup")
@@ -125,7 +126,7 @@ impl BackupService {
             if let Err(e) = self
                 .inner
                 .store
-                .finish_backup_failed(row.id, reason, bytes)
+                .finish_backup_failed(row.id, reason, bytes, self.inner.clock.now_ms())
                 .await
             {
                 tracing::error!(error = %e, id = row.id, "could not record a failed backup");
@@ -210,6 +211,7 @@ impl BackupService {
             file_bytes: dumped.written.file_bytes,
             sha256: &dumped.written.sha256,
             server_version: dumped.server_version.as_deref(),
+            at_ms: self.inner.clock.now_ms(),
         };
         let recorded = async {
             self.inner

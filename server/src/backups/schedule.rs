@@ -13,7 +13,7 @@ use croner::parser::{CronParser, Seconds};
 
 use super::{BackupService, Owner};
 use crate::error::OrInternal;
-use crate::store::{now_ms, rfc3339};
+use crate::store::rfc3339;
 
 /// Parses five fields (minute hour day month weekday) or six with seconds first.
 pub fn parse(expr: &str) -> Result<Cron, String> {
@@ -67,7 +67,8 @@ pub struct Effective {
 }
 
 impl Effective {
-    pub fn dto(&self, missed: Option<i64>) -> ScheduleDto {
+    /// As shown, at `now_ms` on bosun's clock.
+    pub fn dto(&self, missed: Option<i64>, now_ms: i64) -> ScheduleDto {
         ScheduleDto {
             id: self.id,
             project: self.project.clone(),
@@ -76,7 +77,7 @@ impl Effective {
             compression: self.compression,
             retention: self.retention,
             source: self.source,
-            next_run: next_after(&self.cron, now_ms()).map(rfc3339),
+            next_run: next_after(&self.cron, now_ms).map(rfc3339),
             last_run: self.last_run.map(rfc3339),
             missed: missed.map(rfc3339),
         }
@@ -153,15 +154,24 @@ impl BackupService {
 
     /// The loop that fires scheduled backups, on bosun's clock (tests move it by hand), and
     /// once an hour removes unscheduled backups past their age. Runs until aborted.
+    ///
+    /// It looks at once when it starts (runs missed while bosun was down are reported then),
+    /// then at every second of the clock. A clock that moved on while a pass ran wakes the
+    /// next pass at once.
     pub async fn run_schedules(self) {
         let clock = self.inner.clock.clone();
-        let mut last_tick = clock.now_ms();
+        let started = clock.now_ms();
+        // The last pass that read the schedules, and the last pass at all.
+        let mut last_tick = started;
+        let mut woke: Option<i64> = None;
         let mut last_expiry = i64::MIN;
         let mut seen: HashSet<(String, String)> = HashSet::new();
         loop {
+            if let Some(woke) = woke {
+                clock.sleep_until(woke - woke.rem_euclid(1000) + 1000).await;
+            }
             let now = clock.now_ms();
-            clock.sleep_until(now - now.rem_euclid(1000) + 1000).await;
-            let now = clock.now_ms();
+            woke = Some(now);
             if now.saturating_sub(last_expiry) >= EXPIRY_EVERY_MS {
                 last_expiry = now;
                 self.expire_unscheduled().await;
@@ -176,7 +186,7 @@ impl BackupService {
             for s in schedules {
                 let key = (s.project.clone(), s.service.clone());
                 if seen.insert(key.clone()) {
-                    self.first_sight(&s, now).await;
+                    self.first_sight(&s, started, now).await;
                 }
                 if next_after(&s.cron, last_tick).is_some_and(|due| due <= now) {
                     self.fire(&s, now).await;
@@ -186,12 +196,13 @@ impl BackupService {
         }
     }
 
-    /// The first time this process sees a schedule: report a run missed while bosun was down,
-    /// or start counting from now.
-    async fn first_sight(&self, s: &Effective, now: i64) {
+    /// The first time this process sees a schedule: report a run that fell due while bosun
+    /// was down (after its last run, up to `started`, when this process began), or start
+    /// counting from `now`. Runs due since it began are the loop's to fire.
+    async fn first_sight(&self, s: &Effective, started: i64, now: i64) {
         match s.last_run {
             Some(last) => {
-                if let Some(due) = missed(&s.cron, last, now) {
+                if let Some(due) = missed(&s.cron, last, started) {
                     self.inner
                         .missed
                         .lock()

@@ -59,6 +59,9 @@ struct Inner {
     scans: inventory::shared::Scans,
     /// The day (Unix days) each certificate was last reported as expiring.
     warned: Mutex<std::collections::HashMap<String, i64>>,
+    /// bosun's clock: what is due for renewal, back-off and expiry warnings are counted on it.
+    /// (New certificates' validity is the real time's: clients check it.)
+    clock: crate::clock::SharedClock,
 }
 
 impl CertService {

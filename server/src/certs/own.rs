@@ -242,7 +242,7 @@ impl CertService {
             .cert_failed(
                 CertId::OWN,
                 &message,
-                crate::store::now_ms(),
+                self.inner.clock.now_ms(),
                 Some(CertSource::Files),
             )
             .await

@@ -36,6 +36,7 @@ impl CertService {
         engine: Engine,
         busy: crate::busy::Busy,
         notifier: crate::notify::Notifier,
+        clock: crate::clock::SharedClock,
     ) -> Result<Started, String> {
         let ca = InternalCa::load_or_create(
             &config.data_dir,
@@ -104,6 +105,7 @@ impl CertService {
                 probes: Probes::new(probe_tls),
                 scans,
                 warned: Mutex::default(),
+                clock,
             }),
         };
         Ok(Started {

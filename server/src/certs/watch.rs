@@ -10,9 +10,13 @@ use super::inventory::probe;
 /// How often `--tls files` are looked at for changes.
 const OWN_FILES_EVERY: Duration = Duration::from_secs(5);
 
+/// How often, on bosun's clock, what is due is renewed and what expires is warned about.
+const RENEW_EVERY_MS: i64 = 60_000;
+
 impl CertService {
     /// Runs for as long as bosun does: probes the services' TLS ports, reloads `--tls files`
-    /// when they change, renews what is due (with back-off after failures), and keeps the
+    /// when they change, renews what is due (with back-off after failures; renewals and warnings run once a
+    /// minute of bosun's clock, and at once when containers change), and keeps the
     /// shared scan of the certificate directories current for the pages following it.
     pub async fn run(self) {
         let scans = self
@@ -24,11 +28,12 @@ impl CertService {
     }
 
     async fn renew_and_probe(self) {
+        let clock = self.inner.clock.clone();
         let mut inventory = self.inner.engine.inventory().watch();
         // Let the inventory fill before the first probe.
         tokio::time::sleep(Duration::from_secs(2)).await;
         let mut last_probe: Option<std::time::Instant> = None;
-        let mut last_renew: Option<std::time::Instant> = None;
+        let mut last_renew: Option<i64> = None;
         let mut changed = false;
         loop {
             if changed || last_probe.is_none_or(|t| t.elapsed() > Duration::from_secs(600)) {
@@ -38,14 +43,17 @@ impl CertService {
             }
             // Files on disk are looked at every few seconds (a stat of two files).
             self.reload_own_files().await;
-            if changed || last_renew.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+            let now = clock.now_ms();
+            if changed || last_renew.is_none_or(|t| now - t >= RENEW_EVERY_MS) {
                 self.renew_due().await;
                 self.warn_expiring().await;
-                last_renew = Some(std::time::Instant::now());
+                last_renew = Some(now);
             }
             changed = false;
+            let renew_at = last_renew.map_or(now, |t| t.saturating_add(RENEW_EVERY_MS));
             tokio::select! {
                 () = tokio::time::sleep(OWN_FILES_EVERY) => {}
+                () = clock.sleep_until(renew_at) => {}
                 r = inventory.changed() => {
                     if r.is_err() { return; }
                     // A burst of container events settles into one probe.
@@ -67,7 +75,7 @@ impl CertService {
         let Ok(certs) = self.certificates_in(&scan).await else {
             return;
         };
-        let today = time::OffsetDateTime::now_utc().unix_timestamp() / 86_400;
+        let today = self.inner.clock.now_ms().div_euclid(86_400_000);
         let warn = i64::from(self.inner.settings.warn_days);
         let mut warned = self.inner.warned.lock().unwrap_or_else(|p| p.into_inner());
         for c in certs

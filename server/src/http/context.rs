@@ -66,7 +66,8 @@ pub async fn request_context(
                     &state.store,
                     &session,
                     had_cookie,
-                    state.security.session_absolute_ms,
+                    state.security.sessions,
+                    state.security.clock.now_ms(),
                 )
                 .await
             }
@@ -147,11 +148,14 @@ pub async fn request_context(
         response = stream_guard::guard(
             response,
             slot,
-            state.store.clone(),
-            state.sessions.clone(),
+            stream_guard::Checks {
+                store: state.store.clone(),
+                sessions: state.sessions.clone(),
+                lifetimes: state.security.sessions,
+                clock: state.security.clock.clone(),
+            },
             credential,
             caller,
-            state.security.session_absolute_ms,
         );
     }
     with_id(response, &request_id)

@@ -31,7 +31,10 @@ pub struct Security {
     /// `scheme://host[:port]` of BOSUN_PUBLIC_URL, if set.
     pub public_origin: Option<String>,
     pub trusted_proxies: Vec<IpNet>,
-    pub session_absolute_ms: i64,
+    /// The idle and absolute timeouts of sessions, counted on `clock`.
+    pub sessions: crate::auth::principal::Lifetimes,
+    /// bosun's clock (tests move a manual one).
+    pub clock: crate::clock::SharedClock,
 }
 
 #[derive(Clone)]

@@ -37,7 +37,9 @@ pub fn router(
         .with_secure(secure_cookie)
         .with_same_site(SameSite::Strict)
         .with_path("/")
-        // Save on every request so the idle timeout counts from the last activity.
+        // Saved on every request, with the time it was seen (`SessionAuth::seen_ms`): bosun's
+        // idle timeout counts from there on its clock. The store's own inactivity expiry (on
+        // the system clock) stays as a backstop, and lets old records be deleted.
         .with_always_save(true)
         .with_expiry(Expiry::OnInactivity(CookieDuration::seconds(
             i64::try_from(idle.as_secs()).unwrap_or(i64::MAX),

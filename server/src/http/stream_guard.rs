@@ -1,7 +1,8 @@
 //! Open streams (server-sent events: overview, logs, stats, jobs) end when the caller's
 //! credential stops working: a disabled, deleted or demoted user, ended sessions, a revoked
 //! token, the session's idle or absolute timeout. The check runs again at once when the store
-//! says a credential changed, and every half minute for timeouts and sign-outs.
+//! says a credential changed, when the session's end comes on bosun's clock, and every half
+//! minute for sign-outs.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,10 +14,20 @@ use bosun_frontend::authz::Principal;
 use futures::StreamExt;
 use tower_sessions::SessionStore;
 
-use crate::auth::principal::{Credential, still_valid};
-use crate::store::{Store, now_ms};
+use crate::auth::principal::{Credential, Lifetimes, Standing, standing};
+use crate::clock::SharedClock;
+use crate::store::Store;
 
 const RECHECK: Duration = Duration::from_secs(30);
+
+/// What a stream guard checks with: the stores, and the session rules on bosun's clock.
+#[derive(Clone)]
+pub struct Checks<S> {
+    pub store: Store,
+    pub sessions: S,
+    pub lifetimes: Lifetimes,
+    pub clock: SharedClock,
+}
 
 pub fn is_stream(response: &Response) -> bool {
     response
@@ -27,25 +38,24 @@ pub fn is_stream(response: &Response) -> bool {
 }
 
 /// Resolves once the credential no longer stands for `principal`.
-async fn ended<S: SessionStore>(
-    store: Store,
-    sessions: S,
-    credential: Credential,
-    principal: Principal,
-    absolute_ms: i64,
-) {
+async fn ended<S: SessionStore>(checks: Checks<S>, credential: Credential, principal: Principal) {
+    let Checks {
+        store,
+        sessions,
+        lifetimes,
+        clock,
+    } = checks;
     let mut changes = store.credential_changes();
-    let absolute_end = match &credential {
-        Credential::Session { auth, .. } => {
-            let left = auth.login_at_ms.saturating_add(absolute_ms) - now_ms();
-            Some(tokio::time::Instant::now() + Duration::from_millis(left.max(0) as u64))
-        }
+    // The session's end as the request found it; each check reads it afresh (requests made
+    // on the session since then move its idle end).
+    let mut session_end = match &credential {
+        Credential::Session { auth, .. } => Some(auth.ends_at(lifetimes)),
         Credential::Token(_) => None,
     };
     loop {
-        let absolute = async {
-            match absolute_end {
-                Some(at) => tokio::time::sleep_until(at).await,
+        let end = async {
+            match session_end {
+                Some(at) => clock.sleep_until(at).await,
                 None => std::future::pending().await,
             }
         };
@@ -57,10 +67,12 @@ async fn ended<S: SessionStore>(
                 }
             }
             () = tokio::time::sleep(RECHECK) => {}
-            () = absolute => {}
+            () = end => {}
         }
-        if !still_valid(&store, &sessions, &credential, &principal, absolute_ms).await {
-            return;
+        let now = clock.now_ms();
+        match standing(&store, &sessions, &credential, &principal, lifetimes, now).await {
+            Standing::Ended => return,
+            Standing::Valid { session_ends_at } => session_end = session_ends_at,
         }
     }
 }
@@ -127,16 +139,14 @@ impl Drop for Slot {
 pub fn guard<S: SessionStore + Clone>(
     response: Response,
     slot: Slot,
-    store: Store,
-    sessions: S,
+    checks: Checks<S>,
     credential: Credential,
     principal: Principal,
-    absolute_ms: i64,
 ) -> Response {
     let (parts, body) = response.into_parts();
     let end = Box::pin(async move {
         let _slot = slot;
-        ended(store, sessions, credential, principal, absolute_ms).await;
+        ended(checks, credential, principal).await;
     });
     let body = Body::from_stream(body.into_data_stream().take_until(end));
     Response::from_parts(parts, body)

@@ -83,6 +83,8 @@ struct Inner {
     audit: crate::audit::AuditService,
     client: reqwest::Client,
     queue: mpsc::Sender<Notification>,
+    /// Retries wait on bosun's clock.
+    clock: crate::clock::SharedClock,
 }
 
 impl Notifier {
@@ -92,6 +94,7 @@ impl Notifier {
         store: Store,
         audit: crate::audit::AuditService,
         roots: Arc<rustls::RootCertStore>,
+        clock: crate::clock::SharedClock,
     ) -> Result<(Self, impl std::future::Future<Output = ()> + Send), String> {
         let client = crate::net::Https::trusting(roots)
             .timeout(TIMEOUT)
@@ -106,6 +109,7 @@ impl Notifier {
                 audit,
                 client,
                 queue,
+                clock,
             }),
         };
         let task = notifier.clone().dispatch(rx);
@@ -197,6 +201,9 @@ impl Notifier {
                 return;
             }
             let result = self.attempt(w, n).await;
+            // Read before the attempt is recorded: whoever sees it recorded and moves the
+            // clock on moves this retry's wait on too.
+            let attempted = self.inner.clock.now_ms();
             let error = result.as_ref().err().map(|(_, e)| e.clone());
             if let Err(e) = self
                 .inner
@@ -212,7 +219,13 @@ impl Notifier {
                     tracing::warn!(target = %w.name, error = %e, event = %n.event, "a notification could not be delivered");
                     return;
                 }
-                (Some(_), Some(wait)) => tokio::time::sleep(*wait).await,
+                (Some(_), Some(wait)) => {
+                    let wait = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+                    self.inner
+                        .clock
+                        .sleep_until(attempted.saturating_add(wait))
+                        .await;
+                }
             }
         }
     }

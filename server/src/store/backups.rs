@@ -5,7 +5,7 @@ use sqlx::QueryBuilder;
 
 use bosun_frontend::model::{ProjectName, ServiceName};
 
-use super::{Store, StoreError, now_ms, rfc3339};
+use super::{Store, StoreError, rfc3339};
 
 /// A backup about to start.
 pub struct NewBackup<'a> {
@@ -17,6 +17,8 @@ pub struct NewBackup<'a> {
     pub kind: BackupKind,
     pub compression: Compression,
     pub actor: &'a str,
+    /// When it starts (Unix ms, bosun's clock): retention and the age limit count from it.
+    pub at_ms: i64,
 }
 
 /// How a good backup ended.
@@ -25,6 +27,8 @@ pub struct GoodBackup<'a> {
     pub file_bytes: u64,
     pub sha256: &'a str,
     pub server_version: Option<&'a str>,
+    /// When it ended (Unix ms, bosun's clock).
+    pub at_ms: i64,
 }
 
 /// Checked filters for listing.
@@ -122,7 +126,7 @@ fn file_name(id: i64, b: &NewBackup<'_>, at_ms: i64) -> String {
 impl Store {
     /// Records a backup as running and returns it with its file name.
     pub async fn insert_backup(&self, b: &NewBackup<'_>) -> Result<BackupRow, StoreError> {
-        let at = now_ms();
+        let at = b.at_ms;
         let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO backups (project, service, engine, database, kind, status, file_name, compression, started_at, actor) \
@@ -157,7 +161,7 @@ impl Store {
         .bind(i64::try_from(g.file_bytes).unwrap_or(i64::MAX))
         .bind(g.sha256)
         .bind(g.server_version)
-        .bind(now_ms())
+        .bind(g.at_ms)
         .bind(id)
         .execute(self.pool())
         .await?;
@@ -169,13 +173,14 @@ impl Store {
         id: i64,
         reason: &str,
         dump_bytes: u64,
+        at_ms: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE backups SET status = 'failed', reason = ?, dump_bytes = ?, finished_at = ? WHERE id = ?",
         )
         .bind(reason)
         .bind(i64::try_from(dump_bytes).unwrap_or(i64::MAX))
-        .bind(now_ms())
+        .bind(at_ms)
         .bind(id)
         .execute(self.pool())
         .await?;
@@ -183,12 +188,15 @@ impl Store {
     }
 
     /// At start-up: backups that were running when bosun stopped.
-    pub async fn interrupt_running_backups(&self) -> Result<Vec<BackupRow>, StoreError> {
+    pub async fn interrupt_running_backups(
+        &self,
+        at_ms: i64,
+    ) -> Result<Vec<BackupRow>, StoreError> {
         Ok(sqlx::query_as(&format!(
             "UPDATE backups SET status = 'interrupted', reason = 'bosun stopped while this backup ran; its partial file was removed. Back up again.', finished_at = ? \
              WHERE status = 'running' RETURNING {COLUMNS}"
         ))
-        .bind(now_ms())
+        .bind(at_ms)
         .fetch_all(self.pool())
         .await?)
     }
@@ -269,9 +277,10 @@ mod tests {
             kind: BackupKind::Manual,
             compression: Compression::Zstd,
             actor: "ann",
+            at_ms: 1_795_348_800_000,
         };
         assert_eq!(
-            file_name(17, &b, 1_795_348_800_000),
+            file_name(17, &b, b.at_ms),
             "shop-db-20261122-120000-17.sql.zst"
         );
     }

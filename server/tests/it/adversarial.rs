@@ -8,8 +8,11 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 
+use bosun_server::clock::{Clock, ManualClock};
+
 use crate::api::{audit, status_of};
 use crate::harness::{ADMIN_PASSWORD, TestServer};
+use crate::sse::Events;
 
 const GUESSES: usize = 10_000;
 const ADDRESSES: usize = 50;
@@ -160,33 +163,61 @@ async fn ten_thousand_guesses_from_many_addresses_are_locked_out_and_bosun_stays
 
 #[tokio::test]
 async fn sessions_end_after_idle_and_absolute_timeouts() {
-    let s = TestServer::start_with(&[
-        "--session-idle",
-        "1m",
-        "--session-absolute",
-        "2m",
-        "--admin-password",
-        ADMIN_PASSWORD,
-    ])
+    // On bosun's clock, moved by hand: the test takes seconds, not minutes.
+    let clock = ManualClock::from_now();
+    let s = TestServer::start_clocked(
+        tempfile::tempdir().unwrap(),
+        &[
+            "--session-idle",
+            "1m",
+            "--session-absolute",
+            "2m",
+            "--admin-password",
+            ADMIN_PASSWORD,
+        ],
+        clock.clone(),
+    )
     .await;
     let busy = s.admin().await;
     let idle = s.admin().await;
-    let started = Instant::now();
+    // A live view open on each: it ends with its session, not before.
+    let views = s.url("/api/v1/engine/events");
+    let mut busy_view = Events::open(&busy, views.clone()).await;
+    let mut idle_view = Events::open(&idle, views).await;
+    let started = clock.now_ms();
+    let elapsed = || Duration::from_millis(u64::try_from(clock.now_ms() - started).unwrap());
     // `busy` is used every 20 s, `idle` not at all.
     let mut idle_ended_at = None;
     let mut busy_ended_at = None;
-    while started.elapsed() < Duration::from_secs(150) && busy_ended_at.is_none() {
-        tokio::time::sleep(Duration::from_secs(20)).await;
+    while elapsed() < Duration::from_secs(150) && busy_ended_at.is_none() {
+        clock.advance(Duration::from_secs(20));
         if status_of(&busy, &s, "/api/v1/me").await == StatusCode::UNAUTHORIZED {
-            busy_ended_at = Some(started.elapsed());
+            busy_ended_at = Some(elapsed());
+        } else {
+            assert!(
+                !busy_view.ends_within(Duration::from_millis(300)).await,
+                "the busy session's live view ended early, at {:?}",
+                elapsed()
+            );
         }
-        if idle_ended_at.is_none() && started.elapsed() > Duration::from_secs(65) {
+        if elapsed() < Duration::from_secs(60) {
+            assert!(
+                !idle_view.ends_within(Duration::from_millis(300)).await,
+                "the idle session's live view ended before its idle timeout, at {:?}",
+                elapsed()
+            );
+        }
+        if idle_ended_at.is_none() && elapsed() > Duration::from_secs(65) {
             assert_eq!(
                 status_of(&idle, &s, "/api/v1/me").await,
                 StatusCode::UNAUTHORIZED,
                 "idle for over a minute"
             );
-            idle_ended_at = Some(started.elapsed());
+            assert!(
+                idle_view.ends_within(Duration::from_secs(10)).await,
+                "the idle session's live view is still open"
+            );
+            idle_ended_at = Some(elapsed());
         }
     }
     let busy_ended_at =
@@ -196,6 +227,10 @@ async fn sessions_end_after_idle_and_absolute_timeouts() {
         "ended early, at {busy_ended_at:?}, while in use"
     );
     assert!(idle_ended_at.is_some());
+    assert!(
+        busy_view.ends_within(Duration::from_secs(10)).await,
+        "the busy session's live view outlived its absolute timeout"
+    );
     // The ended session says so (not just "sign in"), and signing in again works.
     let r = busy.get(s.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);

@@ -7,6 +7,7 @@ use std::time::Duration;
 use bosun_frontend::model::{
     AuditOutcome, BackupDto, BackupKind, BackupStatus, Compression, ScheduleDto, ScheduleSource,
 };
+use bosun_server::clock::{Clock, ManualClock};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -16,6 +17,19 @@ use crate::dbs::{
     seeded_postgres, start_backup, wait_backup, wait_database, wait_healthy,
 };
 use crate::harness::{ADMIN_PASSWORD, TestServer};
+
+/// When `project`'s schedule runs next (Unix ms, bosun's clock), as the API says.
+async fn next_run(admin: &reqwest::Client, s: &TestServer, project: &str) -> i64 {
+    let list: Vec<ScheduleDto> = json_get(admin, s, "/api/v1/schedules").await;
+    let next = list
+        .iter()
+        .find(|x| x.project == project)
+        .and_then(|x| x.next_run.clone())
+        .unwrap_or_else(|| panic!("no next run for {project}: {list:#?}"));
+    let at =
+        time::OffsetDateTime::parse(&next, &time::format_description::well_known::Rfc3339).unwrap();
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap()
+}
 
 #[tokio::test]
 async fn a_wrong_password_fails_with_the_reason_and_leaves_no_file() {
@@ -361,7 +375,14 @@ async fn roles_and_ids_are_checked_before_any_file_is_touched() {
 
 #[tokio::test]
 async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
-    let s = TestServer::start().await;
+    // The schedule runs on bosun's clock, moved by hand: no waiting for its times to come.
+    let clock = ManualClock::from_now();
+    let s = TestServer::start_clocked(
+        tempfile::tempdir().unwrap(),
+        &["--admin-password", ADMIN_PASSWORD],
+        clock.clone(),
+    )
+    .await;
     let admin = s.admin().await;
     let p = postgres("bksched", "", "").await;
     let db = wait_healthy(&p.name, "db").await;
@@ -373,8 +394,39 @@ async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
     assert_eq!(sched.source, ScheduleSource::Bosun);
     assert!(sched.next_run.is_some());
 
-    // Three scheduled runs; retention keeps two.
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    // Three scheduled runs, each when the clock reaches the next one; retention keeps two.
+    let target = format!("{}/db #", p.name);
+    for run in 1..=3 {
+        let next = next_run(&admin, &s, &p.name).await;
+        assert!(
+            next > clock.now_ms(),
+            "the next run is not ahead of the clock"
+        );
+        clock.advance(Duration::from_millis(
+            u64::try_from(next - clock.now_ms()).unwrap(),
+        ));
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let done = audit(&s, &admin, "action=backup.create&limit=50")
+                .await
+                .into_iter()
+                .filter(|r| r.actor == "schedule" && r.target.starts_with(&target))
+                .collect::<Vec<_>>();
+            if done.len() >= run {
+                assert!(
+                    done.iter().all(|r| r.outcome == AuditOutcome::Ok),
+                    "{done:#?}"
+                );
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "scheduled run {run} did not happen: {done:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
         let list: Vec<BackupDto> = json_get(
             &admin,
@@ -382,9 +434,7 @@ async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
             &format!("/api/v1/backups?project={}&status=ok", p.name),
         )
         .await;
-        let all: Vec<BackupDto> =
-            json_get(&admin, &s, &format!("/api/v1/backups?project={}", p.name)).await;
-        if all.len() >= 3 && list.len() == 2 {
+        if list.len() == 2 {
             assert!(list.iter().all(|b| b.kind == BackupKind::Scheduled
                 && b.actor == "schedule"
                 && b.compression == Compression::Zstd));
@@ -392,15 +442,16 @@ async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "no scheduled runs: {all:#?}"
+            "retention did not prune to two: {list:#?}"
         );
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
-    // Down for a few runs, then up again on the same data.
+    // Down for a few runs (7 s of bosun's clock), then up again on the same data.
     let data = s.stop().await;
-    tokio::time::sleep(Duration::from_secs(7)).await;
-    let s = TestServer::start_in(data, &["--admin-password", ADMIN_PASSWORD]).await;
+    clock.advance(Duration::from_secs(7));
+    let s =
+        TestServer::start_clocked(data, &["--admin-password", ADMIN_PASSWORD], clock.clone()).await;
     let admin = s.admin().await;
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
@@ -419,7 +470,7 @@ async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
             std::time::Instant::now() < deadline,
             "no missed run reported"
         );
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let r = admin
         .delete(s.url(&format!("/api/v1/schedules?project={}&service=db", p.name)))
@@ -455,6 +506,7 @@ async fn a_backup_cut_off_by_a_stop_of_bosun_is_reported_interrupted_and_its_par
             kind: BackupKind::Scheduled,
             compression: Compression::Gzip,
             actor: "schedule",
+            at_ms: bosun_server::store::now_ms(),
         })
         .await
         .unwrap();

@@ -1,17 +1,18 @@
 //! Automatic renewal when it goes wrong: a managed certificate that falls due and cannot be
 //! written is not replaced, the failure is audited and shown on the page, and bosun waits out
-//! its back-off instead of trying again at every pass.
+//! its back-off instead of trying again at every pass. Time passes on bosun's clock, moved by
+//! the test.
 
 use std::time::Duration;
 
 use bosun_frontend::model::{AuditEntry, AuditOutcome, CertDto, CertSource, RenewReport};
+use bosun_server::clock::{Clock, ManualClock};
 use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::api::{audit, expect_json, post_json, text_of};
 use crate::certs::{certificates, pair, titled};
 use crate::harness::{ADMIN_PASSWORD, TestServer};
-use crate::stacks::{Project, unique};
 
 fn by_title<'a>(certs: &'a [CertDto], title: &str) -> &'a CertDto {
     titled(certs, title).unwrap_or_else(|| panic!("no certificate {title} in {certs:#?}"))
@@ -26,6 +27,38 @@ async fn failed_renewals(s: &TestServer, admin: &reqwest::Client, title: &str) -
         .collect()
 }
 
+/// An RFC 3339 time from the API, in Unix ms.
+fn ms(at: &str) -> i64 {
+    let t = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|e| panic!("{at}: {e}"));
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap()
+}
+
+/// Moves `clock` on to `at_ms` (Unix ms), and a second more.
+fn advance_past(clock: &ManualClock, at_ms: i64) {
+    let by = (at_ms - clock.now_ms()).max(0) + 1_000;
+    clock.advance(Duration::from_millis(u64::try_from(by).unwrap()));
+}
+
+/// Waits (as long as a few passes of the renewal loop take) until `title` has `n` failed
+/// automatic renewals; returns them.
+async fn wait_failed(
+    s: &TestServer,
+    admin: &reqwest::Client,
+    title: &str,
+    n: usize,
+) -> Vec<AuditEntry> {
+    let mut failed = Vec::new();
+    for _ in 0..200 {
+        failed = failed_renewals(s, admin, title).await;
+        if failed.len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    failed
+}
+
 #[tokio::test]
 async fn a_due_renewal_that_fails_is_shown_audited_and_retried_only_after_its_back_off() {
     let dir = tempfile::tempdir().unwrap();
@@ -35,8 +68,14 @@ async fn a_due_renewal_that_fails_is_shown_audited_and_retried_only_after_its_ba
     std::fs::write(&crt, &c).unwrap();
     std::fs::write(&key, &k).unwrap();
     let dirs = dir.path().display().to_string();
-    let s =
-        TestServer::start_with(&["--cert-dirs", &dirs, "--admin-password", ADMIN_PASSWORD]).await;
+    // Renewals fall due and back-offs pass on bosun's clock, moved by hand: no waiting.
+    let clock = ManualClock::from_now();
+    let s = TestServer::start_clocked(
+        tempfile::tempdir().unwrap(),
+        &["--cert-dirs", &dirs, "--admin-password", ADMIN_PASSWORD],
+        clock.clone(),
+    )
+    .await;
     let admin = s.admin().await;
     let title = crt.display().to_string();
 
@@ -57,51 +96,34 @@ async fn a_due_renewal_that_fails_is_shown_audited_and_retried_only_after_its_ba
         Some(CertSource::InternalCa),
         "{fresh:#?}"
     );
-    assert!(
-        managed.is_some_and(|m| m.renew_after.is_some()),
-        "{fresh:#?}"
-    );
+    let renew_after = managed
+        .and_then(|m| m.renew_after.clone())
+        .unwrap_or_else(|| panic!("no renewal point: {fresh:#?}"));
+    let in_place = std::fs::read_to_string(&crt).unwrap();
 
-    // Time passes (a pair 90% through its life takes its place), and the key's place can no
-    // longer be written: a directory stands where the new key must go.
-    let (due, _) = pair(&["auto.it"], -90, 10);
-    std::fs::write(&crt, &due).unwrap();
+    // The key's place can no longer be written: a directory stands where the new key must go.
     std::fs::remove_file(&key).unwrap();
     std::fs::create_dir(&key).unwrap();
-
-    // The renewal loop runs at least once a minute, and at once when containers change.
-    let poke = Project::up(
-        &unique("itrenew"),
-        "services:\n  poke:\n    image: busybox:latest\n    command: [\"true\"]\n",
-    )
-    .await;
-    let mut failed = Vec::new();
-    for _ in 0..180 {
-        failed = failed_renewals(&s, &admin, &title).await;
-        if !failed.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    assert_eq!(failed.len(), 1, "no automatic renewal failed within 90 s");
+    // Time passes on bosun's clock, past the renewal point; the renewal loop runs once a
+    // minute of it. (Sessions ended on a clock weeks on: sign in again.)
+    advance_past(&clock, ms(&renew_after));
+    let admin = s.admin().await;
+    let failed = wait_failed(&s, &admin, &title, 1).await;
+    assert_eq!(failed.len(), 1, "no automatic renewal failed");
     assert_eq!(
         std::fs::read_to_string(&crt).unwrap(),
-        due,
+        in_place,
         "the certificate in place is untouched"
     );
     let after = by_title(&certificates(&admin, &s).await, &title).clone();
     let m = after.managed.as_ref().unwrap();
     assert_eq!(m.failures, 1, "{after:#?}");
     assert_eq!(m.source, CertSource::InternalCa, "{after:#?}");
-    let next = time::OffsetDateTime::parse(
-        m.next_attempt.as_deref().unwrap(),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .unwrap();
-    let wait = next - time::OffsetDateTime::now_utc();
+    let next = ms(m.next_attempt.as_deref().unwrap());
+    let wait = Duration::from_millis(u64::try_from(next - clock.now_ms()).unwrap());
     assert!(
-        wait > time::Duration::minutes(4) && wait <= time::Duration::minutes(10),
-        "the first retry waits about five minutes, not {wait}"
+        wait > Duration::from_secs(4 * 60) && wait <= Duration::from_secs(10 * 60),
+        "the first retry waits about five minutes, not {wait:?}"
     );
     let error = m.last_error.clone().unwrap();
     assert!(!error.is_empty());
@@ -113,19 +135,36 @@ async fn a_due_renewal_that_fails_is_shown_audited_and_retried_only_after_its_ba
         "the failure is not on the page"
     );
 
-    // More passes of the loop (more container changes) do not try again inside the back-off.
-    drop(poke);
-    let _poke = Project::up(
-        &unique("itrenew"),
-        "services:\n  poke:\n    image: busybox:latest\n    command: [\"true\"]\n",
-    )
-    .await;
-    tokio::time::sleep(Duration::from_secs(8)).await;
+    // More passes of the loop (one a minute of bosun's clock) do not try again inside the
+    // back-off.
+    for _ in 0..3 {
+        clock.advance(Duration::from_secs(61));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(clock.now_ms() < next);
     assert_eq!(failed_renewals(&s, &admin, &title).await.len(), 1);
     let still = by_title(&certificates(&admin, &s).await, &title).clone();
     assert_eq!(
         still.managed.as_ref().map(|m| m.failures),
         Some(1),
         "{still:#?}"
+    );
+
+    // Once the back-off has passed, the next pass tries again, and the next wait doubles.
+    advance_past(&clock, next);
+    let failed = wait_failed(&s, &admin, &title, 2).await;
+    assert_eq!(failed.len(), 2, "no retry after the back-off");
+    let again = by_title(&certificates(&admin, &s).await, &title).clone();
+    let m = again.managed.as_ref().unwrap();
+    assert_eq!(m.failures, 2, "{again:#?}");
+    let wait = ms(m.next_attempt.as_deref().unwrap()) - clock.now_ms();
+    assert!(
+        wait > 9 * 60_000 && wait <= 20 * 60_000,
+        "the second retry waits about ten minutes, not {wait} ms"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&crt).unwrap(),
+        in_place,
+        "the certificate in place is still untouched"
     );
 }

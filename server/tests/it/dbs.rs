@@ -127,7 +127,7 @@ pub async fn dump_in_flight(
 ) -> (Lock, i64) {
     let lock = hold_lock(db).await;
     let id = start_backup(client, s, json!({"project": project, "service": "db"})).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    wait_lock_waiter(db).await;
     let b: BackupDto = json_get(client, s, &format!("/api/v1/backups/{id}")).await;
     assert_eq!(b.status, BackupStatus::Running);
     (lock, id)
@@ -260,10 +260,40 @@ pub async fn hold_lock_in(container: &str, mode: &str) -> Lock {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    Lock {
+    let lock = Lock {
         client: child,
         container: container.to_owned(),
+    };
+    // Held once PostgreSQL says it granted it (e.g. "ACCESS SHARE" is AccessShareLock).
+    let held: String = mode
+        .split_whitespace()
+        .map(|w| w[..1].to_owned() + &w[1..].to_lowercase())
+        .collect();
+    let granted = format!(
+        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+         WHERE c.relname = 'stock' AND l.mode = '{held}Lock' AND l.granted AND l.pid <> pg_backend_pid()"
+    );
+    until_count(container, &granted, "the lock on stock is not held").await;
+    lock
+}
+
+/// Waits until a session in `container`'s PostgreSQL waits on a lock (a dump or restore held
+/// up by a [`Lock`]).
+pub async fn wait_lock_waiter(container: &str) {
+    until_count(
+        container,
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+        "nothing waits on the lock",
+    )
+    .await;
+}
+
+/// Polls `count_sql` (as shop) until it counts at least one row; panics with `what` after 30 s.
+async fn until_count(container: &str, count_sql: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while psql(container, "shop", "shop", count_sql) == "0" {
+        assert!(Instant::now() < deadline, "{what} after 30 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::api::{audit, json_get, post_json, refused};
 use crate::dbs::{
     docker, dump_in_flight, files_in, good_backup, hold_lock_in, postgres_fingerprint, psql,
-    seeded_postgres, wait_database, wait_healthy,
+    seeded_postgres, wait_database, wait_healthy, wait_lock_waiter,
 };
 use crate::harness::{ADMIN_PASSWORD, TestServer};
 
@@ -215,7 +215,7 @@ async fn a_database_killed_mid_restore_fails_the_restore_and_loses_neither_backu
     });
     let safety = safety_backup(&admin, &s, &p.name).await;
     let safety_id = safety.id;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    wait_lock_waiter(&db).await;
     assert!(!running.is_finished(), "the restore waits on the lock");
     let (ok, _, err) = docker(&["kill", &db]);
     assert!(ok, "{err}");

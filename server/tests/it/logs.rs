@@ -38,9 +38,22 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
     let viewer = s.user(&admin, "watcher", "viewer").await;
     let demo = Demo::up("itlogs").await;
     wait_listed(&viewer, &s, &demo.project).await;
-    // Let the worker tick a few times.
-    tokio::time::sleep(Duration::from_secs(2)).await;
     let p = &demo.project;
+    // Until the worker has ticked a few times.
+    let mut ticked = String::new();
+    for _ in 0..100 {
+        ticked = text_of(
+            &viewer,
+            &s,
+            &format!("/api/v1/projects/{p}/services/worker/logs?tail=all&stream=stderr"),
+        )
+        .await;
+        if ticked.contains("worker tick 2 stderr") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ticked.contains("worker tick 2 stderr"), "{ticked}");
 
     let all = text_of(
         &viewer,

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode as AxStatus};
 use bosun_frontend::model::{
     BackupStatus, DeliveryDto, DeliveryStatus, NotifyEvent, TestReport, WebhookDto, WebhooksView,
 };
+use bosun_server::clock::ManualClock;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -54,6 +55,23 @@ impl Inbox {
             self.bodies()
         );
     }
+}
+
+/// The delivery of the sign-in alarm once it has made `attempts` attempts.
+async fn login_alarm_after(admin: &reqwest::Client, s: &TestServer, attempts: u32) -> DeliveryDto {
+    let mut seen = None;
+    for _ in 0..250 {
+        let v: WebhooksView = json_get(admin, s, "/api/v1/webhooks").await;
+        seen = v
+            .deliveries
+            .into_iter()
+            .find(|d| d.event == NotifyEvent::LoginFailures);
+        if seen.as_ref().is_some_and(|d| d.attempts >= attempts) {
+            return seen.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no attempt {attempts} of the sign-in alarm: {seen:#?}");
 }
 
 async fn receive(State(inbox): State<Inbox>, headers: HeaderMap, body: String) -> AxStatus {
@@ -153,7 +171,14 @@ async fn slack_discord_and_ntfy_targets_get_the_request_their_service_expects() 
 
 #[tokio::test]
 async fn targets_are_checked_tested_and_failed_deliveries_retried() {
-    let s = TestServer::start().await;
+    // Retries wait on bosun's clock, moved by hand below.
+    let clock = ManualClock::from_now();
+    let s = TestServer::start_clocked(
+        tempfile::tempdir().unwrap(),
+        &["--admin-password", ADMIN_PASSWORD],
+        clock.clone(),
+    )
+    .await;
     let admin = s.admin().await;
     let (url, inbox) = receiver().await;
     // Bad input is a 400 naming the field; nothing is stored.
@@ -229,7 +254,8 @@ async fn targets_are_checked_tested_and_failed_deliveries_retried() {
     );
 
     // Five wrong passwords from five addresses put the name under attack: that is news. The
-    // receiver fails twice first; the third attempt (after 2 s and 10 s) gets through.
+    // receiver fails twice first; the third attempt (after 2 s and 10 s of bosun's clock)
+    // gets through.
     *inbox.fail_first.lock().unwrap() = 2;
     for i in 0..5u8 {
         let guesser = s
@@ -245,6 +271,12 @@ async fn targets_are_checked_tested_and_failed_deliveries_retried() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
+    let first = login_alarm_after(&admin, &s, 1).await;
+    assert_eq!(first.status, DeliveryStatus::Pending, "{first:?}");
+    clock.advance(Duration::from_secs(2));
+    let second = login_alarm_after(&admin, &s, 2).await;
+    assert_eq!(second.status, DeliveryStatus::Pending, "{second:?}");
+    clock.advance(Duration::from_secs(10));
     let n = inbox
         .wait_for(NotifyEvent::LoginFailures, "admin", 25)
         .await;

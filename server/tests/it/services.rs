@@ -56,10 +56,14 @@ async fn projects_started_outside_bosun_are_listed_with_their_services_and_conta
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let viewer = s.user(&admin, "watcher", "viewer").await;
-    let demo = Demo::up("itlist").await;
     let network = Network::create("itnet");
-    let b = Project::up(&unique("itb"), &small_project(&network.0)).await;
-    let c = Project::up(&unique("itc"), &small_project(&network.0)).await;
+    // Three projects, brought up side by side.
+    let (b_name, c_name, yaml) = (unique("itb"), unique("itc"), small_project(&network.0));
+    let (demo, b, c) = tokio::join!(
+        Demo::up("itlist"),
+        Project::up(&b_name, &yaml),
+        Project::up(&c_name, &yaml),
+    );
     b.compose(&["run", "-d", "app", "sleep", "60"]).await;
     let loose = unique("itloose");
     let status = std::process::Command::new("docker")
@@ -184,9 +188,17 @@ async fn projects_started_outside_bosun_are_listed_with_their_services_and_conta
     assert_eq!(e.field.as_deref(), Some("action"));
     assert!(e.message.contains("start, stop or restart"));
 
-    let _ = std::process::Command::new("docker")
-        .args(["rm", "-f", &loose])
-        .output();
+    // Taken down side by side too (the network after the projects on it).
+    let _ = tokio::join!(
+        tokio::task::spawn_blocking(move || {
+            let _ = std::process::Command::new("docker")
+                .args(["rm", "-f", &loose])
+                .output();
+        }),
+        tokio::task::spawn_blocking(move || drop(demo)),
+        tokio::task::spawn_blocking(move || drop(b)),
+        tokio::task::spawn_blocking(move || drop(c)),
+    );
 }
 
 #[tokio::test]
@@ -334,11 +346,15 @@ async fn stats_are_collected_while_watched_and_stop_afterwards() {
     let s =
         TestServer::start_with(&["--admin-password", ADMIN_PASSWORD, "--stats-linger", "1s"]).await;
     let admin = s.admin().await;
-    let demo = Demo::up("itstats").await;
+    // Any running container will do: a small one starts in a moment.
+    let p = Project::up(
+        &unique("itstats"),
+        "services:\n  db:\n    image: busybox:latest\n    command: [\"sh\", \"-c\", \"while true; do sleep 1; done\"]\n    init: true\n",
+    )
+    .await;
+    wait_listed(&admin, &s, &p.name).await;
     let projects: Vec<ProjectDto> = json_get(&admin, &s, "/api/v1/projects").await;
-    let db = service(&projects, &demo.project, "db").containers[0]
-        .id
-        .clone();
+    let db = service(&projects, &p.name, "db").containers[0].id.clone();
     let idle: StatsStatus = json_get(&admin, &s, "/api/v1/stats").await;
     assert_eq!(idle.watchers, 0);
     assert_eq!(idle.collecting, Vec::<String>::new());

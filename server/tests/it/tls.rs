@@ -155,9 +155,15 @@ async fn tls_files_changed_on_disk_are_served_and_unusable_ones_refused_visibly(
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
     assert_eq!(served, serial(&c2), "the new files were never served");
-    // Give a write caught half-way time to be read again whole, then nothing is wrong.
-    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
-    let own = by_id(&certificates(&admin, &s).await, "bosun").clone();
+    // A write caught half-way is read again whole: then nothing is wrong.
+    let mut own = by_id(&certificates(&admin, &s).await, "bosun").clone();
+    for _ in 0..60 {
+        if own.managed.as_ref().is_none_or(|m| m.last_error.is_none()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        own = by_id(&certificates(&admin, &s).await, "bosun").clone();
+    }
     assert!(
         own.managed.as_ref().is_none_or(|m| m.last_error.is_none()),
         "{own:#?}"

@@ -23,8 +23,8 @@ use super::principal::{SESSION_KEY, SessionAuth};
 use super::throttle::{Attempt, LoginThrottle};
 use crate::audit::{AuditService, Who};
 use crate::error::OrInternal;
+use crate::store::Store;
 use crate::store::users::UserRow;
-use crate::store::{Store, now_ms};
 
 const BAD_CREDENTIALS: &str = "Wrong user name or password. Check both and try again.";
 const CODE_NEEDED: &str =
@@ -45,6 +45,8 @@ pub struct AccountService {
     throttle: Arc<LoginThrottle>,
     audit: AuditService,
     notifier: crate::notify::Notifier,
+    /// Sign-in times are on bosun's clock, as the session timeouts that count from them.
+    clock: crate::clock::SharedClock,
 }
 
 fn me(user: &UserRow, totp_required: &[Role]) -> Me {
@@ -74,6 +76,7 @@ impl AccountService {
         throttle: Arc<LoginThrottle>,
         audit: AuditService,
         notifier: crate::notify::Notifier,
+        clock: crate::clock::SharedClock,
     ) -> Self {
         AccountService {
             store,
@@ -81,6 +84,7 @@ impl AccountService {
             throttle,
             audit,
             notifier,
+            clock,
         }
     }
 
@@ -130,10 +134,12 @@ impl AccountService {
             .cycle_id()
             .await
             .or_internal("rotating the session id")?;
+        let now = self.clock.now_ms();
         let auth = SessionAuth {
             user_id: user.id,
             epoch: user.session_epoch,
-            login_at_ms: now_ms(),
+            login_at_ms: now,
+            seen_ms: Some(now),
         };
         session
             .insert(SESSION_KEY, auth)

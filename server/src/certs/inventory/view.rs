@@ -7,7 +7,7 @@ use bosun_frontend::error::AppError;
 use bosun_frontend::model::{AcmeDto, CertDto, CertId, CertKind, CertSource, CertificatesView};
 
 use super::dto::{Basis, relate};
-use super::ids::{now_secs, target_id};
+use super::ids::target_id;
 use super::shared::Scanned;
 use crate::certs::CertService;
 use crate::certs::renewal::plan::check_names;
@@ -33,7 +33,7 @@ impl CertService {
             .managed_certs()
             .await
             .or_internal("reading the managed certificates")?;
-        let now = now_secs();
+        let now = self.inner.clock.now_ms().div_euclid(1000);
         let mut certs: Vec<CertDto> = Vec::new();
         certs.extend(self.own_dto(&rows, now));
         certs.extend(scan.files.iter().map(|f| self.file_dto(f, &rows, now)));

@@ -6,7 +6,6 @@ use bosun_frontend::model::{CertId, RenewRequest};
 
 use crate::audit::Owner;
 use crate::certs::CertService;
-use crate::store::now_ms;
 
 impl CertService {
     /// Renews every managed certificate past its renewal point whose back-off has passed.
@@ -18,7 +17,7 @@ impl CertService {
             return;
         };
         let share = self.inner.settings.renew_at;
-        let now = now_ms();
+        let now = self.inner.clock.now_ms();
         for c in certs {
             let Some(m) = &c.managed else { continue };
             if !m.source.renews_by_itself() || c.problem.is_some() || c.lifetime_used < share {

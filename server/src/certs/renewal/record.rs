@@ -13,12 +13,12 @@ use crate::audit::{Owner, Who};
 use crate::certs::CertService;
 use crate::error::OrInternal;
 use crate::store::certs::{ManagedRow, Renewed};
-use crate::store::{now_ms, rfc3339};
+use crate::store::rfc3339;
 
-/// 5 minutes after the first failure, doubling, at most 12 hours.
-pub(super) fn next_attempt(failures: u32) -> i64 {
+/// 5 minutes after the first failure (at `now_ms`), doubling, at most 12 hours.
+pub(super) fn next_attempt(failures: u32, now_ms: i64) -> i64 {
     let minutes = 5_i64.saturating_mul(1_i64 << failures.min(8)).min(12 * 60);
-    now_ms() + minutes * 60_000
+    now_ms + minutes * 60_000
 }
 
 impl CertService {
@@ -84,7 +84,12 @@ impl CertService {
         if let Err(store_err) = self
             .inner
             .store
-            .cert_failed(r.id().as_str(), &e.message, next_attempt(failures), own)
+            .cert_failed(
+                r.id().as_str(),
+                &e.message,
+                next_attempt(failures, self.inner.clock.now_ms()),
+                own,
+            )
             .await
         {
             tracing::error!(error = %store_err, "could not record a failed renewal");
@@ -168,8 +173,8 @@ mod tests {
 
     #[test]
     fn back_off_doubles_up_to_twelve_hours() {
-        let now = now_ms();
-        let mins = |f| (next_attempt(f) - now) / 60_000;
+        let now = 1_800_000_000_000;
+        let mins = |f| (next_attempt(f, now) - now) / 60_000;
         assert_eq!(mins(0), 5);
         assert_eq!(mins(1), 10);
         assert_eq!(mins(3), 40);
