@@ -230,7 +230,28 @@ impl TasksService {
         let mut followed = Followed::default();
         let mut kill_at: Option<Instant> = None;
         let mut give_up_at: Option<Instant> = None;
+        // A stop asked for before the command started counts at once.
+        let mut asked: Option<Stop> = stops.borrow_and_update().clone();
         loop {
+            if let Some(why) = asked.take()
+                && followed.stopped.is_none()
+            {
+                followed.stopped = Some(why);
+                match proc.terminate(false).await {
+                    Ok(note) => {
+                        live.set_stop_note(note.clone());
+                        live.note(note);
+                        kill_at = Some(Instant::now() + GRACE);
+                    }
+                    Err(e) => {
+                        let note = format!("bosun could not stop the command: {e}");
+                        live.set_stop_note(note.clone());
+                        live.note(note);
+                        followed.unreachable = Some("bosun stopped following it".into());
+                        break;
+                    }
+                }
+            }
             let kill = async {
                 match kill_at {
                     Some(at) => tokio::time::sleep_until(at).await,
@@ -243,7 +264,6 @@ impl TasksService {
                     None => std::future::pending().await,
                 }
             };
-            let mut asked: Option<Stop> = None;
             tokio::select! {
                 frame = output.next() => match frame {
                     Some(Ok(Frame::Stdout(b))) => live.push(OutputStream::Stdout, decoders.0.push(&b)),
@@ -277,25 +297,6 @@ impl TasksService {
                     break;
                 }
                 _ = store.tick() => self.store_output(live).await,
-            }
-            if let Some(why) = asked
-                && followed.stopped.is_none()
-            {
-                followed.stopped = Some(why);
-                match proc.terminate(false).await {
-                    Ok(note) => {
-                        live.set_stop_note(note.clone());
-                        live.note(note);
-                        kill_at = Some(Instant::now() + GRACE);
-                    }
-                    Err(e) => {
-                        let note = format!("bosun could not stop the command: {e}");
-                        live.set_stop_note(note.clone());
-                        live.note(note);
-                        followed.unreachable = Some("bosun stopped following it".into());
-                        break;
-                    }
-                }
             }
         }
         live.push(OutputStream::Stdout, decoders.0.finish());

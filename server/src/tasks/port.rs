@@ -18,7 +18,7 @@ use crate::audit::Owner;
 use crate::error::OrInternal;
 
 /// How long a cancel waits for the run to end before it answers.
-const CANCEL_WAIT: Duration = Duration::from_secs(30);
+const CANCEL_WAIT: Duration = Duration::from_secs(20);
 
 impl TasksService {
     async fn tasks_for(&self, actor: &Operator) -> Result<Vec<TaskDto>, AppError> {

@@ -42,6 +42,7 @@ mod scale;
 mod security;
 mod services;
 mod swarm;
+mod tasks;
 mod throttle;
 mod tls;
 mod token_lifetime;
