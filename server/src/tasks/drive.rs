@@ -3,19 +3,22 @@
 //! timeout passes (SIGTERM, SIGKILL after a grace period), its exit code read, and its
 //! one-off container removed whatever happened.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bosun_frontend::model::{OutputStream, TaskMode};
 use futures::StreamExt;
 use tokio::time::Instant;
 
+use super::catalog::Found;
 use super::output::{LiveRun, Stop};
-use super::runner::Plan;
 use super::text::Decoder;
 use super::{RUN_LABEL, TasksService};
 use crate::docker::exec::{self, Command, Exit, Options, Signal, Signalled};
 use crate::docker::oneoff::{self, OneOff, OneOffSpec};
 use crate::docker::output::{Frame, Frames};
+use crate::docker::record::Record;
 use crate::docker::template::Template;
 use crate::store::tasks::RunRow;
 
@@ -25,6 +28,15 @@ const GRACE: Duration = Duration::from_secs(10);
 const GIVE_UP: Duration = Duration::from_secs(15);
 /// Output reaches the store at least this often while a run goes on.
 const STORE_EVERY: Duration = Duration::from_secs(1);
+
+/// A run that passed every check: what runs, and where.
+pub(super) struct Plan {
+    pub found: Found,
+    pub argv: Vec<String>,
+    pub params: BTreeMap<String, String>,
+    /// exec: the container it runs in; run: the container the one-off is copied from.
+    pub container: Arc<Record>,
+}
 
 /// How the command ended, as far as bosun could tell.
 #[derive(Debug, Default)]

@@ -2,7 +2,6 @@
 //! parameter against its pattern, a container to run in), the claim on the task, the row;
 //! and ending it: the outcome stored, audited and, when it failed, notified.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bosun_frontend::authz::{Actor, AdminRole, Requirement};
@@ -14,24 +13,14 @@ use bosun_frontend::model::{
 };
 
 use super::TasksService;
-use super::catalog::{self, Found};
-use super::drive::Outcome;
+use super::catalog;
+use super::drive::{Outcome, Plan};
 use super::output::{LiveRun, Stop};
 use crate::audit::Owner;
 use crate::busy::{Claim, Resource, Work};
-use crate::docker::record::Record;
 use crate::error::OrInternal;
 use crate::notify::{Notification, Severity};
 use crate::store::tasks::{Finish, NewRun, RunRow};
-
-/// A run that passed every check: what runs, and where.
-pub(super) struct Plan {
-    pub found: Found,
-    pub argv: Vec<String>,
-    pub params: BTreeMap<String, String>,
-    /// exec: the container it runs in; run: the container the one-off is copied from.
-    pub container: Arc<Record>,
-}
 
 impl TasksService {
     /// Checks a run request: 404 no such task, 409 unusable or nowhere to run, 403 the task
