@@ -149,8 +149,10 @@ fn History(history_of: RwSignal<Option<TaskDto>>, open: RwSignal<Opened>) -> imp
                     .map(|t| format!("History of {} on {}/{}", t.name, t.project, t.service));
                 match runs.await {
                     Ok(Some(list)) => view! {
-                        <h2 data-testid="history-title">{title}</h2>
-                        <RunTable runs=list open />
+                        <section data-testid="task-history">
+                            <h2 data-testid="history-title">{title}</h2>
+                            <RunTable runs=list open />
+                        </section>
                     }.into_any(),
                     Ok(None) => ().into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
