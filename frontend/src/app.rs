@@ -9,7 +9,7 @@ use crate::components::shell::Shell;
 use crate::pages::{
     account::AccountPage, audit::AuditPage, backups::BackupsPage, certificates::CertificatesPage,
     links::LinksPage, login::LoginPage, logs::LogsPage, not_found::NotFound,
-    services::ServicesPage, settings::SettingsPage, users::UsersPage,
+    services::ServicesPage, settings::SettingsPage, tasks::TasksPage, users::UsersPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -43,6 +43,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=ServicesPage />
+                    <Route path=path!("tasks") view=TasksPage />
                     <Route path=path!("logs") view=LogsPage />
                     <Route path=path!("backups") view=BackupsPage />
                     <Route path=path!("certificates") view=CertificatesPage />

@@ -22,6 +22,7 @@ const fn page(path: &'static str, title: &'static str, role: Role) -> Page {
 
 pub const PAGES: &[Page] = &[
     page("/", "Services", Role::Viewer),
+    page("/tasks", "Tasks", Role::Operator),
     page("/logs", "Logs", Role::Viewer),
     page("/backups", "Backups", Role::Viewer),
     page("/certificates", "Certificates", Role::Viewer),

@@ -16,6 +16,10 @@ use crate::model::{
     SecuritySettings, ServiceName, SwarmDto, SwarmScaleReport, SwarmScaleRequest, SwarmServiceRef,
     TokenDto, TotpCode, TotpDisable, TotpSetup, UploadRequest, UserDto, UserPatch,
 };
+use crate::model::{
+    CancelReport, DefinedTaskDto, NewDefinedTask, OutputChunk, RunRequest, RunStarted, TaskDto,
+    TaskName, TaskRunDto, TasksView,
+};
 use crate::model::{NewWebhook, TestReport, WebhookDto, WebhooksView};
 
 /// Signing in and out, and what a user does to their own account.
@@ -215,6 +219,47 @@ pub trait CertsPort: Send + Sync {
     async fn upload(&self, actor: &Admin, request: UploadRequest) -> Result<RenewReport, AppError>;
 }
 
+/// Runbook tasks: named maintenance commands, run with live output, never through a shell.
+/// The live output streams over REST (`/api/v1/task-runs/{id}/events`).
+#[async_trait]
+pub trait TasksPort: Send + Sync {
+    /// The tasks the caller's role may run, the declarations that cannot be used, the
+    /// latest runs.
+    async fn view(&self, actor: &Operator) -> Result<TasksView, AppError>;
+    /// The tasks the caller's role may run.
+    async fn list(&self, actor: &Operator) -> Result<Vec<TaskDto>, AppError>;
+    /// Starts a run in the background: 400 bad parameters or no confirmation, 403 an admin
+    /// task, 404 no such task, 409 while it (or stop, scale, restore, backup of its service)
+    /// runs.
+    async fn run(
+        &self,
+        actor: &Operator,
+        project: &ProjectName,
+        service: &ServiceName,
+        name: &TaskName,
+        request: RunRequest,
+    ) -> Result<RunStarted, AppError>;
+    /// One task's runs, newest first.
+    async fn runs(
+        &self,
+        actor: &Operator,
+        project: &ProjectName,
+        service: &ServiceName,
+        name: &TaskName,
+    ) -> Result<Vec<TaskRunDto>, AppError>;
+    async fn get(&self, actor: &Operator, id: i64) -> Result<TaskRunDto, AppError>;
+    /// The kept output, in order.
+    async fn output(&self, actor: &Operator, id: i64) -> Result<Vec<OutputChunk>, AppError>;
+    /// Stops a running run (a one-off container is stopped and removed, an exec's process
+    /// signalled) and says what happened.
+    async fn cancel(&self, actor: &Operator, id: i64) -> Result<CancelReport, AppError>;
+    async fn defined(&self, actor: &Admin) -> Result<Vec<DefinedTaskDto>, AppError>;
+    /// Adds (or replaces) a task defined in bosun; 400 when its fields cannot be used.
+    async fn define(&self, actor: &Admin, task: NewDefinedTask)
+    -> Result<DefinedTaskDto, AppError>;
+    async fn undefine(&self, actor: &Admin, id: i64) -> Result<(), AppError>;
+}
+
 /// Everything the server functions need, provided as one context value.
 #[derive(Clone)]
 pub struct Ports {
@@ -231,6 +276,7 @@ pub struct Ports {
     pub certs: Arc<dyn CertsPort>,
     pub settings: Arc<dyn SettingsPort>,
     pub webhooks: Arc<dyn WebhooksPort>,
+    pub tasks: Arc<dyn TasksPort>,
 }
 
 /// Lets server functions read the request facts the middleware attached.

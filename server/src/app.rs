@@ -17,6 +17,7 @@ use crate::notify::Notifier;
 use crate::services::Services;
 use crate::settings::SettingsService;
 use crate::swarm::SwarmService;
+use crate::tasks::TasksService;
 use crate::users::UserService;
 
 #[derive(Clone)]
@@ -36,6 +37,8 @@ pub struct App {
     pub certs: CertService,
     pub settings: SettingsService,
     pub webhooks: Notifier,
+    /// Runbook tasks and their runs.
+    pub tasks: TasksService,
 }
 
 impl App {
@@ -55,6 +58,7 @@ impl App {
             certs: Arc::new(self.certs.clone()),
             settings: Arc::new(self.settings.clone()),
             webhooks: Arc::new(self.webhooks.clone()),
+            tasks: Arc::new(self.tasks.clone()),
         }
     }
 }

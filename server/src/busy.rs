@@ -1,6 +1,6 @@
 //! One registry of the work running on the host's resources, for every room: lifecycle
-//! actions and scaling (stacks, Swarm), backups and restores, certificate renewals (and, as
-//! they come, tasks and updates). Work is claimed before it starts and freed when its claim is
+//! actions and scaling (stacks, Swarm), backups and restores, certificate renewals, runbook
+//! tasks (and, as they come, updates). Work is claimed before it starts and freed when its claim is
 //! dropped; a claim that conflicts with running work is refused with 409 saying who is at it.
 //! What may run beside what is one table, `Work::may_run_beside`. Every change is announced on
 //! one watch channel that the live views follow, and each entry carries the progress viewers see.
@@ -15,8 +15,9 @@ use bosun_frontend::error::AppError;
 use bosun_frontend::model::Progress;
 use tokio::sync::watch;
 
-/// What work runs on. Two resources overlap when they are equal, or when one is a compose
-/// project and the other a service of it.
+/// What work runs on. Two resources overlap when they are equal, when one is a compose
+/// project and the other a service (or a task of a service) in it, or when one is a service
+/// and the other a task of it. Two different tasks of one service do not overlap.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Resource {
     /// A whole compose project (stack-wide work).
@@ -29,6 +30,12 @@ pub enum Resource {
     SwarmService(String),
     /// A certificate in bosun's inventory: its id, and its title for messages.
     Certificate { id: String, title: String },
+    /// A runbook task of a compose service, by name: one run of it at a time.
+    Task {
+        project: String,
+        service: String,
+        name: String,
+    },
 }
 
 impl Resource {
@@ -39,10 +46,36 @@ impl Resource {
         }
     }
 
+    pub fn task(project: &str, service: &str, name: &str) -> Self {
+        Resource::Task {
+            project: project.to_owned(),
+            service: service.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+
     pub fn overlaps(&self, other: &Resource) -> bool {
         match (self, other) {
             (Resource::Project(p), Resource::Service { project, .. })
-            | (Resource::Service { project, .. }, Resource::Project(p)) => p == project,
+            | (Resource::Service { project, .. }, Resource::Project(p))
+            | (Resource::Project(p), Resource::Task { project, .. })
+            | (Resource::Task { project, .. }, Resource::Project(p)) => p == project,
+            (
+                Resource::Service { project, service },
+                Resource::Task {
+                    project: p,
+                    service: s,
+                    ..
+                },
+            )
+            | (
+                Resource::Task {
+                    project: p,
+                    service: s,
+                    ..
+                },
+                Resource::Service { project, service },
+            ) => p == project && s == service,
             (Resource::Certificate { id: a, .. }, Resource::Certificate { id: b, .. }) => a == b,
             (a, b) => a == b,
         }
@@ -57,6 +90,11 @@ impl fmt::Display for Resource {
             Resource::Container(name) => write!(f, "container {name}"),
             Resource::SwarmService(name) => write!(f, "Swarm service {name}"),
             Resource::Certificate { title, .. } => f.write_str(title),
+            Resource::Task {
+                project,
+                service,
+                name,
+            } => write!(f, "task {name} of {project}/{service}"),
         }
     }
 }
@@ -76,19 +114,33 @@ pub enum Work {
     Renewal,
     /// A service made to load new certificate files without stopping: a signal or a command.
     Reload,
+    /// A runbook task: a command in one of the service's containers or in a one-off one.
+    Task,
 }
 
 impl Work {
     /// The table of what may run beside what on overlapping resources. Anything not listed
     /// here excludes everything else: an action on a service while its database is dumped or
     /// restored would break the dump, and two changes to one service would interleave.
+    ///
+    /// Tasks: a task claims its own name within its service, so one run of a task goes at a
+    /// time (a second is refused) while different tasks of a service run side by side (their
+    /// resources do not overlap). A task excludes, and is excluded by, a start, stop, restart,
+    /// scale or restore of its service: those remove or replace the containers it runs in or
+    /// is cloned from, and a restore must not meet a migration half-way.
+    /// A task does not run beside a backup of its service either: the tasks runbooks carry
+    /// are schema upgrades, migrations and rebuilds, and a dump taken while one runs is no
+    /// consistent point to restore to (MySQL's single-transaction dump breaks on DDL, and a
+    /// PostgreSQL migration's locks would wait for the whole dump). The backup waits, or the
+    /// task does: both say who is at it.
     pub fn may_run_beside(self, running: Work) -> bool {
         use Work::*;
         matches!(
             (self, running),
             // A signal or command that makes a service re-read its certificate files does not
-            // stop it, so a dump of it goes on; the other way round as well.
-            (Reload, Backup) | (Backup, Reload)
+            // stop it, so a dump of it goes on; the other way round as well. The same holds
+            // for a task running in it.
+            (Reload, Backup) | (Backup, Reload) | (Reload, Task) | (Task, Reload)
         )
     }
 
@@ -103,6 +155,7 @@ impl Work {
             Work::Restore => "restoring",
             Work::Renewal => "renewing",
             Work::Reload => "reloading",
+            Work::Task => "running",
         }
     }
 }
@@ -282,6 +335,7 @@ impl Work {
             Work::Restore => "restored",
             Work::Renewal => "renewed",
             Work::Reload => "reloaded",
+            Work::Task => "run",
         }
     }
 }
@@ -492,5 +546,99 @@ mod tests {
         assert!(busy.any(&[Work::Restore]));
         drop(job);
         assert!(!busy.any(&[Work::Restore, Work::Backup]));
+    }
+
+    fn task(name: &str) -> Resource {
+        Resource::task("shop", "db", name)
+    }
+
+    #[test]
+    fn one_run_of_a_task_at_a_time_and_different_tasks_side_by_side() {
+        let busy = Busy::default();
+        let migrate = busy.claim(task("migrate"), Work::Task, "ann").unwrap();
+        migrate.step("running task migrate", Some(1));
+        let second = busy
+            .claim(task("migrate"), Work::Task, "bob")
+            .err()
+            .unwrap();
+        assert_eq!(second.kind, ErrorKind::Conflict);
+        assert!(
+            second
+                .message
+                .contains("task migrate of shop/db is busy: ann is running task migrate"),
+            "{}",
+            second.message
+        );
+        // Another task of the same service, and the same task of another service, run.
+        let _vacuum = busy.claim(task("vacuum"), Work::Task, "bob").unwrap();
+        let _elsewhere = busy
+            .claim(Resource::task("blog", "db", "migrate"), Work::Task, "bob")
+            .unwrap();
+        assert_eq!(busy.on(&db()).len(), 2, "both show on their service");
+        drop(migrate);
+        assert!(busy.claim(task("migrate"), Work::Task, "bob").is_ok());
+    }
+
+    #[test]
+    fn a_task_and_a_stop_restore_scale_or_backup_of_its_service_exclude_each_other() {
+        let excluded = [
+            Work::Start,
+            Work::Stop,
+            Work::Restart,
+            Work::Scale,
+            Work::Backup,
+            Work::Restore,
+        ];
+        for work in excluded {
+            // The task first: the service's work is refused, naming the task.
+            let busy = Busy::default();
+            let run = busy.claim(task("migrate"), Work::Task, "ann").unwrap();
+            let refused = busy.claim(db(), work, "bob").err().unwrap();
+            assert_eq!(refused.kind, ErrorKind::Conflict, "{work:?}");
+            assert!(
+                refused
+                    .message
+                    .contains("ann is running task migrate of shop/db"),
+                "{work:?}: {}",
+                refused.message
+            );
+            drop(run);
+            // The service's work first: the task is refused.
+            let held = busy.claim(db(), work, "bob").unwrap();
+            assert!(
+                busy.claim(task("migrate"), Work::Task, "ann").is_err(),
+                "{work:?}"
+            );
+            drop(held);
+        }
+        // Stack-wide work and tasks exclude each other too; other projects are not affected.
+        let busy = Busy::default();
+        let _run = busy.claim(task("migrate"), Work::Task, "ann").unwrap();
+        assert!(
+            busy.claim(Resource::Project("shop".into()), Work::Stop, "bob")
+                .is_err()
+        );
+        assert!(
+            busy.claim(Resource::Project("blog".into()), Work::Stop, "bob")
+                .is_ok()
+        );
+        assert!(
+            busy.claim(Resource::service("shop", "web"), Work::Restart, "bob")
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_certificate_reload_may_run_beside_a_task() {
+        let busy = Busy::default();
+        let _run = busy.claim(task("migrate"), Work::Task, "ann").unwrap();
+        let reload = busy.claim(db(), Work::Reload, "renewal").unwrap();
+        assert!(busy.claim(task("vacuum"), Work::Task, "bob").is_ok());
+        drop(reload);
+        assert!(Work::Task.may_run_beside(Work::Reload));
+        assert!(!Work::Task.may_run_beside(Work::Task));
+        assert!(task("a").overlaps(&db()) && db().overlaps(&task("a")));
+        assert!(!task("a").overlaps(&task("b")));
+        assert!(!task("a").overlaps(&Resource::service("shop", "web")));
     }
 }

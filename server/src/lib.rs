@@ -22,6 +22,7 @@ pub mod services;
 pub mod settings;
 pub mod store;
 pub mod swarm;
+pub mod tasks;
 pub mod tls;
 pub mod trust;
 pub mod users;
@@ -203,7 +204,17 @@ pub async fn run_with_clock(
     let http01 = certs
         .http01
         .map(|(answers, listener)| tokio::spawn(answers.serve(listener)));
+    let tasks = tasks::TasksService::start(tasks::Parts {
+        engine: engine.clone(),
+        busy: busy.clone(),
+        store: store.clone(),
+        audit: audit.clone(),
+        notifier: notifier.clone(),
+        clock: clock.clone(),
+    })
+    .await;
     let app = App {
+        tasks,
         backups,
         certs: certs.service,
         services: services::Services::new(

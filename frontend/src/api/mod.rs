@@ -12,6 +12,7 @@ pub mod logs;
 pub mod services;
 pub mod settings;
 pub mod swarm;
+pub mod tasks;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

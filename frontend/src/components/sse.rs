@@ -20,6 +20,20 @@ pub fn follow<T: DeserializeOwned + 'static>(
     state: RwSignal<Stream>,
     on_message: impl Fn(T) + 'static,
 ) {
+    follow_while(url, state, move |value| {
+        on_message(value);
+        true
+    });
+}
+
+/// [`follow`] for a stream that ends: when `on_message` answers false, the source is closed
+/// (so the browser does not reconnect and start the stream over).
+#[cfg(feature = "hydrate")]
+pub fn follow_while<T: DeserializeOwned + 'static>(
+    url: &str,
+    state: RwSignal<Stream>,
+    on_message: impl Fn(T) -> bool + 'static,
+) {
     use send_wrapper::SendWrapper;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
@@ -28,13 +42,16 @@ pub fn follow<T: DeserializeOwned + 'static>(
         state.set(Stream::Lost);
         return;
     };
+    let own = source.clone();
     let on_message =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
             if let Some(text) = ev.data().as_string()
                 && let Ok(value) = serde_json::from_str::<T>(&text)
             {
                 state.set(Stream::Live);
-                on_message(value);
+                if !on_message(value) {
+                    own.close();
+                }
             }
         });
     let watched = source.clone();
@@ -78,5 +95,13 @@ pub fn follow<T: DeserializeOwned + 'static>(
     _url: &str,
     _state: RwSignal<Stream>,
     _on_message: impl Fn(T) + 'static,
+) {
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn follow_while<T: DeserializeOwned + 'static>(
+    _url: &str,
+    _state: RwSignal<Stream>,
+    _on_message: impl Fn(T) -> bool + 'static,
 ) {
 }

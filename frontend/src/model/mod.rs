@@ -18,6 +18,9 @@ pub mod scale;
 pub mod services;
 pub mod stats;
 pub mod swarm;
+pub mod task_defined;
+pub mod task_params;
+pub mod tasks;
 pub mod token;
 pub mod totp;
 pub mod user;
@@ -57,6 +60,12 @@ pub use services::{
 };
 pub use stats::{ContainerStats, StatsFrame, StatsStatus};
 pub use swarm::{SwarmDto, SwarmScaleReport, SwarmScaleRequest, SwarmServiceDto, SwarmTaskDto};
+pub use task_defined::{DefinedTaskDto, NewDefinedTask};
+pub use task_params::{ParamName, TaskName, TaskNameError};
+pub use tasks::{
+    CancelReport, OutputChunk, OutputStream, ParamDto, RunEvent, RunId, RunRequest, RunStarted,
+    TaskDto, TaskMode, TaskProblem, TaskRunDto, TaskSource, TaskStatus, TasksView,
+};
 pub use token::{CreatedToken, NewToken, TokenDto};
 pub use totp::{RecoveryCodes, SecuritySettings, TotpCode, TotpDisable, TotpSetup, normalise_code};
 pub use user::{

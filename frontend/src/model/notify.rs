@@ -66,6 +66,9 @@ pub enum NotifyEvent {
     /// A user name or client was locked out after repeated failed sign-ins.
     #[serde(rename = "login.failures")]
     LoginFailures,
+    /// A runbook task failed or timed out (or bosun stopped while it ran).
+    #[serde(rename = "task.failed")]
+    TaskFailed,
     /// The "Send test" button.
     #[serde(rename = "test")]
     Test,
@@ -73,13 +76,14 @@ pub enum NotifyEvent {
 
 impl NotifyEvent {
     /// The events a target can subscribe to (the test goes to the one being tested only).
-    pub const ALL: [NotifyEvent; 6] = [
+    pub const ALL: [NotifyEvent; 7] = [
         NotifyEvent::BackupFailed,
         NotifyEvent::CertExpiring,
         NotifyEvent::CertRenewFailed,
         NotifyEvent::ContainerDied,
         NotifyEvent::ContainerUnhealthy,
         NotifyEvent::LoginFailures,
+        NotifyEvent::TaskFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +94,7 @@ impl NotifyEvent {
             NotifyEvent::ContainerDied => "container.died",
             NotifyEvent::ContainerUnhealthy => "container.unhealthy",
             NotifyEvent::LoginFailures => "login.failures",
+            NotifyEvent::TaskFailed => "task.failed",
             NotifyEvent::Test => "test",
         }
     }
@@ -102,6 +107,7 @@ impl NotifyEvent {
             NotifyEvent::ContainerDied => "a container died or ran out of memory",
             NotifyEvent::ContainerUnhealthy => "a container turned unhealthy",
             NotifyEvent::LoginFailures => "repeated failed sign-ins",
+            NotifyEvent::TaskFailed => "a runbook task failed",
             NotifyEvent::Test => "test",
         }
     }

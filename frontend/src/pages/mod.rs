@@ -11,4 +11,5 @@ pub mod logs;
 pub mod not_found;
 pub mod services;
 pub mod settings;
+pub mod tasks;
 pub mod users;

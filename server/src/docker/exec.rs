@@ -130,6 +130,78 @@ impl Exit {
             .map_err(|e| format!("the engine lost track of the command: {}", e.message()))?;
         exit_code(&docker, &self.id).await
     }
+
+    /// Sends `signal` to the command's process. The engine has no way to signal an exec, so
+    /// bosun signals the process itself, by the id the engine reports, and only when that
+    /// process is visible to bosun and runs exactly `argv` (so never another process that
+    /// happens to have the number, as when bosun runs in a container of its own).
+    pub async fn signal(&self, argv: &[String], signal: Signal) -> Result<Signalled, String> {
+        let docker = self
+            .engine
+            .client()
+            .map_err(|e| format!("the engine is unreachable: {}", e.message()))?;
+        let inspected = docker.inspect_exec(&self.id).await.map_err(|e| {
+            format!(
+                "the engine lost track of the command: {}",
+                engine_message(&e)
+            )
+        })?;
+        if inspected.running != Some(true) {
+            return Ok(Signalled::AlreadyEnded);
+        }
+        let pid = inspected
+            .pid
+            .filter(|p| *p > 0)
+            .ok_or_else(|| "the engine did not say which process runs the command".to_owned())?;
+        let ours = tokio::fs::read(format!("/proc/{pid}/cmdline"))
+            .await
+            .ok()
+            .is_some_and(|cmdline| same_argv(&cmdline, argv));
+        let raw = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw);
+        let (true, Some(pid)) = (ours, raw) else {
+            return Err("bosun cannot reach the command's process from where it runs (its own container's process namespace); the engine offers no way to stop a command started with exec".into());
+        };
+        let sig = match signal {
+            Signal::Term => rustix::process::Signal::TERM,
+            Signal::Kill => rustix::process::Signal::KILL,
+        };
+        rustix::process::kill_process(pid, sig)
+            .map(|()| Signalled::Sent)
+            .map_err(|e| format!("signalling the process failed: {e}"))
+    }
+}
+
+/// The signals bosun sends a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// Asks it to end.
+    Term,
+    /// Ends it.
+    Kill,
+}
+
+/// What a signal did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signalled {
+    Sent,
+    /// The command had already ended.
+    AlreadyEnded,
+}
+
+/// A process's `/proc/PID/cmdline` (NUL-separated) is exactly `argv`.
+fn same_argv(cmdline: &[u8], argv: &[String]) -> bool {
+    let body = cmdline.strip_suffix(&[0]).unwrap_or(cmdline);
+    let parts: Vec<&[u8]> = body.split(|b| *b == 0).collect();
+    parts.len() == argv.len() && parts.iter().zip(argv).all(|(p, a)| *p == a.as_bytes())
+}
+
+/// Who runs an attached command, and where (the container's own user and directory when None).
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub user: Option<String>,
+    pub workdir: Option<String>,
 }
 
 /// Runs `command` in `container` without a TTY, so stdout and stderr arrive apart.
@@ -137,6 +209,16 @@ pub async fn attach(
     engine: &Engine,
     container: &str,
     command: Command,
+) -> Result<Attached, String> {
+    attach_with(engine, container, command, Options::default()).await
+}
+
+/// [`attach`], as another user or in another working directory.
+pub async fn attach_with(
+    engine: &Engine,
+    container: &str,
+    command: Command,
+    options: Options,
 ) -> Result<Attached, String> {
     let docker = engine.client().map_err(|e| e.message().to_owned())?;
     let exec = docker
@@ -149,6 +231,8 @@ pub async fn attach(
                 tty: Some(false),
                 cmd: Some(command.argv),
                 env: Some(command.env),
+                user: options.user,
+                working_dir: options.workdir,
                 ..Default::default()
             },
         )
@@ -186,4 +270,18 @@ pub async fn attach(
             id: exec.id,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_process_running_exactly_the_command_is_ours() {
+        let argv = ["sleep".to_owned(), "a b".to_owned()];
+        assert!(same_argv(b"sleep\0a b\0", &argv));
+        assert!(!same_argv(b"sleep\0a\0b\0", &argv));
+        assert!(!same_argv(b"bosun\0", &argv));
+        assert!(!same_argv(b"", &argv));
+    }
 }

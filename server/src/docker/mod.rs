@@ -9,6 +9,7 @@ pub mod exec;
 pub mod inventory;
 pub mod logs;
 pub mod monitor;
+pub mod oneoff;
 pub mod output;
 pub mod own;
 pub mod record;

@@ -62,13 +62,13 @@ async fn same_image(engine: &Engine, template: &ContainerInspectResponse) -> Str
 
 /// Everything needed to create replicas; built once per scale request.
 pub struct Blueprint {
-    body: ContainerCreateBody,
+    pub(super) body: ContainerCreateBody,
     /// The network given at create time (engines before API 1.44 take only one).
-    primary: Option<(String, EndpointSettings)>,
+    pub(super) primary: Option<(String, EndpointSettings)>,
     /// Networks connected after create, before start.
-    others: Vec<(String, EndpointSettings)>,
+    pub(super) others: Vec<(String, EndpointSettings)>,
     /// Name before the number: `demo_web_` (compose v1) or `demo-web-` (v2).
-    name_prefix: String,
+    pub(super) name_prefix: String,
 }
 
 /// A network mode that is a network with a name, where aliases work.
@@ -371,6 +371,50 @@ mod tests {
         assert_eq!(
             others,
             [("demo_back", Some(vec!["web".to_owned(), "api".to_owned()]))]
+        );
+    }
+
+    #[test]
+    fn a_one_off_is_the_service_without_its_number_ports_or_restarts() {
+        let mut template = web_2();
+        if let Some(h) = template.host_config.as_mut() {
+            h.restart_policy = Some(bollard::models::RestartPolicy {
+                name: Some(bollard::models::RestartPolicyNameEnum::ALWAYS),
+                maximum_retry_count: None,
+            });
+            h.port_bindings = Some(HashMap::from([("8080/tcp".to_owned(), None)]));
+        }
+        let blueprint = Blueprint::new(template, "demo", "web", "nginx:1".into());
+        let body = blueprint.one_off_body(&super::super::oneoff::OneOffSpec {
+            argv: vec!["echo".into(), "a b".into()],
+            user: Some("0".into()),
+            workdir: None,
+            labels: vec![("bosun.task-run".into(), "t1".into())],
+        });
+        let labels = body.labels.clone().unwrap_or_default();
+        assert_eq!(labels.get(NUMBER), None);
+        assert_eq!(
+            labels.get(super::super::record::ONEOFF).map(String::as_str),
+            Some("True")
+        );
+        assert_eq!(labels.get("bosun.task-run").map(String::as_str), Some("t1"));
+        assert_eq!(
+            labels.get("com.docker.compose.service").map(String::as_str),
+            Some("web")
+        );
+        assert_eq!(body.cmd, Some(vec!["echo".to_owned(), "a b".to_owned()]));
+        assert_eq!(body.user.as_deref(), Some("0"));
+        assert_eq!(body.env, Some(vec!["MODE=prod".to_owned()]));
+        let host = body.host_config.unwrap_or_default();
+        assert_eq!((host.port_bindings, host.restart_policy), (None, None));
+        // Its networks, with the service's alias, as a replica gets them.
+        let primary = body
+            .networking_config
+            .and_then(|n| n.endpoints_config)
+            .unwrap_or_default();
+        assert_eq!(
+            primary["demo_default"].aliases,
+            Some(vec!["web".to_owned()])
         );
     }
 }

@@ -3,7 +3,9 @@
 pub mod audit;
 pub mod backups;
 pub mod certs;
+pub mod defined_tasks;
 pub mod schedules;
+pub mod tasks;
 pub mod tokens;
 pub mod totp;
 pub mod users;

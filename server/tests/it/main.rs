@@ -37,6 +37,7 @@ mod scale;
 mod security;
 mod services;
 mod swarm;
+mod tasks;
 mod tls;
 mod totp;
 mod users;

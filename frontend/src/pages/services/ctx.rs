@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 
 use crate::api::services::{ActOnContainer, ActOnService, ScaleService};
-use crate::model::ContainerStats;
+use crate::model::{ContainerStats, TasksView};
+use crate::pages::tasks::ctx::Opened;
 
 /// What every card needs from the page.
 #[derive(Clone, Copy)]
@@ -21,6 +22,10 @@ pub struct ServicesCtx {
     pub confirming: RwSignal<Option<String>>,
     /// bosun's own connection to the engine: while it is down, no action is offered.
     pub engine_up: RwSignal<bool>,
+    /// The runbook tasks the user may run (operators and admins), shown on their services.
+    pub tasks: RwSignal<TasksView>,
+    /// The task (or run) open in the task dialog.
+    pub task_dialog: RwSignal<Opened>,
 }
 
 /// Why the action buttons are greyed out, while they are.

@@ -7,6 +7,7 @@ mod project_card;
 mod scale_control;
 mod stats;
 mod swarm_view;
+mod tasks;
 
 use std::collections::HashMap;
 
@@ -21,6 +22,8 @@ use crate::components::error_view::ErrorView;
 use crate::components::shell::CurrentUser;
 use crate::components::sse::{Stream, follow};
 use crate::model::{ActionReport, ContainerStats, Role, ScaleReport, StatsFrame};
+use crate::pages::tasks::ctx::Opened;
+use crate::pages::tasks::dialog::TaskDialog;
 
 #[component]
 pub fn ServicesPage() -> impl IntoView {
@@ -35,8 +38,29 @@ pub fn ServicesPage() -> impl IntoView {
         max_replicas: RwSignal::new(crate::model::scale::DEFAULT_MAX_REPLICAS),
         confirming: RwSignal::new(None),
         engine_up: RwSignal::new(true),
+        tasks: RwSignal::new(crate::model::TasksView::default()),
+        task_dialog: RwSignal::new(Opened::default()),
     };
     provide_context(c);
+    // The runbook tasks, for operators: read in the browser, and again when the dialog closes.
+    let dialog_closed = RwSignal::new(0u32);
+    Effect::new(move |was_open: Option<bool>| {
+        let now = c.task_dialog.with(Opened::is_open);
+        if was_open == Some(true) && !now {
+            dialog_closed.update(|n| *n += 1);
+        }
+        now
+    });
+    Effect::new(move |_| {
+        dialog_closed.track();
+        if can_act {
+            leptos::task::spawn_local(async move {
+                if let Ok(view) = crate::api::tasks::load_tasks().await {
+                    c.tasks.set(view);
+                }
+            });
+        }
+    });
     // Stats are collected on the server only while a page like this one follows them.
     let stats_state = RwSignal::new(Stream::Connecting);
     follow::<StatsFrame>("/api/v1/stats/events", stats_state, move |frame| {
@@ -65,6 +89,7 @@ pub fn ServicesPage() -> impl IntoView {
                 })}
             </Transition>
             <SwarmSection can_act />
+            <TaskDialog open=c.task_dialog />
         </section>
     }
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::container_row::ContainerRow;
 use super::ctx::{ENGINE_AWAY, ctx};
 use super::scale_control::{ScaleControl, ScaleInfo};
+use super::tasks::ServiceTasks;
 use crate::api::services::ActOnService;
 use crate::model::{LinkDto, ProjectDto, ServiceDto};
 
@@ -73,6 +74,7 @@ fn ServiceBlock(project: String, service: ServiceDto, compose: bool) -> impl Int
             })}
             {compose.then(|| view! { <ServiceButtons project=project.clone() service=service.name.clone() count=total /> })}
             {scale.map(|info| view! { <ScaleControl info /> })}
+            {compose.then(|| view! { <ServiceTasks project=project.clone() service=service.name.clone() /> })}
             <ul class="containers">
                 {service.containers.into_iter().map(|c| view! { <ContainerRow container=c /> }).collect_view()}
             </ul>

@@ -14,6 +14,7 @@ pub mod services;
 pub mod session;
 pub mod settings;
 pub mod swarm;
+pub mod tasks;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;
@@ -40,6 +41,7 @@ use super::AppState;
         (name = "services", description = "Compose projects, services, containers, stats and monitor links"),
         (name = "backups", description = "Database backups: take, list, download, restore, schedule"),
         (name = "certificates", description = "Certificates: inventory, renewal, upload, the internal CA"),
+        (name = "tasks", description = "Runbook tasks: named maintenance commands, their runs, live output"),
         (name = "swarm", description = "Swarm services and their tasks, when the engine is a manager"),
         (name = "settings", description = "Settings admins keep in bosun (admin)"),
         (name = "notifications", description = "Webhook targets for failures and warnings (admin)"),
@@ -121,6 +123,14 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(certificates::get))
         .routes(routes!(certificates::renew))
         .routes(routes!(certificates::ca_pem))
+        .routes(routes!(tasks::list))
+        .routes(routes!(tasks::run, tasks::history))
+        .routes(routes!(tasks::runs::get))
+        .routes(routes!(tasks::runs::output))
+        .routes(routes!(tasks::runs::events))
+        .routes(routes!(tasks::runs::cancel))
+        .routes(routes!(tasks::defined::list, tasks::defined::create))
+        .routes(routes!(tasks::defined::delete))
         .routes(routes!(services::stats::status))
         .routes(routes!(services::stats::events))
         .routes(routes!(openapi::document));
