@@ -51,9 +51,10 @@ pub fn TasksPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <History history_of open />
-            {admin.then(|| view! { <DefinedTasks /> })}
-            <TaskDialog open />
+            // Each part type-erased: the page's view type stays shallow enough to compile.
+            {view! { <History history_of open /> }.into_any()}
+            {admin.then(|| view! { <DefinedTasks /> }.into_any())}
+            {view! { <TaskDialog open /> }.into_any()}
         </section>
     }
 }
