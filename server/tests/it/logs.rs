@@ -45,7 +45,7 @@ async fn stdout_and_stderr_come_back_marked_and_merged_in_time_order() {
         ticked = text_of(
             &viewer,
             &s,
-            &format!("/api/v1/projects/{p}/services/worker/logs?tail=all&stream=stderr"),
+            &format!("/api/v1/projects/{p}/services/worker/logs?tail=5000&stream=stderr"),
         )
         .await;
         if ticked.contains("worker tick 2 stderr") {
