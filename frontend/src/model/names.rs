@@ -16,6 +16,11 @@ pub struct NameError {
     pub value: String,
 }
 
+/// At most a short, printable prefix of what was sent, to echo in an error.
+pub(crate) fn shown(value: &str) -> String {
+    value.chars().filter(|c| !c.is_control()).take(40).collect()
+}
+
 fn check(what: &'static str, value: &str) -> Result<(), NameError> {
     let mut chars = value.chars();
     let ok = value.len() <= 128
@@ -24,14 +29,17 @@ fn check(what: &'static str, value: &str) -> Result<(), NameError> {
     if ok {
         Ok(())
     } else {
-        // Echo at most a short, printable prefix of what was sent.
-        let shown: String = value.chars().filter(|c| !c.is_control()).take(40).collect();
-        Err(NameError { what, value: shown })
+        Err(NameError {
+            what,
+            value: shown(value),
+        })
     }
 }
 
+/// A validated name type: its checks at the edge, serde through `String`, and the usual
+/// conversions. Used for the compose names here and the runbook's names.
 macro_rules! name_type {
-    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+    ($(#[$doc:meta])* $name:ident, $what:literal, $check:path, $error:ty) => {
         $(#[$doc])*
         #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -45,16 +53,16 @@ macro_rules! name_type {
         }
 
         impl TryFrom<String> for $name {
-            type Error = NameError;
-            fn try_from(value: String) -> Result<Self, NameError> {
-                check($what, &value)?;
+            type Error = $error;
+            fn try_from(value: String) -> Result<Self, $error> {
+                $check($what, &value)?;
                 Ok($name(value))
             }
         }
 
         impl FromStr for $name {
-            type Err = NameError;
-            fn from_str(s: &str) -> Result<Self, NameError> {
+            type Err = $error;
+            fn from_str(s: &str) -> Result<Self, $error> {
                 Self::try_from(s.to_owned())
             }
         }
@@ -72,26 +80,35 @@ macro_rules! name_type {
         }
     };
 }
+pub(crate) use name_type;
 
 name_type!(
     /// A compose project name (`com.docker.compose.project`).
     ProjectName,
-    "project name"
+    "project name",
+    check,
+    NameError
 );
 name_type!(
     /// A compose service name (`com.docker.compose.service`).
     ServiceName,
-    "service name"
+    "service name",
+    check,
+    NameError
 );
 name_type!(
     /// A Swarm service id or name.
     SwarmServiceRef,
-    "Swarm service id or name"
+    "Swarm service id or name",
+    check,
+    NameError
 );
 name_type!(
     /// A container id (full or a unique prefix) or a container name.
     ContainerRef,
-    "container id or name"
+    "container id or name",
+    check,
+    NameError
 );
 
 /// What a lifecycle button does.

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use crate::model::names::{name_type, shown};
 
 /// The longest value a parameter takes.
 pub const MAX_PARAM_VALUE: usize = 4096;
@@ -31,63 +32,26 @@ fn check(what: &'static str, value: &str) -> Result<(), TaskNameError> {
     if ok {
         Ok(())
     } else {
-        let shown: String = value.chars().filter(|c| !c.is_control()).take(40).collect();
-        Err(TaskNameError { what, value: shown })
+        Err(TaskNameError {
+            what,
+            value: shown(value),
+        })
     }
 }
 
-macro_rules! task_name_type {
-    ($(#[$doc:meta])* $name:ident, $what:literal) => {
-        $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = TaskNameError;
-            fn try_from(value: String) -> Result<Self, TaskNameError> {
-                check($what, &value)?;
-                Ok($name(value))
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = TaskNameError;
-            fn from_str(s: &str) -> Result<Self, TaskNameError> {
-                Self::try_from(s.to_owned())
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(n: $name) -> String {
-                n.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-    };
-}
-
-task_name_type!(
+name_type!(
     /// A task's name, as in `bosun.task.NAME.command`.
     TaskName,
-    "task name"
+    "task name",
+    check,
+    TaskNameError
 );
-task_name_type!(
+name_type!(
     /// A task parameter's name, as in `bosun.task.NAME.param.PARAM` and `{PARAM}`.
     ParamName,
-    "parameter name"
+    "parameter name",
+    check,
+    TaskNameError
 );
 
 /// `{NAME}`, the placeholder a parameter fills.
@@ -100,11 +64,7 @@ pub fn placeholder(name: &str) -> String {
 /// each is checked by the server. A failure is a 400 naming the parameter.
 pub fn check_values(declared: &[String], given: &BTreeMap<String, String>) -> Result<(), AppError> {
     if let Some(unknown) = given.keys().find(|k| !declared.contains(k)) {
-        let shown: String = unknown
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(40)
-            .collect();
+        let shown = shown(unknown);
         let expected = if declared.is_empty() {
             "it takes none".to_owned()
         } else {
