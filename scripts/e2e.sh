@@ -21,18 +21,23 @@ export DEMO_CERT_DIR="$data/demo-certs"
 mkdir -p "$DEMO_CERT_DIR"
 password="e2e-$(head -c 12 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
 
+# A project on an image in a local registry that has a newer build waiting (the update specs).
+update_project="bosun-e2e-upd-$$"
+
 cleanup() {
     bosun_serve_stop
     end2end/stacks/demo/down.sh "$demo_project" >/dev/null 2>&1 || true
+    end2end/stacks/updates/down.sh "$update_project" "$data/updates" >/dev/null 2>&1 || true
     rm -rf "$data"
 }
 trap cleanup EXIT
 end2end/stacks/demo/up.sh "$demo_project"
+end2end/stacks/updates/up.sh "$update_project" "$data/updates" >/dev/null
 BOSUN_ADMIN_PASSWORD="$password" BOSUN_CERT_DIRS="$DEMO_CERT_DIR" bosun_serve "$data"
 bosun_check_site_refs "$BOSUN_SERVE_URL/login"
 
 export E2E_BOSUN_URL="$BOSUN_SERVE_URL" E2E_ADMIN_PASSWORD="$password" E2E_DEMO_PROJECT="$demo_project" \
-    E2E_CERT_DIR="$DEMO_CERT_DIR"
+    E2E_CERT_DIR="$DEMO_CERT_DIR" E2E_UPDATE_PROJECT="$update_project"
 status=0
 (cd end2end && npx playwright test "$@") || status=$?
 if [ "$status" -ne 0 ]; then

@@ -23,6 +23,7 @@ setup() {
     bosun_ensure_node_deps
     bosun_ensure_chromium
     bosun_ensure_pebble
+    bosun_ensure_registry
     # A missing engine is a failure, never a skip: this installs and starts one, or fails.
     bosun_ensure_docker
     bosun_ensure_base_images

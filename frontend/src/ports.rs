@@ -20,6 +20,7 @@ use crate::model::{
     CancelReport, DefinedTaskDto, NewDefinedTask, OutputChunk, RunRequest, RunStarted, TaskDto,
     TaskName, TaskRunDto, TasksView,
 };
+use crate::model::{ImageUpdateDto, UpdateRunDto, UpdateStarted};
 use crate::model::{NewWebhook, TestReport, WebhookDto, WebhooksView};
 
 /// Signing in and out, and what a user does to their own account.
@@ -260,6 +261,40 @@ pub trait TasksPort: Send + Sync {
     async fn undefine(&self, actor: &Admin, id: i64) -> Result<(), AppError>;
 }
 
+/// Image updates: checking registries for newer builds, updating a service behind a health
+/// gate (rolled back by itself when the gate fails), rolling back by hand, and the history.
+#[async_trait]
+pub trait UpdatesPort: Send + Sync {
+    /// Every compose service's image as the last check saw it.
+    async fn list(&self, actor: &Viewer) -> Result<Vec<ImageUpdateDto>, AppError>;
+    /// Asks the registries now (every service not left out), and answers what they said.
+    async fn check(&self, actor: &Operator) -> Result<Vec<ImageUpdateDto>, AppError>;
+    /// Starts an update in the background: 404 no such service, 409 while other work runs on
+    /// it or when its image cannot be updated (a local build, pinned, left out).
+    async fn update(
+        &self,
+        actor: &Operator,
+        project: &ProjectName,
+        service: &ServiceName,
+    ) -> Result<UpdateStarted, AppError>;
+    /// Starts a rollback to the image the service ran before its last update: 409 when there
+    /// is none, or while other work runs on it.
+    async fn rollback(
+        &self,
+        actor: &Operator,
+        project: &ProjectName,
+        service: &ServiceName,
+    ) -> Result<UpdateStarted, AppError>;
+    async fn run(&self, actor: &Viewer, id: i64) -> Result<UpdateRunDto, AppError>;
+    /// A service's runs, newest first.
+    async fn history(
+        &self,
+        actor: &Viewer,
+        project: &ProjectName,
+        service: &ServiceName,
+    ) -> Result<Vec<UpdateRunDto>, AppError>;
+}
+
 /// Everything the server functions need, provided as one context value.
 #[derive(Clone)]
 pub struct Ports {
@@ -277,6 +312,7 @@ pub struct Ports {
     pub settings: Arc<dyn SettingsPort>,
     pub webhooks: Arc<dyn WebhooksPort>,
     pub tasks: Arc<dyn TasksPort>,
+    pub updates: Arc<dyn UpdatesPort>,
 }
 
 /// Lets server functions read the request facts the middleware attached.

@@ -8,6 +8,7 @@
 #   bosun_ensure_node_deps     node, npm, and end2end/node_modules (Playwright, wasm-opt)
 #   bosun_ensure_chromium      a Chromium for the end-to-end tests
 #   bosun_ensure_pebble        Debian's pebble (ACME test server) and curl, for the ACME tests
+#   bosun_ensure_registry      Debian's docker-registry, for the image update tests
 #   bosun_build [--release]    the site (wasm bundle, CSS, assets) into target/site and the
 #                              server into target/<profile>/bosun, with xtask (plain cargo and
 #                              the wasm-bindgen library: no cargo-leptos, no wasm-bindgen-cli)
@@ -96,6 +97,14 @@ bosun_ensure_pebble() {
     [ "${#missing[@]}" -eq 0 ] || bosun__apt_install "${missing[@]}"
     command -v pebble >/dev/null 2>&1 ||
         { bosun__log "ERROR: pebble is still missing (apt-get install pebble)"; return 1; }
+}
+
+# The CNCF distribution registry (Debian's docker-registry): the update tests push their
+# builds to one on a loopback port, which the engine treats as an insecure registry.
+bosun_ensure_registry() {
+    command -v docker-registry >/dev/null 2>&1 || bosun__apt_install docker-registry
+    command -v docker-registry >/dev/null 2>&1 ||
+        { bosun__log "ERROR: docker-registry is still missing (apt-get install docker-registry)"; return 1; }
 }
 
 bosun_free_port() {

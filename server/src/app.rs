@@ -18,6 +18,7 @@ use crate::services::Services;
 use crate::settings::SettingsService;
 use crate::swarm::SwarmService;
 use crate::tasks::TasksService;
+use crate::updates::UpdatesService;
 use crate::users::UserService;
 
 #[derive(Clone)]
@@ -39,6 +40,8 @@ pub struct App {
     pub webhooks: Notifier,
     /// Runbook tasks and their runs.
     pub tasks: TasksService,
+    /// Image updates: checks, runs, rollbacks.
+    pub updates: UpdatesService,
 }
 
 impl App {
@@ -59,6 +62,7 @@ impl App {
             settings: Arc::new(self.settings.clone()),
             webhooks: Arc::new(self.webhooks.clone()),
             tasks: Arc::new(self.tasks.clone()),
+            updates: Arc::new(self.updates.clone()),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! One registry of the work running on the host's resources, for every room: lifecycle
 //! actions and scaling (stacks, Swarm), backups and restores, certificate renewals, runbook
-//! tasks (and, as they come, updates). Work is claimed before it starts and freed when its claim is
+//! tasks and image updates. Work is claimed before it starts and freed when its claim is
 //! dropped; a claim that conflicts with running work is refused with 409 saying who is at it.
 //! What may run beside what is one table, `Work::may_run_beside`. Every change is announced on
 //! one watch channel that the live views follow, and each entry carries the progress viewers see.
@@ -116,6 +116,8 @@ pub enum Work {
     Reload,
     /// A runbook task: a command in one of the service's containers or in a one-off one.
     Task,
+    /// An image update or rollback: pulling, recreating the containers, the health gate.
+    Update,
 }
 
 impl Work {
@@ -156,6 +158,7 @@ impl Work {
             Work::Renewal => "renewing",
             Work::Reload => "reloading",
             Work::Task => "running",
+            Work::Update => "updating",
         }
     }
 }
@@ -336,6 +339,7 @@ impl Work {
             Work::Renewal => "renewed",
             Work::Reload => "reloaded",
             Work::Task => "run",
+            Work::Update => "updated",
         }
     }
 }

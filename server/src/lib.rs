@@ -25,6 +25,7 @@ pub mod swarm;
 pub mod tasks;
 pub mod tls;
 pub mod trust;
+pub mod updates;
 pub mod users;
 
 use std::future::Future;
@@ -213,8 +214,22 @@ pub async fn run_with_clock(
         clock: clock.clone(),
     })
     .await;
+    let board = updates::Board::new(busy.clone());
+    let updates = updates::UpdatesService::start(updates::Parts {
+        engine: engine.clone(),
+        busy: busy.clone(),
+        store: store.clone(),
+        audit: audit.clone(),
+        notifier: notifier.clone(),
+        clock: clock.clone(),
+        board: board.clone(),
+        docker_config: config.docker_config.clone(),
+    })
+    .await;
+    let update_checks = tokio::spawn(updates.clone().run_checks(config.update_check.0));
     let app = App {
         tasks,
+        updates,
         backups,
         certs: certs.service,
         services: services::Services::new(
@@ -223,6 +238,7 @@ pub async fn run_with_clock(
             audit.clone(),
             checker.clone(),
             config.max_replicas,
+            board,
         ),
         links: links::LinksService::new(engine.clone(), checker),
         logs: logs::LogsService::new(engine.clone(), audit.clone()),
@@ -328,6 +344,7 @@ pub async fn run_with_clock(
     monitor.abort();
     cleanup.abort();
     scheduler.abort();
+    update_checks.abort();
     renewals.abort();
     dispatcher.abort();
     container_watch.abort();

@@ -14,6 +14,7 @@ pub mod settings;
 pub mod swarm;
 pub mod tasks;
 pub mod tokens;
+pub mod updates;
 pub mod users;
 pub mod webhooks;
 

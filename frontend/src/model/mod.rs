@@ -23,6 +23,7 @@ pub mod task_params;
 pub mod tasks;
 pub mod token;
 pub mod totp;
+pub mod updates;
 pub mod user;
 
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
@@ -68,6 +69,10 @@ pub use tasks::{
 };
 pub use token::{CreatedToken, NewToken, TokenDto};
 pub use totp::{RecoveryCodes, SecuritySettings, TotpCode, TotpDisable, TotpSetup, normalise_code};
+pub use updates::{
+    CheckState, ImageRef, ImageUpdateDto, PullProgress, ServiceUpdate, UpdateKind, UpdateRunDto,
+    UpdateStarted, UpdateStatus, short_digest,
+};
 pub use user::{
     Credentials, Me, NewUser, PasswordChange, PasswordPolicyError, UserDto, UserPatch, Username,
     check_password,

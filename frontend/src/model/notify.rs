@@ -69,6 +69,12 @@ pub enum NotifyEvent {
     /// A runbook task failed or timed out (or bosun stopped while it ran).
     #[serde(rename = "task.failed")]
     TaskFailed,
+    /// A service's image has a newer build in its registry (once per new build).
+    #[serde(rename = "update.available")]
+    UpdateAvailable,
+    /// An update was rolled back, failed, or was interrupted by bosun stopping.
+    #[serde(rename = "update.failed")]
+    UpdateFailed,
     /// The "Send test" button.
     #[serde(rename = "test")]
     Test,
@@ -76,7 +82,7 @@ pub enum NotifyEvent {
 
 impl NotifyEvent {
     /// The events a target can subscribe to (the test goes to the one being tested only).
-    pub const ALL: [NotifyEvent; 7] = [
+    pub const ALL: [NotifyEvent; 9] = [
         NotifyEvent::BackupFailed,
         NotifyEvent::CertExpiring,
         NotifyEvent::CertRenewFailed,
@@ -84,6 +90,8 @@ impl NotifyEvent {
         NotifyEvent::ContainerUnhealthy,
         NotifyEvent::LoginFailures,
         NotifyEvent::TaskFailed,
+        NotifyEvent::UpdateAvailable,
+        NotifyEvent::UpdateFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +103,8 @@ impl NotifyEvent {
             NotifyEvent::ContainerUnhealthy => "container.unhealthy",
             NotifyEvent::LoginFailures => "login.failures",
             NotifyEvent::TaskFailed => "task.failed",
+            NotifyEvent::UpdateAvailable => "update.available",
+            NotifyEvent::UpdateFailed => "update.failed",
             NotifyEvent::Test => "test",
         }
     }
@@ -108,6 +118,8 @@ impl NotifyEvent {
             NotifyEvent::ContainerUnhealthy => "a container turned unhealthy",
             NotifyEvent::LoginFailures => "repeated failed sign-ins",
             NotifyEvent::TaskFailed => "a runbook task failed",
+            NotifyEvent::UpdateAvailable => "a service's image has a newer build",
+            NotifyEvent::UpdateFailed => "an update was rolled back or failed",
             NotifyEvent::Test => "test",
         }
     }

@@ -77,6 +77,8 @@ pub struct ServiceDto {
     pub single_replica: Option<String>,
     /// Set when it is a database: scaling asks for an explicit override.
     pub database: Option<DbEngine>,
+    /// Whether its image has a newer build, and its latest update run.
+    pub update: Option<super::updates::ServiceUpdate>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,11 +11,11 @@ use url::Url;
 
 mod values;
 
-pub use values::{AllowedName, AllowedNames, KeepFor, Secret, TlsMode, WarnDays};
+pub use values::{AllowedName, AllowedNames, KeepFor, Secret, TlsMode, UpdateCheck, WarnDays};
 use values::{
     parse_acme_directory, parse_allowed_names, parse_docker_host, parse_duration, parse_email,
     parse_host, parse_keep, parse_path, parse_proxy, parse_public_url, parse_share,
-    parse_short_duration, parse_warn_days,
+    parse_short_duration, parse_update_check, parse_warn_days,
 };
 
 /// bosun: a web admin console for the Docker Compose stacks on this host.
@@ -128,6 +128,16 @@ pub struct Config {
     /// (retention prunes only scheduled ones); `forever` keeps them until an admin deletes them.
     #[arg(long, env = "BOSUN_BACKUP_KEEP_MANUAL", default_value = "30days", value_parser = parse_keep, value_name = "DURATION")]
     pub backup_keep_manual: KeepFor,
+
+    /// How often every service's registry is asked whether its image has a newer build
+    /// (`6h`, `30m`), or `off`. The check also runs on demand.
+    #[arg(long, env = "BOSUN_UPDATE_CHECK", default_value = "6h", value_parser = parse_update_check, value_name = "DURATION|off")]
+    pub update_check: UpdateCheck,
+
+    /// A Docker `config.json` with registry logins (mount it read-only), for checking and
+    /// pulling private images. Its secrets are never shown or logged.
+    #[arg(long, env = "BOSUN_DOCKER_CONFIG", value_parser = parse_path, value_name = "FILE")]
+    pub docker_config: Option<PathBuf>,
 
     /// Directories with certificate files to show and renew (comma-separated), e.g. a stack's
     /// mounted config dir. Renewed files are written only inside these.

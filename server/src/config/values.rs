@@ -55,6 +55,20 @@ pub(super) fn parse_short_duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// How often registries are asked for newer builds; None: never by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UpdateCheck(pub Option<Duration>);
+
+/// `off`, or a duration of at least a minute.
+pub(super) fn parse_update_check(s: &str) -> Result<UpdateCheck, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(UpdateCheck(None));
+    }
+    parse_duration(s)
+        .map(|d| UpdateCheck(Some(d)))
+        .map_err(|e| format!("{e}, or off"))
+}
+
 /// How long something is kept: a duration, or for ever (None).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KeepFor(pub Option<Duration>);

@@ -98,6 +98,8 @@ pub struct Listed {
     pub running: bool,
     /// Creation time, in seconds.
     pub created: i64,
+    /// The id of the image it runs.
+    pub image_id: String,
 }
 
 fn listed(c: ContainerSummary) -> Option<Listed> {
@@ -109,6 +111,7 @@ fn listed(c: ContainerSummary) -> Option<Listed> {
             Some(ContainerSummaryStateEnum::RUNNING | ContainerSummaryStateEnum::RESTARTING)
         ),
         created: c.created.unwrap_or(0),
+        image_id: c.image_id.unwrap_or_default(),
     })
 }
 

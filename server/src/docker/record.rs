@@ -38,7 +38,10 @@ pub struct Mount {
 pub struct Record {
     pub id: String,
     pub name: String,
+    /// The image reference its configuration names.
     pub image: String,
+    /// The id of the image it runs (`sha256:…`).
+    pub image_id: String,
     pub labels: BTreeMap<String, String>,
     pub state: ContainerState,
     pub health: Option<Health>,
@@ -96,6 +99,7 @@ impl Record {
             id: format!("id-{name}"),
             name: name.to_owned(),
             image: image.to_owned(),
+            image_id: String::new(),
             labels: labels
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -264,6 +268,7 @@ impl From<ContainerInspectResponse> for Record {
                 .trim_start_matches('/')
                 .to_owned(),
             image,
+            image_id: c.image.unwrap_or_default(),
             labels,
             state: status,
             health: health(st.health.and_then(|h| h.status)),

@@ -19,7 +19,7 @@ use super::record::{NUMBER, Record};
 
 /// The container new replicas are copied from, as the engine describes it.
 pub struct Template {
-    inspected: ContainerInspectResponse,
+    pub(super) inspected: ContainerInspectResponse,
 }
 
 impl Template {
@@ -95,7 +95,7 @@ impl Blueprint {
     /// `image` is what to create from: the template's image name when it still points at
     /// the image the template runs, otherwise the template's image id (so every replica
     /// runs the same thing).
-    fn new(
+    pub(super) fn new(
         template: ContainerInspectResponse,
         project: &str,
         service: &str,
@@ -191,7 +191,7 @@ impl Blueprint {
         format!("{}{number}", self.name_prefix)
     }
 
-    fn body(&self, number: u32) -> ContainerCreateBody {
+    pub(super) fn body(&self, number: u32) -> ContainerCreateBody {
         let mut body = self.body.clone();
         let labels = body.labels.get_or_insert_with(HashMap::new);
         labels.insert(NUMBER.to_owned(), number.to_string());
@@ -204,7 +204,19 @@ impl Blueprint {
     /// Creates, connects and starts replica `number`. Whatever fails after the create
     /// removes the container again (with its new anonymous volumes): nothing half-made stays.
     pub async fn launch(&self, engine: &Engine, number: u32) -> Result<String, String> {
-        let name = self.name(number);
+        self.launch_as(engine, self.name(number), self.body(number), &self.others)
+            .await
+    }
+
+    /// Creates `body` as container `name`, connects it to the other networks and starts it;
+    /// removed again when anything after the create fails.
+    pub(super) async fn launch_as(
+        &self,
+        engine: &Engine,
+        name: String,
+        body: ContainerCreateBody,
+        others: &[(String, EndpointSettings)],
+    ) -> Result<String, String> {
         let docker = engine
             .client()
             .map_err(|e| format!("creating {name}: {e}"))?;
@@ -214,13 +226,13 @@ impl Blueprint {
                     name: Some(name.clone()),
                     ..Default::default()
                 }),
-                self.body(number),
+                body,
             )
             .await
             .map_err(|e| format!("creating {name}: {}", engine_message(&e)))?;
         let id = created.id;
         let finish = async {
-            for (net, endpoint) in &self.others {
+            for (net, endpoint) in others {
                 docker
                     .connect_network(
                         net,

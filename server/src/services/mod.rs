@@ -30,6 +30,8 @@ pub struct Services {
     audit: AuditService,
     checker: Checker,
     max_replicas: u32,
+    /// What the updates room found for each service, shown on its card.
+    updates: crate::updates::Board,
 }
 
 struct PageExtras<'a>(&'a Services);
@@ -51,6 +53,9 @@ impl view::Extras for PageExtras<'_> {
     }
     fn max_replicas(&self) -> u32 {
         self.0.max_replicas
+    }
+    fn update(&self, project: &str, service: &str) -> Option<bosun_frontend::model::ServiceUpdate> {
+        self.0.updates.get(project, service)
     }
 }
 
@@ -75,6 +80,7 @@ impl Services {
         audit: AuditService,
         checker: Checker,
         max_replicas: u32,
+        updates: crate::updates::Board,
     ) -> Self {
         Services {
             engine,
@@ -82,6 +88,7 @@ impl Services {
             audit,
             checker,
             max_replicas,
+            updates,
         }
     }
 

@@ -22,6 +22,8 @@ pub trait Extras {
     fn check_host(&self) -> &str;
     /// The most replicas a service may be scaled to (a setting).
     fn max_replicas(&self) -> u32;
+    /// Whether its image has a newer build, and its latest update run.
+    fn update(&self, project: &str, service: &str) -> Option<bosun_frontend::model::ServiceUpdate>;
 }
 
 pub fn overview(
@@ -154,6 +156,7 @@ fn service_dto(
         progress: busy.and_then(|b| b.progress),
         single_replica: newest.and_then(single_replica),
         database: newest.and_then(|r| r.database),
+        update: extras.update(project, name),
     }
 }
 
@@ -278,6 +281,9 @@ mod tests {
         }
         fn max_replicas(&self) -> u32 {
             20
+        }
+        fn update(&self, _: &str, _: &str) -> Option<bosun_frontend::model::ServiceUpdate> {
+            None
         }
     }
 

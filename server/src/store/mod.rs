@@ -8,6 +8,7 @@ pub mod schedules;
 pub mod tasks;
 pub mod tokens;
 pub mod totp;
+pub mod updates;
 pub mod users;
 pub mod webhooks;
 

@@ -9,6 +9,7 @@ mod harness;
 mod launch;
 mod mirrors;
 mod pebble;
+mod registry;
 mod sse;
 mod stacks;
 
@@ -40,4 +41,6 @@ mod swarm;
 mod tasks;
 mod tls;
 mod totp;
+mod update_faults;
+mod updates;
 mod users;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 
 use crate::api::services::{ActOnContainer, ActOnService, ScaleService};
+use crate::api::updates::{CheckUpdates, UpdateService};
 use crate::model::{ContainerStats, TasksView};
 use crate::pages::tasks::ctx::Opened;
 
@@ -26,6 +27,9 @@ pub struct ServicesCtx {
     pub tasks: RwSignal<TasksView>,
     /// The task (or run) open in the task dialog.
     pub task_dialog: RwSignal<Opened>,
+    /// Updating or rolling back a service; checking every registry now.
+    pub update_act: ServerAction<UpdateService>,
+    pub check_act: ServerAction<CheckUpdates>,
 }
 
 /// Why the action buttons are greyed out, while they are.

@@ -88,6 +88,7 @@ pub fn Live(first: Overview, oneoff: bool) -> impl IntoView {
                             progress: None,
                             single_replica: None,
                             database: None,
+                            update: None,
                         }],
                     };
                     view! { <div class="other" data-testid="other"><ProjectCard project=other compose=false /></div> }.into_any()

@@ -8,6 +8,7 @@ mod scale_control;
 mod stats;
 mod swarm_view;
 mod tasks;
+mod updates;
 
 use std::collections::HashMap;
 
@@ -40,6 +41,8 @@ pub fn ServicesPage() -> impl IntoView {
         engine_up: RwSignal::new(true),
         tasks: RwSignal::new(crate::model::TasksView::default()),
         task_dialog: RwSignal::new(Opened::default()),
+        update_act: ServerAction::<crate::api::updates::UpdateService>::new(),
+        check_act: ServerAction::<crate::api::updates::CheckUpdates>::new(),
     };
     provide_context(c);
     // The runbook tasks, for operators: read in the browser, and again when the dialog closes.
@@ -78,6 +81,12 @@ pub fn ServicesPage() -> impl IntoView {
                         on:change=move |ev| oneoff.set(event_target_checked(&ev)) />
                     " Show one-off containers"
                 </label>
+                {can_act.then(|| view! {
+                    <button class="small" data-action="check-updates" disabled=move || c.check_act.pending().get()
+                        on:click=move |_| { c.check_act.dispatch(crate::api::updates::CheckUpdates {}); }>
+                        {move || if c.check_act.pending().get() { "Checking registries…" } else { "Check for updates" }}
+                    </button>
+                })}
             </div>
             <ActionResult c />
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -106,6 +115,30 @@ fn ActionResult(c: ServicesCtx) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(r) = c.container_act.value().get() {
             latest.set(Some(r.map(|r| action_done(&r))));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = c.update_act.value().get() {
+            latest.set(Some(r.map(|r| {
+                format!(
+                    "Started run #{}: its progress and outcome show on the service.",
+                    r.id
+                )
+            })));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = c.check_act.value().get() {
+            latest.set(Some(r.map(|checks| {
+                let available = checks
+                    .iter()
+                    .filter(|c| c.state == crate::model::CheckState::Available)
+                    .count();
+                format!(
+                    "Checked {} service(s): {available} with a newer build.",
+                    checks.len()
+                )
+            })));
         }
     });
     Effect::new(move |_| {

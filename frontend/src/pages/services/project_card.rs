@@ -7,6 +7,7 @@ use super::container_row::ContainerRow;
 use super::ctx::{ENGINE_AWAY, ctx};
 use super::scale_control::{ScaleControl, ScaleInfo};
 use super::tasks::ServiceTasks;
+use super::updates::ServiceUpdates;
 use crate::api::services::ActOnService;
 use crate::model::{LinkDto, ProjectDto, ServiceDto};
 
@@ -59,6 +60,8 @@ fn ServiceBlock(project: String, service: ServiceDto, compose: bool) -> impl Int
     };
     let scale = compose.then(|| ScaleInfo::new(&project, &service));
     let progress = service.progress;
+    let update = service.update.clone();
+    let busy = service.busy.is_some();
     view! {
         <div class=format!("service {health}") data-service=key.clone() data-running=service.running.to_string()>
             <div class="service-head">
@@ -72,6 +75,7 @@ fn ServiceBlock(project: String, service: ServiceDto, compose: bool) -> impl Int
                 <progress class="progress" data-testid="progress" max=p.total.to_string() value=p.done.to_string()
                     aria-label=format!("{} of {} steps", p.done, p.total)></progress>
             })}
+            {compose.then(|| view! { <ServiceUpdates project=project.clone() service=service.name.clone() update busy /> })}
             {compose.then(|| view! { <ServiceButtons project=project.clone() service=service.name.clone() count=total /> })}
             {scale.map(|info| view! { <ScaleControl info /> })}
             {compose.then(|| view! { <ServiceTasks project=project.clone() service=service.name.clone() /> })}

@@ -16,6 +16,7 @@ pub mod settings;
 pub mod swarm;
 pub mod tasks;
 pub mod tokens;
+pub mod updates;
 pub mod users;
 pub mod webhooks;
 
@@ -42,6 +43,7 @@ use super::AppState;
         (name = "backups", description = "Database backups: take, list, download, restore, schedule"),
         (name = "certificates", description = "Certificates: inventory, renewal, upload, the internal CA"),
         (name = "tasks", description = "Runbook tasks: named maintenance commands, their runs, live output"),
+        (name = "updates", description = "Image updates: newer builds in registries, updates behind a health gate, rollbacks"),
         (name = "swarm", description = "Swarm services and their tasks, when the engine is a manager"),
         (name = "settings", description = "Settings admins keep in bosun (admin)"),
         (name = "notifications", description = "Webhook targets for failures and warnings (admin)"),
@@ -131,6 +133,13 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tasks::runs::cancel))
         .routes(routes!(tasks::defined::list, tasks::defined::create))
         .routes(routes!(tasks::defined::delete))
+        .routes(routes!(updates::list))
+        .routes(routes!(updates::check))
+        .routes(routes!(updates::update))
+        .routes(routes!(updates::rollback))
+        .routes(routes!(updates::history))
+        .routes(routes!(updates::get))
+        .routes(routes!(updates::events))
         .routes(routes!(services::stats::status))
         .routes(routes!(services::stats::events))
         .routes(routes!(openapi::document));
