@@ -73,7 +73,10 @@ struct Workspace {
 
 impl Workspace {
     fn find() -> Result<Self, String> {
-        let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        // `cargo run` says where this checkout's xtask is; the path compiled in may be another
+        // clone's, since clones share one build cache and a path package builds the same in each.
+        let manifest = env::var_os("CARGO_MANIFEST_DIR")
+            .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
         let root = manifest
             .parent()
             .ok_or("xtask is not inside the workspace")?
