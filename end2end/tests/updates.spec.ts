@@ -20,6 +20,8 @@ test('an operator sees an update, runs it with progress, and sees the outcome', 
   await expect(badge).toBeVisible({ timeout: 15_000 });
   // The old and the new digest, shortened.
   await expect(badge).toContainText(/[0-9a-f]{12} → [0-9a-f]{12}/);
+  // When the new build was made, as its registry records it.
+  await expect(badge).toContainText(/built \d{4}-\d{2}-\d{2} /);
 
   await web.locator('[data-action="update"]').click();
   // Progress while it runs: the card's busy line names the step, with a bar.

@@ -157,10 +157,11 @@ pub async fn run_with_clock(
     if let Some(path) = &config.cert_trust {
         notify_roots.extend(trust::read_bundle(path).unwrap_or_default());
     }
+    let registry_roots = trust::Trust::new(&notify_roots).all_roots();
     let (notifier, dispatcher) = notify::Notifier::start(
         store.clone(),
         audit.clone(),
-        trust::Trust::new(&notify_roots).all_roots(),
+        registry_roots.clone(),
         clock.clone(),
     )
     .map_err(StartError::Notify)?;
@@ -224,6 +225,7 @@ pub async fn run_with_clock(
         clock: clock.clone(),
         board: board.clone(),
         docker_config: config.docker_config.clone(),
+        roots: registry_roots,
     })
     .await;
     let update_checks = tokio::spawn(updates.clone().run_checks(config.update_check.0));

@@ -118,6 +118,19 @@ impl UpdatesService {
                 } else {
                     CheckState::Available
                 };
+                if remote != current
+                    && let Some(http) = &self.inner.http
+                {
+                    dto.built_at = match super::registry::built_at(http, &r.image, login.as_ref())
+                        .await
+                    {
+                        Ok(at) => at,
+                        Err(e) => {
+                            tracing::info!(image = %r.image, error = %e, "could not read when the new build was made");
+                            None
+                        }
+                    };
+                }
                 dto.available_digest = Some(remote);
             }
             Err(e) => {

@@ -14,6 +14,7 @@ mod logins;
 mod port;
 mod recover;
 mod reference;
+mod registry;
 mod run;
 mod swap;
 
@@ -56,6 +57,8 @@ struct Inner {
     clock: SharedClock,
     board: Board,
     docker_config: Option<PathBuf>,
+    /// Asks registries when a build was made (None when it could not be built).
+    http: Option<reqwest::Client>,
     /// One check of every service at a time.
     checking: tokio::sync::Mutex<()>,
     /// The runs going on now, by id: their latest state, for their event streams.
@@ -72,12 +75,19 @@ pub struct Parts {
     pub clock: SharedClock,
     pub board: Board,
     pub docker_config: Option<PathBuf>,
+    /// The roots registries' certificates are checked against.
+    pub roots: Arc<rustls::RootCertStore>,
 }
 
 impl UpdatesService {
     /// The service, with the board filled from the store; runs a previous bosun left
     /// running are put back (in the background, once the engine answers).
     pub async fn start(parts: Parts) -> Self {
+        let http = crate::net::Https::trusting(parts.roots)
+            .timeout(Duration::from_secs(20))
+            .build()
+            .map_err(|e| tracing::error!(error = %e, "no HTTP client for registries; build times are not shown"))
+            .ok();
         let service = UpdatesService {
             inner: Arc::new(Inner {
                 engine: parts.engine,
@@ -88,6 +98,7 @@ impl UpdatesService {
                 clock: parts.clock,
                 board: parts.board,
                 docker_config: parts.docker_config,
+                http,
                 checking: tokio::sync::Mutex::new(()),
                 live: Mutex::default(),
             }),

@@ -135,9 +135,10 @@ impl Job {
             });
             claim.report(
                 format!(
-                    "update: pulling {image}: {layers_done} of {layers} layers, {} of {}",
+                    "update: pulling {image}: {layers_done} of {layers} layers, {} of {} at {}/s",
                     bosun_frontend::model::human_bytes(bytes),
-                    bosun_frontend::model::human_bytes(total_bytes)
+                    bosun_frontend::model::human_bytes(total_bytes),
+                    bosun_frontend::model::human_bytes(rate)
                 ),
                 Progress {
                     done: layers_done,

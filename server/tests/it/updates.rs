@@ -131,6 +131,9 @@ async fn an_update_moves_the_service_to_the_new_build_and_a_broken_build_rolls_b
     assert_eq!(now.state, CheckState::Available, "{now:?}");
     assert_eq!(now.available_digest.as_deref(), Some(d2.as_str()));
     assert_eq!(now.current_digest.as_deref(), Some(d1.as_str()));
+    // When the new build was made, from the registry's own record of it.
+    let built = docker(&["image", "inspect", "-f", "{{.Created}}", &v2]);
+    assert_eq!(now.built_at.as_deref(), Some(built.as_str()), "{now:?}");
 
     let before = containers_of(&p.name, "web");
     assert_eq!(before.len(), 1);

@@ -31,7 +31,7 @@ pub fn ServiceUpdates(
             <span class="pill pill-update" data-testid="update-available"
                 title=format!("{} has a newer build in its registry", check.image)>
                 "⬆ Update available: " <code>{short(&check.current_digest)}</code> " → " <code>{short(&check.available_digest)}</code>
-                {check.built_at.clone().map(|b| format!(" (built {b})"))}
+                {check.built_at.as_deref().map(|b| format!(" (built {})", crate::format::short_time(b)))}
             </span>
         }.into_any()),
         CheckState::Current => Some(view! {
