@@ -285,8 +285,16 @@ pub trait UpdatesPort: Send + Sync {
         project: &ProjectName,
         service: &ServiceName,
     ) -> Result<UpdateStarted, AppError>;
+    /// Starts an update (or rollback) of a Swarm service: Swarm replaces its tasks and rolls
+    /// back by itself when one fails.
+    async fn update_swarm(
+        &self,
+        actor: &Operator,
+        service: &crate::model::SwarmServiceRef,
+        kind: crate::model::UpdateKind,
+    ) -> Result<UpdateStarted, AppError>;
     async fn run(&self, actor: &Viewer, id: i64) -> Result<UpdateRunDto, AppError>;
-    /// A service's runs, newest first.
+    /// A service's runs, newest first (a Swarm service's with an empty project).
     async fn history(
         &self,
         actor: &Viewer,

@@ -240,7 +240,7 @@ pub async fn run_with_clock(
             audit.clone(),
             checker.clone(),
             config.max_replicas,
-            board,
+            board.clone(),
         ),
         links: links::LinksService::new(engine.clone(), checker),
         logs: logs::LogsService::new(engine.clone(), audit.clone()),
@@ -249,6 +249,7 @@ pub async fn run_with_clock(
             busy.clone(),
             audit.clone(),
             config.max_replicas,
+            board.clone(),
         ),
         stats,
         account: auth::account::AccountService::new(

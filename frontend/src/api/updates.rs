@@ -42,3 +42,26 @@ pub async fn update_service(
     })
     .await
 }
+
+/// Moves a Swarm service to its registry's newest build (`rollback`: back to the one before);
+/// Swarm replaces the tasks.
+#[server(prefix = "/sfn", endpoint = "operator/update_swarm_service")]
+pub async fn update_swarm_service(
+    service: String,
+    rollback: bool,
+) -> Result<UpdateStarted, AppError> {
+    ctx::run(async move {
+        let service: crate::model::SwarmServiceRef = parse_field("service", &service)?;
+        let actor = ctx::actor::<crate::authz::OperatorRole>()?;
+        let kind = if rollback {
+            crate::model::UpdateKind::Rollback
+        } else {
+            crate::model::UpdateKind::Update
+        };
+        ctx::ports()?
+            .updates
+            .update_swarm(&actor, &service, kind)
+            .await
+    })
+    .await
+}

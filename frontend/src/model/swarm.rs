@@ -31,6 +31,9 @@ pub struct SwarmServiceDto {
     pub tasks: Vec<SwarmTaskDto>,
     /// The action running on it now, if any.
     pub busy: Option<String>,
+    /// Whether its image has a newer build, and its latest update run.
+    #[serde(default)]
+    pub update: Option<super::updates::ServiceUpdate>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

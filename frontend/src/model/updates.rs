@@ -66,6 +66,7 @@ impl FromStr for CheckState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ImageUpdateDto {
+    /// Empty for a Swarm service.
     pub project: String,
     pub service: String,
     /// The image reference the service runs, as its compose file names it.
@@ -81,8 +82,11 @@ pub struct ImageUpdateDto {
     pub checked_at: Option<String>,
     /// Why the check failed, or what the state means.
     pub reason: Option<String>,
-    /// The image id a rollback would go back to, when there is one.
+    /// The image id (for a Swarm service, the digest) a rollback would go back to.
     pub rollback_to: Option<String>,
+    /// A Swarm service (updated by Swarm itself, which rolls back on failure).
+    #[serde(default)]
+    pub swarm: bool,
 }
 
 /// What a run does.

@@ -206,6 +206,77 @@ pub async fn set_replicas(engine: &Engine, found: Found, replicas: u32) -> Resul
     Ok(())
 }
 
+/// Where a service's last update stands, as Swarm reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UpdateState {
+    /// `updating`, `paused`, `completed`, `rollback_started`, `rollback_paused`,
+    /// `rollback_completed`; None before any update.
+    pub state: Option<String>,
+    pub started_at: Option<String>,
+    pub message: Option<String>,
+    /// The image the spec names now (`ref:tag@sha256:…`).
+    pub image: Option<String>,
+}
+
+pub async fn update_state(engine: &Engine, service: &str) -> Result<UpdateState, EngineError> {
+    let found = engine
+        .client()?
+        .inspect_service(service, None::<InspectServiceOptions>)
+        .await?;
+    let status = found.update_status.unwrap_or_default();
+    Ok(UpdateState {
+        state: status
+            .state
+            .map(|s| s.to_string())
+            .filter(|s| !s.is_empty()),
+        started_at: status.started_at,
+        message: status.message,
+        image: found
+            .spec
+            .and_then(|s| s.task_template)
+            .and_then(|t| t.container_spec)
+            .and_then(|c| c.image),
+    })
+}
+
+/// Asks Swarm to move the service to `image`; a task that fails within `monitor` makes Swarm
+/// roll the whole service back (its own failure action, set here when the service has none).
+pub async fn update_image(
+    engine: &Engine,
+    found: Found,
+    image: &str,
+    monitor: std::time::Duration,
+) -> Result<(), EngineError> {
+    let mut spec = found.spec;
+    spec.task_template
+        .get_or_insert_with(Default::default)
+        .container_spec
+        .get_or_insert_with(Default::default)
+        .image = Some(image.to_owned());
+    let update = spec.update_config.get_or_insert_with(Default::default);
+    if update.failure_action.is_none() {
+        update.failure_action =
+            Some(bollard::models::ServiceSpecUpdateConfigFailureActionEnum::ROLLBACK);
+    }
+    let nanos = i64::try_from(monitor.as_nanos()).unwrap_or(i64::MAX);
+    if update.monitor.is_none_or(|m| m < nanos) {
+        update.monitor = Some(nanos);
+    }
+    engine
+        .client()?
+        .update_service(
+            &found.id,
+            spec,
+            UpdateServiceOptions {
+                version: found.version,
+                ..Default::default()
+            },
+            None,
+        )
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use bollard::models::{

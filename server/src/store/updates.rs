@@ -49,6 +49,7 @@ impl CheckRow {
             checked_at: self.checked_at.map(rfc3339),
             reason: self.reason.clone(),
             rollback_to: None,
+            swarm: self.project.is_empty(),
         }
     }
 }

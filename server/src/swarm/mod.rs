@@ -31,6 +31,8 @@ pub struct SwarmService {
     busy: Busy,
     audit: AuditService,
     max_replicas: u32,
+    /// What the updates room found for each service (Swarm services are keyed by name alone).
+    updates: crate::updates::Board,
 }
 
 fn failed(what: &str, e: &EngineError) -> AppError {
@@ -43,12 +45,19 @@ fn failed(what: &str, e: &EngineError) -> AppError {
 }
 
 impl SwarmService {
-    pub fn new(engine: Engine, busy: Busy, audit: AuditService, max_replicas: u32) -> Self {
+    pub fn new(
+        engine: Engine,
+        busy: Busy,
+        audit: AuditService,
+        max_replicas: u32,
+        updates: crate::updates::Board,
+    ) -> Self {
         SwarmService {
             engine,
             busy,
             audit,
             max_replicas,
+            updates,
         }
     }
 
@@ -71,7 +80,8 @@ impl SwarmService {
                 .next()
                 .map(|b| b.what)
         };
-        Ok(view::services(list, tasks, &busy))
+        let update = |name: &str| self.updates.get("", name);
+        Ok(view::services(list, tasks, &busy, &update))
     }
 
     pub async fn snapshot(&self) -> Result<SwarmDto, AppError> {

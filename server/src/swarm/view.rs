@@ -17,6 +17,7 @@ pub fn services(
     list: Vec<Service>,
     tasks: Vec<Task>,
     busy: &dyn Fn(&str) -> Option<String>,
+    update: &dyn Fn(&str) -> Option<bosun_frontend::model::ServiceUpdate>,
 ) -> Vec<SwarmServiceDto> {
     let mut by_service: HashMap<String, Vec<SwarmTaskDto>> = HashMap::new();
     for t in tasks {
@@ -40,6 +41,7 @@ pub fn services(
                 .collect();
             SwarmServiceDto {
                 busy: busy(&s.name),
+                update: update(&s.name),
                 stack: s.labels.get(STACK_LABEL).cloned(),
                 image: s
                     .image

@@ -33,6 +33,7 @@ fn unchecked(project: &str, service: &str, image: &str) -> ImageUpdateDto {
         checked_at: None,
         reason: None,
         rollback_to: None,
+        swarm: project.is_empty(),
     }
 }
 

@@ -54,13 +54,14 @@ impl UpdatesService {
     pub async fn check_all(&self) -> Vec<ImageUpdateDto> {
         let _one_at_a_time = self.inner.checking.lock().await;
         let records = self.inner.engine.inventory().records();
-        let found: Vec<ImageUpdateDto> = futures::stream::iter(services(&records))
+        let mut found: Vec<ImageUpdateDto> = futures::stream::iter(services(&records))
             .map(|((project, service), record)| async move {
                 self.check_one(&project, &service, &record).await
             })
             .buffer_unordered(PARALLEL)
             .collect()
             .await;
+        found.extend(self.check_swarm().await);
         for check in &found {
             self.keep(check).await;
         }
@@ -80,6 +81,7 @@ impl UpdatesService {
             checked_at: Some(rfc3339(now)),
             reason: None,
             rollback_to: None,
+            swarm: false,
         };
         let reference = Reference::parse(&r.image);
         if excluded(r) {

@@ -17,6 +17,7 @@ mod reference;
 mod registry;
 mod run;
 mod swap;
+mod swarm;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

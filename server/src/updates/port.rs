@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use bosun_frontend::authz::{Operator, Viewer};
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{
-    CheckState, ImageRef, ImageUpdateDto, ProjectName, ServiceName, UpdateKind, UpdateRunDto,
-    UpdateStarted, UpdateStatus,
+    CheckState, ImageRef, ImageUpdateDto, ProjectName, ServiceName, SwarmServiceRef, UpdateKind,
+    UpdateRunDto, UpdateStarted, UpdateStatus,
 };
 use bosun_frontend::ports::UpdatesPort;
 use tokio::sync::watch;
@@ -114,6 +114,7 @@ impl UpdatesService {
             dto,
             tx,
             plan: Vec::new(),
+            swarm: false,
         };
         let id = row.id;
         tokio::spawn(job.run(to));
@@ -225,6 +226,7 @@ impl UpdatesPort for UpdatesService {
                     checked_at: None,
                     reason: None,
                     rollback_to: None,
+                    swarm: false,
                 });
             }
         }
@@ -287,6 +289,28 @@ impl UpdatesPort for UpdatesService {
                     actor.into(),
                     "service.rollback",
                     &format!("{project}/{service}"),
+                    &Err::<(), _>(e.clone()),
+                )
+                .await;
+        }
+        result
+    }
+
+    async fn update_swarm(
+        &self,
+        actor: &Operator,
+        service: &SwarmServiceRef,
+        kind: UpdateKind,
+    ) -> Result<UpdateStarted, AppError> {
+        let result = self.start_swarm_run(actor, service, kind).await;
+        if let Err(e) = &result {
+            let action = format!("swarm.{}", kind.as_str());
+            self.inner
+                .audit
+                .outcome(
+                    actor.into(),
+                    &action,
+                    service.as_str(),
                     &Err::<(), _>(e.clone()),
                 )
                 .await;

@@ -56,7 +56,9 @@ impl UpdatesService {
                 Err(e) => problems.push(format!("{}: {e}", entry.name)),
             }
         }
-        let mut reason = if back.is_empty() {
+        let mut reason = if row.project.is_empty() {
+            "bosun stopped while Swarm updated the service; Swarm goes on by itself and rolls back when a task fails (`docker service ps` shows how it ended).".to_owned()
+        } else if back.is_empty() {
             match &row.to_id {
                 Some(to) if !row.plan().is_empty() => format!(
                     "bosun stopped as the update ended; the service runs the new image {}.",

@@ -48,6 +48,8 @@ pub(super) struct Job {
     pub dto: UpdateRunDto,
     pub tx: watch::Sender<UpdateRunDto>,
     pub plan: Vec<PlanEntry>,
+    /// A Swarm service: Swarm replaces the tasks and rolls back by itself.
+    pub swarm: bool,
 }
 
 impl Steps for Job {
@@ -207,6 +209,20 @@ impl Job {
     }
 
     async fn execute(&mut self, target: Option<ImageRef>) -> End {
+        if self.swarm {
+            let Some(to) = target else {
+                return End::failed("There was no image to move to. Nothing was changed.".into());
+            };
+            self.dto.to = Some(to.clone());
+            self.save().await;
+            let (status, reason) = self.swarm(to).await;
+            return End {
+                status,
+                reason,
+                logs: None,
+                downtime_ms: None,
+            };
+        }
         let engine = self.service.inner.engine.clone();
         // On failure the reference names what the service runs again, so a later
         // `docker-compose up -d` does not bring in the build that failed.

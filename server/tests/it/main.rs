@@ -42,5 +42,6 @@ mod tasks;
 mod tls;
 mod totp;
 mod update_faults;
+mod update_swarm;
 mod updates;
 mod users;

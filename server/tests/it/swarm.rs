@@ -28,12 +28,12 @@ fn docker(args: &[&str]) -> (bool, String) {
 
 /// Joins a one-node swarm unless the engine is in one already; leaves it again on drop only
 /// if it joined.
-struct Swarm {
+pub struct Swarm {
     joined: bool,
 }
 
 impl Swarm {
-    fn ensure() -> Self {
+    pub fn ensure() -> Self {
         let (_, state) = docker(&["info", "-f", "{{.Swarm.LocalNodeState}}"]);
         if state == "active" {
             return Swarm { joined: false };
@@ -53,7 +53,7 @@ impl Drop for Swarm {
 }
 
 /// A Swarm service removed on drop.
-struct Service(String);
+pub struct Service(pub String);
 
 impl Drop for Service {
     fn drop(&mut self) {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 
 use crate::api::services::{ActOnContainer, ActOnService, ScaleService};
-use crate::api::updates::{CheckUpdates, UpdateService};
+use crate::api::updates::{CheckUpdates, UpdateService, UpdateSwarmService};
 use crate::model::{ContainerStats, TasksView};
 use crate::pages::tasks::ctx::Opened;
 
@@ -29,6 +29,7 @@ pub struct ServicesCtx {
     pub task_dialog: RwSignal<Opened>,
     /// Updating or rolling back a service; checking every registry now.
     pub update_act: ServerAction<UpdateService>,
+    pub swarm_update_act: ServerAction<UpdateSwarmService>,
     pub check_act: ServerAction<CheckUpdates>,
 }
 

@@ -42,6 +42,7 @@ pub fn ServicesPage() -> impl IntoView {
         tasks: RwSignal::new(crate::model::TasksView::default()),
         task_dialog: RwSignal::new(Opened::default()),
         update_act: ServerAction::<crate::api::updates::UpdateService>::new(),
+        swarm_update_act: ServerAction::<crate::api::updates::UpdateSwarmService>::new(),
         check_act: ServerAction::<crate::api::updates::CheckUpdates>::new(),
     };
     provide_context(c);
@@ -122,6 +123,16 @@ fn ActionResult(c: ServicesCtx) -> impl IntoView {
             latest.set(Some(r.map(|r| {
                 format!(
                     "Started run #{}: its progress and outcome show on the service.",
+                    r.id
+                )
+            })));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = c.swarm_update_act.value().get() {
+            latest.set(Some(r.map(|r| {
+                format!(
+                    "Started run #{}: Swarm replaces the tasks; the outcome shows on the service.",
                     r.id
                 )
             })));

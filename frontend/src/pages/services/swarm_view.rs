@@ -108,6 +108,7 @@ fn ServiceCard(s: SwarmServiceDto, c: SwarmCtx) -> impl IntoView {
                 {s.busy.clone().map(|b| view! { <span class="pill pill-busy" data-testid="busy">{b} "…"</span> })}
                 <a class="pill pill-link" href=logs>"Logs"</a>
             </div>
+            <super::updates::ServiceUpdates project=String::new() service=s.name.clone() update=s.update.clone() busy=s.busy.is_some() swarm=true />
             {(c.can_act && s.replicas.is_some()).then(|| view! { <ScaleSwarm name=s.name.clone() current=s.replicas.unwrap_or(0) c /> })}
             <ul class="containers">
                 {s.tasks.into_iter().map(|t| view! { <TaskRow t /> }).collect_view()}

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use super::ctx::{ENGINE_AWAY, ctx};
-use crate::api::updates::UpdateService;
+use crate::api::updates::{UpdateService, UpdateSwarmService};
 use crate::model::{CheckState, ServiceUpdate, UpdateStatus, short_digest};
 
 fn short(d: &Option<String>) -> String {
@@ -19,6 +19,7 @@ pub fn ServiceUpdates(
     service: String,
     update: Option<ServiceUpdate>,
     busy: bool,
+    #[prop(default = false)] swarm: bool,
 ) -> impl IntoView {
     let Some(u) = update else {
         return ().into_any();
@@ -50,18 +51,27 @@ pub fn ServiceUpdates(
     let buttons = (can_act && !busy).then(|| {
         let c = c?;
         let (p1, s1, p2, s2) = (project.clone(), service.clone(), project.clone(), service.clone());
-        let off = move || c.update_act.pending().get() || !c.engine_up.get();
+        let go = move |project: String, service: String, rollback: bool| {
+            if swarm {
+                c.swarm_update_act.dispatch(UpdateSwarmService { service, rollback });
+            } else {
+                c.update_act.dispatch(UpdateService { project, service, rollback });
+            }
+        };
+        let off = move || {
+            c.update_act.pending().get() || c.swarm_update_act.pending().get() || !c.engine_up.get()
+        };
         let why = move || (!c.engine_up.get()).then_some(ENGINE_AWAY);
         let update = (check.state == CheckState::Available).then(|| view! {
             <button class="small primary" data-action="update" disabled=off title=why
-                on:click=move |_| { c.update_act.dispatch(UpdateService { project: p1.clone(), service: s1.clone(), rollback: false }); }>
+                on:click=move |_| go(p1.clone(), s1.clone(), false)>
                 "Update"
             </button>
         });
         let rollback = check.rollback_to.clone().map(|to| view! {
             <button class="small" data-action="rollback" disabled=off
                 title=format!("Recreate it on the image it ran before its last update ({})", short_digest(&to))
-                on:click=move |_| { c.update_act.dispatch(UpdateService { project: p2.clone(), service: s2.clone(), rollback: true }); }>
+                on:click=move |_| go(p2.clone(), s2.clone(), true)>
                 "Roll back"
             </button>
         });

@@ -140,6 +140,8 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(updates::history))
         .routes(routes!(updates::get))
         .routes(routes!(updates::events))
+        .routes(routes!(updates::swarm_update))
+        .routes(routes!(updates::swarm_rollback))
         .routes(routes!(services::stats::status))
         .routes(routes!(services::stats::events))
         .routes(routes!(openapi::document));

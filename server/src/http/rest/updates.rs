@@ -12,7 +12,8 @@ use axum::response::{IntoResponse, Response};
 use bosun_frontend::authz::{OperatorRole, ViewerRole};
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{
-    ImageUpdateDto, ProjectName, RunId, ServiceName, UpdateRunDto, UpdateStarted,
+    ImageUpdateDto, ProjectName, RunId, ServiceName, SwarmServiceRef, UpdateKind, UpdateRunDto,
+    UpdateStarted,
 };
 use bosun_frontend::ports::UpdatesPort;
 use futures::StreamExt;
@@ -149,4 +150,45 @@ pub async fn events(
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())
+}
+
+/// Moves a Swarm service to its registry's newest build of its image: Swarm replaces the
+/// tasks, and rolls the service back by itself when a new task fails (bosun sets that failure
+/// action when the service has none). 202 with the run's id; 409 on a non-manager, when it
+/// already runs the newest build, or while other work runs on it.
+#[utoipa::path(post, path = "/api/v1/swarm/services/{service}/update", tag = "updates",
+    params(("service" = String, Path, description = "Swarm service id or name")),
+    security(("session" = ["operator"]), ("token" = ["operator"])),
+    responses((status = 202, body = UpdateStarted), (status = 400, body = AppError), (status = 401, body = AppError), (status = 403, body = AppError), (status = 404, body = AppError), (status = 409, body = AppError), (status = 502, body = AppError), (status = 503, body = AppError)))]
+pub async fn swarm_update(
+    State(state): State<AppState>,
+    Auth(actor): Auth<OperatorRole>,
+    PathParams(service): PathParams<String>,
+) -> Result<(StatusCode, Json<UpdateStarted>), ApiError> {
+    let service: SwarmServiceRef = param("service", &service)?;
+    let started = state
+        .app
+        .updates
+        .update_swarm(&actor, &service, UpdateKind::Update)
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(started)))
+}
+
+/// Moves a Swarm service back to the digest it ran before bosun's last update of it.
+#[utoipa::path(post, path = "/api/v1/swarm/services/{service}/rollback", tag = "updates",
+    params(("service" = String, Path, description = "Swarm service id or name")),
+    security(("session" = ["operator"]), ("token" = ["operator"])),
+    responses((status = 202, body = UpdateStarted), (status = 400, body = AppError), (status = 401, body = AppError), (status = 403, body = AppError), (status = 404, body = AppError), (status = 409, body = AppError), (status = 503, body = AppError)))]
+pub async fn swarm_rollback(
+    State(state): State<AppState>,
+    Auth(actor): Auth<OperatorRole>,
+    PathParams(service): PathParams<String>,
+) -> Result<(StatusCode, Json<UpdateStarted>), ApiError> {
+    let service: SwarmServiceRef = param("service", &service)?;
+    let started = state
+        .app
+        .updates
+        .update_swarm(&actor, &service, UpdateKind::Rollback)
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(started)))
 }
