@@ -62,8 +62,19 @@ impl UpdatesService {
             .collect()
             .await;
         found.extend(self.check_swarm().await);
+        // The builds notified before, read once for all.
+        let notified: std::collections::HashMap<(String, String), String> = self
+            .inner
+            .store
+            .update_checks()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|r| Some(((r.project, r.service), r.notified_digest?)))
+            .collect();
         for check in &found {
-            self.keep(check).await;
+            let before = notified.get(&(check.project.clone(), check.service.clone()));
+            self.keep(check, before).await;
         }
         self.inner.board.checks()
     }
@@ -153,15 +164,10 @@ impl UpdatesService {
     }
 
     /// Stores and shows a check; a build not notified before is notified now.
-    async fn keep(&self, check: &ImageUpdateDto) {
-        let stored = self.inner.store.update_checks().await.unwrap_or_default();
-        let notified = stored
-            .iter()
-            .find(|r| r.project == check.project && r.service == check.service)
-            .and_then(|r| r.notified_digest.clone());
+    async fn keep(&self, check: &ImageUpdateDto, notified: Option<&String>) {
         let fresh = check.state == CheckState::Available
             && check.available_digest.is_some()
-            && check.available_digest != notified;
+            && check.available_digest.as_ref() != notified;
         let row = CheckRow {
             project: check.project.clone(),
             service: check.service.clone(),

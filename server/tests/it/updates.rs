@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use bosun_frontend::model::{
-    CheckState, ImageUpdateDto, UpdateKind, UpdateRunDto, UpdateStarted, UpdateStatus,
+    CheckState, ImageUpdateDto, NotifyEvent, UpdateKind, UpdateRunDto, UpdateStarted, UpdateStatus,
 };
 use reqwest::{Client, StatusCode};
 
@@ -99,7 +99,7 @@ pub async fn server() -> TestServer {
 
 pub fn stack(image: &str, extra: &str) -> String {
     format!(
-        "services:\n  web:\n    image: {image}\n    labels:\n      bosun.update.wait: 2s\n{extra}"
+        "services:\n  web:\n    image: {image}\n    labels:\n      bosun.update.wait: 1s\n{extra}"
     )
 }
 
@@ -116,6 +116,16 @@ async fn an_update_moves_the_service_to_the_new_build_and_a_broken_build_rolls_b
     let s = server().await;
     let admin = s.admin().await;
     wait_listed(&admin, &s, &p.name).await;
+    let (hook, inbox) = crate::notify::receiver().await;
+    crate::notify::add(
+        &admin,
+        &s,
+        "ops",
+        &hook,
+        "generic",
+        &["update.available", "update.failed"],
+    )
+    .await;
 
     // The registry has what runs: current.
     let now = check(&admin, &s, &p.name, "web").await;
@@ -131,6 +141,15 @@ async fn an_update_moves_the_service_to_the_new_build_and_a_broken_build_rolls_b
     assert_eq!(now.state, CheckState::Available, "{now:?}");
     assert_eq!(now.available_digest.as_deref(), Some(d2.as_str()));
     assert_eq!(now.current_digest.as_deref(), Some(d1.as_str()));
+    // Notified once for this build, however often it is checked.
+    check(&admin, &s, &p.name, "web").await;
+    let title = format!("Update available for {}/web", p.name);
+    inbox
+        .wait_for(NotifyEvent::UpdateAvailable, &title, 20)
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sent = inbox.bodies().iter().filter(|b| b.contains(&title)).count();
+    assert_eq!(sent, 1, "{:?}", inbox.bodies());
     // When the new build was made, from the registry's own record of it.
     let built = docker(&["image", "inspect", "-f", "{{.Created}}", &v2]);
     assert_eq!(now.built_at.as_deref(), Some(built.as_str()), "{now:?}");
@@ -197,6 +216,9 @@ async fn an_update_moves_the_service_to_the_new_build_and_a_broken_build_rolls_b
         "v2"
     );
     assert!(kept_aside(&p.name).is_empty(), "{:?}", kept_aside(&p.name));
+    inbox
+        .wait_for(NotifyEvent::UpdateFailed, "rolled back", 20)
+        .await;
     // The tag names the build that runs again, so `up -d` does not bring the broken one in.
     assert_eq!(docker(&["image", "inspect", "-f", "{{.Id}}", &image]), v2);
 
