@@ -9,6 +9,8 @@ pub struct Page {
     pub role: Role,
     /// Reachable while a generated password still has to be changed.
     pub before_password_change: bool,
+    /// In the navigation menu (a page reached from another, such as one container's, is not).
+    pub in_menu: bool,
 }
 
 const fn page(path: &'static str, title: &'static str, role: Role) -> Page {
@@ -17,6 +19,7 @@ const fn page(path: &'static str, title: &'static str, role: Role) -> Page {
         title,
         role,
         before_password_change: false,
+        in_menu: true,
     }
 }
 
@@ -35,6 +38,14 @@ pub const PAGES: &[Page] = &[
         title: "Account",
         role: Role::Viewer,
         before_password_change: true,
+        in_menu: true,
+    },
+    Page {
+        path: "/containers",
+        title: "Container",
+        role: Role::Viewer,
+        before_password_change: false,
+        in_menu: false,
     },
 ];
 

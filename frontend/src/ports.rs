@@ -133,6 +133,19 @@ pub trait ServicesPort: Send + Sync {
         container: &ContainerRef,
         action: ContainerAction,
     ) -> Result<ActionReport, AppError>;
+    /// One container in full; secret-looking variables without their values.
+    async fn details(
+        &self,
+        actor: &Viewer,
+        container: &ContainerRef,
+    ) -> Result<crate::model::details::ContainerDetails, AppError>;
+    /// The value of one hidden variable, for an admin; audited (never the value itself).
+    async fn reveal(
+        &self,
+        actor: &Admin,
+        container: &ContainerRef,
+        name: &str,
+    ) -> Result<String, AppError>;
     /// Sets the number of the service's containers (see `ScalePlan`). 400 out of range,
     /// 409 busy, fixed host port or a database without the override.
     async fn scale(

@@ -6,6 +6,7 @@ pub mod account;
 pub mod audit;
 pub mod backups;
 pub mod certs;
+pub mod details;
 pub mod engine;
 pub mod links;
 pub mod logs;

@@ -44,7 +44,9 @@ fn Layout(user: Me) -> impl IntoView {
     let pending_change = user.must_change_password || user.must_enrol_totp;
     let links = PAGES
         .iter()
-        .filter(|p| role.allows(p.role) && (!pending_change || p.before_password_change))
+        .filter(|p| {
+            p.in_menu && role.allows(p.role) && (!pending_change || p.before_password_change)
+        })
         .map(|p| {
             view! {
                 <li>

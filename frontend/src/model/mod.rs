@@ -8,6 +8,7 @@ pub mod cert_id;
 pub mod cert_reload;
 pub mod cert_renew;
 pub mod cert_source;
+pub mod details;
 pub mod engine;
 pub mod link;
 pub mod logs;

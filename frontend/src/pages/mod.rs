@@ -5,6 +5,7 @@ pub mod account;
 pub mod audit;
 pub mod backups;
 pub mod certificates;
+pub mod container;
 pub mod links;
 pub mod login;
 pub mod logs;

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod containers;
 pub mod database;
+pub mod details;
 pub mod error;
 pub mod exec;
 pub mod images;

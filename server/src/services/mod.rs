@@ -2,6 +2,7 @@
 //! Every action takes an operator, one busy guard per service, and leaves an audit record.
 
 pub mod actions;
+pub mod details;
 pub mod scale;
 pub mod view;
 
@@ -300,6 +301,23 @@ impl ServicesPort for Services {
             )
             .await;
         result
+    }
+
+    async fn details(
+        &self,
+        actor: &Viewer,
+        container: &ContainerRef,
+    ) -> Result<bosun_frontend::model::details::ContainerDetails, AppError> {
+        self.read_details(actor, container).await
+    }
+
+    async fn reveal(
+        &self,
+        actor: &bosun_frontend::authz::Admin,
+        container: &ContainerRef,
+        name: &str,
+    ) -> Result<String, AppError> {
+        self.reveal_variable(actor, container, name).await
     }
 
     async fn container_action(

@@ -29,6 +29,7 @@ mod cert_reload;
 mod cert_renewal;
 mod cert_roots;
 mod cert_targets;
+mod details;
 mod engine;
 mod engine_restart;
 mod faults;

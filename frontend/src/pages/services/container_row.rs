@@ -36,6 +36,8 @@ pub fn ContainerRow(container: ContainerDto) -> impl IntoView {
                     <strong>{container.name.clone()}</strong>
                     " " <span class="muted">{number}</span>
                     {container.oneoff.then_some(view! { <span class="pill">"one-off"</span> })}
+                    " " <a class="small" href=format!("/containers/{}", container.name) data-testid="details-link"
+                        aria-label=format!("Details of {}", container.name)>"Details"</a>
                 </div>
                 <div class="c-status" data-testid="status">
                     {container.status.clone()}

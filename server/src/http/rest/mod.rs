@@ -97,6 +97,8 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(services::projects::service_action))
         .routes(routes!(services::projects::scale))
         .routes(routes!(services::containers::action))
+        .routes(routes!(services::containers::details))
+        .routes(routes!(services::containers::reveal))
         .routes(routes!(links::list))
         .routes(routes!(logs::of_container))
         .routes(routes!(logs::of_service))
