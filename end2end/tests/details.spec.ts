@@ -36,3 +36,17 @@ test('an admin reveals one hidden value, and only on asking', async ({ page }) =
   await secret.locator('[data-action="reveal"]').click();
   await expect(secret.getByTestId('revealed')).toHaveText('demo-secret');
 });
+
+test('a viewer opens the compose file a project came from, its password hidden', async ({ page }) => {
+  const [name, password] = await readyUser('viewer');
+  await signIn(page, name, password);
+  await expect(page.getByTestId('current-user')).toHaveText(name);
+  await page.goto('/');
+  await waitHydrated(page);
+  const card = page.locator(`[data-project="${demoProject}"]`);
+  await card.locator('[data-toggle="compose"]').click();
+  const text = card.getByTestId('compose-text');
+  await expect(text).toContainText('POSTGRES_PASSWORD: ••••••');
+  await expect(text).toContainText('POSTGRES_DB: demo');
+  await expect(card.getByTestId('compose-files')).not.toContainText('demo-secret');
+});

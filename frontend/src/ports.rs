@@ -139,6 +139,12 @@ pub trait ServicesPort: Send + Sync {
         actor: &Viewer,
         container: &ContainerRef,
     ) -> Result<crate::model::details::ContainerDetails, AppError>;
+    /// A project's compose files, read-only, secret-looking values hidden.
+    async fn compose(
+        &self,
+        actor: &Viewer,
+        project: &ProjectName,
+    ) -> Result<crate::model::details::ComposeFiles, AppError>;
     /// The value of one hidden variable, for an admin; audited (never the value itself).
     async fn reveal(
         &self,

@@ -32,3 +32,16 @@ pub async fn reveal_variable(id: String, name: String) -> Result<RevealedVar, Ap
     })
     .await
 }
+
+/// A project's compose files, read-only (secret-looking values hidden).
+#[server(prefix = "/sfn", endpoint = "viewer/compose_files")]
+pub async fn load_compose(
+    project: String,
+) -> Result<crate::model::details::ComposeFiles, AppError> {
+    ctx::run(async move {
+        let project: crate::model::ProjectName = parse_field("project", &project)?;
+        let actor = ctx::actor::<crate::authz::ViewerRole>()?;
+        ctx::ports()?.services.compose(&actor, &project).await
+    })
+    .await
+}

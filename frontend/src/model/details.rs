@@ -128,6 +128,27 @@ pub struct ContainerDetails {
     pub oom_killed: bool,
 }
 
+/// One compose file of a project, as bosun could read it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ComposeFile {
+    /// The path compose recorded (on the Docker host).
+    pub path: String,
+    /// The file, with the values of secret-looking keys replaced by `••••••`.
+    pub content: Option<String>,
+    /// Why it could not be read, and what to do.
+    pub error: Option<String>,
+}
+
+/// A project's compose files (`GET /api/v1/projects/{p}/compose`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ComposeFiles {
+    pub project: String,
+    pub working_dir: Option<String>,
+    pub files: Vec<ComposeFile>,
+}
+
 /// A hidden variable's value, revealed to an admin (`POST …/env/{name}/reveal`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -2,6 +2,7 @@
 //! Every action takes an operator, one busy guard per service, and leaves an audit record.
 
 pub mod actions;
+pub mod compose_file;
 pub mod details;
 pub mod scale;
 pub mod view;
@@ -309,6 +310,14 @@ impl ServicesPort for Services {
         container: &ContainerRef,
     ) -> Result<bosun_frontend::model::details::ContainerDetails, AppError> {
         self.read_details(actor, container).await
+    }
+
+    async fn compose(
+        &self,
+        actor: &Viewer,
+        project: &ProjectName,
+    ) -> Result<bosun_frontend::model::details::ComposeFiles, AppError> {
+        self.compose_files(actor, project).await
     }
 
     async fn reveal(

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use bosun_frontend::model::details::{ContainerDetails, RevealedVar};
+use bosun_frontend::model::details::{ComposeFiles, ContainerDetails, RevealedVar};
 use reqwest::StatusCode;
 
 use crate::api::{expect_json, refused, text_of, wait_listed};
@@ -163,6 +163,34 @@ async fn details_show_a_secret_by_name_only_and_match_the_engine() {
     );
     let text = serde_json::to_string(&audit).unwrap();
     assert!(!text.contains(SECRET), "the audit log holds the secret");
+
+    // The compose file it came from, read-only, its secret hidden there too.
+    let compose = s.url(&format!("/api/v1/projects/{}/compose", p.name));
+    let files: ComposeFiles =
+        expect_json(viewer.get(&compose).send().await.unwrap(), StatusCode::OK).await;
+    let text = files.files[0].content.clone().unwrap_or_default();
+    assert!(
+        text.contains("DB_PASSWORD: ••••••") && text.contains("MODE: production"),
+        "{files:#?}"
+    );
+    assert!(!serde_json::to_string(&files).unwrap().contains(SECRET));
+    // A file bosun cannot read says so, and what to do.
+    let file = p.dir().join("docker-compose.yaml");
+    let kept = std::fs::read(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let files: ComposeFiles =
+        expect_json(viewer.get(&compose).send().await.unwrap(), StatusCode::OK).await;
+    // Back again, so the project can be taken down.
+    std::fs::write(&file, kept).unwrap();
+    assert!(
+        files.files[0]
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("could not read"),
+        "{files:#?}"
+    );
+
     let missing = s.url("/api/v1/containers/no-such-container-here/details");
     refused(
         viewer.get(&missing).send().await.unwrap(),

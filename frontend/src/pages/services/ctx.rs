@@ -9,6 +9,10 @@ use crate::api::updates::{CheckUpdates, UpdateService, UpdateSwarmService};
 use crate::model::{ContainerStats, TasksView};
 use crate::pages::tasks::ctx::Opened;
 
+/// A project's compose files: None while they are read.
+pub type ComposeSlots =
+    HashMap<String, Option<Result<crate::model::details::ComposeFiles, crate::error::AppError>>>;
+
 /// What every card needs from the page.
 #[derive(Clone, Copy)]
 pub struct ServicesCtx {
@@ -31,6 +35,8 @@ pub struct ServicesCtx {
     pub update_act: ServerAction<UpdateService>,
     pub swarm_update_act: ServerAction<UpdateSwarmService>,
     pub check_act: ServerAction<CheckUpdates>,
+    /// The projects whose compose files are open on their cards, with what was read.
+    pub compose: RwSignal<ComposeSlots>,
 }
 
 /// Why the action buttons are greyed out, while they are.

@@ -1,5 +1,6 @@
 //! Services: every compose project on the host, live from the engine's events.
 
+mod compose_view;
 mod container_row;
 mod ctx;
 mod live;
@@ -44,6 +45,7 @@ pub fn ServicesPage() -> impl IntoView {
         update_act: ServerAction::<crate::api::updates::UpdateService>::new(),
         swarm_update_act: ServerAction::<crate::api::updates::UpdateSwarmService>::new(),
         check_act: ServerAction::<crate::api::updates::CheckUpdates>::new(),
+        compose: RwSignal::new(HashMap::new()),
     };
     provide_context(c);
     // The runbook tasks, for operators: read in the browser, and again when the dialog closes.

@@ -29,6 +29,7 @@ pub fn ProjectCard(project: ProjectDto, #[prop(default = true)] compose: bool) -
                 <span class="count">{format!("{running}/{total} running")}</span>
                 {project.working_dir.clone().map(|d| view! { <code class="muted path">{d}</code> })}
             </header>
+            {compose.then(|| view! { <div class="compose"><super::compose_view::ComposeView project=project.name.clone() /></div> })}
             {(!shared.is_empty()).then(|| view! {
                 <p class="networks" data-testid="shared-networks">
                     {shared.into_iter().map(|n| view! {

@@ -98,6 +98,7 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(services::projects::scale))
         .routes(routes!(services::containers::action))
         .routes(routes!(services::containers::details))
+        .routes(routes!(services::projects::compose))
         .routes(routes!(services::containers::reveal))
         .routes(routes!(links::list))
         .routes(routes!(logs::of_container))

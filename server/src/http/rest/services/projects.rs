@@ -137,3 +137,19 @@ pub async fn scale(
             .await?,
     ))
 }
+
+/// The project's compose files as compose recorded them (`config_files`, `working_dir`),
+/// read-only, with the values of secret-looking keys replaced by `••••••`. A file bosun cannot
+/// read (it runs in a container without that directory mounted) says which directory to mount.
+#[utoipa::path(get, path = "/api/v1/projects/{project}/compose", tag = "services",
+    params(("project" = String, Path, description = "Compose project name")),
+    security(("session" = ["viewer"]), ("token" = ["viewer"])),
+    responses((status = 200, body = bosun_frontend::model::details::ComposeFiles), (status = 400, body = AppError), (status = 401, body = AppError), (status = 404, body = AppError)))]
+pub async fn compose(
+    State(state): State<AppState>,
+    Auth(actor): Auth<ViewerRole>,
+    PathParams(project): PathParams<String>,
+) -> Result<Json<bosun_frontend::model::details::ComposeFiles>, ApiError> {
+    let project: ProjectName = param("project", &project)?;
+    Ok(Json(state.app.services.compose(&actor, &project).await?))
+}
