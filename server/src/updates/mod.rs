@@ -10,6 +10,7 @@ mod check;
 mod compose;
 mod events;
 mod gate;
+mod launch;
 mod logins;
 mod port;
 mod recover;

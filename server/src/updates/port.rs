@@ -10,11 +10,11 @@ use bosun_frontend::model::{
     UpdateRunDto, UpdateStarted, UpdateStatus,
 };
 use bosun_frontend::ports::UpdatesPort;
-use tokio::sync::watch;
 
 use super::UpdatesService;
 use super::check::{excluded, services};
 use super::gate::wait_of;
+use super::launch::Start;
 use super::reference::Reference;
 use super::run::Job;
 use crate::audit::Owner;
@@ -101,24 +101,34 @@ impl UpdatesService {
             })
             .await
             .or_internal("recording an update run")?;
-        let dto = row.dto();
-        let (tx, _) = watch::channel(dto.clone());
-        self.live_runs().insert(dto.id, tx.clone());
-        self.inner.board.set_run(dto.clone());
-        let job = Job {
-            service: self.clone(),
-            claim,
-            owner: Owner::from(actor),
-            members,
-            wait,
-            dto,
-            tx,
-            plan: Vec::new(),
-            swarm: false,
-        };
-        let id = row.id;
-        tokio::spawn(job.run(to));
-        Ok(UpdateStarted { id })
+        Ok(Job::launch(
+            self,
+            &row,
+            Start {
+                claim,
+                owner: Owner::from(actor),
+                members,
+                wait,
+                swarm: false,
+                to,
+            },
+        ))
+    }
+
+    /// A run refused before it started is audited here; one that started is audited at its end.
+    async fn audit_refusal(
+        &self,
+        actor: &Operator,
+        action: &str,
+        target: &str,
+        result: &Result<UpdateStarted, AppError>,
+    ) {
+        if let Err(e) = result {
+            self.inner
+                .audit
+                .outcome(actor.into(), action, target, &Err::<(), _>(e.clone()))
+                .await;
+        }
     }
 
     /// The running containers of the service; 409 when any is stopped.
@@ -259,17 +269,13 @@ impl UpdatesPort for UpdatesService {
         let result = self
             .start_run(actor, project, service, UpdateKind::Update)
             .await;
-        if let Err(e) = &result {
-            self.inner
-                .audit
-                .outcome(
-                    actor.into(),
-                    "service.update",
-                    &format!("{project}/{service}"),
-                    &Err::<(), _>(e.clone()),
-                )
-                .await;
-        }
+        self.audit_refusal(
+            actor,
+            "service.update",
+            &format!("{project}/{service}"),
+            &result,
+        )
+        .await;
         result
     }
 
@@ -282,17 +288,13 @@ impl UpdatesPort for UpdatesService {
         let result = self
             .start_run(actor, project, service, UpdateKind::Rollback)
             .await;
-        if let Err(e) = &result {
-            self.inner
-                .audit
-                .outcome(
-                    actor.into(),
-                    "service.rollback",
-                    &format!("{project}/{service}"),
-                    &Err::<(), _>(e.clone()),
-                )
-                .await;
-        }
+        self.audit_refusal(
+            actor,
+            "service.rollback",
+            &format!("{project}/{service}"),
+            &result,
+        )
+        .await;
         result
     }
 
@@ -303,18 +305,9 @@ impl UpdatesPort for UpdatesService {
         kind: UpdateKind,
     ) -> Result<UpdateStarted, AppError> {
         let result = self.start_swarm_run(actor, service, kind).await;
-        if let Err(e) = &result {
-            let action = format!("swarm.{}", kind.as_str());
-            self.inner
-                .audit
-                .outcome(
-                    actor.into(),
-                    &action,
-                    service.as_str(),
-                    &Err::<(), _>(e.clone()),
-                )
-                .await;
-        }
+        let action = format!("swarm.{}", kind.as_str());
+        self.audit_refusal(actor, &action, service.as_str(), &result)
+            .await;
         result
     }
 

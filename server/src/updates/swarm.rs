@@ -11,9 +11,9 @@ use bosun_frontend::model::{
     CheckState, ImageRef, ImageUpdateDto, SwarmServiceRef, UpdateKind, UpdateStarted, UpdateStatus,
     short_digest,
 };
-use tokio::sync::watch;
 
 use super::UpdatesService;
+use super::launch::Start;
 use super::reference::Reference;
 use super::run::Job;
 use super::swap::Steps;
@@ -205,23 +205,18 @@ impl UpdatesService {
             })
             .await
             .or_internal("recording an update run")?;
-        let dto = row.dto();
-        let (tx, _) = watch::channel(dto.clone());
-        self.live_runs().insert(dto.id, tx.clone());
-        self.inner.board.set_run(dto.clone());
-        let job = Job {
-            service: self.clone(),
-            claim,
-            owner: Owner::from(actor),
-            members: Vec::new(),
-            wait: super::DEFAULT_WAIT,
-            dto,
-            tx,
-            plan: Vec::new(),
-            swarm: true,
-        };
-        tokio::spawn(job.run(Some(to)));
-        Ok(UpdateStarted { id: row.id })
+        Ok(Job::launch(
+            self,
+            &row,
+            Start {
+                claim,
+                owner: Owner::from(actor),
+                members: Vec::new(),
+                wait: super::DEFAULT_WAIT,
+                swarm: true,
+                to: Some(to),
+            },
+        ))
     }
 }
 
