@@ -59,13 +59,17 @@ test('an operator backs up the demo database, watches it run and downloads the f
   // The completion line is at the end (newer pg_dump adds only a \unrestrict line after it).
   expect(sql.slice(-300)).toContain('-- PostgreSQL database dump complete');
 
+  // Proven by a restore into a throwaway server of the same image: the badge says so.
+  await expect(row.getByTestId('verified')).toBeVisible({ timeout: 90_000 });
+  await expect(row.getByTestId('verified-counts')).toContainText(/[1-9]\d* tables, [1-9]\d* rows/);
+
   const api = await adminApi();
   await expect
     .poll(async () => {
       const audit = await (await api.get(`/api/v1/audit?actor=${name}&action=backup.`)).json();
       return audit.map((r: any) => `${r.action}:${r.outcome}`).sort();
     })
-    .toEqual(['backup.create:ok', 'backup.download:ok']);
+    .toEqual(['backup.create:ok', 'backup.download:ok', 'backup.verify:ok']);
   await api.dispose();
 });
 

@@ -45,6 +45,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=ServicesPage />
                     <Route path=path!("tasks") view=TasksPage />
                     <Route path=path!("containers/:id") view=crate::pages::container::ContainerPage />
+                    <Route path=path!("containers/:id/terminal") view=crate::pages::terminal::TerminalPage />
                     <Route path=path!("logs") view=LogsPage />
                     <Route path=path!("backups") view=BackupsPage />
                     <Route path=path!("certificates") view=CertificatesPage />

@@ -18,6 +18,7 @@ use crate::services::Services;
 use crate::settings::SettingsService;
 use crate::swarm::SwarmService;
 use crate::tasks::TasksService;
+use crate::terminal::TerminalService;
 use crate::updates::UpdatesService;
 use crate::users::UserService;
 
@@ -42,6 +43,8 @@ pub struct App {
     pub tasks: TasksService,
     /// Image updates: checks, runs, rollbacks.
     pub updates: UpdatesService,
+    /// Terminals in containers (a WebSocket of the REST API).
+    pub terminal: TerminalService,
 }
 
 impl App {
@@ -63,6 +66,8 @@ impl App {
             webhooks: Arc::new(self.webhooks.clone()),
             tasks: Arc::new(self.tasks.clone()),
             updates: Arc::new(self.updates.clone()),
+            terminal: Arc::new(self.terminal.clone()),
+            backup_verify: Arc::new(self.backups.clone()),
         }
     }
 }

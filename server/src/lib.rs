@@ -23,6 +23,7 @@ pub mod settings;
 pub mod store;
 pub mod swarm;
 pub mod tasks;
+pub mod terminal;
 pub mod tls;
 pub mod trust;
 pub mod updates;
@@ -181,6 +182,7 @@ pub async fn run_with_clock(
             dir: backup_dir.clone(),
             min_free_mb: config.backup_min_free_mb,
             timeout: config.backup_timeout,
+            verify: config.backup_verify,
             keep_manual: config.backup_keep_manual.0,
             clock: clock.clone(),
         },
@@ -229,7 +231,25 @@ pub async fn run_with_clock(
     })
     .await;
     let update_checks = tokio::spawn(updates.clone().run_checks(config.update_check.0));
+    let terminal = terminal::TerminalService::new(
+        engine.clone(),
+        audit.clone(),
+        terminal::Settings {
+            policy: config.terminal.policy,
+            idle: config.terminal.idle,
+            max_time: config.terminal.max_time,
+            per_user: config.terminal.per_user,
+            transcripts: config
+                .terminal
+                .transcripts
+                .then(|| terminal::transcript::Transcripts {
+                    dir: config.data_dir.join("terminal-transcripts"),
+                    limit: config.terminal.transcript_kib as usize * 1024,
+                }),
+        },
+    );
     let app = App {
+        terminal,
         tasks,
         updates,
         backups,

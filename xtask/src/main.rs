@@ -102,11 +102,22 @@ impl Workspace {
 
     fn cargo(&self, args: &[&str]) -> Result<(), String> {
         eprintln!("[xtask] cargo {}", args.join(" "));
-        let status = Command::new(&self.cargo)
+        let mut command = Command::new(&self.cargo);
+        command
             .args(args)
             .current_dir(&self.root)
             // A LEPTOS_OUTPUT_NAME at compile time would change the file names pages ask for.
-            .env_remove("LEPTOS_OUTPUT_NAME")
+            .env_remove("LEPTOS_OUTPUT_NAME");
+        // `cargo run` hands xtask its own package's variables (CARGO_MANIFEST_DIR,
+        // CARGO_PKG_NAME…). Build scripts such as ring's rerun when those change, so passing
+        // them on made every build from here recompile ring and all above it, and `cargo
+        // bench` from the shell then recompile them again: minutes per CI run.
+        for (name, _) in env::vars_os() {
+            if name.to_str().is_some_and(is_package_variable) {
+                command.env_remove(&name);
+            }
+        }
+        let status = command
             .status()
             .map_err(|e| format!("could not run {}: {e}", self.cargo))?;
         if status.success() {
@@ -115,6 +126,16 @@ impl Workspace {
             Err(format!("cargo {} failed ({status})", args.join(" ")))
         }
     }
+}
+
+/// The variables cargo sets for the package it runs, as opposed to the user's own.
+fn is_package_variable(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || name.starts_with("CARGO_MANIFEST_")
+        || matches!(
+            name,
+            "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE" | "OUT_DIR"
+        )
 }
 
 fn site(ws: &Workspace, release: bool) -> Result<(), String> {
@@ -179,12 +200,36 @@ fn site(ws: &Workspace, release: bool) -> Result<(), String> {
         &pkg.join(format!("{OUTPUT_NAME}.css")),
     )?;
     copy_dir(&ws.root.join("frontend").join("public"), &site)?;
+    xterm(&ws.root, &pkg)?;
     for name in [
         format!("{OUTPUT_NAME}.js"),
         format!("{OUTPUT_NAME}_bg.wasm"),
     ] {
         let len = fs::metadata(pkg.join(&name)).map(|m| m.len()).unwrap_or(0);
         eprintln!("[xtask] site: pkg/{name} {} KB", len / 1024);
+    }
+    Ok(())
+}
+
+/// xterm.js (and its fit add-on) for the terminal page, from npm (end2end/node_modules, the
+/// same `npm ci` that brings wasm-opt), into `pkg/xterm/`: bosun serves it itself, never a CDN.
+fn xterm(root: &Path, pkg: &Path) -> Result<(), String> {
+    let modules = root.join("end2end").join("node_modules").join("@xterm");
+    let dir = pkg.join("xterm");
+    fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    for (from, to) in [
+        ("xterm/lib/xterm.js", "xterm.js"),
+        ("xterm/css/xterm.css", "xterm.css"),
+        ("addon-fit/lib/addon-fit.js", "addon-fit.js"),
+    ] {
+        let source = modules.join(from);
+        if !source.is_file() {
+            return Err(format!(
+                "{} is missing: run `npm ci` in end2end (scripts/build.sh does)",
+                source.display()
+            ));
+        }
+        copy(&source, &dir.join(to))?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::error::parse_field;
-use crate::model::{BackupStarted, BackupsView, RestoreReport, ScheduleDto};
+use crate::model::{BackupDto, BackupStarted, BackupsView, RestoreReport, ScheduleDto};
 
 #[cfg(feature = "ssr")]
 use super::ctx;
@@ -132,6 +132,18 @@ pub async fn delete_schedule(project: String, service: String) -> Result<(), App
             .backups
             .delete_schedule(&actor, crate::model::ScheduleKey { project, service })
             .await
+    })
+    .await
+}
+
+/// Proves a good backup by restoring it into a throwaway server (operators; in the
+/// background, one at a time).
+#[server(prefix = "/sfn", endpoint = "operator/verify_backup")]
+pub async fn verify_backup(id: String) -> Result<BackupDto, AppError> {
+    ctx::run(async move {
+        let crate::model::BackupId(id) = parse_field("id", &id)?;
+        let actor = ctx::actor::<crate::authz::OperatorRole>()?;
+        ctx::ports()?.backup_verify.verify(&actor, id).await
     })
     .await
 }

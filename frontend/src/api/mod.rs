@@ -14,6 +14,7 @@ pub mod services;
 pub mod settings;
 pub mod swarm;
 pub mod tasks;
+pub mod terminal;
 pub mod tokens;
 pub mod updates;
 pub mod users;

@@ -163,6 +163,8 @@ pub struct BackupDto {
     pub duration_ms: Option<u64>,
     /// Who asked for it (`schedule` for scheduled runs).
     pub actor: String,
+    /// Its proof by restore; None while none was made.
+    pub verify: Option<super::backup_verify::VerifyDto>,
 }
 
 /// A backup or restore running now, with its progress.

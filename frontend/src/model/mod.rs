@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod backup_verify;
 pub mod cert;
 pub mod cert_id;
 pub mod cert_reload;
@@ -22,6 +23,7 @@ pub mod swarm;
 pub mod task_defined;
 pub mod task_params;
 pub mod tasks;
+pub mod terminal;
 pub mod token;
 pub mod totp;
 pub mod updates;

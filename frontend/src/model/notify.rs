@@ -53,6 +53,9 @@ impl FromStr for WebhookFormat {
 pub enum NotifyEvent {
     #[serde(rename = "backup.failed")]
     BackupFailed,
+    /// A backup's restore into a throwaway server failed, or its tables or rows differ.
+    #[serde(rename = "backup.verify_failed")]
+    BackupVerifyFailed,
     /// A certificate is inside the warning window (once a day per certificate).
     #[serde(rename = "certificate.expiring")]
     CertExpiring,
@@ -82,8 +85,9 @@ pub enum NotifyEvent {
 
 impl NotifyEvent {
     /// The events a target can subscribe to (the test goes to the one being tested only).
-    pub const ALL: [NotifyEvent; 9] = [
+    pub const ALL: [NotifyEvent; 10] = [
         NotifyEvent::BackupFailed,
+        NotifyEvent::BackupVerifyFailed,
         NotifyEvent::CertExpiring,
         NotifyEvent::CertRenewFailed,
         NotifyEvent::ContainerDied,
@@ -97,6 +101,7 @@ impl NotifyEvent {
     pub fn as_str(self) -> &'static str {
         match self {
             NotifyEvent::BackupFailed => "backup.failed",
+            NotifyEvent::BackupVerifyFailed => "backup.verify_failed",
             NotifyEvent::CertExpiring => "certificate.expiring",
             NotifyEvent::CertRenewFailed => "certificate.renew_failed",
             NotifyEvent::ContainerDied => "container.died",
@@ -112,6 +117,7 @@ impl NotifyEvent {
     pub fn title(self) -> &'static str {
         match self {
             NotifyEvent::BackupFailed => "a backup failed",
+            NotifyEvent::BackupVerifyFailed => "a backup did not restore as it should",
             NotifyEvent::CertExpiring => "a certificate expires soon",
             NotifyEvent::CertRenewFailed => "a certificate renewal failed",
             NotifyEvent::ContainerDied => "a container died or ran out of memory",

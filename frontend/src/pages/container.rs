@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::details::{RevealVariable, load_details};
+use crate::api::terminal::load_terminal_access;
 use crate::components::error_view::ErrorView;
 use crate::components::shell::CurrentUser;
 use crate::format::short_time;
@@ -17,12 +18,15 @@ pub fn ContainerPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let details = Resource::new(id, load_details);
+    let access = Resource::new(|| (), |()| load_terminal_access());
     view! {
         <section class="page container-details">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    // A failed question about terminals only hides the link.
+                    let terminal = access.await.is_ok_and(|a| a.allowed);
                     match details.await {
-                        Ok(d) => view! { <Details d /> }.into_any(),
+                        Ok(d) => view! { <Details d terminal /> }.into_any(),
                         Err(error) => view! { <ErrorView error /> }.into_any(),
                     }
                 })}
@@ -38,7 +42,7 @@ fn row(label: &'static str, value: Option<String>) -> impl IntoView {
 }
 
 #[component]
-fn Details(d: ContainerDetails) -> impl IntoView {
+fn Details(d: ContainerDetails, terminal: bool) -> impl IntoView {
     let admin = use_context::<CurrentUser>().is_some_and(|u| u.0.role.allows(Role::Admin));
     let limits = [
         d.memory_limit
@@ -56,6 +60,11 @@ fn Details(d: ContainerDetails) -> impl IntoView {
             <h1>{d.name.clone()}</h1>
             <span class="pill" data-testid="state">{d.state.clone()}</span>
             {d.oom_killed.then(|| view! { <span class="pill pill-warn">"killed: out of memory"</span> })}
+            // A full page load: the terminal page brings its own script.
+            {(terminal && d.state == "running").then(|| view! {
+                <a class="button" rel="external" data-action="terminal"
+                    href=format!("/containers/{}/terminal", d.id)>"Terminal"</a>
+            })}
         </div>
         {d.project.clone().map(|p| view! { <p class="muted">{format!("Service {}/{}", p, d.service.clone().unwrap_or_default())}</p> })}
         <div class="card">

@@ -13,4 +13,5 @@ pub mod not_found;
 pub mod services;
 pub mod settings;
 pub mod tasks;
+pub mod terminal;
 pub mod users;

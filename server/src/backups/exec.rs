@@ -43,6 +43,8 @@ pub struct Job<'a> {
 #[derive(Debug)]
 pub struct Dumped {
     pub dump_bytes: u64,
+    /// The tables and their rows, as the dump holds them.
+    pub figures: super::tally::Figures,
     pub written: Written,
     pub server_version: Option<String>,
 }
@@ -109,6 +111,7 @@ pub async fn dump(
     job: Job<'_>,
     spec: ExecSpec,
     sink: Sink,
+    tally: super::tally::Tally,
     final_path: PathBuf,
 ) -> Result<Dumped, String> {
     let deadline = Instant::now() + job.timeout;
@@ -119,11 +122,12 @@ pub async fn dump(
 
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(32);
     let writer = tokio::task::spawn_blocking(move || {
-        let mut sink = sink;
+        let (mut sink, mut tally) = (sink, tally);
         while let Some(chunk) = rx.blocking_recv() {
             sink.write(&chunk)?;
+            tally.push(&chunk);
         }
-        Ok::<_, std::io::Error>(sink)
+        Ok::<_, std::io::Error>((sink, tally))
     });
 
     let mut seen = Seen::default();
@@ -159,10 +163,10 @@ pub async fn dump(
             "the connection to the engine broke during the dump ({e}); after {total} bytes. Check that the database container and the engine are up, then back up again."
         )),
         (Ended::WriterStopped, Ok(_)) => Err("the backup file's writer stopped".to_owned()),
-        (Ended::Done, Ok(sink)) => Ok(sink),
+        (Ended::Done, Ok(done)) => Ok(done),
     };
-    let sink = match sink {
-        Ok(sink) => sink,
+    let (sink, tally) = match sink {
+        Ok(done) => done,
         Err(reason) => {
             // The dump may still run: it must not linger in the container holding locks.
             let left = if matches!(ended, Ended::Done) {
@@ -203,6 +207,7 @@ pub async fn dump(
     .map_err(|e| write_error(&e, &dir))?;
     Ok(Dumped {
         dump_bytes: total,
+        figures: tally.finish(),
         written,
         server_version: server_version(job.engine, &seen.head),
     })

@@ -5,6 +5,7 @@ pub mod command;
 pub mod exec;
 mod expiry;
 mod port;
+mod probe;
 mod restore;
 pub mod retention;
 mod run;
@@ -14,6 +15,9 @@ pub mod sink;
 pub mod space;
 pub mod stderr;
 mod stop;
+pub mod tally;
+pub mod verify;
+mod verify_run;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
@@ -59,6 +63,7 @@ struct Inner {
     missed: Mutex<HashMap<(String, String), i64>>,
     /// Database containers left out for their names, already logged.
     bad_names: Mutex<std::collections::HashSet<(String, String)>>,
+    verify: verify::Verifier,
 }
 
 /// Where backups go, the limits a job runs within, and how long the unscheduled ones stay.
@@ -72,6 +77,8 @@ pub struct Settings {
     /// Manual and safety backups older than this are removed (never a database's newest).
     pub keep_manual: Option<Duration>,
     pub clock: crate::clock::SharedClock,
+    /// Which good backups are proven by a restore (a database's label may say otherwise).
+    pub verify: bosun_frontend::model::backup_verify::VerifyPolicy,
 }
 
 /// A database service as the inventory shows it now.
@@ -102,6 +109,7 @@ impl BackupService {
             timeout,
             keep_manual,
             clock,
+            verify,
         } = settings;
         tokio::fs::create_dir_all(&dir).await?;
         let mut entries = tokio::fs::read_dir(&dir).await?;
@@ -125,8 +133,10 @@ impl BackupService {
                 busy,
                 missed: Mutex::default(),
                 bad_names: Mutex::default(),
+                verify: verify::Verifier::new(verify),
             }),
         };
+        service.clean_verifications().await;
         let now = service.inner.clock.now_ms();
         match service.inner.store.interrupt_running_backups(now).await {
             Ok(rows) => {

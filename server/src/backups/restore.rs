@@ -15,7 +15,7 @@ use crate::busy::{Resource, Work};
 use crate::error::OrInternal;
 
 /// The SHA-256 of a file, read in the blocking pool.
-async fn sha256_of(path: std::path::PathBuf) -> Result<String, String> {
+pub(super) async fn sha256_of(path: std::path::PathBuf) -> Result<String, String> {
     tokio::task::spawn_blocking(move || {
         let mut file = std::fs::File::open(&path).map_err(|e| e.to_string())?;
         let mut hash = Sha256::new();

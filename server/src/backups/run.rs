@@ -118,7 +118,10 @@ impl BackupService {
     ) -> Result<BackupRow, String> {
         let target = format!("{}/{} #{}", row.project, row.service, row.id);
         let result = match self.dump(guard, found, &row).await {
-            Ok(dumped) => self.keep(&row, &dumped, owner).await,
+            Ok(dumped) => {
+                self.keep(&row, &dumped, &found.record.image_id, owner)
+                    .await
+            }
             Err(reason) => Err(reason),
         };
         if let Err(reason) = &result {
@@ -148,6 +151,17 @@ impl BackupService {
             .outcome(owner.who(), "backup.create", &target, &audited)
             .await;
         let done = result?;
+        // Proven by a restore in the background, one at a time; the service is free again.
+        let (this, verified, label, by) = (
+            self.clone(),
+            done.clone(),
+            found.settings.verify.clone(),
+            owner.clone(),
+        );
+        tokio::spawn(async move {
+            this.verify_by_policy(&verified, label.as_deref(), &by)
+                .await;
+        });
         // Retention is a schedule's: only its own runs prune, and only its own backups are
         // pruned. Manual and safety backups stay until an admin deletes them, or their age
         // limit (expiry.rs); so no operator's "Back up now" can push history out.
@@ -194,7 +208,8 @@ impl BackupService {
                 .await
                 .map_err(|e| format!("could not create the backup file: {e}"))?
                 .map_err(|e| format!("could not create the backup file: {e}"))?;
-        exec::dump(self.exec_job(found, guard), spec, sink, final_path).await
+        let tally = super::tally::Tally::new(found.settings.engine, &row.database);
+        exec::dump(self.exec_job(found, guard), spec, sink, tally, final_path).await
     }
 
     /// Catalogues a good dump and writes its manifest beside it; returns the finished row. If
@@ -204,6 +219,7 @@ impl BackupService {
         &self,
         row: &BackupRow,
         dumped: &Dumped,
+        image: &str,
         owner: &Owner,
     ) -> Result<BackupRow, String> {
         let good = GoodBackup {
@@ -219,6 +235,13 @@ impl BackupService {
                 .finish_backup_ok(row.id, &good)
                 .await
                 .map_err(|e| format!("could not record the backup: {e}"))?;
+            let figures = serde_json::to_string(&dumped.figures)
+                .map_err(|e| format!("could not record the backup: {e}"))?;
+            self.inner
+                .store
+                .set_backup_source(row.id, &figures, image)
+                .await
+                .map_err(|e| format!("could not record the backup: {e}"))?;
             let done = self
                 .inner
                 .store
@@ -229,6 +252,11 @@ impl BackupService {
             let manifest = serde_json::json!({
                 "backup": done.dto(),
                 "taken_by": owner.username,
+                "source": {
+                    "tables": dumped.figures,
+                    "counted": "from the dump itself as it was written, inside the dump's own snapshot",
+                    "image": image,
+                },
                 "format": "plain SQL",
             });
             let bytes = serde_json::to_vec_pretty(&manifest)

@@ -45,6 +45,8 @@ pub struct DbSettings {
     pub schedule: Option<String>,
     /// `bosun.backup.keep`, unparsed.
     pub keep: Option<String>,
+    /// `bosun.backup.verify` (auto, always, newest-weekly, off), unparsed.
+    pub verify: Option<String>,
 }
 
 /// A name usable as an environment variable.
@@ -146,6 +148,7 @@ pub fn settings<'a>(
         password,
         schedule: label(SCHEDULE_LABEL),
         keep: label(KEEP_LABEL),
+        verify: label("bosun.backup.verify"),
     })
 }
 
@@ -180,6 +183,7 @@ mod tests {
                 password: Some(PasswordSource::Env("POSTGRES_PASSWORD".into())),
                 schedule: None,
                 keep: None,
+                verify: None,
             })
         );
         // Defaults as in the official image: user postgres, database = user.

@@ -9,7 +9,10 @@ use clap::{CommandFactory, Parser, error::ContextKind, error::ContextValue};
 use ipnet::IpNet;
 use url::Url;
 
+mod terminal;
 mod values;
+
+pub use terminal::TerminalConfig;
 
 pub use values::{AllowedName, AllowedNames, KeepFor, Secret, TlsMode, UpdateCheck, WarnDays};
 use values::{
@@ -124,6 +127,12 @@ pub struct Config {
     #[arg(long, env = "BOSUN_BACKUP_TIMEOUT", default_value = "6h", value_parser = parse_duration, value_name = "DURATION")]
     pub backup_timeout: Duration,
 
+    /// Which good backups are proven by restoring them into a throwaway server: `auto`
+    /// (every one under 2 GB, else the newest once a week), `always`, `newest-weekly`, `off`.
+    /// A database's label `bosun.backup.verify` overrides it.
+    #[arg(long, env = "BOSUN_BACKUP_VERIFY", default_value = "auto", value_parser = parse_verify, value_name = "POLICY")]
+    pub backup_verify: bosun_frontend::model::backup_verify::VerifyPolicy,
+
     /// How long manual backups and the safety backups taken before a restore are kept
     /// (retention prunes only scheduled ones); `forever` keeps them until an admin deletes them.
     #[arg(long, env = "BOSUN_BACKUP_KEEP_MANUAL", default_value = "30days", value_parser = parse_keep, value_name = "DURATION")]
@@ -210,9 +219,16 @@ pub struct Config {
     )]
     pub site_root: PathBuf,
 
+    #[command(flatten)]
+    pub terminal: TerminalConfig,
+
     /// Log filter, e.g. `info` or `bosun_server=debug,info`.
     #[arg(long, env = "BOSUN_LOG", default_value = "info", value_name = "FILTER")]
     pub log: String,
+}
+
+fn parse_verify(s: &str) -> Result<bosun_frontend::model::backup_verify::VerifyPolicy, String> {
+    s.parse()
 }
 
 #[derive(Debug, thiserror::Error)]

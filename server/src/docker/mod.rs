@@ -20,6 +20,8 @@ pub mod replace;
 pub mod stats;
 pub mod swarm;
 pub mod template;
+pub mod throwaway;
+pub mod tty;
 
 use async_trait::async_trait;
 use bollard::Docker;

@@ -13,7 +13,7 @@ use tower_sessions::Session;
 use tracing::Instrument;
 
 use super::client_ip::client_ip;
-use super::error::{ApiError, REQUEST_ID};
+use super::error::{ApiError, REQUEST_ID, Refusal};
 use super::stream_guard;
 use super::{AppState, SESSION_COOKIE};
 use crate::audit::Who;
@@ -50,6 +50,8 @@ pub async fn request_context(
         .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
     let client = client_ip(peer, req.headers(), &state.security.trusted_proxies);
     let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
+    let upgrade = is_websocket_upgrade(req.headers());
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
 
     // Owned copies: the request body is not Sync, so no borrow of `req` may cross an await.
     let token = bearer(&req);
@@ -89,6 +91,14 @@ pub async fn request_context(
             };
             let e = AppError::new(bosun_frontend::error::ErrorKind::Unauthenticated, message)
                 .with_request_id(&request_id);
+            if upgrade {
+                let who = Who {
+                    username: "anonymous",
+                    client,
+                    request_id: &request_id,
+                };
+                audit_refusal(&state, who, &method, &path, message).await;
+            }
             return with_id(ApiError(e).into_response(), &request_id);
         }
         Err(e) => {
@@ -101,7 +111,10 @@ pub async fn request_context(
     };
 
     let caller = principal.clone();
-    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    if let Some(credential) = &credential {
+        // For a live connection (a terminal) to check, as streams do, that it still stands.
+        req.extensions_mut().insert(credential.clone());
+    }
     req.extensions_mut().insert(RequestInfo {
         request_id: request_id.clone(),
         client,
@@ -111,25 +124,27 @@ pub async fn request_context(
     let mut response = REQUEST_ID
         .scope(request_id.clone(), next.run(req).instrument(span))
         .await;
-    if response.status() == StatusCode::FORBIDDEN && refused_change(&method, &path) {
-        // A change refused for want of a role, an Origin or a finished set-up is in the audit
-        // log like any other attempt (sign-in records its own refusals).
+    let refused = match response.status() {
+        StatusCode::FORBIDDEN => upgrade || refused_change(&method, &path),
+        // A WebSocket (a terminal) asked for without a valid sign-in.
+        StatusCode::UNAUTHORIZED => upgrade,
+        _ => false,
+    };
+    if refused {
+        // A change or a WebSocket refused for want of a sign-in, a role, an Origin or a
+        // finished set-up is in the audit log like any other attempt (sign-in records its
+        // own refusals), with the reason the caller was given.
         let who = Who {
             username: caller.as_ref().map_or("anonymous", |p| p.username.as_str()),
             client,
             request_id: &request_id,
         };
-        state
-            .app
-            .audit
-            .record(
-                who,
-                "access.denied",
-                &format!("{method} {path}"),
-                AuditOutcome::Denied,
-                None,
-            )
-            .await;
+        let why = response
+            .extensions()
+            .get::<Refusal>()
+            .map_or("", |r| r.0.as_str())
+            .to_owned();
+        audit_refusal(&state, who, &method, &path, &why).await;
     }
     if let (Some(caller), Some(credential)) = (caller, credential)
         && stream_guard::is_stream(&response)
@@ -159,6 +174,28 @@ pub async fn request_context(
         );
     }
     with_id(response, &request_id)
+}
+
+async fn audit_refusal(state: &AppState, who: Who<'_>, method: &Method, path: &str, why: &str) {
+    state
+        .app
+        .audit
+        .record(
+            who,
+            "access.denied",
+            &format!("{method} {path}"),
+            AuditOutcome::Denied,
+            (!why.is_empty()).then(|| why.to_owned()),
+        )
+        .await;
+}
+
+/// A request to open a WebSocket (`Upgrade: websocket`).
+pub fn is_websocket_upgrade(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }
 
 /// A state-changing request other than signing in (which audits its own outcome).

@@ -67,7 +67,9 @@ pub fn is_safe_method(m: &Method) -> bool {
 }
 
 pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if is_safe_method(req.method()) {
+    // A WebSocket is opened with a GET, but it carries the session cookie across sites like
+    // a form post does, and what it opens (a terminal) changes things: checked like a change.
+    if is_safe_method(req.method()) && !super::context::is_websocket_upgrade(req.headers()) {
         return next.run(req).await;
     }
     let peer = req

@@ -19,6 +19,10 @@ impl From<AppError> for ApiError {
     }
 }
 
+/// Why a request was refused (401, 403), for the audit record the request context writes.
+#[derive(Clone, Debug)]
+pub struct Refusal(pub String);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut error = self.0;
@@ -28,7 +32,12 @@ impl IntoResponse for ApiError {
         let status =
             StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let retry_after = error.retry_after;
+        let refusal = matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+            .then(|| Refusal(error.message.clone()));
         let mut response = (status, Json(error)).into_response();
+        if let Some(refusal) = refusal {
+            response.extensions_mut().insert(refusal);
+        }
         if let Some(secs) = retry_after
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {

@@ -38,7 +38,11 @@ pub fn is_stream(response: &Response) -> bool {
 }
 
 /// Resolves once the credential no longer stands for `principal`.
-async fn ended<S: SessionStore>(checks: Checks<S>, credential: Credential, principal: Principal) {
+pub async fn ended<S: SessionStore>(
+    checks: Checks<S>,
+    credential: Credential,
+    principal: Principal,
+) {
     let Checks {
         store,
         sessions,

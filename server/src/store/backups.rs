@@ -62,9 +62,19 @@ pub struct BackupRow {
     pub started_at: i64,
     pub finished_at: Option<i64>,
     pub actor: String,
+    /// JSON `{"table": rows}` tallied from the dump as it was written.
+    pub figures: Option<String>,
+    /// The image id the database ran when it was dumped.
+    pub image: Option<String>,
+    pub verify_status: Option<String>,
+    pub verify_tables: Option<i64>,
+    pub verify_rows: Option<i64>,
+    pub verify_ms: Option<i64>,
+    pub verify_at: Option<i64>,
+    pub verify_reason: Option<String>,
 }
 
-const COLUMNS: &str = "id, project, service, engine, database, kind, status, reason, file_name, compression, dump_bytes, file_bytes, sha256, server_version, started_at, finished_at, actor";
+pub(super) const COLUMNS: &str = "id, project, service, engine, database, kind, status, reason, file_name, compression, dump_bytes, file_bytes, sha256, server_version, started_at, finished_at, actor, figures, image, verify_status, verify_tables, verify_rows, verify_ms, verify_at, verify_reason";
 
 impl BackupRow {
     pub fn status(&self) -> BackupStatus {
@@ -100,6 +110,7 @@ impl BackupRow {
                 .finished_at
                 .and_then(|f| u64::try_from(f - self.started_at).ok()),
             actor: self.actor.clone(),
+            verify: self.verify(),
         }
     }
 }

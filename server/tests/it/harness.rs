@@ -35,6 +35,17 @@ pub async fn require_docker() {
     );
 }
 
+/// Settings a test gets unless it asks otherwise: no verification of every backup by a
+/// restore (the verification tests switch it on), so tests about other things do not start
+/// throwaway database servers beside them.
+fn quiet_defaults(extra: &[&str]) -> &'static [&'static str] {
+    if extra.contains(&"--backup-verify") {
+        &[]
+    } else {
+        &["--backup-verify", "off"]
+    }
+}
+
 impl TestServer {
     pub async fn start() -> Self {
         Self::start_with(&["--admin-password", ADMIN_PASSWORD]).await
@@ -75,6 +86,7 @@ impl TestServer {
         let data_dir = data.path().display().to_string();
         let mut args = vec!["bosun", "--data-dir", &data_dir, "--site-root", &data_dir];
         args.extend_from_slice(extra);
+        args.extend_from_slice(quiet_defaults(extra));
         let mut config = Config::load(args, Vec::new()).expect("config");
         edit(&mut config);
         let scheme = if config.https() { "https" } else { "http" };
@@ -123,7 +135,8 @@ impl TestServer {
             .arg(data.path())
             .arg("--site-root")
             .arg(data.path())
-            .args(extra);
+            .args(extra)
+            .args(quiet_defaults(extra));
         let (child, addr) = crate::launch::launch(cmd).await;
         TestServer {
             base: format!("{scheme}://{addr}"),

@@ -3,6 +3,7 @@
 mod backup_list;
 mod ctx;
 mod database_card;
+mod verify_badge;
 
 use leptos::prelude::*;
 

@@ -15,6 +15,7 @@ pub mod session;
 pub mod settings;
 pub mod swarm;
 pub mod tasks;
+pub mod terminal;
 pub mod tokens;
 pub mod updates;
 pub mod users;
@@ -44,6 +45,7 @@ use super::AppState;
         (name = "certificates", description = "Certificates: inventory, renewal, upload, the internal CA"),
         (name = "tasks", description = "Runbook tasks: named maintenance commands, their runs, live output"),
         (name = "updates", description = "Image updates: newer builds in registries, updates behind a health gate, rollbacks"),
+        (name = "terminal", description = "Terminals in containers over a WebSocket (BOSUN_TERMINAL), and their transcripts"),
         (name = "swarm", description = "Swarm services and their tasks, when the engine is a manager"),
         (name = "settings", description = "Settings admins keep in bosun (admin)"),
         (name = "notifications", description = "Webhook targets for failures and warnings (admin)"),
@@ -100,6 +102,8 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(services::containers::details))
         .routes(routes!(services::projects::compose))
         .routes(routes!(services::containers::reveal))
+        .routes(routes!(terminal::open))
+        .routes(routes!(terminal::transcript))
         .routes(routes!(links::list))
         .routes(routes!(logs::of_container))
         .routes(routes!(logs::of_service))
@@ -118,6 +122,7 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(backups::get, backups::delete))
         .routes(routes!(backups::download))
         .routes(routes!(backups::restore))
+        .routes(routes!(backups::verify))
         .routes(routes!(
             backups::schedules::list,
             backups::schedules::set,

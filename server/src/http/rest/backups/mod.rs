@@ -161,3 +161,25 @@ pub async fn restore(
     let id = backup_id(&id)?;
     Ok(Json(state.app.backups.restore(&actor, id, request).await?))
 }
+
+/// Proves a good backup now (operator): restores it into a throwaway server made from the
+/// database's image (no network, no port, removed afterwards), then checks that every table
+/// of the source is there with its row count. Runs in the background, one verification at a
+/// time; answers at once with `verify.status` `running`. Audited as `backup.verify`; a
+/// failure notifies `backup.verify_failed`.
+#[utoipa::path(post, path = "/api/v1/backups/{id}/verify", tag = "backups",
+    params(("id" = i64, Path, description = "Backup id")),
+    security(("session" = ["operator"]), ("token" = ["operator"])),
+    responses((status = 202, body = BackupDto), (status = 400, body = AppError), (status = 401, body = AppError), (status = 403, body = AppError), (status = 404, body = AppError), (status = 409, body = AppError)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    Auth(actor): Auth<OperatorRole>,
+    PathParams(id): PathParams<String>,
+) -> Result<(http::StatusCode, Json<BackupDto>), ApiError> {
+    use bosun_frontend::ports::BackupVerifyPort;
+    let id = backup_id(&id)?;
+    Ok((
+        http::StatusCode::ACCEPTED,
+        Json(state.app.backups.verify(&actor, id).await?),
+    ))
+}

@@ -1,6 +1,9 @@
 //! The ports the server functions call. The server crate implements them on its services
 //! and provides them through Leptos context; the REST API calls the same services.
 
+mod backup_verify;
+mod terminal;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -22,6 +25,8 @@ use crate::model::{
 };
 use crate::model::{ImageUpdateDto, UpdateRunDto, UpdateStarted};
 use crate::model::{NewWebhook, TestReport, WebhookDto, WebhooksView};
+pub use backup_verify::BackupVerifyPort;
+pub use terminal::TerminalPort;
 
 /// Signing in and out, and what a user does to their own account.
 #[async_trait]
@@ -340,6 +345,8 @@ pub struct Ports {
     pub webhooks: Arc<dyn WebhooksPort>,
     pub tasks: Arc<dyn TasksPort>,
     pub updates: Arc<dyn UpdatesPort>,
+    pub terminal: Arc<dyn TerminalPort>,
+    pub backup_verify: Arc<dyn BackupVerifyPort>,
 }
 
 /// Lets server functions read the request facts the middleware attached.
