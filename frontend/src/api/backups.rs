@@ -94,6 +94,9 @@ pub struct ScheduleForm {
     pub keep_daily: String,
     pub keep_weekly: String,
     pub keep_monthly: String,
+    /// Empty: the default policy.
+    #[serde(default)]
+    pub verify: String,
 }
 
 #[server(prefix = "/sfn", endpoint = "admin/set_schedule")]
@@ -106,6 +109,12 @@ pub async fn set_schedule(form: ScheduleForm) -> Result<ScheduleDto, AppError> {
             keep_weekly: count("keep_weekly", &form.keep_weekly)?,
             keep_monthly: count("keep_monthly", &form.keep_monthly)?,
         };
+        let verify = match form.verify.trim() {
+            "" => None,
+            v => Some(parse_field::<crate::model::backup_verify::VerifyPolicy>(
+                "verify", v,
+            )?),
+        };
         let actor = ctx::actor::<crate::authz::AdminRole>()?;
         ctx::ports()?
             .backups
@@ -117,6 +126,7 @@ pub async fn set_schedule(form: ScheduleForm) -> Result<ScheduleDto, AppError> {
                     cron: form.cron,
                     compression: Some(compression),
                     retention,
+                    verify,
                 },
             )
             .await

@@ -317,6 +317,8 @@ pub struct ScheduleDto {
     pub last_run: Option<String>,
     /// A run that should have happened while bosun was not running.
     pub missed: Option<String>,
+    /// Which of its backups are proven by a restore; None: the database's label or the default.
+    pub verify: Option<super::backup_verify::VerifyPolicy>,
 }
 
 /// `POST /api/v1/schedules`: one schedule per database; posting again replaces it.
@@ -331,6 +333,9 @@ pub struct NewSchedule {
     pub compression: Option<Compression>,
     #[serde(default)]
     pub retention: Retention,
+    /// Which of its backups are proven by a restore (default: BOSUN_BACKUP_VERIFY).
+    #[serde(default)]
+    pub verify: Option<super::backup_verify::VerifyPolicy>,
 }
 
 /// `DELETE /api/v1/schedules?project=…&service=…`.

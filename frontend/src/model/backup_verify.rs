@@ -61,6 +61,7 @@ pub struct VerifyDto {
 /// Which good backups are verified by a restore: every one, the newest once a week, or none.
 /// `auto` (the default) is `always` for dumps under 2 GB and `newest-weekly` above.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum VerifyPolicy {
     Auto,

@@ -294,6 +294,7 @@ impl BackupsPort for BackupService {
                     cron: input.cron.trim(),
                     compression: input.compression.unwrap_or_default(),
                     retention: r,
+                    verify: input.verify,
                     created_by: actor.username(),
                 })
                 .await

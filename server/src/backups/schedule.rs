@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use bosun_frontend::error::AppError;
+use bosun_frontend::model::backup_verify::VerifyPolicy;
 use bosun_frontend::model::{
     AuditOutcome, BackupKind, Compression, Retention, ScheduleDto, ScheduleSource,
 };
@@ -64,6 +65,8 @@ pub struct Effective {
     pub retention: Retention,
     pub source: ScheduleSource,
     pub last_run: Option<i64>,
+    /// Its verification policy (None: the database's label, else the default).
+    pub verify: Option<VerifyPolicy>,
 }
 
 impl Effective {
@@ -80,6 +83,7 @@ impl Effective {
             next_run: next_after(&self.cron, now_ms).map(rfc3339),
             last_run: self.last_run.map(rfc3339),
             missed: missed.map(rfc3339),
+            verify: self.verify,
         }
     }
 }
@@ -115,6 +119,7 @@ impl BackupService {
                 cron,
                 compression: row.compression(),
                 retention: row.retention(),
+                verify: row.verify.as_deref().and_then(|v| v.parse().ok()),
                 source: ScheduleSource::Bosun,
                 project: row.project,
                 service: row.service,
@@ -140,6 +145,7 @@ impl BackupService {
                     cron,
                     compression: Compression::Gzip,
                     retention: keep_label(f.settings.keep.as_deref()),
+                    verify: f.settings.verify.as_deref().and_then(|v| v.parse().ok()),
                     source: ScheduleSource::Label,
                     project: f.project.into(),
                     service: f.service.into(),

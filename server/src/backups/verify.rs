@@ -91,8 +91,22 @@ impl BackupService {
         label: Option<&str>,
         owner: &Owner,
     ) {
-        let policy = label
-            .and_then(|l| l.parse::<VerifyPolicy>().ok())
+        // A scheduled run follows its schedule's policy; then the database's label; then
+        // BOSUN_BACKUP_VERIFY.
+        let scheduled = if row.kind == bosun_frontend::model::BackupKind::Scheduled.as_str() {
+            self.effective_schedules()
+                .await
+                .ok()
+                .and_then(|all| {
+                    all.into_iter()
+                        .find(|s| s.project == row.project && s.service == row.service)
+                })
+                .and_then(|s| s.verify)
+        } else {
+            None
+        };
+        let policy = scheduled
+            .or_else(|| label.and_then(|l| l.parse::<VerifyPolicy>().ok()))
             .unwrap_or(self.inner.verify.policy)
             .resolve(u64::try_from(row.dump_bytes).unwrap_or(0));
         let skip = match policy {
@@ -145,6 +159,14 @@ impl BackupService {
             .await;
         self.changed();
         let result = self.verify_inner(&row).await;
+        if result.is_err() && self.inner.store.backup(id).await.ok().flatten().is_none() {
+            // Deleted meanwhile (by an admin, or pruned): nothing left to prove or report.
+            tracing::info!(
+                id,
+                "a backup was deleted while it waited for its verification"
+            );
+            return Err(format!("backup #{id} was deleted"));
+        }
         let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let target = format!("{}/{} #{}", row.project, row.service, row.id);
         match &result {

@@ -17,6 +17,7 @@ pub struct ScheduleRow {
     pub keep_daily: i64,
     pub keep_weekly: i64,
     pub keep_monthly: i64,
+    pub verify: Option<String>,
 }
 
 fn count(n: i64) -> u32 {
@@ -44,19 +45,19 @@ pub struct NewScheduleRow<'a> {
     pub cron: &'a str,
     pub compression: Compression,
     pub retention: Retention,
+    pub verify: Option<bosun_frontend::model::backup_verify::VerifyPolicy>,
     pub created_by: &'a str,
 }
 
-const COLUMNS: &str =
-    "id, project, service, cron, compression, keep_last, keep_daily, keep_weekly, keep_monthly";
+const COLUMNS: &str = "id, project, service, cron, compression, keep_last, keep_daily, keep_weekly, keep_monthly, verify";
 
 impl Store {
     /// One schedule per database: a second one replaces the first.
     pub async fn upsert_schedule(&self, s: &NewScheduleRow<'_>) -> Result<ScheduleRow, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "INSERT INTO backup_schedules (project, service, cron, compression, keep_last, keep_daily, keep_weekly, keep_monthly, created_by, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (project, service) DO UPDATE SET cron = excluded.cron, compression = excluded.compression, \
+            "INSERT INTO backup_schedules (project, service, cron, compression, keep_last, keep_daily, keep_weekly, keep_monthly, verify, created_by, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (project, service) DO UPDATE SET cron = excluded.cron, compression = excluded.compression, verify = excluded.verify, \
              keep_last = excluded.keep_last, keep_daily = excluded.keep_daily, keep_weekly = excluded.keep_weekly, \
              keep_monthly = excluded.keep_monthly, created_by = excluded.created_by, created_at = excluded.created_at \
              RETURNING {COLUMNS}"
@@ -69,6 +70,7 @@ impl Store {
         .bind(i64::from(s.retention.keep_daily))
         .bind(i64::from(s.retention.keep_weekly))
         .bind(i64::from(s.retention.keep_monthly))
+        .bind(s.verify.map(|v| v.to_string()))
         .bind(s.created_by)
         .bind(now_ms())
         .fetch_one(self.pool())

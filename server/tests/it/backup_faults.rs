@@ -389,9 +389,14 @@ async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
     psql(&db, "shop", "shop", "SELECT 1");
     wait_database(&admin, &s, &p.name).await;
     // Every 3 seconds (six fields: seconds first).
-    let r = post_json(&admin, &s, "/api/v1/schedules", json!({"project": p.name, "service": "db", "cron": "*/3 * * * * *", "compression": "zstd", "retention": {"keep_last": 2}})).await;
+    let r = post_json(&admin, &s, "/api/v1/schedules", json!({"project": p.name, "service": "db", "cron": "*/3 * * * * *", "compression": "zstd", "retention": {"keep_last": 2}, "verify": "always"})).await;
     let sched: ScheduleDto = expect_json(r, StatusCode::OK).await;
     assert_eq!(sched.source, ScheduleSource::Bosun);
+    // Its own verification policy, over this server's default (off).
+    assert_eq!(
+        sched.verify,
+        Some(bosun_frontend::model::backup_verify::VerifyPolicy::Always)
+    );
     assert!(sched.next_run.is_some());
 
     // Three scheduled runs, each when the clock reaches the next one; retention keeps two.
@@ -426,7 +431,7 @@ async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
     loop {
         let list: Vec<BackupDto> = json_get(
             &admin,
@@ -434,7 +439,11 @@ async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
             &format!("/api/v1/backups?project={}&status=ok", p.name),
         )
         .await;
-        if list.len() == 2 {
+        let proven = list.iter().any(|b| {
+            b.verify.as_ref().map(|v| v.status)
+                == Some(bosun_frontend::model::backup_verify::VerifyStatus::Verified)
+        });
+        if list.len() == 2 && proven {
             assert!(list.iter().all(|b| b.kind == BackupKind::Scheduled
                 && b.actor == "schedule"
                 && b.compression == Compression::Zstd));
@@ -442,7 +451,7 @@ async fn schedules_fire_survive_a_restart_and_report_missed_runs() {
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "retention did not prune to two: {list:#?}"
+            "retention did not prune to two, or no scheduled backup was verified: {list:#?}"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

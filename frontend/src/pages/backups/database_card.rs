@@ -163,6 +163,7 @@ fn ScheduleLine(s: ScheduleDto) -> impl IntoView {
         <div class="schedule" data-testid="schedule">
             <code>{s.cron.clone()}</code>
             <span class="muted">{format!(" UTC · {} · {source}{keep}", s.compression.as_str())}</span>
+            {s.verify.map(|v| view! { <span class="muted" data-testid="schedule-verify">{format!(" · verified: {v}")}</span> })}
             {s.next_run.clone().map(|n| view! { <span class="muted">{format!(" · next {}", short_time(&n))}</span> })}
             {s.missed.clone().map(|m| view! {
                 <div class="alert alert-error" data-testid="missed">
@@ -197,6 +198,13 @@ fn ScheduleForm(db: DatabaseDto, current: Option<ScheduleDto>) -> impl IntoView 
             .map(|s| s.compression.as_str().to_owned())
             .unwrap_or_else(|| "gzip".into()),
     );
+    let verify = RwSignal::new(
+        current
+            .as_ref()
+            .and_then(|s| s.verify)
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
+    );
     let keep = [
         RwSignal::new(field(r.keep_last)),
         RwSignal::new(field(r.keep_daily)),
@@ -216,6 +224,7 @@ fn ScheduleForm(db: DatabaseDto, current: Option<ScheduleDto>) -> impl IntoView 
                 keep_daily: keep[1].get_untracked(),
                 keep_weekly: keep[2].get_untracked(),
                 keep_monthly: keep[3].get_untracked(),
+                verify: verify.get_untracked(),
             },
         });
         open.set(false);
@@ -236,6 +245,14 @@ fn ScheduleForm(db: DatabaseDto, current: Option<ScheduleDto>) -> impl IntoView 
                     <select on:change=move |ev| compression.set(event_target_value(&ev)) prop:value=move || compression.get()>
                         <option value="gzip">"gzip"</option>
                         <option value="zstd">"zstd"</option>
+                    </select>
+                </label>
+                <label>"Prove by a restore "
+                    <select data-testid="verify-policy" on:change=move |ev| verify.set(event_target_value(&ev)) prop:value=move || verify.get()>
+                        <option value="">"the default"</option>
+                        <option value="always">"every backup"</option>
+                        <option value="newest-weekly">"the newest, once a week"</option>
+                        <option value="off">"never"</option>
                     </select>
                 </label>
                 <fieldset>
