@@ -24,6 +24,7 @@ setup() {
     bosun_ensure_chromium
     bosun_ensure_pebble
     bosun_ensure_registry
+    bosun_ensure_moto
     # A missing engine is a failure, never a skip: this installs and starts one, or fails.
     bosun_ensure_docker
     bosun_ensure_base_images

@@ -9,6 +9,7 @@
 #   bosun_ensure_chromium      a Chromium for the end-to-end tests
 #   bosun_ensure_pebble        Debian's pebble (ACME test server) and curl, for the ACME tests
 #   bosun_ensure_registry      Debian's docker-registry, for the image update tests
+#   bosun_ensure_moto          moto's S3 server (PyPI, in a venv), for the off-site copy tests
 #   bosun_build [--release]    the site (wasm bundle, CSS, assets) into target/site and the
 #                              server into target/<profile>/bosun, with xtask (plain cargo and
 #                              the wasm-bindgen library: no cargo-leptos, no wasm-bindgen-cli)
@@ -105,6 +106,22 @@ bosun_ensure_registry() {
     command -v docker-registry >/dev/null 2>&1 || bosun__apt_install docker-registry
     command -v docker-registry >/dev/null 2>&1 ||
         { bosun__log "ERROR: docker-registry is still missing (apt-get install docker-registry)"; return 1; }
+}
+
+# moto's S3 server from PyPI, in a venv in the shared cache, for the off-site copy tests.
+# Puts its moto_server on PATH.
+bosun_ensure_moto() {
+    local venv="${XDG_CACHE_HOME:-$HOME/.cache}/bosun/moto" version="5.1.18"
+    if [ ! -x "$venv/bin/moto_server" ] || ! "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$version')" 2>/dev/null; then
+        command -v python3 >/dev/null 2>&1 || bosun__apt_install python3
+        python3 -m venv --help >/dev/null 2>&1 || bosun__apt_install python3-venv
+        bosun__log "installing moto[server] $version (an S3-compatible store) from PyPI"
+        rm -rf "$venv"
+        python3 -m venv "$venv" >&2
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$version" >&2 ||
+            { bosun__log "ERROR: could not install moto[server] from PyPI"; return 1; }
+    fi
+    case ":$PATH:" in *":$venv/bin:"*) ;; *) export PATH="$PATH:$venv/bin" ;; esac
 }
 
 bosun_free_port() {

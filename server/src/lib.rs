@@ -17,6 +17,7 @@ pub mod live;
 pub mod logs;
 pub mod net;
 pub mod notify;
+pub mod offsite;
 pub mod private;
 pub mod services;
 pub mod settings;
@@ -78,6 +79,8 @@ pub enum StartError {
     Certs(String),
     #[error("notifications: {0}")]
     Notify(String),
+    #[error("off-site copies: {0}")]
+    Offsite(String),
 }
 
 /// What `run` tells its caller once it is listening.
@@ -183,6 +186,8 @@ pub async fn run_with_clock(
             min_free_mb: config.backup_min_free_mb,
             timeout: config.backup_timeout,
             verify: config.backup_verify,
+            offsite: offsite::setup::from_config(&config.offsite, registry_roots.clone())
+                .map_err(StartError::Offsite)?,
             keep_manual: config.backup_keep_manual.0,
             clock: clock.clone(),
         },
@@ -193,6 +198,7 @@ pub async fn run_with_clock(
         source,
     })?;
     let scheduler = tokio::spawn(backups.clone().run_schedules());
+    let offsite_retries = tokio::spawn(backups.clone().run_offsite_retries());
     let certs = certs::CertService::start(
         &config,
         store.clone(),
@@ -368,6 +374,7 @@ pub async fn run_with_clock(
     cleanup.abort();
     scheduler.abort();
     update_checks.abort();
+    offsite_retries.abort();
     renewals.abort();
     dispatcher.abort();
     container_watch.abort();

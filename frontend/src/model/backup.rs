@@ -165,6 +165,9 @@ pub struct BackupDto {
     pub actor: String,
     /// Its proof by restore; None while none was made.
     pub verify: Option<super::backup_verify::VerifyDto>,
+    /// Where it is kept: this host, off-site, or both.
+    #[serde(default)]
+    pub copies: Vec<super::backup_verify::CopyDto>,
 }
 
 /// A backup or restore running now, with its progress.

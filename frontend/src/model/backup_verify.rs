@@ -58,6 +58,24 @@ pub struct VerifyDto {
     pub reason: Option<String>,
 }
 
+/// Where one copy of a backup is kept: this host's backup directory, or the off-site store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CopyDto {
+    /// `local` or `offsite`.
+    #[serde(rename = "where")]
+    pub place: String,
+    /// The file name (local) or the object key (off-site).
+    pub key: String,
+    /// `done`; off-site also `pending` or `failed` (tried again with back-off).
+    pub status: String,
+    pub size: u64,
+    pub sha256: Option<String>,
+    pub at: Option<String>,
+    /// Why the last attempt failed.
+    pub error: Option<String>,
+}
+
 /// Which good backups are verified by a restore: every one, the newest once a week, or none.
 /// `auto` (the default) is `always` for dumps under 2 GB and `newest-weekly` above.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -35,6 +35,7 @@ pub use backup::{
     BackupsView, Compression, DatabaseDto, JobDto, NewSchedule, RestoreReport, RestoreRequest,
     Retention, ScheduleDto, ScheduleKey, ScheduleSource, human_bytes,
 };
+pub use backup_verify::CopyDto;
 pub use cert::{
     AcmeDto, CaDto, CertDto, CertJobDto, CertKind, CertificatesView, ChainCheck, KeyCheck,
     ManagedDto, Urgency,

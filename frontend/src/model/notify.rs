@@ -56,6 +56,9 @@ pub enum NotifyEvent {
     /// A backup's restore into a throwaway server failed, or its tables or rows differ.
     #[serde(rename = "backup.verify_failed")]
     BackupVerifyFailed,
+    /// A good backup's copy to the off-site store failed (it is tried again).
+    #[serde(rename = "backup.offsite_failed")]
+    BackupOffsiteFailed,
     /// A certificate is inside the warning window (once a day per certificate).
     #[serde(rename = "certificate.expiring")]
     CertExpiring,
@@ -85,9 +88,10 @@ pub enum NotifyEvent {
 
 impl NotifyEvent {
     /// The events a target can subscribe to (the test goes to the one being tested only).
-    pub const ALL: [NotifyEvent; 10] = [
+    pub const ALL: [NotifyEvent; 11] = [
         NotifyEvent::BackupFailed,
         NotifyEvent::BackupVerifyFailed,
+        NotifyEvent::BackupOffsiteFailed,
         NotifyEvent::CertExpiring,
         NotifyEvent::CertRenewFailed,
         NotifyEvent::ContainerDied,
@@ -102,6 +106,7 @@ impl NotifyEvent {
         match self {
             NotifyEvent::BackupFailed => "backup.failed",
             NotifyEvent::BackupVerifyFailed => "backup.verify_failed",
+            NotifyEvent::BackupOffsiteFailed => "backup.offsite_failed",
             NotifyEvent::CertExpiring => "certificate.expiring",
             NotifyEvent::CertRenewFailed => "certificate.renew_failed",
             NotifyEvent::ContainerDied => "container.died",
@@ -118,6 +123,7 @@ impl NotifyEvent {
         match self {
             NotifyEvent::BackupFailed => "a backup failed",
             NotifyEvent::BackupVerifyFailed => "a backup did not restore as it should",
+            NotifyEvent::BackupOffsiteFailed => "a backup's off-site copy failed",
             NotifyEvent::CertExpiring => "a certificate expires soon",
             NotifyEvent::CertRenewFailed => "a certificate renewal failed",
             NotifyEvent::ContainerDied => "a container died or ran out of memory",

@@ -4,6 +4,7 @@
 pub mod command;
 pub mod exec;
 mod expiry;
+mod offsite;
 mod port;
 mod probe;
 mod restore;
@@ -64,6 +65,7 @@ struct Inner {
     /// Database containers left out for their names, already logged.
     bad_names: Mutex<std::collections::HashSet<(String, String)>>,
     verify: verify::Verifier,
+    offsite: Option<offsite::Offsite>,
 }
 
 /// Where backups go, the limits a job runs within, and how long the unscheduled ones stay.
@@ -79,6 +81,8 @@ pub struct Settings {
     pub clock: crate::clock::SharedClock,
     /// Which good backups are proven by a restore (a database's label may say otherwise).
     pub verify: bosun_frontend::model::backup_verify::VerifyPolicy,
+    /// The S3-compatible store good backups are copied to, if any.
+    pub offsite: Option<crate::offsite::Store>,
 }
 
 /// A database service as the inventory shows it now.
@@ -110,6 +114,7 @@ impl BackupService {
             keep_manual,
             clock,
             verify,
+            offsite,
         } = settings;
         tokio::fs::create_dir_all(&dir).await?;
         let mut entries = tokio::fs::read_dir(&dir).await?;
@@ -134,6 +139,7 @@ impl BackupService {
                 missed: Mutex::default(),
                 bad_names: Mutex::default(),
                 verify: verify::Verifier::new(verify),
+                offsite: offsite.map(offsite::Offsite::new),
             }),
         };
         service.clean_verifications().await;
@@ -332,7 +338,7 @@ impl BackupService {
             .or_internal("reading the backup catalogue")?;
         Ok(BackupsView {
             databases: self.databases_now().await?,
-            recent: recent.iter().map(|r| r.dto()).collect(),
+            recent: self.shown(&recent).await,
         })
     }
 
@@ -383,14 +389,5 @@ impl BackupService {
     /// Tells the live views that the catalogue changed.
     fn changed(&self) {
         self.inner.busy.notify();
-    }
-
-    fn missed(&self, project: &str, service: &str) -> Option<i64> {
-        self.inner
-            .missed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&(project.to_owned(), service.to_owned()))
-            .copied()
     }
 }

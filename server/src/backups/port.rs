@@ -112,6 +112,7 @@ impl BackupService {
             if row.file_name.contains(['/', '\\']) || row.file_name.starts_with('.') {
                 return Err(AppError::internal());
             }
+            self.ensure_local(&row).await.map_err(AppError::conflict)?;
             let path = self.inner.dir.join(&row.file_name);
             let file = tokio::fs::File::open(&path).await.map_err(|e| {
                 AppError::conflict(format!(
@@ -153,11 +154,13 @@ impl BackupsPort for BackupService {
             .list_backups(&f)
             .await
             .or_internal("reading the backup catalogue")?;
-        Ok(rows.iter().map(BackupRow::dto).collect())
+        Ok(self.shown(&rows).await)
     }
 
     async fn get(&self, _actor: &Viewer, id: i64) -> Result<BackupDto, AppError> {
-        Ok(self.row(id).await?.dto())
+        let row = self.row(id).await?;
+        let shown = self.shown(std::slice::from_ref(&row)).await;
+        Ok(shown.into_iter().next().unwrap_or_else(|| row.dto()))
     }
 
     async fn start(

@@ -83,6 +83,9 @@ impl BackupService {
             &owner.username,
         )?;
         guard.step("checking the backup file", Some(id));
+        self.ensure_local(&row).await.map_err(|e| {
+            AppError::conflict(format!("{e}. Nothing was changed. Pick another backup."))
+        })?;
         let path = self.inner.dir.join(&row.file_name);
         let actual = sha256_of(path.clone()).await.map_err(|e| {
             AppError::conflict(format!(

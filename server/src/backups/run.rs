@@ -159,8 +159,7 @@ impl BackupService {
             owner.clone(),
         );
         tokio::spawn(async move {
-            this.verify_by_policy(&verified, label.as_deref(), &by)
-                .await;
+            this.after_good(&verified, label.as_deref(), &by).await;
         });
         // Retention is a schedule's: only its own runs prune, and only its own backups are
         // pruned. Manual and safety backups stay until an admin deletes them, or their age
@@ -279,6 +278,7 @@ impl BackupService {
 
     /// Removes a backup's file and manifest; missing files are fine.
     pub(super) async fn remove_files(&self, file_name: &str) {
+        self.remove_offsite(file_name).await;
         for path in [
             self.inner.dir.join(file_name),
             self.manifest_path(file_name),

@@ -100,6 +100,16 @@ fn keep_label(value: Option<&str>) -> Retention {
 const EXPIRY_EVERY_MS: i64 = 3_600_000;
 
 impl BackupService {
+    /// The run of this database's schedule that fell while bosun was down, if any.
+    pub(super) fn missed(&self, project: &str, service: &str) -> Option<i64> {
+        self.inner
+            .missed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(project.to_owned(), service.to_owned()))
+            .copied()
+    }
+
     /// Every schedule in force now.
     pub async fn effective_schedules(&self) -> Result<Vec<Effective>, AppError> {
         let store = &self.inner.store;

@@ -9,9 +9,11 @@ use clap::{CommandFactory, Parser, error::ContextKind, error::ContextValue};
 use ipnet::IpNet;
 use url::Url;
 
+mod offsite;
 mod terminal;
 mod values;
 
+pub use offsite::OffsiteConfig;
 pub use terminal::TerminalConfig;
 
 pub use values::{AllowedName, AllowedNames, KeepFor, Secret, TlsMode, UpdateCheck, WarnDays};
@@ -221,6 +223,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub terminal: TerminalConfig,
+
+    #[command(flatten)]
+    pub offsite: OffsiteConfig,
 
     /// Log filter, e.g. `info` or `bosun_server=debug,info`.
     #[arg(long, env = "BOSUN_LOG", default_value = "info", value_name = "FILTER")]

@@ -111,6 +111,7 @@ impl BackupRow {
                 .and_then(|f| u64::try_from(f - self.started_at).ok()),
             actor: self.actor.clone(),
             verify: self.verify(),
+            copies: Vec::new(),
         }
     }
 }

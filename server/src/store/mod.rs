@@ -4,6 +4,7 @@ pub mod audit;
 pub mod backup_verify;
 pub mod backups;
 pub mod certs;
+pub mod copies;
 pub mod defined_tasks;
 pub mod schedules;
 pub mod tasks;

@@ -10,6 +10,7 @@ mod launch;
 mod mirrors;
 mod pebble;
 mod registry;
+mod s3;
 mod sse;
 mod stacks;
 
@@ -36,6 +37,7 @@ mod engine_restart;
 mod faults;
 mod logs;
 mod notify;
+mod offsite;
 mod scale;
 mod security;
 mod services;

@@ -92,7 +92,10 @@ fn Row(b: BackupDto) -> impl IntoView {
             <td>
                 <span class=format!("pill pill-{}", b.status.as_str())>{b.status.as_str()}</span>
                 {reason.map(|r| view! { <div class="error-text small">{r}</div> })}
-                {ok.then(|| view! { <super::verify_badge::VerifyBadge b=b.clone() /> })}
+                {ok.then(|| view! {
+                    <super::verify_badge::VerifyBadge b=b.clone() />
+                    <super::verify_badge::Places b=b.clone() />
+                })}
             </td>
             <td>{size}</td>
             <td>{took}</td>

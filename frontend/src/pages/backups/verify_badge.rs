@@ -64,3 +64,23 @@ pub fn VerifyBadge(b: BackupDto) -> impl IntoView {
     }
     .into_any()
 }
+
+/// Where a good backup is kept: this host, off-site (done, pending or failed), or both.
+#[component]
+pub fn Places(b: BackupDto) -> impl IntoView {
+    let places = b
+        .copies
+        .into_iter()
+        .map(|c| {
+            let (class, text) = match (c.place.as_str(), c.status.as_str()) {
+                ("local", _) => ("pill pill-net", "this host".to_owned()),
+                (_, "done") => ("pill pill-ok", "off-site".to_owned()),
+                (_, "pending") => ("pill pill-busy", "copying off-site…".to_owned()),
+                _ => ("pill pill-failed", "off-site copy failed".to_owned()),
+            };
+            let title = c.error.clone().unwrap_or_else(|| c.key.clone());
+            view! { <span class=class data-place=c.place.clone() title=title>{text}</span> " " }
+        })
+        .collect_view();
+    view! { <div class="places" data-testid="places">{places}</div> }
+}
