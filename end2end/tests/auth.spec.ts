@@ -38,9 +38,17 @@ test('a new viewer sets a password, then cannot reach Users', async ({ page }) =
   const chosen = 'second-passphrase-2';
   const name = await createUser('viewer', initial);
 
+  const streams: string[] = [];
+  page.on('request', (r) => { if (r.url().includes('/events')) streams.push(r.url()); });
   await signIn(page, name, initial);
   // A password set by an admin must be replaced first.
   await expect(page).toHaveURL(/\/account$/);
+  await waitHydrated(page);
+  // Nothing live is opened before that (it would be refused), so no banner claims live
+  // updates are interrupted.
+  await expect(page.getByText('Set a new one below before using bosun')).toBeVisible();
+  expect(streams).toEqual([]);
+  await expect(page.getByText('Live updates from bosun are interrupted')).toHaveCount(0);
   await page.getByLabel('Current password').fill(initial);
   await page.getByLabel('New password', { exact: true }).fill(chosen);
   await page.getByLabel('Repeat new password').fill(chosen);

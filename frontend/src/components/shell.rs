@@ -89,12 +89,16 @@ fn Layout(user: Me) -> impl IntoView {
                 <ul>{links}</ul>
             </nav>
             <main class="content">
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let initial = engine.await.ok();
-                        view! { <EngineBanner initial /> }
-                    })}
-                </Suspense>
+                // Nothing live is served before a pending password change (only Account is),
+                // so the engine's stream is not opened, and no "interrupted" banner misleads.
+                {(!pending_change).then(|| view! {
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let initial = engine.await.ok();
+                            view! { <EngineBanner initial /> }
+                        })}
+                    </Suspense>
+                })}
                 {pending_change
                     .then(|| {
                         view! {
