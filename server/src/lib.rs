@@ -199,6 +199,7 @@ pub async fn run_with_clock(
     })?;
     let scheduler = tokio::spawn(backups.clone().run_schedules());
     let offsite_retries = tokio::spawn(backups.clone().run_offsite_retries());
+    let verifications = backups.clone();
     let certs = certs::CertService::start(
         &config,
         store.clone(),
@@ -375,6 +376,7 @@ pub async fn run_with_clock(
     scheduler.abort();
     update_checks.abort();
     offsite_retries.abort();
+    verifications.stop_verifications().await;
     renewals.abort();
     dispatcher.abort();
     container_watch.abort();

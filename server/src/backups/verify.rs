@@ -27,6 +27,8 @@ const WEEK_MS: i64 = 7 * 24 * 3600 * 1000;
 pub struct Verifier {
     pub gate: tokio::sync::Semaphore,
     pub policy: VerifyPolicy,
+    /// Set at shutdown: a verification cut off then is neither recorded nor reported.
+    pub stopping: std::sync::atomic::AtomicBool,
 }
 
 impl Verifier {
@@ -34,6 +36,7 @@ impl Verifier {
         Verifier {
             gate: tokio::sync::Semaphore::new(1),
             policy,
+            stopping: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -81,6 +84,22 @@ impl BackupService {
                 }
             }
         });
+    }
+
+    /// At shutdown: the throwaway servers of verifications still running are removed now
+    /// (their tasks end with the runtime), and those verifications marked skipped.
+    pub async fn stop_verifications(&self) {
+        self.inner
+            .verify
+            .stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let now = self.inner.clock.now_ms();
+        let Ok(tokens) = self.inner.store.interrupt_running_verifications(now).await else {
+            return;
+        };
+        for token in tokens {
+            let _ = throwaway::remove_leftover(&self.inner.engine, &token).await;
+        }
     }
 
     /// After a good backup: verifies it when the database's policy says so (label
@@ -159,6 +178,14 @@ impl BackupService {
             .await;
         self.changed();
         let result = self.verify_inner(&row).await;
+        if self
+            .inner
+            .verify
+            .stopping
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err("bosun is stopping".into());
+        }
         if result.is_err() && self.inner.store.backup(id).await.ok().flatten().is_none() {
             // Deleted meanwhile (by an admin, or pruned): nothing left to prove or report.
             tracing::info!(

@@ -19,8 +19,21 @@ use crate::dbs::{
 use crate::harness::{ADMIN_PASSWORD, TestServer};
 use crate::stacks::{Project, unique};
 
+/// Waits until no throwaway server of `project` is left (a verification still running when
+/// a test ends would outlive its in-process bosun).
+pub async fn settled(project: &str) {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while !throwaways(project).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "a verification of {project} did not end"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
 /// Throwaway servers bosun made for `project` (its name is in theirs), running or not.
-fn throwaways(project: &str) -> Vec<String> {
+pub fn throwaways(project: &str) -> Vec<String> {
     let (_, out, _) = docker(&[
         "ps",
         "-a",

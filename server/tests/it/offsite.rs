@@ -116,6 +116,8 @@ async fn a_verified_backup_is_copied_off_site_and_restores_from_there_when_the_l
         s.data.path().join("backups").join(&file).is_file(),
         "the file is back on the host"
     );
+    // The safety backup taken before the restore is being proven now: let it end.
+    crate::backup_verify::settled(&pg.name).await;
 }
 
 #[tokio::test]
