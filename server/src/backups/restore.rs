@@ -12,7 +12,6 @@ use super::command;
 use super::exec;
 use super::{BackupService, Owner};
 use crate::busy::{Resource, Work};
-use crate::error::OrInternal;
 
 /// The SHA-256 of a file, read in the blocking pool.
 pub(super) async fn sha256_of(path: std::path::PathBuf) -> Result<String, String> {
@@ -40,13 +39,7 @@ impl BackupService {
         id: i64,
         confirm: &str,
     ) -> Result<RestoreReport, AppError> {
-        let row = self
-            .inner
-            .store
-            .backup(id)
-            .await
-            .or_internal("reading the backup catalogue")?
-            .ok_or_else(|| AppError::not_found(format!("There is no backup #{id}.")))?;
+        let row = self.row(id).await?;
         if row.status() != BackupStatus::Ok {
             return Err(AppError::conflict(format!(
                 "Backup #{id} is {}, not good: only a good backup can be restored. Pick one marked ok.",

@@ -14,7 +14,6 @@ use bosun_frontend::ports::BackupVerifyPort;
 
 use super::{BackupService, Owner, probe};
 use crate::docker::throwaway;
-use crate::error::OrInternal;
 use crate::store::backup_verify::VerifyRecord;
 use crate::store::backups::BackupRow;
 
@@ -348,13 +347,7 @@ impl BackupService {
 #[async_trait::async_trait]
 impl BackupVerifyPort for BackupService {
     async fn verify(&self, actor: &Operator, id: i64) -> Result<BackupDto, AppError> {
-        let row = self
-            .inner
-            .store
-            .backup(id)
-            .await
-            .or_internal("reading the backup catalogue")?
-            .ok_or_else(|| AppError::not_found(format!("There is no backup #{id}.")))?;
+        let row = self.row(id).await?;
         if row.status() != BackupStatus::Ok {
             return Err(AppError::conflict(format!(
                 "Backup #{id} is {}: only a good backup can be verified.",
@@ -379,13 +372,6 @@ impl BackupVerifyPort for BackupService {
         tokio::spawn(async move {
             let _ = this.verify_now(id, &owner).await;
         });
-        Ok(self
-            .inner
-            .store
-            .backup(id)
-            .await
-            .or_internal("reading the backup catalogue")?
-            .map(|r| r.dto())
-            .unwrap_or_else(|| row.dto()))
+        Ok(self.row(id).await.map_or_else(|_| row.dto(), |r| r.dto()))
     }
 }

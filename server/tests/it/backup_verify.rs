@@ -155,6 +155,16 @@ fn drop_a_row(path: &std::path::Path) -> String {
 async fn a_dump_damaged_on_disk_fails_verification_naming_the_table() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
+    let (url, inbox) = crate::notify::receiver().await;
+    crate::notify::add(
+        &admin,
+        &s,
+        "ops",
+        &url,
+        "generic",
+        &["backup.verify_failed"],
+    )
+    .await;
     let (pg, _db) = seeded_postgres(&admin, &s, "bkvbad").await;
     let b = good_backup(&admin, &s, &pg.name, json!({})).await;
     let v = verified(&admin, &s, b.id).await.verify.unwrap();
@@ -202,6 +212,14 @@ async fn a_dump_damaged_on_disk_fails_verification_naming_the_table() {
         "{reason}"
     );
     assert!(throwaways(&pg.name).is_empty());
+    // Someone is told, with the table that differs.
+    inbox
+        .wait_for(
+            bosun_frontend::model::NotifyEvent::BackupVerifyFailed,
+            "public.stock",
+            30,
+        )
+        .await;
     let log = audit(&s, &admin, "action=backup.verify").await;
     assert_eq!(log.len(), 1);
     assert!(log[0].detail.as_deref().unwrap().contains("public.stock"));

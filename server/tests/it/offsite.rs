@@ -127,6 +127,16 @@ async fn an_unreachable_store_fails_the_copy_not_the_backup_and_the_copy_is_retr
     let flags = s3.flags("");
     let s = TestServer::start_with(&server_flags(&flags, &[])).await;
     let admin = s.admin().await;
+    let (url, inbox) = crate::notify::receiver().await;
+    crate::notify::add(
+        &admin,
+        &s,
+        "ops",
+        &url,
+        "generic",
+        &["backup.offsite_failed"],
+    )
+    .await;
     let (pg, _db) = seeded_postgres(&admin, &s, "offdown").await;
     let b = good_backup(&admin, &s, &pg.name, json!({})).await;
     let failed = copied(&admin, &s, b.id, "failed", Duration::from_secs(60)).await;
@@ -145,6 +155,13 @@ async fn an_unreachable_store_fails_the_copy_not_the_backup_and_the_copy_is_retr
     );
     let log = audit(&s, &admin, "action=backup.offsite").await;
     assert_eq!(log.len(), 1, "the first failure is audited: {log:#?}");
+    inbox
+        .wait_for(
+            bosun_frontend::model::NotifyEvent::BackupOffsiteFailed,
+            &format!("backup #{}", b.id),
+            30,
+        )
+        .await;
 
     // The store comes back: the copy is tried again (back-off of seconds at first) and lands.
     s3.up().await;
