@@ -25,6 +25,7 @@ setup() {
     bosun_ensure_pebble
     bosun_ensure_registry
     bosun_ensure_moto
+    bosun_ensure_age
     # A missing engine is a failure, never a skip: this installs and starts one, or fails.
     bosun_ensure_docker
     bosun_ensure_base_images

@@ -10,6 +10,7 @@
 #   bosun_ensure_pebble        Debian's pebble (ACME test server) and curl, for the ACME tests
 #   bosun_ensure_registry      Debian's docker-registry, for the image update tests
 #   bosun_ensure_moto          moto's S3 server (PyPI, in a venv), for the off-site copy tests
+#   bosun_ensure_age           Debian's age and age-keygen, for the backup encryption tests
 #   bosun_build [--release]    the site (wasm bundle, CSS, assets) into target/site and the
 #                              server into target/<profile>/bosun, with xtask (plain cargo and
 #                              the wasm-bindgen library: no cargo-leptos, no wasm-bindgen-cli)
@@ -106,6 +107,12 @@ bosun_ensure_registry() {
     command -v docker-registry >/dev/null 2>&1 || bosun__apt_install docker-registry
     command -v docker-registry >/dev/null 2>&1 ||
         { bosun__log "ERROR: docker-registry is still missing (apt-get install docker-registry)"; return 1; }
+}
+
+# The reference age tools, to check that bosun's encrypted backups open with them.
+bosun_ensure_age() {
+    command -v age >/dev/null 2>&1 && command -v age-keygen >/dev/null 2>&1 && return 0
+    bosun__apt_install age
 }
 
 # moto's S3 server from PyPI, in a venv in the shared cache, for the off-site copy tests.

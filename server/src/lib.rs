@@ -81,6 +81,8 @@ pub enum StartError {
     Notify(String),
     #[error("off-site copies: {0}")]
     Offsite(String),
+    #[error("backup encryption: {0}")]
+    Encryption(String),
 }
 
 /// What `run` tells its caller once it is listening.
@@ -188,6 +190,7 @@ pub async fn run_with_clock(
             verify: config.backup_verify,
             offsite: offsite::setup::from_config(&config.offsite, registry_roots.clone())
                 .map_err(StartError::Offsite)?,
+            keys: config.encryption.keys().map_err(StartError::Encryption)?,
             keep_manual: config.backup_keep_manual.0,
             clock: clock.clone(),
         },

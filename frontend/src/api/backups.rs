@@ -71,14 +71,24 @@ pub async fn delete_backup(id: String) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/sfn", endpoint = "admin/restore_backup")]
-pub async fn restore_backup(id: String, confirm: String) -> Result<RestoreReport, AppError> {
+pub async fn restore_backup(
+    id: String,
+    confirm: String,
+    #[server(default)] from: String,
+    #[server(default)] identity: String,
+) -> Result<RestoreReport, AppError> {
     ctx::run(async move {
         let crate::model::BackupId(id) = parse_field("id", &id)?;
+        let from = crate::model::RestoreFrom::parse(&from).ok_or_else(|| {
+            AppError::bad_request("from", "Restore from this host or from the off-site copy.")
+        })?;
         let actor = ctx::actor::<crate::authz::AdminRole>()?;
-        ctx::ports()?
-            .backups
-            .restore(&actor, id, crate::model::RestoreRequest { confirm })
-            .await
+        let request = crate::model::RestoreRequest {
+            confirm,
+            from,
+            identity: Some(identity).filter(|i| !i.trim().is_empty()),
+        };
+        ctx::ports()?.backups.restore(&actor, id, request).await
     })
     .await
 }

@@ -168,6 +168,10 @@ pub struct BackupDto {
     /// Where it is kept: this host, off-site, or both.
     #[serde(default)]
     pub copies: Vec<super::backup_verify::CopyDto>,
+    /// The file on this host is encrypted with age: restoring it, or downloading it
+    /// decrypted, takes an identity.
+    #[serde(default)]
+    pub encrypted: bool,
 }
 
 /// A backup or restore running now, with its progress.
@@ -237,24 +241,7 @@ pub struct BackupStarted {
     pub status: BackupStatus,
 }
 
-/// `POST /api/v1/backups/{id}/restore`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct RestoreRequest {
-    /// The service name, typed again to confirm.
-    pub confirm: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct RestoreReport {
-    pub backup_id: i64,
-    /// The backup taken right before the restore; restore it to undo.
-    pub safety_backup_id: i64,
-    pub restored_bytes: u64,
-    pub duration_ms: u64,
-}
+pub use super::backup_restore::{DecryptRequest, RestoreFrom, RestoreReport, RestoreRequest};
 
 /// Filters of `GET /api/v1/backups`. Dates are `YYYY-MM-DD` (UTC), inclusive.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -394,6 +381,13 @@ mod tests {
         assert!(r.is_err());
         let r: Result<RestoreRequest, _> = serde_json::from_str(r#"{"confirm":"db"}"#);
         assert_eq!(r.ok().map(|r| r.confirm).as_deref(), Some("db"));
+        let r: RestoreRequest = serde_json::from_str(
+            r#"{"confirm":"db","from":"offsite","identity":"AGE-SECRET-KEY-1SECRET"}"#,
+        )
+        .expect("parsed");
+        assert_eq!(r.from, RestoreFrom::Offsite);
+        assert!(!format!("{r:?}").contains("SECRET-KEY"));
+        assert!(serde_json::from_str::<RestoreRequest>(r#"{"confirm":"db","from":"s3"}"#).is_err());
     }
 
     #[test]

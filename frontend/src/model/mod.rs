@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod backup_restore;
 pub mod backup_verify;
 pub mod cert;
 pub mod cert_id;
@@ -32,8 +33,9 @@ pub mod user;
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
 pub use backup::{
     BackupDto, BackupId, BackupKind, BackupQuery, BackupRequest, BackupStarted, BackupStatus,
-    BackupsView, Compression, DatabaseDto, JobDto, NewSchedule, RestoreReport, RestoreRequest,
-    Retention, ScheduleDto, ScheduleKey, ScheduleSource, human_bytes,
+    BackupsView, Compression, DatabaseDto, DecryptRequest, JobDto, NewSchedule, RestoreFrom,
+    RestoreReport, RestoreRequest, Retention, ScheduleDto, ScheduleKey, ScheduleSource,
+    human_bytes,
 };
 pub use backup_verify::CopyDto;
 pub use cert::{

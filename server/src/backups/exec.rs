@@ -10,13 +10,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use bosun_frontend::model::{Compression, DbEngine};
+use bosun_frontend::model::DbEngine;
 use bytes::Bytes;
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 use tokio::time::{Instant, timeout_at};
 
 use super::command::{ExecSpec, abort_input, has_trailer, server_version, trailer};
+use super::plain::Source;
 use super::sink::{Sink, Written};
 use super::space::low_space;
 use super::stderr::Stderr;
@@ -213,19 +214,9 @@ pub async fn dump(
     })
 }
 
-/// Reads the decompressed `file` in the blocking pool, in chunks, into `tx`.
-fn read_plain(
-    file: PathBuf,
-    compression: Compression,
-    tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
-) {
-    let opened = std::fs::File::open(&file).and_then(|f| {
-        let f = std::io::BufReader::new(f);
-        Ok::<Box<dyn Read>, std::io::Error>(match compression {
-            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(f)),
-            Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(f)?),
-        })
-    });
+/// Reads the dump in `source` in the blocking pool, in chunks, into `tx`.
+fn read_plain(source: Source, tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>) {
+    let opened = source.open();
     let mut plain = match opened {
         Ok(r) => r,
         Err(e) => {
@@ -251,13 +242,8 @@ fn read_plain(
     }
 }
 
-/// Streams the decompressed `file` into the restore command's stdin. Returns the bytes fed.
-pub async fn restore(
-    job: Job<'_>,
-    spec: ExecSpec,
-    file: PathBuf,
-    compression: Compression,
-) -> Result<u64, String> {
+/// Streams the dump in `source` into the restore command's stdin. Returns the bytes fed.
+pub async fn restore(job: Job<'_>, spec: ExecSpec, source: Source) -> Result<u64, String> {
     let deadline = Instant::now() + job.timeout;
     let Attached {
         mut output,
@@ -284,7 +270,7 @@ pub async fn restore(
     });
 
     let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(16);
-    let reader = tokio::task::spawn_blocking(move || read_plain(file, compression, tx));
+    let reader = tokio::task::spawn_blocking(move || read_plain(source, tx));
     let bytes = job.bytes.clone();
     let engine = job.engine;
     // Until the client has exited. Its stdin stays open if time runs out: an end of input

@@ -2,9 +2,13 @@
 //! directory, verified, catalogued in SQLite, scheduled, pruned and restored.
 
 pub mod command;
+pub mod crypt;
+mod decrypted;
 pub mod exec;
 mod expiry;
+mod fetch;
 mod offsite;
+mod plain;
 mod port;
 mod probe;
 mod restore;
@@ -21,7 +25,6 @@ pub mod verify;
 mod verify_run;
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -66,6 +69,7 @@ struct Inner {
     bad_names: Mutex<std::collections::HashSet<(String, String)>>,
     verify: verify::Verifier,
     offsite: Option<offsite::Offsite>,
+    keys: crypt::Keys,
 }
 
 /// Where backups go, the limits a job runs within, and how long the unscheduled ones stay.
@@ -83,6 +87,8 @@ pub struct Settings {
     pub verify: bosun_frontend::model::backup_verify::VerifyPolicy,
     /// The S3-compatible store good backups are copied to, if any.
     pub offsite: Option<crate::offsite::Store>,
+    /// The age keys backups are encrypted to, and where an identity is kept.
+    pub keys: crypt::Keys,
 }
 
 /// A database service as the inventory shows it now.
@@ -115,6 +121,7 @@ impl BackupService {
             clock,
             verify,
             offsite,
+            keys,
         } = settings;
         tokio::fs::create_dir_all(&dir).await?;
         let mut entries = tokio::fs::read_dir(&dir).await?;
@@ -140,42 +147,11 @@ impl BackupService {
                 bad_names: Mutex::default(),
                 verify: verify::Verifier::new(verify),
                 offsite: offsite.map(offsite::Offsite::new),
+                keys,
             }),
         };
         service.clean_verifications().await;
-        let now = service.inner.clock.now_ms();
-        match service.inner.store.interrupt_running_backups(now).await {
-            Ok(rows) => {
-                for row in rows {
-                    let owner = Owner {
-                        username: row.actor.clone(),
-                        client: IpAddr::V4(Ipv4Addr::LOCALHOST),
-                        request_id: "startup".into(),
-                    };
-                    service
-                        .inner
-                        .audit
-                        .record(
-                            owner.who(),
-                            "backup.create",
-                            &format!("{}/{} #{}", row.project, row.service, row.id),
-                            bosun_frontend::model::AuditOutcome::Failed,
-                            row.reason.clone(),
-                        )
-                        .await;
-                    // A backup cut off by a crash is a failed backup: the same news as any other.
-                    let reason = row.reason.clone().unwrap_or_default();
-                    service.inner.notifier.send(crate::notify::Notification::new(
-                        bosun_frontend::model::NotifyEvent::BackupFailed,
-                        crate::notify::Severity::Critical,
-                        format!("Backup of {}/{} was interrupted", row.project, row.service),
-                        format!("Backup #{} of {}/{} (database {}, started by {}) did not finish: {reason}", row.id, row.project, row.service, row.database, row.actor),
-                        serde_json::json!({"backup_id": row.id, "project": row.project, "service": row.service, "database": row.database, "reason": reason, "interrupted": true}),
-                    ));
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "could not mark interrupted backups"),
-        }
+        service.mark_interrupted().await;
         Ok(service)
     }
 

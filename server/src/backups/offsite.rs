@@ -12,7 +12,8 @@ use std::time::Duration;
 use bosun_frontend::model::backup_verify::VerifyStatus;
 use bosun_frontend::model::{AuditOutcome, BackupDto, BackupStatus, CopyDto, NotifyEvent};
 
-use super::{BackupService, Owner};
+use super::fetch::Partial;
+use super::{BackupService, Owner, crypt};
 use crate::offsite::Store;
 use crate::store::backups::BackupRow;
 
@@ -146,20 +147,52 @@ impl BackupService {
         if row.status() != BackupStatus::Ok {
             return Ok(None);
         }
-        let key = offsite.store.key(&row.file_name);
+        // Encrypted before it leaves the host when there are age keys (a file encrypted
+        // here already goes as it is).
+        let sealed =
+            (self.inner.keys.recipients.clone()).filter(|_| !crypt::is_encrypted(&row.file_name));
+        let name = match sealed {
+            Some(_) => format!("{}{}", row.file_name, crypt::SUFFIX),
+            None => row.file_name.clone(),
+        };
+        let key = offsite.store.key(&name);
         self.inner
             .store
             .copy_pending(id, &key)
             .await
             .map_err(|e| e.to_string())?;
-        let sha = row.sha256.clone().ok_or("the backup has no checksum")?;
         let path = self.inner.dir.join(&row.file_name);
-        let size = offsite.store.upload(&key, &path, &sha).await?;
+        let (upload, sha, _sealed_file) = match &sealed {
+            Some(to) => {
+                let tmp = Partial::new(&self.inner.dir, &name, "offsite");
+                let (src, dst, to) = (path.clone(), tmp.0.clone(), to.clone());
+                let (_, sha) =
+                    tokio::task::spawn_blocking(move || crypt::seal_file(&src, &dst, &to))
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .map_err(|e| format!("encrypting the copy: {e}"))?;
+                (tmp.0.clone(), sha, Some(tmp))
+            }
+            None => (
+                path,
+                row.sha256.clone().ok_or("the backup has no checksum")?,
+                None,
+            ),
+        };
+        let size = offsite.store.upload(&key, &upload, &sha).await?;
         if let Ok(manifest) = tokio::fs::read(self.manifest_path(&row.file_name)).await {
-            offsite
-                .store
-                .put_small(&format!("{key}.json"), manifest)
-                .await?;
+            let (manifest_key, manifest) = match &self.inner.keys.recipients {
+                Some(to) => (
+                    offsite_manifest(&offsite.store, &row.file_name, true),
+                    to.encrypt_bytes(&manifest)
+                        .map_err(|e| format!("encrypting the manifest: {e}"))?,
+                ),
+                None => (
+                    offsite_manifest(&offsite.store, &row.file_name, false),
+                    manifest,
+                ),
+            };
+            offsite.store.put_small(&manifest_key, manifest).await?;
         }
         let head = offsite
             .store
@@ -203,52 +236,18 @@ impl BackupService {
         let Some(offsite) = &self.inner.offsite else {
             return;
         };
-        let key = offsite.store.key(file_name);
-        for k in [key.clone(), format!("{key}.json")] {
+        // Whichever the copy was: as it is or encrypted (the settings may have changed since).
+        let keys = [
+            offsite.store.key(file_name),
+            offsite.store.key(&format!("{file_name}{}", crypt::SUFFIX)),
+            offsite_manifest(&offsite.store, file_name, false),
+            offsite_manifest(&offsite.store, file_name, true),
+        ];
+        for k in keys {
             if let Err(e) = offsite.store.delete(&k).await {
                 tracing::error!(error = %e, key = %k, "could not remove an off-site copy");
             }
         }
-    }
-
-    /// Makes sure the backup's file is here: fetched back from its off-site copy when it is
-    /// gone, and checked against its SHA-256 before it takes the file's place.
-    pub(super) async fn ensure_local(&self, row: &BackupRow) -> Result<(), String> {
-        let path = self.inner.dir.join(&row.file_name);
-        if tokio::fs::try_exists(&path).await.unwrap_or(false) {
-            return Ok(());
-        }
-        let (Some(offsite), Ok(Some(copy))) =
-            (&self.inner.offsite, self.inner.store.copy_of(row.id).await)
-        else {
-            return Err(format!(
-                "backup #{}'s file is gone from this host and it has no off-site copy",
-                row.id
-            ));
-        };
-        if copy.status != "done" {
-            return Err(format!(
-                "backup #{}'s file is gone from this host and its off-site copy was never finished",
-                row.id
-            ));
-        }
-        let partial = self.inner.dir.join(format!(
-            "{}.offsite-{:08x}.partial",
-            row.file_name,
-            rand::random::<u32>()
-        ));
-        offsite.store.download(&copy.key, &partial).await?;
-        let sum = super::restore::sha256_of(partial.clone()).await?;
-        if row.sha256.as_deref() != Some(sum.as_str()) {
-            let _ = tokio::fs::remove_file(&partial).await;
-            return Err(format!(
-                "backup #{}'s off-site copy does not match its checksum: it was changed in the store",
-                row.id
-            ));
-        }
-        tokio::fs::rename(&partial, &path)
-            .await
-            .map_err(|e| format!("could not put the fetched copy in place: {e}"))
     }
 
     /// Backups as shown: with where each is kept (this host, off-site).
@@ -271,6 +270,14 @@ impl BackupService {
         }
         out
     }
+}
+
+/// The off-site key of a backup's manifest: `….sql.gz.json`, or `….sql.gz.json.age` when it
+/// is encrypted (for a local file `….sql.gz.age`, too).
+fn offsite_manifest(store: &Store, file_name: &str, sealed: bool) -> String {
+    let stem = file_name.strip_suffix(crypt::SUFFIX).unwrap_or(file_name);
+    let age = if sealed { crypt::SUFFIX } else { "" };
+    store.key(&format!("{stem}.json{age}"))
 }
 
 trait Copies {

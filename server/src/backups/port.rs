@@ -112,7 +112,7 @@ impl BackupService {
             if row.file_name.contains(['/', '\\']) || row.file_name.starts_with('.') {
                 return Err(AppError::internal());
             }
-            self.ensure_local(&row).await.map_err(AppError::conflict)?;
+            self.ensure_local(&row, None).await.map_err(AppError::conflict)?;
             let path = self.inner.dir.join(&row.file_name);
             let file = tokio::fs::File::open(&path).await.map_err(|e| {
                 AppError::conflict(format!(
@@ -232,9 +232,7 @@ impl BackupsPort for BackupService {
         id: i64,
         request: RestoreRequest,
     ) -> Result<RestoreReport, AppError> {
-        let result = self
-            .restore_inner(&Owner::from(actor), id, &request.confirm)
-            .await;
+        let result = self.restore_inner(&Owner::from(actor), id, &request).await;
         let target = format!("backup #{id}");
         let detail = match &result {
             Ok(r) => Some(format!(

@@ -1,11 +1,12 @@
-//! Restoring a good backup into its database: check the file against its checksum, take a
-//! safety backup, then stream the dump into the database client through exec stdin.
+//! Restoring a good backup into its database: get the file (this host's, or the off-site
+//! copy's), check it against its checksum and, when encrypted, that the identity opens it;
+//! take a safety backup, then stream the dump into the database client through exec stdin.
 
 use std::io::Read;
 use std::time::Instant;
 
 use bosun_frontend::error::AppError;
-use bosun_frontend::model::{BackupKind, BackupStatus, RestoreReport};
+use bosun_frontend::model::{BackupKind, BackupStatus, RestoreFrom, RestoreReport, RestoreRequest};
 use sha2::{Digest, Sha256};
 
 use super::command;
@@ -37,8 +38,11 @@ impl BackupService {
         &self,
         owner: &Owner,
         id: i64,
-        confirm: &str,
+        request: &RestoreRequest,
     ) -> Result<RestoreReport, AppError> {
+        // Parsed before anything else; never repeated in an error or a log.
+        let given = super::decrypted::given_identity(request.identity.as_deref())?;
+        let confirm = request.confirm.as_str();
         let row = self.row(id).await?;
         if row.status() != BackupStatus::Ok {
             return Err(AppError::conflict(format!(
@@ -76,10 +80,13 @@ impl BackupService {
             &owner.username,
         )?;
         guard.step("checking the backup file", Some(id));
-        self.ensure_local(&row).await.map_err(|e| {
-            AppError::conflict(format!("{e}. Nothing was changed. Pick another backup."))
-        })?;
-        let path = self.inner.dir.join(&row.file_name);
+        let from_offsite = request.from == RestoreFrom::Offsite;
+        let (path, _fetched) = self
+            .file_for_restore(&row, from_offsite, given.as_ref())
+            .await
+            .map_err(|e| {
+                AppError::conflict(format!("{e}. Nothing was changed. Pick another backup."))
+            })?;
         let actual = sha256_of(path.clone()).await.map_err(|e| {
             AppError::conflict(format!(
                 "Backup #{id}'s file cannot be read ({e}). Nothing was changed. Pick another backup."
@@ -90,6 +97,17 @@ impl BackupService {
                 "Backup #{id}'s file no longer matches its SHA-256 checksum: it was changed or damaged on disk. Nothing was changed. Pick another backup."
             )));
         }
+
+        // An encrypted file must open with the identity given before anything is changed.
+        let source = self
+            .source(&row, path, given.as_ref())
+            .map_err(|e| AppError::bad_request("identity", format!("{e}. Nothing was changed.")))?;
+        source.check().await.map_err(|e| {
+            AppError::bad_request(
+                "identity",
+                format!("Backup #{id} is encrypted and {e}. Nothing was changed. Give the identity it was encrypted to."),
+            )
+        })?;
 
         let started = Instant::now();
         let safety_row = self
@@ -114,7 +132,7 @@ impl BackupService {
             &row.database,
             secret.as_ref(),
         );
-        let restored = exec::restore(self.exec_job(&found, &guard), spec, path, row.compression())
+        let restored = exec::restore(self.exec_job(&found, &guard), spec, source)
             .await
         .map_err(|reason| {
             let state = if found.settings.engine == bosun_frontend::model::DbEngine::Postgres {

@@ -102,6 +102,7 @@ impl BackupService {
                 kind,
                 compression,
                 actor: &owner.username,
+                encrypted: self.inner.keys.for_local().is_some(),
                 at_ms: self.inner.clock.now_ms(),
             })
             .await
@@ -118,10 +119,7 @@ impl BackupService {
     ) -> Result<BackupRow, String> {
         let target = format!("{}/{} #{}", row.project, row.service, row.id);
         let result = match self.dump(guard, found, &row).await {
-            Ok(dumped) => {
-                self.keep(&row, &dumped, &found.record.image_id, owner)
-                    .await
-            }
+            Ok(dumped) => self.keep(&row, &dumped, &found.record.image_id).await,
             Err(reason) => Err(reason),
         };
         if let Err(reason) = &result {
@@ -202,11 +200,19 @@ impl BackupService {
         let compression = row.compression();
         let create_path = final_path.clone();
         let watch = Watch::new(self.inner.dir.clone(), self.min_free_mb());
-        let sink =
-            tokio::task::spawn_blocking(move || Sink::create(&create_path, compression, watch))
-                .await
-                .map_err(|e| format!("could not create the backup file: {e}"))?
-                .map_err(|e| format!("could not create the backup file: {e}"))?;
+        // The name says whether the file is encrypted: it was chosen when the row was made.
+        let sealed = super::crypt::is_encrypted(&row.file_name)
+            .then(|| self.inner.keys.recipients.clone())
+            .flatten();
+        if super::crypt::is_encrypted(&row.file_name) && sealed.is_none() {
+            return Err("the backup was to be encrypted but no age public key is set".into());
+        }
+        let sink = tokio::task::spawn_blocking(move || {
+            Sink::create(&create_path, compression, sealed.as_ref(), watch)
+        })
+        .await
+        .map_err(|e| format!("could not create the backup file: {e}"))?
+        .map_err(|e| format!("could not create the backup file: {e}"))?;
         let tally = super::tally::Tally::new(found.settings.engine, &row.database);
         exec::dump(self.exec_job(found, guard), spec, sink, tally, final_path).await
     }
@@ -219,7 +225,6 @@ impl BackupService {
         row: &BackupRow,
         dumped: &Dumped,
         image: &str,
-        owner: &Owner,
     ) -> Result<BackupRow, String> {
         let good = GoodBackup {
             dump_bytes: dumped.dump_bytes,
@@ -248,16 +253,7 @@ impl BackupService {
                 .await
                 .map_err(|e| format!("could not read the backup back: {e}"))?
                 .ok_or_else(|| "the catalogue row vanished".to_owned())?;
-            let manifest = serde_json::json!({
-                "backup": done.dto(),
-                "taken_by": owner.username,
-                "source": {
-                    "tables": dumped.figures,
-                    "counted": "from the dump itself as it was written, inside the dump's own snapshot",
-                    "image": image,
-                },
-                "format": "plain SQL",
-            });
+            let manifest = self.manifest(&done);
             let bytes = serde_json::to_vec_pretty(&manifest)
                 .map_err(|e| format!("could not write the manifest: {e}"))?;
             tokio::fs::write(self.manifest_path(&row.file_name), bytes)
@@ -270,6 +266,28 @@ impl BackupService {
             self.remove_files(&row.file_name).await;
         }
         recorded
+    }
+
+    /// What the manifest beside a backup's file says: the backup, what its source held,
+    /// and how the file is encrypted.
+    pub(super) fn manifest(&self, row: &BackupRow) -> serde_json::Value {
+        let encryption = super::crypt::is_encrypted(&row.file_name).then(|| {
+            serde_json::json!({
+                "method": "age",
+                "recipients": self.inner.keys.recipients.as_ref().map(|r| r.keys()),
+            })
+        });
+        serde_json::json!({
+            "backup": row.dto(),
+            "taken_by": row.actor,
+            "source": {
+                "tables": row.figures(),
+                "counted": "from the dump itself as it was written, inside the dump's own snapshot",
+                "image": row.image,
+            },
+            "format": "plain SQL",
+            "encryption": encryption,
+        })
     }
 
     pub(super) fn manifest_path(&self, file_name: &str) -> std::path::PathBuf {

@@ -1,7 +1,7 @@
-//! Where a dump goes: compressed and hashed on its way into `NAME.partial` (the disk's free
-//! space watched as it grows), fsynced, and only then renamed to its final name. Any failure
-//! removes the partial file, so the backup directory never holds a half-written backup under
-//! a good name.
+//! Where a dump goes: compressed, encrypted to age public keys when local encryption is on,
+//! and hashed on its way into `NAME.partial` (the disk's free space watched as it grows),
+//! fsynced, and only then renamed to its final name. Any failure removes the partial file, so
+//! the backup directory never holds a half-written backup under a good name.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use bosun_frontend::model::Compression;
 use sha2::{Digest, Sha256};
 
+use super::crypt::Recipients;
 use super::space::Watch;
 
 /// Counts and hashes what reaches the file, and stops when the disk runs low.
@@ -33,9 +34,39 @@ impl Write for Hashing {
     }
 }
 
+/// The compressed stream, as it is (or encrypted) on its way to the file.
+enum Out {
+    Plain(Hashing),
+    Sealed(Box<age::stream::StreamWriter<Hashing>>),
+}
+
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Out::Plain(h) => h.write(buf),
+            Out::Sealed(w) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Out::Plain(h) => h.flush(),
+            Out::Sealed(w) => w.flush(),
+        }
+    }
+}
+
+impl Out {
+    fn finish(self) -> io::Result<Hashing> {
+        match self {
+            Out::Plain(h) => Ok(h),
+            Out::Sealed(w) => w.finish(),
+        }
+    }
+}
+
 enum Encoder {
-    Gzip(flate2::write::GzEncoder<Hashing>),
-    Zstd(zstd::stream::write::Encoder<'static, Hashing>),
+    Gzip(flate2::write::GzEncoder<Out>),
+    Zstd(zstd::stream::write::Encoder<'static, Out>),
 }
 
 /// A backup file being written.
@@ -60,8 +91,13 @@ pub fn partial_path(final_path: &Path) -> PathBuf {
 
 impl Sink {
     /// Creates `final_path.partial` (refusing to overwrite anything); `watch` stops the
-    /// writing when the disk runs low.
-    pub fn create(final_path: &Path, compression: Compression, watch: Watch) -> io::Result<Self> {
+    /// writing when the disk runs low. With `sealed`, the file is encrypted to those keys.
+    pub fn create(
+        final_path: &Path,
+        compression: Compression,
+        sealed: Option<&Recipients>,
+        watch: Watch,
+    ) -> io::Result<Self> {
         let partial = partial_path(final_path);
         let file = OpenOptions::new()
             .write(true)
@@ -72,6 +108,16 @@ impl Sink {
             hash: Sha256::new(),
             written: 0,
             watch,
+        };
+        let inner = match sealed {
+            None => Out::Plain(inner),
+            Some(keys) => match keys.encrypt(inner) {
+                Ok(w) => Out::Sealed(Box::new(w)),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(e);
+                }
+            },
         };
         let encoder = match compression {
             // Level 6, as gzip(1) uses by default.
@@ -109,7 +155,8 @@ impl Sink {
             Some(Encoder::Gzip(e)) => e.finish()?,
             Some(Encoder::Zstd(e)) => e.finish()?,
             None => return Err(io::Error::other("the backup file is already closed")),
-        };
+        }
+        .finish()?;
         inner.file.sync_all()?;
         Ok(Written {
             file_bytes: inner.written,
@@ -154,7 +201,7 @@ mod tests {
             let path = dir
                 .path()
                 .join(format!("b.sql.{}", compression.extension()));
-            let mut sink = Sink::create(&path, compression, off(dir.path())).expect("create");
+            let mut sink = Sink::create(&path, compression, None, off(dir.path())).expect("create");
             assert!(partial_path(&path).exists());
             sink.write(b"-- dump\nSELECT 1;\n").expect("write");
             let written = sink.finish().expect("finish");
@@ -182,15 +229,43 @@ mod tests {
     }
 
     #[test]
+    fn a_sealed_file_is_age_over_the_compressed_dump_and_its_hash_is_the_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let id = age::x25519::Identity::generate();
+        let to: Recipients = id.to_public().to_string().parse().expect("recipient");
+        let key: super::super::crypt::Identities = {
+            use age::secrecy::ExposeSecret;
+            id.to_string().expose_secret().parse().expect("identity")
+        };
+        let path = dir.path().join("b.sql.gz.age");
+        let mut sink =
+            Sink::create(&path, Compression::Gzip, Some(&to), off(dir.path())).expect("create");
+        sink.write(b"-- dump\nCOPY t FROM stdin;\n").expect("write");
+        let written = sink.finish().expect("finish");
+        sink.publish(&path).expect("publish");
+        let bytes = std::fs::read(&path).expect("read");
+        assert!(bytes.starts_with(b"age-encryption.org/v1\n"));
+        assert_eq!(written.file_bytes, bytes.len() as u64);
+        assert_eq!(written.sha256, hex::encode(Sha256::digest(&bytes)));
+        let mut plain = String::new();
+        flate2::read::GzDecoder::new(key.decrypt(&bytes[..]).expect("open"))
+            .read_to_string(&mut plain)
+            .expect("gunzip");
+        assert_eq!(plain, "-- dump\nCOPY t FROM stdin;\n");
+    }
+
+    #[test]
     fn an_abandoned_sink_leaves_nothing_behind() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("b.sql.gz");
-        let mut sink = Sink::create(&path, Compression::Gzip, off(dir.path())).expect("create");
+        let mut sink =
+            Sink::create(&path, Compression::Gzip, None, off(dir.path())).expect("create");
         sink.write(&[7u8; 100_000]).expect("write");
         drop(sink);
         assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
         // Finished but never published: still removed.
-        let mut sink = Sink::create(&path, Compression::Gzip, off(dir.path())).expect("create");
+        let mut sink =
+            Sink::create(&path, Compression::Gzip, None, off(dir.path())).expect("create");
         sink.finish().expect("finish");
         drop(sink);
         assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
@@ -202,7 +277,7 @@ mod tests {
         let path = dir.path().join("b.sql.zst");
         // A minimum no disk meets.
         let watch = Watch::new(dir.path().to_owned(), u64::MAX / (1024 * 1024));
-        let mut sink = Sink::create(&path, Compression::Zstd, watch).expect("create");
+        let mut sink = Sink::create(&path, Compression::Zstd, None, watch).expect("create");
         // xorshift: bytes no compressor can shrink.
         let mut x = 0x9E37_79B9_7F4A_7C15u64;
         let noise: Vec<u8> = (0..4 * 1024 * 1024)
@@ -229,7 +304,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("b.sql.gz");
         std::fs::write(partial_path(&path), b"someone else's").expect("write");
-        assert!(Sink::create(&path, Compression::Gzip, off(dir.path())).is_err());
+        assert!(Sink::create(&path, Compression::Gzip, None, off(dir.path())).is_err());
         assert_eq!(
             std::fs::read(partial_path(&path)).expect("read"),
             b"someone else's"

@@ -2,10 +2,13 @@
 //! ran past the backup timeout, or the disk is running out): a fixed script sends INT, then
 //! TERM, then KILL to the announced pid, which it takes as an argument (never a shell line
 //! built from a value). pg_dump and psql cancel their query on INT, so the server session and
-//! its locks end with them.
+//! its locks end with them. Also: the backups a stopped bosun left running, marked
+//! interrupted at start.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
+use super::Owner;
 use super::stderr::Pid;
 use crate::docker::Engine;
 
@@ -72,6 +75,45 @@ pub fn timeout_reason(what: &str, limit: Duration) -> String {
         "the {what} ran longer than the backup timeout of {} (--backup-timeout / BOSUN_BACKUP_TIMEOUT) and was stopped. If the database is really this big, raise BOSUN_BACKUP_TIMEOUT; otherwise look for what holds it up (a session holding locks on its tables, a slow disk), then try again.",
         humantime::format_duration(limit)
     )
+}
+
+impl super::BackupService {
+    /// Backups a stopped bosun left running are failed backups: marked interrupted, audited
+    /// and notified like any other failure.
+    pub(super) async fn mark_interrupted(&self) {
+        let now = self.inner.clock.now_ms();
+        match self.inner.store.interrupt_running_backups(now).await {
+            Ok(rows) => {
+                for row in rows {
+                    let owner = Owner {
+                        username: row.actor.clone(),
+                        client: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                        request_id: "startup".into(),
+                    };
+                    self.inner
+                        .audit
+                        .record(
+                            owner.who(),
+                            "backup.create",
+                            &format!("{}/{} #{}", row.project, row.service, row.id),
+                            bosun_frontend::model::AuditOutcome::Failed,
+                            row.reason.clone(),
+                        )
+                        .await;
+                    // A backup cut off by a crash is a failed backup: the same news as any other.
+                    let reason = row.reason.clone().unwrap_or_default();
+                    self.inner.notifier.send(crate::notify::Notification::new(
+                    bosun_frontend::model::NotifyEvent::BackupFailed,
+                    crate::notify::Severity::Critical,
+                    format!("Backup of {}/{} was interrupted", row.project, row.service),
+                    format!("Backup #{} of {}/{} (database {}, started by {}) did not finish: {reason}", row.id, row.project, row.service, row.database, row.actor),
+                    serde_json::json!({"backup_id": row.id, "project": row.project, "service": row.service, "database": row.database, "reason": reason, "interrupted": true}),
+                ));
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "could not mark interrupted backups"),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -150,7 +150,14 @@ impl BackupService {
                 }
             }
             _ => None,
-        };
+        }
+        .or_else(|| {
+            let encrypted = super::crypt::is_encrypted(&row.file_name);
+            let no_key = self.inner.keys.identity(None).err();
+            no_key.filter(|_| encrypted).map(|_| {
+                "the backup is encrypted and bosun holds no identity to read it (BOSUN_BACKUP_AGE_IDENTITY_FILE)".to_owned()
+            })
+        });
         match skip {
             Some(reason) => {
                 self.record_verify(row.id, VerifyStatus::Skipped, None, 0, Some(&reason))
@@ -281,6 +288,8 @@ impl BackupService {
                 "the backup file no longer matches its checksum: it changed on disk".into(),
             );
         }
+        let file = self.source(row, path, None)?;
+        file.check().await?;
         self.inner.engine.ready().map_err(|e| e.message)?;
         let token = hex::encode(rand::random::<[u8; 12]>());
         self.inner
@@ -309,7 +318,7 @@ impl BackupService {
         )
         .await?;
         let result = self
-            .restore_and_count(&box_, row, &server, &path, &source)
+            .restore_and_count(&box_, row, &server, &file, &source)
             .await;
         if let Err(e) = box_.remove().await {
             tracing::error!(error = %e, container = %box_.name, "could not remove a throwaway database");
@@ -327,15 +336,7 @@ impl BackupService {
     /// Rewrites the manifest beside the file with the verification's figures.
     async fn write_manifest(&self, id: i64) {
         let Ok(row) = self.read(id).await else { return };
-        let manifest = serde_json::json!({
-            "backup": row.dto(),
-            "source": {
-                "tables": row.figures(),
-                "counted": "from the dump itself as it was written, inside the dump's own snapshot",
-                "image": row.image,
-            },
-            "format": "plain SQL",
-        });
+        let manifest = self.manifest(&row);
         if let Ok(bytes) = serde_json::to_vec_pretty(&manifest)
             && let Err(e) = tokio::fs::write(self.manifest_path(&row.file_name), bytes).await
         {
@@ -352,6 +353,13 @@ impl BackupVerifyPort for BackupService {
             return Err(AppError::conflict(format!(
                 "Backup #{id} is {}: only a good backup can be verified.",
                 row.status().as_str()
+            )));
+        }
+        if super::crypt::is_encrypted(&row.file_name)
+            && let Err(e) = self.inner.keys.identity(None)
+        {
+            return Err(AppError::conflict(format!(
+                "Backup #{id} cannot be verified: {e}."
             )));
         }
         if row.verify_status.as_deref() == Some(VerifyStatus::Running.as_str()) {

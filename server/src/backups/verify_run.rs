@@ -10,6 +10,7 @@ use bosun_frontend::model::DbEngine;
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 
+use super::plain::Source;
 use super::tally::Figures;
 use super::verify::Found;
 use super::{BackupService, command, exec, probe};
@@ -29,7 +30,7 @@ impl BackupService {
         box_: &Throwaway,
         row: &BackupRow,
         server: &probe::Server,
-        path: &std::path::Path,
+        file: &Source,
         source: &Figures,
     ) -> Result<Found, String> {
         let engine = row.engine();
@@ -57,7 +58,7 @@ impl BackupService {
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
         if engine == DbEngine::Postgres {
-            let head = read_head(path.to_owned(), row.compression()).await?;
+            let head = read_head(file.clone()).await?;
             let roles = probe::pg_roles(&head);
             if !roles.is_empty() {
                 let psql = vec![
@@ -78,7 +79,7 @@ impl BackupService {
             timeout: self.inner.timeout,
         };
         let spec = command::restore(engine, &server.user, &row.database, Some(&server.secret));
-        exec::restore(job, spec, path.to_owned(), row.compression()).await?;
+        exec::restore(job, spec, file.clone()).await?;
         let count = probe::count(engine, server, &row.database);
         let (code, out, err) = run(self, &box_.id, &count.argv, &count.env, None).await?;
         if code != 0 {
@@ -138,26 +139,12 @@ async fn run(
 }
 
 /// The first bytes of the backup, decompressed.
-async fn read_head(
-    path: std::path::PathBuf,
-    compression: bosun_frontend::model::Compression,
-) -> Result<Vec<u8>, String> {
+async fn read_head(file: Source) -> Result<Vec<u8>, String> {
     tokio::task::spawn_blocking(move || {
         use std::io::Read;
-        let file = std::fs::File::open(&path).map_err(|e| e.to_string())?;
-        let mut reader: Box<dyn Read> = match compression {
-            bosun_frontend::model::Compression::Gzip => {
-                Box::new(flate2::read::MultiGzDecoder::new(file))
-            }
-            bosun_frontend::model::Compression::Zstd => {
-                Box::new(zstd::stream::read::Decoder::new(file).map_err(|e| e.to_string())?)
-            }
-        };
         let mut head = Vec::new();
-        reader
-            .by_ref()
-            .take(HEAD as u64)
-            .read_to_end(&mut head)
+        file.open()
+            .and_then(|r| r.take(HEAD as u64).read_to_end(&mut head))
             .map_err(|e| format!("could not read the backup file: {e}"))?;
         Ok(head)
     })

@@ -9,10 +9,12 @@ use clap::{CommandFactory, Parser, error::ContextKind, error::ContextValue};
 use ipnet::IpNet;
 use url::Url;
 
+mod encryption;
 mod offsite;
 mod terminal;
 mod values;
 
+pub use encryption::EncryptionConfig;
 pub use offsite::OffsiteConfig;
 pub use terminal::TerminalConfig;
 
@@ -226,6 +228,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub offsite: OffsiteConfig,
+
+    #[command(flatten)]
+    pub encryption: EncryptionConfig,
 
     /// Log filter, e.g. `info` or `bosun_server=debug,info`.
     #[arg(long, env = "BOSUN_LOG", default_value = "info", value_name = "FILTER")]

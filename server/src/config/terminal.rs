@@ -48,7 +48,7 @@ fn parse_span(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-fn parse_on_off(s: &str) -> Result<bool, String> {
+pub(super) fn parse_on_off(s: &str) -> Result<bool, String> {
     match s.trim().to_ascii_lowercase().as_str() {
         "on" | "true" | "yes" => Ok(true),
         "off" | "false" | "no" => Ok(false),

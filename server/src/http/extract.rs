@@ -1,6 +1,6 @@
 //! Extractors whose rejections are clear JSON errors that name the bad parameter.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use bosun_frontend::authz::{Actor, Requirement};
 use bosun_frontend::error::AppError;
@@ -12,6 +12,10 @@ use super::error::ApiError;
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct JsonBody<T>(pub T);
+
+#[derive(FromRequest)]
+#[from_request(via(axum::Form), rejection(ApiError))]
+pub struct FormBody<T>(pub T);
 
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
@@ -26,6 +30,15 @@ impl From<JsonRejection> for ApiError {
         ApiError(AppError::bad_request(
             "body",
             format!("The JSON body is not valid: {}", r.body_text()),
+        ))
+    }
+}
+
+impl From<FormRejection> for ApiError {
+    fn from(r: FormRejection) -> Self {
+        ApiError(AppError::bad_request(
+            "body",
+            format!("The form is not valid: {}", r.body_text()),
         ))
     }
 }

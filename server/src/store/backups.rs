@@ -17,6 +17,8 @@ pub struct NewBackup<'a> {
     pub kind: BackupKind,
     pub compression: Compression,
     pub actor: &'a str,
+    /// The file is encrypted (age): its name ends in `.age`.
+    pub encrypted: bool,
     /// When it starts (Unix ms, bosun's clock): retention and the age limit count from it.
     pub at_ms: i64,
 }
@@ -112,11 +114,12 @@ impl BackupRow {
             actor: self.actor.clone(),
             verify: self.verify(),
             copies: Vec::new(),
+            encrypted: self.file_name.ends_with(".age"),
         }
     }
 }
 
-/// `shop-db-20261122-030000-17.sql.gz`: made here from checked names, never from a request.
+/// `shop-db-20261122-030000-17.sql.gz` (`….sql.gz.age` encrypted): made here from checked names, never from a request.
 fn file_name(id: i64, b: &NewBackup<'_>, at_ms: i64) -> String {
     let stamp = time::OffsetDateTime::from_unix_timestamp(at_ms.div_euclid(1000))
         .ok()
@@ -128,10 +131,11 @@ fn file_name(id: i64, b: &NewBackup<'_>, at_ms: i64) -> String {
         })
         .unwrap_or_default();
     format!(
-        "{}-{}-{stamp}-{id}.sql.{}",
+        "{}-{}-{stamp}-{id}.sql.{}{}",
         b.project,
         b.service,
-        b.compression.extension()
+        b.compression.extension(),
+        if b.encrypted { ".age" } else { "" }
     )
 }
 
@@ -289,11 +293,20 @@ mod tests {
             kind: BackupKind::Manual,
             compression: Compression::Zstd,
             actor: "ann",
+            encrypted: false,
             at_ms: 1_795_348_800_000,
         };
         assert_eq!(
             file_name(17, &b, b.at_ms),
             "shop-db-20261122-120000-17.sql.zst"
+        );
+        let sealed = NewBackup {
+            encrypted: true,
+            ..b
+        };
+        assert_eq!(
+            file_name(17, &sealed, sealed.at_ms),
+            "shop-db-20261122-120000-17.sql.zst.age"
         );
     }
 }

@@ -517,6 +517,7 @@ async fn a_backup_cut_off_by_a_stop_of_bosun_is_reported_interrupted_and_its_par
             kind: BackupKind::Scheduled,
             compression: Compression::Gzip,
             actor: "schedule",
+            encrypted: false,
             at_ms: bosun_server::store::now_ms(),
         })
         .await

@@ -46,7 +46,7 @@ pub fn throwaways(project: &str) -> Vec<String> {
 }
 
 /// Waits until the backup's verification has ended, and returns the backup.
-async fn verified(client: &Client, s: &TestServer, id: i64) -> BackupDto {
+pub async fn verified(client: &Client, s: &TestServer, id: i64) -> BackupDto {
     let deadline = Instant::now() + Duration::from_secs(240);
     loop {
         let b: BackupDto = json_get(client, s, &format!("/api/v1/backups/{id}")).await;

@@ -32,6 +32,7 @@ mod cert_renewal;
 mod cert_roots;
 mod cert_targets;
 mod details;
+mod encryption;
 mod engine;
 mod engine_restart;
 mod faults;

@@ -17,7 +17,7 @@ use crate::harness::{ADMIN_PASSWORD, TestServer};
 use crate::s3::S3;
 
 /// Waits until the backup's off-site copy is `status`, and returns the backup.
-async fn copied(
+pub async fn copied(
     client: &Client,
     s: &TestServer,
     id: i64,

@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 
 use super::ctx::BackupsCtx;
-use crate::api::backups::{DeleteBackup, RestoreBackup};
+use super::restore_form::{DecryptedDownload, RestoreForm};
+use crate::api::backups::DeleteBackup;
 use crate::format::short_time;
 use crate::model::{BackupDto, BackupStatus, human_bytes};
 
@@ -83,12 +84,21 @@ fn Row(b: BackupDto) -> impl IntoView {
     let short: String = sha.chars().take(12).collect();
     let reason = b.reason.clone();
     let service = b.service.clone();
+    let encrypted = b.encrypted;
+    let offsite = b
+        .copies
+        .iter()
+        .find(|c| c.place == "offsite" && c.status == "done")
+        .map(|c| c.key.ends_with(".age"));
     view! {
         <tr data-backup=id.to_string() data-status=b.status.as_str()>
             <td>{id}</td>
             <td>{short_time(&b.started_at)}</td>
             <td>{format!("{}/{} · {}", b.project, b.service, b.database)}</td>
-            <td>{b.kind.as_str()} <small class="muted">{format!(" by {}", b.actor)}</small></td>
+            <td>
+                {b.kind.as_str()} <small class="muted">{format!(" by {}", b.actor)}</small>
+                {encrypted.then(|| view! { <span class="pill" title="Encrypted with age on this host">"encrypted"</span> })}
+            </td>
             <td>
                 <span class=format!("pill pill-{}", b.status.as_str())>{b.status.as_str()}</span>
                 {reason.map(|r| view! { <div class="error-text small">{r}</div> })}
@@ -104,6 +114,7 @@ fn Row(b: BackupDto) -> impl IntoView {
                 {(ok && c.operator).then(|| view! {
                     <a class="button small" data-testid="download" href=format!("/api/v1/backups/{id}/download") download="">"Download"</a>
                 })}
+                {(ok && c.admin && encrypted).then(|| view! { <DecryptedDownload id /> })}
                 {(ok && c.admin).then(|| view! {
                     <button class="small" on:click=move |_| c.restoring.set(Some(id))>"Restore…"</button>
                 })}
@@ -113,36 +124,10 @@ fn Row(b: BackupDto) -> impl IntoView {
                     }>"Delete"</button>
                 })}
                 <Show when=move || c.restoring.get() == Some(id)>
-                    <RestoreForm id service=service.clone() />
+                    <RestoreForm id service=service.clone() encrypted offsite />
                 </Show>
             </td>
         </tr>
-    }
-    .into_any()
-}
-
-#[component]
-fn RestoreForm(id: i64, service: String) -> impl IntoView {
-    let c = expect_context::<BackupsCtx>();
-    let typed = RwSignal::new(String::new());
-    let want = service.clone();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        c.restore.dispatch(RestoreBackup {
-            id: id.to_string(),
-            confirm: typed.get_untracked(),
-        });
-        c.restoring.set(None);
-    };
-    view! {
-        <form class="confirm" on:submit=submit>
-            <p>{format!("Restore backup #{id} into {service}? Its current data is replaced. bosun takes a safety backup first.")}</p>
-            <label>{format!("Type {service} to confirm ")}
-                <input type="text" data-testid="confirm-restore" prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev)) />
-            </label>
-            <button type="submit" class="danger" disabled=move || typed.get() != want || c.restore.pending().get()>"Restore"</button>
-            <button type="button" on:click=move |_| c.restoring.set(None)>"Cancel"</button>
-        </form>
     }
     .into_any()
 }

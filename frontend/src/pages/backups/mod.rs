@@ -3,6 +3,7 @@
 mod backup_list;
 mod ctx;
 mod database_card;
+mod restore_form;
 mod verify_badge;
 
 use leptos::prelude::*;

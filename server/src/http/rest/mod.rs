@@ -121,6 +121,7 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(backups::list, backups::create))
         .routes(routes!(backups::get, backups::delete))
         .routes(routes!(backups::download))
+        .routes(routes!(backups::decrypted::download))
         .routes(routes!(backups::restore))
         .routes(routes!(backups::verify))
         .routes(routes!(

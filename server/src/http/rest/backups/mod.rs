@@ -1,5 +1,6 @@
 //! Database backups: the databases found, the catalogue, downloads, restores, live progress.
 
+pub mod decrypted;
 pub mod schedules;
 
 use std::convert::Infallible;
@@ -114,7 +115,8 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The backup file (compressed SQL), streamed with its length and name (operator+; audited).
+/// The backup file as stored (compressed SQL; an age file when encrypted on this host, which
+/// the `age` tool decrypts), streamed with its length and name (operator+; audited).
 #[utoipa::path(get, path = "/api/v1/backups/{id}/download", tag = "backups",
     params(("id" = i64, Path, description = "Backup id")),
     security(("session" = ["operator"]), ("token" = ["operator"])),
@@ -132,10 +134,12 @@ pub async fn download(
     ));
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(row.compression().media_type()),
-    );
+    let media = if row.file_name.ends_with(".age") {
+        "application/octet-stream"
+    } else {
+        row.compression().media_type()
+    };
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", row.file_name)) {
         headers.insert(header::CONTENT_DISPOSITION, v);
