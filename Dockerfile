@@ -25,6 +25,9 @@ VOLUME /data
 EXPOSE 8443
 # Root inside the container: the mounted Docker socket is owned by root (or the docker group).
 ENTRYPOINT ["/usr/local/bin/bosun"]
+# bosun asks itself (its /healthz on loopback): no shell or curl needed in the image.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["/usr/local/bin/bosun", "healthcheck"]
 
 FROM runtime-base AS prebuilt
 COPY target/release/bosun /usr/local/bin/bosun

@@ -36,6 +36,15 @@ health=$(curl -sk "$url/healthz")
 [ "$health" = ok ] || { compose logs >&2; bosun__log "ERROR: /healthz answered '$health'"; exit 1; }
 # The image's binary and its site belong together: every file its pages ask for is there.
 bosun_check_site_refs "$url/login" || { compose logs >&2; exit 1; }
+# The image's HEALTHCHECK: bosun asks itself, without a shell or curl in the image.
+compose exec -T bosun /usr/local/bin/bosun healthcheck ||
+    { compose logs >&2; bosun__log "ERROR: 'bosun healthcheck' failed inside the container"; exit 1; }
+# The wasm bundle goes over the wire brotli-compressed, revalidated rather than cached blindly.
+headers=$(curl -sk -H 'Accept-Encoding: br' -D - -o /dev/null "$url/pkg/bosun_bg.wasm" | tr -d '\r' | tr 'A-Z' 'a-z')
+case "$headers" in
+    *'content-encoding: br'*'cache-control: no-cache'* | *'cache-control: no-cache'*'content-encoding: br'*) ;;
+    *) bosun__log "ERROR: /pkg/bosun_bg.wasm is not served brotli-compressed with no-cache: $headers"; exit 1 ;;
+esac
 
 password=$(compose exec -T bosun cat /data/initial-admin-password | tr -d '\r\n')
 [ -n "$password" ] || { bosun__log "ERROR: no generated admin password in the data volume"; exit 1; }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod docker;
 pub mod error;
 pub mod fsx;
+pub mod healthcheck;
 pub mod http;
 pub mod links;
 pub mod live;

@@ -5,7 +5,13 @@ use bosun_server::config::{Config, ConfigError};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let config = match Config::load(std::env::args_os(), std::env::vars()) {
+    // `bosun healthcheck [settings]`: the image's HEALTHCHECK (no shell or curl in it).
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let healthcheck = args.get(1).is_some_and(|a| a == "healthcheck");
+    if healthcheck {
+        args.remove(1);
+    }
+    let config = match Config::load(args, std::env::vars()) {
         Ok(c) => c,
         Err(ConfigError::Clap(e)) => {
             let _ = e.print();
@@ -20,6 +26,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if healthcheck {
+        return health(&config);
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -39,6 +48,21 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bosun: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn health(config: &Config) -> ExitCode {
+    let checked = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|rt| rt.block_on(bosun_server::healthcheck::check(config)));
+    match checked {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bosun healthcheck: {e}");
             ExitCode::FAILURE
         }
     }

@@ -10,6 +10,8 @@
 //! variable is set, so a binary built by a plain `cargo build` asks for the very same files
 //! (`pkg/bosun.js`, `pkg/bosun_bg.wasm`) as one built here.
 
+mod compress;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::{env, fs};
@@ -207,6 +209,14 @@ fn site(ws: &Workspace, release: bool) -> Result<(), String> {
     ] {
         let len = fs::metadata(pkg.join(&name)).map(|m| m.len()).unwrap_or(0);
         eprintln!("[xtask] site: pkg/{name} {} KB", len / 1024);
+    }
+    if release {
+        let (raw, br) = compress::precompress(&pkg)?;
+        eprintln!(
+            "[xtask] site: precompressed pkg/ ({} KB raw, {} KB brotli)",
+            raw / 1024,
+            br / 1024
+        );
     }
     Ok(())
 }

@@ -51,6 +51,8 @@ pub enum MarkerKind {
     EngineLost,
     /// The requested time range (`until`) is complete; nothing more will come.
     End,
+    /// This view fell behind a fast writer and skipped lines (the log itself is whole).
+    Skipped,
 }
 
 /// One server-sent event of a followed log: lines and markers, in order.

@@ -4,11 +4,14 @@ use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 
 use super::complete;
+use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use bosun_frontend::app::{App, shell};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use time::Duration as CookieDuration;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeader;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
@@ -17,6 +20,18 @@ use super::{AppState, SESSION_COOKIE, access, context, csrf, headers};
 
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// The built site's files (wasm bundle, JS, CSS, xterm): the precompressed copy the browser
+/// accepts (brotli, gzip; made by the release build), else the file. The names are not
+/// hashed, so browsers revalidate (`no-cache`: a 304 when unchanged) instead of guessing.
+fn assets(options: &leptos::config::LeptosOptions) -> SetResponseHeader<ServeDir, HeaderValue> {
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    SetResponseHeader::overriding(
+        ServeDir::new(dir).precompressed_br().precompressed_gzip(),
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    )
 }
 
 /// `api` is the REST router from `rest::api()`, built once together with its OpenAPI document.
@@ -52,6 +67,7 @@ pub fn router(
     };
     Router::new()
         .merge(api)
+        .nest_service("/pkg", assets(&state.leptos))
         .leptos_routes_with_context(&state, routes, page_context.clone(), move || {
             shell(leptos_options.clone())
         })

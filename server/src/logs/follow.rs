@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use bosun_frontend::model::{LogFrame, LogItem, LogLine, LogMarker, LogQuery, MarkerKind};
 use futures::{Stream, StreamExt};
+use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::filter::Filter;
+use super::hub::{Event, Hub};
 use super::merge;
 use super::source::{self, From, RawLine};
 use crate::docker::Engine;
@@ -23,6 +25,7 @@ pub type InScope = Arc<dyn Fn(&Record) -> bool + Send + Sync>;
 #[derive(Clone)]
 struct Ctx {
     engine: Engine,
+    hub: Hub,
     q: Arc<LogQuery>,
     filter: Arc<Filter>,
     merged: bool,
@@ -67,6 +70,7 @@ impl Ctx {
 /// event per line.
 pub fn follow(
     engine: Engine,
+    hub: Hub,
     in_scope: InScope,
     q: LogQuery,
     filter: Filter,
@@ -75,6 +79,7 @@ pub fn follow(
     let (tx, rx) = mpsc::channel(2048);
     let ctx = Ctx {
         engine,
+        hub,
         q: Arc::new(q),
         filter: Arc::new(filter),
         merged,
@@ -184,21 +189,55 @@ async fn supervise(ctx: Ctx, in_scope: InScope) {
     }
 }
 
-/// Follows one container until the follower leaves or the container is removed.
+/// Sends `line` unless it was sent already (following resumes at whole seconds). False once
+/// the follower has gone away.
+async fn send_new(ctx: &Ctx, label: &str, last: &mut i128, line: RawLine) -> bool {
+    if line.nanos <= *last {
+        return true;
+    }
+    *last = line.nanos;
+    ctx.line(label, line).await
+}
+
+/// Follows one container until the follower leaves or the container is removed: subscribed
+/// to the container's shared tap first, then caught up from `last` with a bounded read, then
+/// live from the tap (lines already sent are skipped by their time).
 async fn attach(ctx: Ctx, mut record: Arc<Record>, mut last: i128) {
     let label = ctx.label(&record);
     loop {
         if ctx.engine.connected() {
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let mut live = ctx.hub.subscribe(&record.id, now);
             let from = From::Second(i64::try_from(last / 1_000_000_000).unwrap_or(0));
-            let mut lines = source::lines(&ctx.engine, &record.id, &ctx.q, from, true);
-            while let Some(item) = lines.next().await {
+            let mut catch_up = source::lines(&ctx.engine, &record.id, &ctx.q, from, false);
+            while let Some(item) = catch_up.next().await {
                 let Ok(line) = item else { break };
-                if line.nanos <= last {
-                    continue; // already sent (we resume at whole seconds)
-                }
-                last = line.nanos;
-                if !ctx.line(&label, line).await {
+                if !send_new(&ctx, &label, &mut last, line).await {
                     return;
+                }
+            }
+            loop {
+                let event = tokio::select! {
+                    _ = ctx.tx.closed() => return,
+                    event = live.rx.recv() => event,
+                };
+                match event {
+                    Ok(Event::Lines(batch)) => {
+                        for line in batch.iter() {
+                            if !send_new(&ctx, &label, &mut last, line.clone()).await {
+                                return;
+                            }
+                        }
+                    }
+                    Ok(Event::End) | Err(RecvError::Closed) => break,
+                    Err(RecvError::Lagged(batches)) => {
+                        let message = format!(
+                            "{label} writes faster than this view reads: {batches} bursts of lines were skipped here (the log itself is whole; download it to read everything)."
+                        );
+                        if !ctx.marker(&label, MarkerKind::Skipped, message).await {
+                            return;
+                        }
+                    }
                 }
             }
         }

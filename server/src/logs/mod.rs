@@ -3,6 +3,7 @@
 
 pub mod filter;
 pub mod follow;
+pub mod hub;
 pub mod merge;
 pub mod source;
 
@@ -72,11 +73,22 @@ const SWARM_TASK_NAME: &str = "com.docker.swarm.task.name";
 pub struct LogsService {
     engine: Engine,
     audit: AuditService,
+    /// One live engine stream per followed container, shared by its followers.
+    hub: hub::Hub,
 }
 
 impl LogsService {
     pub fn new(engine: Engine, audit: AuditService) -> Self {
-        LogsService { engine, audit }
+        let source = engine.clone();
+        let hub = hub::Hub::new(Arc::new(move |id: &str, since: i64| {
+            futures::StreamExt::boxed(source::follow_from(&source, id, since))
+        }));
+        LogsService { engine, audit, hub }
+    }
+
+    /// Live engine log streams open now (one per followed container).
+    pub fn live_streams(&self) -> usize {
+        self.hub.open_taps()
     }
 
     /// The containers in scope now, or 404 saying what exists.
@@ -290,6 +302,7 @@ impl LogsService {
         self.engine.ready()?;
         Ok(follow::follow(
             self.engine.clone(),
+            self.hub.clone(),
             in_scope,
             q,
             filter,

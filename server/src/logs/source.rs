@@ -54,7 +54,31 @@ pub fn lines(
         tail,
         timestamps: true,
     };
-    let frames = match logs::read(engine, id, &request) {
+    read(engine, id, &request)
+}
+
+/// The container's log from second `since` on, followed without end: what a hub's tap reads.
+pub fn follow_from(
+    engine: &Engine,
+    id: &str,
+    since: i64,
+) -> impl Stream<Item = Result<RawLine, EngineError>> + Send + 'static {
+    let request = LogRequest {
+        follow: true,
+        since,
+        until: None,
+        tail: None,
+        timestamps: true,
+    };
+    read(engine, id, &request)
+}
+
+fn read(
+    engine: &Engine,
+    id: &str,
+    request: &LogRequest,
+) -> impl Stream<Item = Result<RawLine, EngineError>> + Send + 'static + use<> {
+    let frames = match logs::read(engine, id, request) {
         Ok(frames) => frames,
         Err(e) => futures::stream::once(futures::future::ready(Err(e))).boxed(),
     };

@@ -294,6 +294,9 @@ async fn follow_delivers_new_lines_and_survives_a_restart() {
             lines_of(f).iter().any(|l| l.text == "sayer up")
         })
         .await;
+    // A second follower of the same container shares its live engine stream.
+    let container_logs = s.url(&format!("/api/v1/containers/{id}/logs?follow=true"));
+    let mut second = Events::open(&admin, container_logs.clone()).await;
 
     // A line written after the request arrives within a second.
     let written = std::time::Instant::now();
@@ -311,6 +314,21 @@ async fn follow_delivers_new_lines_and_survives_a_restart() {
         written.elapsed()
     );
     assert_eq!(lines_of(&frame).last().unwrap().source, "sayer.1");
+    second
+        .until(Duration::from_secs(5), |f: &LogFrame| {
+            lines_of(f)
+                .iter()
+                .any(|l| l.text == "hello <script>alert(1)</script>")
+        })
+        .await;
+    // One who joins later reads it in the history, then follows live with the others.
+    let mut late = Events::open(&admin, container_logs).await;
+    late.until(Duration::from_secs(10), |f: &LogFrame| {
+        lines_of(f)
+            .iter()
+            .any(|l| l.text == "hello <script>alert(1)</script>")
+    })
+    .await;
 
     // Restarted through bosun: the stream says so, and goes on with the new run's lines.
     let r = admin
@@ -325,9 +343,11 @@ async fn follow_delivers_new_lines_and_survives_a_restart() {
         })
         .await;
     say(&id, "after the restart").await;
-    events
-        .until(Duration::from_secs(15), |f: &LogFrame| {
-            lines_of(f).iter().any(|l| l.text == "after the restart")
-        })
-        .await;
+    for follower in [&mut events, &mut second, &mut late] {
+        follower
+            .until(Duration::from_secs(15), |f: &LogFrame| {
+                lines_of(f).iter().any(|l| l.text == "after the restart")
+            })
+            .await;
+    }
 }
