@@ -120,7 +120,7 @@ impl Identities {
             )
         })?;
         text.parse()
-            .map_err(|e: String| format!("{} : {e}", path.display()))
+            .map_err(|e: String| format!("{}: {e}", path.display()))
     }
 
     /// Opens an age file: fails at once, before any of its content is read, when none of

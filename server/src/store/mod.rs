@@ -53,9 +53,14 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // 1 MiB of page cache per connection (SQLite's default is 2): the catalogue is
+            // small, and an idle bosun should be small too.
+            .pragma("cache_size", "-1024");
+        // Connections beyond the one in use close after a minute idle (sqlx: 10 minutes).
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .idle_timeout(Duration::from_secs(60))
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
