@@ -15,7 +15,11 @@ test('a line written to a container appears within 2 s, shown as text, never run
   const [name, password] = await readyUser('viewer');
   await signIn(page, name, password);
   await expect(page.getByTestId('current-user')).toHaveText(name);
-  await page.goto(`/logs?scope=s:${demoProject}/worker`);
+  // From the Services page: each service has its Logs link.
+  await page.goto('/');
+  await waitHydrated(page);
+  await page.locator(`[data-service="${demoProject}/worker"]`).getByTestId('service-logs').click();
+  await expect(page).toHaveURL(new RegExp(`/logs\\?scope=s:${demoProject}/worker$`));
   await waitHydrated(page);
   await expect(page.getByTestId('log-state')).toHaveAttribute('data-state', 'live');
   const log = page.getByTestId('log');

@@ -46,7 +46,7 @@ pub fn BackupTable() -> impl IntoView {
             </label>
             <label>"Day " <input type="date" on:change=move |ev| day.set(event_target_value(&ev)) /></label>
         </div>
-        <p class="muted">"The last 50; GET /api/v1/backups filters the whole catalogue."</p>
+        <p class="muted">"The 50 most recent backups; narrow them with the filters above."</p>
         <div class="table-wrap">
             <table class="backups" data-testid="backups">
                 <thead><tr>

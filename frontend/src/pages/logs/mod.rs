@@ -94,7 +94,7 @@ impl Selection {
 }
 
 /// Percent-encodes everything but unreserved characters.
-fn encode(s: &str) -> String {
+pub fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -10,6 +10,7 @@ use super::tasks::ServiceTasks;
 use super::updates::ServiceUpdates;
 use crate::api::services::ActOnService;
 use crate::model::{LinkDto, ProjectDto, ServiceDto};
+use crate::pages::logs::encode;
 
 /// `compose: false` for the "Other" group, which has no service to act on as a whole.
 #[component]
@@ -71,6 +72,8 @@ fn ServiceBlock(project: String, service: ServiceDto, compose: bool) -> impl Int
                 <span class="muted image">{service.image.clone()}</span>
                 {service.busy.clone().map(|b| view! { <span class="pill pill-busy" data-testid="busy">{b} "…"</span> })}
                 <Links links=service.links.clone() />
+                <a class="button small" data-testid="service-logs"
+                    href=format!("/logs?scope=s:{}/{}", encode(&project), encode(&service.name))>"Logs"</a>
             </div>
             {progress.map(|p| view! {
                 <progress class="progress" data-testid="progress" max=p.total.to_string() value=p.done.to_string()
