@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { expect, request, test } from '@playwright/test';
 import { adminApi, baseURL, demoProject, readyUser, signIn, waitHydrated } from './helpers';
 
@@ -101,4 +102,29 @@ test('the services page works on a phone', async ({ browser }) => {
   expect(overflow).toBeLessThanOrEqual(0);
   await expect(worker.locator('[data-action="restart"]').first()).toBeVisible();
   await context.close();
+});
+
+test('what needs attention is on top, live: a crashed container appears with a link to it, and leaves when removed', async ({ page }) => {
+  const [name, password] = await readyUser('viewer');
+  await signIn(page, name, password);
+  await expect(page.getByTestId('current-user')).toHaveText(name);
+  await page.goto('/');
+  await waitHydrated(page);
+  const panel = page.getByTestId('attention');
+  await expect(panel.getByTestId('counts')).toContainText(/\d+ projects · \d+ services · \d+ running/);
+
+  // A container that exits with an error, started outside bosun while the page is open.
+  const crashed = `bosun-e2e-crash-${Date.now()}`;
+  execFileSync('docker', ['run', '--name', crashed, '--label', 'bosun.e2e=attention', 'busybox:latest', 'sh', '-c', 'exit 3']);
+  try {
+    const item = panel.getByTestId('attention-item').filter({ hasText: `${crashed} exited with code 3` });
+    await expect(item).toBeVisible({ timeout: 15_000 });
+    await expect(item).toHaveAttribute('data-kind', 'container');
+    const href = await item.locator('a').getAttribute('href');
+    expect(href).toMatch(/^\/containers\/[0-9a-f]{64}$/);
+    execFileSync('docker', ['rm', '-f', crashed]);
+    await expect(item).toHaveCount(0, { timeout: 15_000 });
+  } finally {
+    try { execFileSync('docker', ['rm', '-f', crashed], { stdio: 'ignore' }); } catch { /* already gone */ }
+  }
 });

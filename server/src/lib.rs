@@ -1,6 +1,7 @@
 //! bosun's server: a library with a thin `main`, so tests can start it on port 0.
 
 pub mod app;
+pub mod attention;
 pub mod audit;
 pub mod auth;
 pub mod backups;

@@ -1,6 +1,7 @@
 //! DTOs shared by the browser, the server functions and the REST API.
 //! Everything here compiles for wasm: no server-only crates.
 
+pub mod attention;
 pub mod audit;
 pub mod backup;
 pub mod backup_restore;

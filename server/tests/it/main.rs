@@ -17,6 +17,7 @@ mod stacks;
 // The tests, by topic.
 mod adversarial;
 mod attacks;
+mod attention;
 mod audit;
 mod auth;
 mod backup_faults;

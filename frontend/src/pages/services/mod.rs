@@ -1,5 +1,6 @@
 //! Services: every compose project on the host, live from the engine's events.
 
+mod attention;
 mod compose_view;
 mod container_row;
 mod ctx;
@@ -92,6 +93,7 @@ pub fn ServicesPage() -> impl IntoView {
                 })}
             </div>
             <ActionResult c />
+            <attention::AttentionPanel />
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match initial.await {

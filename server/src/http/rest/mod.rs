@@ -2,6 +2,7 @@
 //! Each operation's `security` lists the least role it needs as the scope; the route × role
 //! security test reads it back from the document and checks the server agrees.
 
+pub mod attention;
 pub mod audit;
 pub mod backups;
 pub mod certificates;
@@ -93,6 +94,8 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(engine::events))
         .routes(routes!(services::overview::get))
         .routes(routes!(services::overview::events))
+        .routes(routes!(attention::get))
+        .routes(routes!(attention::events))
         .routes(routes!(services::projects::list))
         .routes(routes!(services::projects::get))
         .routes(routes!(services::projects::service))
