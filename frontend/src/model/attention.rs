@@ -375,6 +375,58 @@ mod tests {
         assert_eq!(v.items[1].severity, Severity::Warning);
     }
 
+    fn backup(status: &str, started: &str) -> serde_json::Value {
+        json!({
+            "id": 1, "project": "shop", "service": "db", "engine": "postgres", "database": "shop",
+            "kind": "scheduled", "status": status, "reason": (status == "failed").then_some("disk full"),
+            "file_name": null, "compression": "gzip", "dump_bytes": 0, "file_bytes": 0,
+            "sha256": null, "server_version": null, "started_at": started,
+            "finished_at": started, "duration_ms": null, "actor": "schedule", "verify": null
+        })
+    }
+
+    fn database(good: Option<&str>, failed: Option<&str>) -> crate::model::BackupsView {
+        serde_json::from_value(json!({
+            "databases": [{"project": "shop", "service": "db", "engine": "postgres", "database": "shop",
+                "user": "shop", "password_env": null, "container": null, "problem": null,
+                "last_good": good.map(|t| backup("ok", t)), "last_failed": failed.map(|t| backup("failed", t)),
+                "job": null, "schedules": []}],
+            "recent": []
+        }))
+        .expect("a backups view")
+    }
+
+    #[test]
+    fn backups_need_attention_when_the_last_failed_or_the_last_good_one_is_old() {
+        // 2026-12-04T12:00:00Z
+        let now = 1_796_385_600;
+        let titles = |v: &crate::model::BackupsView| -> Vec<String> {
+            from_backups(v, now).into_iter().map(|i| i.title).collect()
+        };
+        assert!(
+            titles(&database(
+                Some("2026-12-04T03:00:00Z"),
+                Some("2026-12-01T03:00:00Z")
+            ))
+            .is_empty()
+        );
+        assert_eq!(
+            titles(&database(
+                Some("2026-12-03T03:00:00Z"),
+                Some("2026-12-04T03:00:00Z")
+            )),
+            ["The last backup of shop/db failed"]
+        );
+        assert_eq!(
+            titles(&database(Some("2026-11-20T03:00:00Z"), None)),
+            ["shop/db has no good backup from the last 7 days"]
+        );
+        assert_eq!(
+            titles(&database(None, None)),
+            ["shop/db has never been backed up"]
+        );
+    }
+
     #[test]
     fn all_good_is_an_empty_list() {
         let v = view(
