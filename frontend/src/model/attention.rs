@@ -286,7 +286,8 @@ mod compute {
     }
 }
 
-#[cfg(all(test, feature = "ssr"))]
+#[cfg(test)]
+#[cfg(feature = "ssr")]
 mod tests {
     use super::*;
     use crate::model::services::Overview;
