@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { expect, request, test } from '@playwright/test';
 import { adminApi, baseURL, demoProject, readyUser, signIn, waitHydrated } from './helpers';
 
@@ -115,8 +115,9 @@ test('what needs attention is on top, live: a crashed container appears with a l
 
   // A container that exits with an error, started outside bosun while the page is open.
   const crashed = `bosun-e2e-crash-${Date.now()}`;
-  execFileSync('docker', ['run', '--name', crashed, '--label', 'bosun.e2e=attention', 'busybox:latest', 'sh', '-c', 'exit 3']);
+  const run = spawnSync('docker', ['run', '--name', crashed, '--label', 'bosun.e2e=attention', 'busybox:latest', 'sh', '-c', 'exit 3']);
   try {
+    expect(run.status, String(run.stderr)).toBe(3);
     const item = panel.getByTestId('attention-item').filter({ hasText: `${crashed} exited with code 3` });
     await expect(item).toBeVisible({ timeout: 15_000 });
     await expect(item).toHaveAttribute('data-kind', 'container');
