@@ -147,52 +147,6 @@ impl Identities {
     }
 }
 
-/// Counts and hashes what passes to the file.
-struct Hashed {
-    file: std::fs::File,
-    hash: sha2::Sha256,
-    bytes: u64,
-}
-
-impl Write for Hashed {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        use sha2::Digest;
-        let n = self.file.write(buf)?;
-        self.hash.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
-    }
-}
-
-/// Writes `src` encrypted to `to` into `dst` (created; never an existing file), durable.
-/// Returns its size and SHA-256. On failure `dst` is removed.
-pub fn seal_file(src: &Path, dst: &Path, to: &Recipients) -> io::Result<(u64, String)> {
-    use sha2::Digest;
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(dst)?;
-    let result = (|| {
-        let mut input = std::fs::File::open(src)?;
-        let mut sealed = to.encrypt(Hashed {
-            file,
-            hash: sha2::Sha256::new(),
-            bytes: 0,
-        })?;
-        io::copy(&mut input, &mut sealed)?;
-        let out = sealed.finish()?;
-        out.file.sync_all()?;
-        Ok((out.bytes, hex::encode(out.hash.finalize())))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(dst);
-    }
-    result
-}
-
 /// Writes `src` decrypted with `key` into `dst` (created; never an existing file), durable.
 /// A wrong key fails before anything is written; on failure `dst` is removed.
 pub fn open_file(src: &Path, dst: &Path, key: &Identities) -> io::Result<u64> {
@@ -309,31 +263,6 @@ mod tests {
         assert!("# only a comment\n".parse::<Identities>().is_err());
         let (_, key) = pair();
         assert_eq!(format!("{key:?}"), "Identities(<secret>)");
-    }
-
-    #[test]
-    fn a_sealed_file_opens_back_to_the_same_bytes_and_its_hash_is_the_sealed_files() {
-        use sha2::Digest;
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (to, key) = pair();
-        let (src, sealed, back) = (
-            dir.path().join("a"),
-            dir.path().join("a.age"),
-            dir.path().join("b"),
-        );
-        std::fs::write(&src, vec![42u8; 300_000]).expect("write");
-        let (size, sha) = seal_file(&src, &sealed, &to).expect("seal");
-        let bytes = std::fs::read(&sealed).expect("read");
-        assert_eq!(size, bytes.len() as u64);
-        assert_eq!(sha, hex::encode(sha2::Sha256::digest(&bytes)));
-        // Never over an existing file.
-        assert!(seal_file(&src, &sealed, &to).is_err());
-        assert_eq!(std::fs::read(&sealed).expect("read"), bytes);
-        let (_, other) = pair();
-        assert!(open_file(&sealed, &back, &other).is_err());
-        assert!(!back.exists());
-        open_file(&sealed, &back, &key).expect("open");
-        assert_eq!(std::fs::read(&back).expect("read"), vec![42u8; 300_000]);
     }
 
     #[test]

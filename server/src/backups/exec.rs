@@ -4,7 +4,6 @@
 //! bosun stops waiting for (past the timeout, or the disk running low) is ended inside the
 //! container, so it cannot linger holding locks.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,7 +28,6 @@ use crate::docker::output::Frame;
 /// Enough for the commented roles ahead of pg_dump's own header.
 const HEAD: usize = 64 * 1024;
 const TAIL: usize = 512;
-const CHUNK: usize = 256 * 1024;
 
 /// One dump or restore: where it runs, how long it may take, and its byte counter.
 pub struct Job<'a> {
@@ -214,34 +212,6 @@ pub async fn dump(
     })
 }
 
-/// Reads the dump in `source` in the blocking pool, in chunks, into `tx`.
-fn read_plain(source: Source, tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>) {
-    let opened = source.open();
-    let mut plain = match opened {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = tx.blocking_send(Err(e));
-            return;
-        }
-    };
-    loop {
-        let mut buf = vec![0u8; CHUNK];
-        match plain.read(&mut buf) {
-            Ok(0) => return,
-            Ok(n) => {
-                buf.truncate(n);
-                if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
-                    return;
-                }
-            }
-            Err(e) => {
-                let _ = tx.blocking_send(Err(e));
-                return;
-            }
-        }
-    }
-}
-
 /// Streams the dump in `source` into the restore command's stdin. Returns the bytes fed.
 pub async fn restore(job: Job<'_>, spec: ExecSpec, source: Source) -> Result<u64, String> {
     let deadline = Instant::now() + job.timeout;
@@ -270,7 +240,7 @@ pub async fn restore(job: Job<'_>, spec: ExecSpec, source: Source) -> Result<u64
     });
 
     let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(16);
-    let reader = tokio::task::spawn_blocking(move || read_plain(source, tx));
+    let reader = tokio::task::spawn_blocking(move || super::plain::pump(source.open(), &tx));
     let bytes = job.bytes.clone();
     let engine = job.engine;
     // Until the client has exited. Its stdin stays open if time runs out: an end of input

@@ -8,7 +8,7 @@ pub mod exec;
 mod expiry;
 mod fetch;
 mod offsite;
-mod plain;
+pub mod plain;
 mod port;
 mod probe;
 mod restore;

@@ -166,11 +166,14 @@ impl BackupService {
             Some(to) => {
                 let tmp = Partial::new(&self.inner.dir, &name, "offsite");
                 let (src, dst, to) = (path.clone(), tmp.0.clone(), to.clone());
-                let (_, sha) =
-                    tokio::task::spawn_blocking(move || crypt::seal_file(&src, &dst, &to))
-                        .await
-                        .map_err(|e| e.to_string())?
-                        .map_err(|e| format!("encrypting the copy: {e}"))?;
+                let watch = super::space::Watch::new(self.inner.dir.clone(), self.min_free_mb());
+                let sha = tokio::task::spawn_blocking(move || {
+                    super::sink::seal_file(&src, &dst, &to, watch)
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("encrypting the copy: {e}"))?
+                .sha256;
                 (tmp.0.clone(), sha, Some(tmp))
             }
             None => (

@@ -76,3 +76,36 @@ impl Source {
             .map_err(|e| e.to_string())
     }
 }
+
+/// Reads `reader` (or sends its opening error) in chunks into `tx`, in the calling thread:
+/// run it in the blocking pool. Stops when `tx`'s receiver is gone; a read error is sent
+/// last, so the receiver sees a broken stream, never a complete-looking one.
+pub fn pump(
+    reader: io::Result<Box<dyn Read + Send>>,
+    tx: &tokio::sync::mpsc::Sender<io::Result<bytes::Bytes>>,
+) {
+    let mut reader = match reader {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tx.blocking_send(Err(e));
+            return;
+        }
+    };
+    loop {
+        let mut buf = vec![0u8; 256 * 1024];
+        let sent = match reader.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => {
+                buf.truncate(n);
+                tx.blocking_send(Ok(bytes::Bytes::from(buf)))
+            }
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
+        };
+        if sent.is_err() {
+            return;
+        }
+    }
+}

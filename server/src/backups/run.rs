@@ -49,7 +49,7 @@ impl BackupService {
     }
 
     /// The free-space minimum, in MB as configured.
-    fn min_free_mb(&self) -> u64 {
+    pub(super) fn min_free_mb(&self) -> u64 {
         self.inner.min_free / (1024 * 1024)
     }
 

@@ -176,6 +176,32 @@ impl Sink {
     }
 }
 
+/// Writes `src` encrypted to `to` into `dst` (created; never an existing file) and makes it
+/// durable, hashed on the way like a backup file, and stopped like one when the disk runs
+/// low (`watch`). On failure `dst` is removed.
+pub fn seal_file(src: &Path, dst: &Path, to: &Recipients, watch: Watch) -> io::Result<Written> {
+    let file = OpenOptions::new().write(true).create_new(true).open(dst)?;
+    let result = (|| {
+        let mut sealed = to.encrypt(Hashing {
+            file,
+            hash: Sha256::new(),
+            written: 0,
+            watch,
+        })?;
+        io::copy(&mut File::open(src)?, &mut sealed)?;
+        let out = sealed.finish()?;
+        out.file.sync_all()?;
+        Ok(Written {
+            file_bytes: out.written,
+            sha256: hex::encode(out.hash.finalize()),
+        })
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(dst);
+    }
+    result
+}
+
 impl Drop for Sink {
     fn drop(&mut self) {
         self.encoder = None;
@@ -252,6 +278,45 @@ mod tests {
             .read_to_string(&mut plain)
             .expect("gunzip");
         assert_eq!(plain, "-- dump\nCOPY t FROM stdin;\n");
+    }
+
+    #[test]
+    fn a_sealed_file_opens_back_to_the_same_bytes_and_its_hash_is_the_sealed_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let id = age::x25519::Identity::generate();
+        let to: Recipients = id.to_public().to_string().parse().expect("recipient");
+        let key: super::super::crypt::Identities = {
+            use age::secrecy::ExposeSecret;
+            id.to_string().expose_secret().parse().expect("identity")
+        };
+        let (src, sealed, back) = (
+            dir.path().join("a"),
+            dir.path().join("a.age"),
+            dir.path().join("b"),
+        );
+        std::fs::write(&src, vec![42u8; 300_000]).expect("write");
+        let Written {
+            file_bytes: size,
+            sha256: sha,
+        } = seal_file(&src, &sealed, &to, off(dir.path())).expect("seal");
+        let bytes = std::fs::read(&sealed).expect("read");
+        assert_eq!(size, bytes.len() as u64);
+        assert_eq!(sha, hex::encode(Sha256::digest(&bytes)));
+        // Never over an existing file.
+        assert!(seal_file(&src, &sealed, &to, off(dir.path())).is_err());
+        assert_eq!(std::fs::read(&sealed).expect("read"), bytes);
+        let other: super::super::crypt::Identities = {
+            use age::secrecy::ExposeSecret;
+            age::x25519::Identity::generate()
+                .to_string()
+                .expose_secret()
+                .parse()
+                .expect("identity")
+        };
+        assert!(super::super::crypt::open_file(&sealed, &back, &other).is_err());
+        assert!(!back.exists());
+        super::super::crypt::open_file(&sealed, &back, &key).expect("open");
+        assert_eq!(std::fs::read(&back).expect("read"), vec![42u8; 300_000]);
     }
 
     #[test]

@@ -151,13 +151,7 @@ impl BackupService {
             }
             _ => None,
         }
-        .or_else(|| {
-            let encrypted = super::crypt::is_encrypted(&row.file_name);
-            let no_key = self.inner.keys.identity(None).err();
-            no_key.filter(|_| encrypted).map(|_| {
-                "the backup is encrypted and bosun holds no identity to read it (BOSUN_BACKUP_AGE_IDENTITY_FILE)".to_owned()
-            })
-        });
+        .or_else(|| self.unreadable(row));
         match skip {
             Some(reason) => {
                 self.record_verify(row.id, VerifyStatus::Skipped, None, 0, Some(&reason))
@@ -326,6 +320,15 @@ impl BackupService {
         result
     }
 
+    /// Why bosun cannot read this backup on its own (an encrypted file, and no identity file
+    /// that opens files), if so. The identity file is read only for encrypted files.
+    fn unreadable(&self, row: &BackupRow) -> Option<String> {
+        if !super::crypt::is_encrypted(&row.file_name) {
+            return None;
+        }
+        self.inner.keys.identity(None).err()
+    }
+
     /// The database user of the backup's service now (the dump's objects are owned by it).
     fn verify_user(&self, row: &BackupRow) -> String {
         self.find(&row.project, &row.service)
@@ -355,11 +358,9 @@ impl BackupVerifyPort for BackupService {
                 row.status().as_str()
             )));
         }
-        if super::crypt::is_encrypted(&row.file_name)
-            && let Err(e) = self.inner.keys.identity(None)
-        {
+        if let Some(why) = self.unreadable(&row) {
             return Err(AppError::conflict(format!(
-                "Backup #{id} cannot be verified: {e}."
+                "Backup #{id} cannot be verified: {why}."
             )));
         }
         if row.verify_status.as_deref() == Some(VerifyStatus::Running.as_str()) {

@@ -15,28 +15,9 @@ use crate::http::error::ApiError;
 use crate::http::extract::{Auth, FormBody, PathParams};
 
 /// Reads `reader` in the blocking pool, in chunks, into a response body.
-fn stream(mut reader: Box<dyn std::io::Read + Send>) -> Body {
+fn stream(reader: Box<dyn std::io::Read + Send>) -> Body {
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
-    tokio::task::spawn_blocking(move || {
-        loop {
-            let mut buf = vec![0u8; 256 * 1024];
-            let sent = match reader.read(&mut buf) {
-                Ok(0) => return,
-                Ok(n) => {
-                    buf.truncate(n);
-                    tx.blocking_send(Ok(bytes::Bytes::from(buf)))
-                }
-                // Cut short: the client sees a broken download, never a complete-looking one.
-                Err(e) => {
-                    let _ = tx.blocking_send(Err(e));
-                    return;
-                }
-            };
-            if sent.is_err() {
-                return;
-            }
-        }
-    });
+    tokio::task::spawn_blocking(move || crate::backups::plain::pump(Ok(reader), &tx));
     Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
 }
 
