@@ -68,6 +68,7 @@ impl App {
             updates: Arc::new(self.updates.clone()),
             terminal: Arc::new(self.terminal.clone()),
             backup_verify: Arc::new(self.backups.clone()),
+            backup_sets: Arc::new(self.backups.clone()),
         }
     }
 }

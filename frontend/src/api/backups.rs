@@ -41,9 +41,16 @@ pub async fn start_backup(
     project: String,
     service: String,
     compression: String,
+    #[server(default)] kind: String,
 ) -> Result<BackupStarted, AppError> {
     ctx::run(async move {
         let compression: crate::model::Compression = parse_field("compression", &compression)?;
+        let kind = match kind.as_str() {
+            "" => None,
+            k => Some(crate::model::BackupContent::parse(k).ok_or_else(|| {
+                AppError::bad_request("kind", "Back up the database or the files.")
+            })?),
+        };
         let actor = ctx::actor::<crate::authz::OperatorRole>()?;
         ctx::ports()?
             .backups
@@ -53,6 +60,7 @@ pub async fn start_backup(
                     project,
                     service,
                     compression: Some(compression),
+                    kind,
                 },
             )
             .await
@@ -76,6 +84,7 @@ pub async fn restore_backup(
     confirm: String,
     #[server(default)] from: String,
     #[server(default)] identity: String,
+    #[server(default)] path: String,
 ) -> Result<RestoreReport, AppError> {
     ctx::run(async move {
         let crate::model::BackupId(id) = parse_field("id", &id)?;
@@ -87,6 +96,7 @@ pub async fn restore_backup(
             confirm,
             from,
             identity: Some(identity).filter(|i| !i.trim().is_empty()),
+            path: Some(path).filter(|p| !p.trim().is_empty()),
         };
         ctx::ports()?.backups.restore(&actor, id, request).await
     })

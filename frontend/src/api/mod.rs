@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod backup_sets;
 pub mod backups;
 pub mod certs;
 pub mod details;

@@ -54,7 +54,8 @@ pub use compute::{NO_GOOD_BACKUP_DAYS, from_backups, from_certs, from_overview, 
 #[cfg(feature = "ssr")]
 mod compute {
     use super::{AttentionItem, AttentionView, Counts, Severity};
-    use crate::model::backup::{BackupStatus, BackupsView};
+    use crate::model::backup::BackupStatus;
+    use crate::model::backup_view::BackupsView;
     use crate::model::cert::{CertificatesView, Urgency};
     use crate::model::services::{ContainerDto, ContainerState, Health, Overview};
 

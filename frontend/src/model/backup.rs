@@ -143,9 +143,19 @@ pub struct BackupDto {
     pub id: i64,
     pub project: String,
     pub service: String,
-    pub engine: DbEngine,
+    /// The database's engine; none for a file backup.
+    pub engine: Option<DbEngine>,
     pub database: String,
     pub kind: BackupKind,
+    /// A database dump, or a service's files.
+    #[serde(default)]
+    pub content: BackupContent,
+    /// A file backup's paths, each with its files, bytes and tree digest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<FilePart>,
+    /// The stack set it is a part of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_id: Option<i64>,
     pub status: BackupStatus,
     /// Why it failed, with an excerpt of the dump's own error output.
     pub reason: Option<String>,
@@ -174,6 +184,48 @@ pub struct BackupDto {
     pub encrypted: bool,
 }
 
+/// What a backup holds: a database's dump, or a service's files.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum BackupContent {
+    #[default]
+    Database,
+    Files,
+}
+
+impl BackupContent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackupContent::Database => "database",
+            BackupContent::Files => "files",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "database" => Some(BackupContent::Database),
+            "files" => Some(BackupContent::Files),
+            _ => None,
+        }
+    }
+}
+
+/// One path of a file backup, as its manifest lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FilePart {
+    /// The path inside the container (a mount's destination).
+    pub path: String,
+    /// Entries below it: files, directories, links.
+    pub files: u64,
+    /// Bytes of file content.
+    pub bytes: u64,
+    /// SHA-256 over the tree: every entry's name, type, mode, owner, size, content and link
+    /// target, in the engine's order. The same tree read again gives the same digest.
+    pub sha256: String,
+}
+
 /// A backup or restore running now, with its progress.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -191,37 +243,6 @@ pub struct JobDto {
     pub actor: String,
 }
 
-/// A database service found on the host.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct DatabaseDto {
-    pub project: String,
-    pub service: String,
-    pub engine: DbEngine,
-    /// The database dumped; `None` when it could not be found (see `problem`).
-    pub database: Option<String>,
-    pub user: Option<String>,
-    /// The name (never the value) of the variable holding the password.
-    pub password_env: Option<String>,
-    /// The container a backup runs in: the service's first running one.
-    pub container: Option<String>,
-    /// Why a backup cannot run now, and what to do about it.
-    pub problem: Option<String>,
-    pub last_good: Option<BackupDto>,
-    pub last_failed: Option<BackupDto>,
-    pub job: Option<JobDto>,
-    pub schedules: Vec<ScheduleDto>,
-}
-
-/// The Backups page's live data (`/api/v1/backups/events`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct BackupsView {
-    pub databases: Vec<DatabaseDto>,
-    /// Newest first, the last 50.
-    pub recent: Vec<BackupDto>,
-}
-
 /// `POST /api/v1/backups`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -231,6 +252,9 @@ pub struct BackupRequest {
     pub service: String,
     #[serde(default)]
     pub compression: Option<Compression>,
+    /// `database` (default: the service's dump) or `files` (its volumes and bind mounts).
+    #[serde(default)]
+    pub kind: Option<BackupContent>,
 }
 
 /// The answer to `POST /api/v1/backups` (202): follow it with `GET /api/v1/backups/{id}`.
@@ -252,89 +276,12 @@ pub struct BackupQuery {
     pub service: Option<String>,
     pub database: Option<String>,
     pub status: Option<String>,
+    /// `database` or `files`.
+    pub content: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
     /// At most this many, newest first (1..=1000, default 200).
     pub limit: Option<u32>,
-}
-
-/// Where a schedule comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum ScheduleSource {
-    /// Set on the page or through the API; stored by bosun.
-    Bosun,
-    /// From the service's `bosun.backup.schedule` label; change it in the compose file.
-    Label,
-}
-
-/// How many good backups pruning keeps. The newest good backup is always kept.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Retention {
-    /// The newest N (0 = no pruning by count; with every field 0 nothing is pruned).
-    #[serde(default)]
-    pub keep_last: u32,
-    /// The newest of each of the last N days that have one.
-    #[serde(default)]
-    pub keep_daily: u32,
-    #[serde(default)]
-    pub keep_weekly: u32,
-    #[serde(default)]
-    pub keep_monthly: u32,
-}
-
-impl Retention {
-    pub fn prunes(&self) -> bool {
-        self.keep_last + self.keep_daily + self.keep_weekly + self.keep_monthly > 0
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ScheduleDto {
-    /// `None` for label schedules.
-    pub id: Option<i64>,
-    pub project: String,
-    pub service: String,
-    /// Five fields (minute hour day month weekday), or six with seconds first; UTC.
-    pub cron: String,
-    pub compression: Compression,
-    pub retention: Retention,
-    pub source: ScheduleSource,
-    pub next_run: Option<String>,
-    pub last_run: Option<String>,
-    /// A run that should have happened while bosun was not running.
-    pub missed: Option<String>,
-    /// Which of its backups are proven by a restore; None: the database's label or the default.
-    pub verify: Option<super::backup_verify::VerifyPolicy>,
-}
-
-/// `POST /api/v1/schedules`: one schedule per database; posting again replaces it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct NewSchedule {
-    pub project: String,
-    pub service: String,
-    pub cron: String,
-    #[serde(default)]
-    pub compression: Option<Compression>,
-    #[serde(default)]
-    pub retention: Retention,
-    /// Which of its backups are proven by a restore (default: BOSUN_BACKUP_VERIFY).
-    #[serde(default)]
-    pub verify: Option<super::backup_verify::VerifyPolicy>,
-}
-
-/// `DELETE /api/v1/schedules?project=…&service=…`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
-pub struct ScheduleKey {
-    pub project: String,
-    pub service: String,
 }
 
 /// Bytes as people read them: "1.4 MB".

@@ -18,6 +18,9 @@ pub struct RestoreRequest {
     /// only and never stored or logged. Without it, BOSUN_BACKUP_AGE_IDENTITY_FILE's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
+    /// A file backup: restore only this one of its paths (default: all of them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 /// `POST /api/v1/backups/{id}/decrypted` (a form): the backup's file decrypted, for an
@@ -44,6 +47,7 @@ impl std::fmt::Debug for RestoreRequest {
         f.debug_struct("RestoreRequest")
             .field("confirm", &self.confirm)
             .field("from", &self.from)
+            .field("path", &self.path)
             .field("identity", &self.identity.as_ref().map(|_| "<secret>"))
             .finish()
     }

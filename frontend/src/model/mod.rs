@@ -5,7 +5,9 @@ pub mod attention;
 pub mod audit;
 pub mod backup;
 pub mod backup_restore;
+pub mod backup_schedule;
 pub mod backup_verify;
+pub mod backup_view;
 pub mod cert;
 pub mod cert_id;
 pub mod cert_reload;
@@ -33,12 +35,15 @@ pub mod user;
 
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
 pub use backup::{
-    BackupDto, BackupId, BackupKind, BackupQuery, BackupRequest, BackupStarted, BackupStatus,
-    BackupsView, Compression, DatabaseDto, DecryptRequest, JobDto, NewSchedule, RestoreFrom,
-    RestoreReport, RestoreRequest, Retention, ScheduleDto, ScheduleKey, ScheduleSource,
-    human_bytes,
+    BackupContent, BackupDto, BackupId, BackupKind, BackupQuery, BackupRequest, BackupStarted,
+    BackupStatus, Compression, DecryptRequest, FilePart, JobDto, RestoreFrom, RestoreReport,
+    RestoreRequest, human_bytes,
 };
+pub use backup_schedule::{NewSchedule, Retention, ScheduleDto, ScheduleKey, ScheduleSource};
 pub use backup_verify::CopyDto;
+pub use backup_view::{
+    BackupSetDto, BackupsView, DatabaseDto, FileSourceDto, SetRestoreReport, SetRestoreRequest,
+};
 pub use cert::{
     AcmeDto, CaDto, CertDto, CertJobDto, CertKind, CertificatesView, ChainCheck, KeyCheck,
     ManagedDto, Urgency,

@@ -1,6 +1,7 @@
 //! The ports the server functions call. The server crate implements them on its services
 //! and provides them through Leptos context; the REST API calls the same services.
 
+mod backup_sets;
 mod backup_verify;
 mod terminal;
 
@@ -25,6 +26,7 @@ use crate::model::{
 };
 use crate::model::{ImageUpdateDto, UpdateRunDto, UpdateStarted};
 use crate::model::{NewWebhook, TestReport, WebhookDto, WebhooksView};
+pub use backup_sets::BackupSetsPort;
 pub use backup_verify::BackupVerifyPort;
 pub use terminal::TerminalPort;
 
@@ -347,6 +349,7 @@ pub struct Ports {
     pub updates: Arc<dyn UpdatesPort>,
     pub terminal: Arc<dyn TerminalPort>,
     pub backup_verify: Arc<dyn BackupVerifyPort>,
+    pub backup_sets: Arc<dyn BackupSetsPort>,
 }
 
 /// Lets server functions read the request facts the middleware attached.

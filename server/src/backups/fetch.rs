@@ -63,7 +63,7 @@ impl BackupService {
         }
         let fetched = Partial::new(&self.inner.dir, &row.file_name, "offsite");
         offsite.store.download(&copy.key, &fetched.0).await?;
-        let sum = super::restore::sha256_of(fetched.0.clone()).await?;
+        let sum = super::plain::sha256_of(fetched.0.clone()).await?;
         if copy.sha256.as_deref() != Some(sum.as_str()) {
             return Err(format!(
                 "backup #{}'s off-site copy does not match its checksum: it was changed in the store",
@@ -83,7 +83,7 @@ impl BackupService {
         } else {
             fetched
         };
-        let sum = super::restore::sha256_of(file.0.clone()).await?;
+        let sum = super::plain::sha256_of(file.0.clone()).await?;
         if row.sha256.as_deref() != Some(sum.as_str()) {
             return Err(format!(
                 "backup #{}'s off-site copy does not match the backup's checksum",

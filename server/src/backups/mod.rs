@@ -7,6 +7,8 @@ mod decrypted;
 pub mod exec;
 mod expiry;
 mod fetch;
+pub mod files;
+mod manifest;
 mod offsite;
 pub mod plain;
 mod port;
@@ -152,6 +154,7 @@ impl BackupService {
         };
         service.clean_verifications().await;
         service.mark_interrupted().await;
+        service.release_leftovers();
         Ok(service)
     }
 
@@ -314,6 +317,8 @@ impl BackupService {
             .or_internal("reading the backup catalogue")?;
         Ok(BackupsView {
             databases: self.databases_now().await?,
+            files: self.file_sources_now().await?,
+            sets: self.recent_sets().await?,
             recent: self.shown(&recent).await,
         })
     }

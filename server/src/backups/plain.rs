@@ -109,3 +109,23 @@ pub fn pump(
         }
     }
 }
+
+/// The SHA-256 of a file, read in the blocking pool.
+pub async fn sha256_of(path: std::path::PathBuf) -> Result<String, String> {
+    tokio::task::spawn_blocking(move || {
+        let mut file = std::fs::File::open(&path).map_err(|e| e.to_string())?;
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = file.read(&mut buf).map_err(|e| e.to_string())?;
+            if n == 0 {
+                break;
+            }
+            hash.update(&buf[..n]);
+        }
+        Ok(hex::encode(hash.finalize()))
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}

@@ -5,9 +5,9 @@ use async_trait::async_trait;
 use bosun_frontend::authz::{Admin, Operator, Viewer};
 use bosun_frontend::error::{AppError, parse_field};
 use bosun_frontend::model::{
-    BackupDto, BackupKind, BackupQuery, BackupRequest, BackupStarted, BackupStatus, BackupsView,
-    DatabaseDto, NewSchedule, ProjectName, RestoreReport, RestoreRequest, ScheduleDto, ScheduleKey,
-    ServiceName,
+    BackupContent, BackupDto, BackupKind, BackupQuery, BackupRequest, BackupStarted, BackupStatus,
+    BackupsView, DatabaseDto, NewSchedule, ProjectName, RestoreReport, RestoreRequest, ScheduleDto,
+    ScheduleKey, ServiceName,
 };
 use bosun_frontend::ports::BackupsPort;
 
@@ -73,6 +73,14 @@ fn filter(q: BackupQuery) -> Result<Filter, AppError> {
         status: q
             .status
             .map(|s| parse_field::<BackupStatus>("status", &s))
+            .transpose()?,
+        content: q
+            .content
+            .map(|c| {
+                BackupContent::parse(&c).ok_or_else(|| {
+                    AppError::bad_request("content", "Choose content database or files.")
+                })
+            })
             .transpose()?,
         from_ms: q.from.map(|f| day_start("from", &f)).transpose()?,
         until_ms: q
@@ -169,15 +177,23 @@ impl BackupsPort for BackupService {
         request: BackupRequest,
     ) -> Result<BackupStarted, AppError> {
         let (project, service) = names(&request.project, &request.service)?;
-        let result = self
-            .start_backup(
-                Owner::from(actor),
-                project.as_str(),
-                service.as_str(),
-                request.compression.unwrap_or_default(),
-                BackupKind::Manual,
-            )
-            .await;
+        let (owner, compression) = (Owner::from(actor), request.compression.unwrap_or_default());
+        let result = match request.kind.unwrap_or_default() {
+            BackupContent::Database => {
+                self.start_backup(
+                    owner,
+                    project.as_str(),
+                    service.as_str(),
+                    compression,
+                    BackupKind::Manual,
+                )
+                .await
+            }
+            BackupContent::Files => {
+                self.start_files(owner, project.as_str(), service.as_str(), compression)
+                    .await
+            }
+        };
         // A started backup is audited when it ends; a refusal is audited now.
         if result.is_err() {
             self.inner

@@ -2,38 +2,59 @@
 //! copy's), check it against its checksum and, when encrypted, that the identity opens it;
 //! take a safety backup, then stream the dump into the database client through exec stdin.
 
-use std::io::Read;
 use std::time::Instant;
 
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{BackupKind, BackupStatus, RestoreFrom, RestoreReport, RestoreRequest};
-use sha2::{Digest, Sha256};
 
 use super::command;
 use super::exec;
 use super::{BackupService, Owner};
 use crate::busy::{Resource, Work};
 
-/// The SHA-256 of a file, read in the blocking pool.
-pub(super) async fn sha256_of(path: std::path::PathBuf) -> Result<String, String> {
-    tokio::task::spawn_blocking(move || {
-        let mut file = std::fs::File::open(&path).map_err(|e| e.to_string())?;
-        let mut hash = Sha256::new();
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            let n = file.read(&mut buf).map_err(|e| e.to_string())?;
-            if n == 0 {
-                break;
-            }
-            hash.update(&buf[..n]);
-        }
-        Ok(hex::encode(hash.finalize()))
-    })
-    .await
-    .map_err(|e| e.to_string())?
-}
-
 impl BackupService {
+    /// The file of the good backup `row`: fetched from off-site when asked (or gone here),
+    /// checked against its SHA-256, and opened with the identity when encrypted. Nothing is
+    /// changed yet; the temporary file, if any, lives as long as the second value.
+    pub(super) async fn checked_source(
+        &self,
+        guard: &crate::busy::Claim,
+        row: &crate::store::backups::BackupRow,
+        request: &RestoreRequest,
+        given: Option<&super::crypt::Identities>,
+    ) -> Result<(super::plain::Source, Option<super::fetch::Partial>), AppError> {
+        let id = row.id;
+        guard.step("checking the backup file", Some(id));
+        let from_offsite = request.from == RestoreFrom::Offsite;
+        let (path, fetched) = self
+            .file_for_restore(row, from_offsite, given)
+            .await
+            .map_err(|e| {
+                AppError::conflict(format!("{e}. Nothing was changed. Pick another backup."))
+            })?;
+        let actual = super::plain::sha256_of(path.clone()).await.map_err(|e| {
+            AppError::conflict(format!(
+                "Backup #{id}'s file cannot be read ({e}). Nothing was changed. Pick another backup."
+            ))
+        })?;
+        if Some(actual.as_str()) != row.sha256.as_deref() {
+            return Err(AppError::conflict(format!(
+                "Backup #{id}'s file no longer matches its SHA-256 checksum: it was changed or damaged on disk. Nothing was changed. Pick another backup."
+            )));
+        }
+        // An encrypted file must open with the identity given before anything is changed.
+        let source = self
+            .source(row, path, given)
+            .map_err(|e| AppError::bad_request("identity", format!("{e}. Nothing was changed.")))?;
+        source.check().await.map_err(|e| {
+            AppError::bad_request(
+                "identity",
+                format!("Backup #{id} is encrypted and {e}. Nothing was changed. Give the identity it was encrypted to."),
+            )
+        })?;
+        Ok((source, fetched))
+    }
+
     pub(super) async fn restore_inner(
         &self,
         owner: &Owner,
@@ -59,6 +80,11 @@ impl BackupService {
                 ),
             ));
         }
+        if row.is_files() {
+            return self
+                .restore_files(owner, &row, request, given.as_ref())
+                .await;
+        }
         let found = self.find(&row.project, &row.service)?;
         if found.settings.engine != row.engine() {
             return Err(AppError::conflict(format!(
@@ -79,35 +105,9 @@ impl BackupService {
             Work::Restore,
             &owner.username,
         )?;
-        guard.step("checking the backup file", Some(id));
-        let from_offsite = request.from == RestoreFrom::Offsite;
-        let (path, _fetched) = self
-            .file_for_restore(&row, from_offsite, given.as_ref())
-            .await
-            .map_err(|e| {
-                AppError::conflict(format!("{e}. Nothing was changed. Pick another backup."))
-            })?;
-        let actual = sha256_of(path.clone()).await.map_err(|e| {
-            AppError::conflict(format!(
-                "Backup #{id}'s file cannot be read ({e}). Nothing was changed. Pick another backup."
-            ))
-        })?;
-        if Some(actual.as_str()) != row.sha256.as_deref() {
-            return Err(AppError::conflict(format!(
-                "Backup #{id}'s file no longer matches its SHA-256 checksum: it was changed or damaged on disk. Nothing was changed. Pick another backup."
-            )));
-        }
-
-        // An encrypted file must open with the identity given before anything is changed.
-        let source = self
-            .source(&row, path, given.as_ref())
-            .map_err(|e| AppError::bad_request("identity", format!("{e}. Nothing was changed.")))?;
-        source.check().await.map_err(|e| {
-            AppError::bad_request(
-                "identity",
-                format!("Backup #{id} is encrypted and {e}. Nothing was changed. Give the identity it was encrypted to."),
-            )
-        })?;
+        let (source, _fetched) = self
+            .checked_source(&guard, &row, request, given.as_ref())
+            .await?;
 
         let started = Instant::now();
         let safety_row = self

@@ -91,6 +91,18 @@ impl BackupService {
         compression: Compression,
         kind: BackupKind,
     ) -> Result<BackupRow, AppError> {
+        self.begin_in(found, owner, compression, kind, None).await
+    }
+
+    /// The same, as a part of the stack set `set_id`.
+    pub(super) async fn begin_in(
+        &self,
+        found: &Found,
+        owner: &Owner,
+        compression: Compression,
+        kind: BackupKind,
+        set_id: Option<i64>,
+    ) -> Result<BackupRow, AppError> {
         let database = found.settings.database.clone().unwrap_or_default();
         self.inner
             .store
@@ -100,6 +112,8 @@ impl BackupService {
                 engine: found.settings.engine,
                 database: &database,
                 kind,
+                content: bosun_frontend::model::BackupContent::Database,
+                set_id,
                 compression,
                 actor: &owner.username,
                 encrypted: self.inner.keys.for_local().is_some(),
@@ -117,38 +131,11 @@ impl BackupService {
         row: BackupRow,
         owner: &Owner,
     ) -> Result<BackupRow, String> {
-        let target = format!("{}/{} #{}", row.project, row.service, row.id);
         let result = match self.dump(guard, found, &row).await {
             Ok(dumped) => self.keep(&row, &dumped, &found.record.image_id).await,
             Err(reason) => Err(reason),
         };
-        if let Err(reason) = &result {
-            let bytes = guard.bytes().load(std::sync::atomic::Ordering::Relaxed);
-            if let Err(e) = self
-                .inner
-                .store
-                .finish_backup_failed(row.id, reason, bytes, self.inner.clock.now_ms())
-                .await
-            {
-                tracing::error!(error = %e, id = row.id, "could not record a failed backup");
-            }
-            self.inner.notifier.send(crate::notify::Notification::new(
-                bosun_frontend::model::NotifyEvent::BackupFailed,
-                crate::notify::Severity::Critical,
-                format!("Backup of {}/{} failed", row.project, row.service),
-                format!("Backup #{} of {}/{} (database {}, started by {}) failed: {reason}", row.id, row.project, row.service, row.database, owner.username),
-                serde_json::json!({"backup_id": row.id, "project": row.project, "service": row.service, "database": row.database, "reason": reason}),
-            ));
-        }
-        self.changed();
-        let audited = result
-            .as_ref()
-            .map_err(|reason| AppError::engine_failed(reason.clone()));
-        self.inner
-            .audit
-            .outcome(owner.who(), "backup.create", &target, &audited)
-            .await;
-        let done = result?;
+        let done = self.ended(guard, &row, owner, result).await?;
         // Proven by a restore in the background, one at a time; the service is free again.
         let (this, verified, label, by) = (
             self.clone(),
@@ -166,6 +153,50 @@ impl BackupService {
             self.prune(owner, &done.project, &done.service).await;
         }
         Ok(done)
+    }
+
+    /// Records how the job of `row` ended: a failure in the catalogue and as a notification;
+    /// either way in the audit log and on the live views.
+    pub(super) async fn ended(
+        &self,
+        guard: &Claim,
+        row: &BackupRow,
+        owner: &Owner,
+        result: Result<BackupRow, String>,
+    ) -> Result<BackupRow, String> {
+        let target = format!("{}/{} #{}", row.project, row.service, row.id);
+        if let Err(reason) = &result {
+            let bytes = guard.bytes().load(std::sync::atomic::Ordering::Relaxed);
+            if let Err(e) = self
+                .inner
+                .store
+                .finish_backup_failed(row.id, reason, bytes, self.inner.clock.now_ms())
+                .await
+            {
+                tracing::error!(error = %e, id = row.id, "could not record a failed backup");
+            }
+            let what = if row.is_files() {
+                "files".to_owned()
+            } else {
+                format!("database {}", row.database)
+            };
+            self.inner.notifier.send(crate::notify::Notification::new(
+                bosun_frontend::model::NotifyEvent::BackupFailed,
+                crate::notify::Severity::Critical,
+                format!("Backup of {}/{} failed", row.project, row.service),
+                format!("Backup #{} of {}/{} ({what}, started by {}) failed: {reason}", row.id, row.project, row.service, owner.username),
+                serde_json::json!({"backup_id": row.id, "project": row.project, "service": row.service, "database": row.database, "content": row.content, "reason": reason}),
+            ));
+        }
+        self.changed();
+        let audited = result
+            .as_ref()
+            .map_err(|reason| AppError::engine_failed(reason.clone()));
+        self.inner
+            .audit
+            .outcome(owner.who(), "backup.create", &target, &audited)
+            .await;
+        result
     }
 
     pub(super) async fn secret(&self, found: &Found) -> Result<Option<Secret>, String> {
@@ -268,47 +299,6 @@ impl BackupService {
         recorded
     }
 
-    /// What the manifest beside a backup's file says: the backup, what its source held,
-    /// and how the file is encrypted.
-    pub(super) fn manifest(&self, row: &BackupRow) -> serde_json::Value {
-        let encryption = super::crypt::is_encrypted(&row.file_name).then(|| {
-            serde_json::json!({
-                "method": "age",
-                "recipients": self.inner.keys.recipients.as_ref().map(|r| r.keys()),
-            })
-        });
-        serde_json::json!({
-            "backup": row.dto(),
-            "taken_by": row.actor,
-            "source": {
-                "tables": row.figures(),
-                "counted": "from the dump itself as it was written, inside the dump's own snapshot",
-                "image": row.image,
-            },
-            "format": "plain SQL",
-            "encryption": encryption,
-        })
-    }
-
-    pub(super) fn manifest_path(&self, file_name: &str) -> std::path::PathBuf {
-        self.inner.dir.join(format!("{file_name}.json"))
-    }
-
-    /// Removes a backup's file and manifest; missing files are fine.
-    pub(super) async fn remove_files(&self, file_name: &str) {
-        self.remove_offsite(file_name).await;
-        for path in [
-            self.inner.dir.join(file_name),
-            self.manifest_path(file_name),
-        ] {
-            if let Err(e) = tokio::fs::remove_file(&path).await
-                && e.kind() != std::io::ErrorKind::NotFound
-            {
-                tracing::error!(error = %e, file = %path.display(), "could not remove a backup file");
-            }
-        }
-    }
-
     /// Applies the database's retention after a verified success.
     async fn prune(&self, owner: &Owner, project: &str, service: &str) {
         let Ok(schedules) = self.effective_schedules().await else {
@@ -329,6 +319,7 @@ impl BackupService {
                 project: Some(project.to_owned()),
                 service: Some(service.to_owned()),
                 status: Some(BackupStatus::Ok),
+                content: Some(bosun_frontend::model::BackupContent::Database),
                 limit: 100_000,
                 ..Default::default()
             })

@@ -202,6 +202,17 @@ pub fn seal_file(src: &Path, dst: &Path, to: &Recipients, watch: Watch) -> io::R
     result
 }
 
+/// A tar (file backups) is written straight into the sink.
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Sink::write(self, buf)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 impl Drop for Sink {
     fn drop(&mut self) {
         self.encoder = None;

@@ -113,6 +113,23 @@ impl super::BackupService {
             }
             Err(e) => tracing::error!(error = %e, "could not mark interrupted backups"),
         }
+        match self.inner.store.interrupt_running_sets(now).await {
+            Ok(sets) => {
+                for set in sets {
+                    self.inner
+                        .audit
+                        .record(
+                            Owner::system(&set.actor).who(),
+                            "backup.set",
+                            &format!("{} set #{}", set.project, set.id),
+                            bosun_frontend::model::AuditOutcome::Failed,
+                            set.reason.clone(),
+                        )
+                        .await;
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "could not mark interrupted backup sets"),
+        }
     }
 }
 

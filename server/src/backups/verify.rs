@@ -208,7 +208,11 @@ impl BackupService {
                     NotifyEvent::BackupVerifyFailed,
                     crate::notify::Severity::Critical,
                     format!("Backup of {}/{} did not restore", row.project, row.service),
-                    format!("Backup #{} of {}/{} (database {}) was restored into a throwaway server to prove it, and that failed: {reason}", row.id, row.project, row.service, row.database),
+                    if row.is_files() {
+                        format!("Backup #{} of {}/{}'s files was read back to prove it, and that failed: {reason}", row.id, row.project, row.service)
+                    } else {
+                        format!("Backup #{} of {}/{} (database {}) was restored into a throwaway server to prove it, and that failed: {reason}", row.id, row.project, row.service, row.database)
+                    },
                     serde_json::json!({"backup_id": row.id, "project": row.project, "service": row.service, "database": row.database, "reason": reason}),
                 ));
             }
@@ -268,15 +272,8 @@ impl BackupService {
                 row.status().as_str()
             ));
         }
-        let source = row.figures().ok_or(
-            "this backup was made before bosun recorded each table's rows, so there is nothing to compare a restore with; take a new backup",
-        )?;
-        let image = row
-            .image
-            .clone()
-            .ok_or("the catalogue does not say which image the database ran")?;
         let path = self.inner.dir.join(&row.file_name);
-        let sum = super::restore::sha256_of(path.clone()).await?;
+        let sum = super::plain::sha256_of(path.clone()).await?;
         if row.sha256.as_deref() != Some(sum.as_str()) {
             return Err(
                 "the backup file no longer matches its checksum: it changed on disk".into(),
@@ -284,6 +281,16 @@ impl BackupService {
         }
         let file = self.source(row, path, None)?;
         file.check().await?;
+        if row.is_files() {
+            return self.check_tree(row, file).await;
+        }
+        let source = row.figures().ok_or(
+            "this backup was made before bosun recorded each table's rows, so there is nothing to compare a restore with; take a new backup",
+        )?;
+        let image = row
+            .image
+            .clone()
+            .ok_or("the catalogue does not say which image the database ran")?;
         self.inner.engine.ready().map_err(|e| e.message)?;
         let token = hex::encode(rand::random::<[u8; 12]>());
         self.inner

@@ -1,6 +1,7 @@
 //! The Docker engine: a bollard client with version negotiation, a monitor that keeps the
 //! engine status and the container inventory current, and per-container stats.
 
+pub mod archive;
 pub mod client;
 pub mod containers;
 pub mod database;

@@ -1,6 +1,8 @@
 //! The backup catalogue: one row per attempt. Only `ok` rows have a file.
 
-use bosun_frontend::model::{BackupDto, BackupKind, BackupStatus, Compression, DbEngine};
+use bosun_frontend::model::{
+    BackupContent, BackupDto, BackupKind, BackupStatus, Compression, DbEngine, FilePart,
+};
 use sqlx::QueryBuilder;
 
 use bosun_frontend::model::{ProjectName, ServiceName};
@@ -15,6 +17,10 @@ pub struct NewBackup<'a> {
     pub engine: DbEngine,
     pub database: &'a str,
     pub kind: BackupKind,
+    /// A dump, or the service's files.
+    pub content: BackupContent,
+    /// The stack set it is a part of.
+    pub set_id: Option<i64>,
     pub compression: Compression,
     pub actor: &'a str,
     /// The file is encrypted (age): its name ends in `.age`.
@@ -40,6 +46,7 @@ pub struct Filter {
     pub service: Option<String>,
     pub database: Option<String>,
     pub status: Option<BackupStatus>,
+    pub content: Option<BackupContent>,
     pub from_ms: Option<i64>,
     pub until_ms: Option<i64>,
     pub limit: u32,
@@ -74,9 +81,15 @@ pub struct BackupRow {
     pub verify_ms: Option<i64>,
     pub verify_at: Option<i64>,
     pub verify_reason: Option<String>,
+    pub content: String,
+    /// JSON [FilePart] (file backups).
+    pub paths: Option<String>,
+    /// JSON [container id] this job stopped and has not started again.
+    pub held: Option<String>,
+    pub set_id: Option<i64>,
 }
 
-pub(super) const COLUMNS: &str = "id, project, service, engine, database, kind, status, reason, file_name, compression, dump_bytes, file_bytes, sha256, server_version, started_at, finished_at, actor, figures, image, verify_status, verify_tables, verify_rows, verify_ms, verify_at, verify_reason";
+pub(super) const COLUMNS: &str = "id, project, service, engine, database, kind, status, reason, file_name, compression, dump_bytes, file_bytes, sha256, server_version, started_at, finished_at, actor, figures, image, verify_status, verify_tables, verify_rows, verify_ms, verify_at, verify_reason, content, paths, held, set_id";
 
 impl BackupRow {
     pub fn status(&self) -> BackupStatus {
@@ -88,6 +101,19 @@ impl BackupRow {
     pub fn engine(&self) -> DbEngine {
         self.engine.parse().unwrap_or(DbEngine::Postgres)
     }
+    pub fn content(&self) -> BackupContent {
+        BackupContent::parse(&self.content).unwrap_or_default()
+    }
+    pub fn is_files(&self) -> bool {
+        self.content() == BackupContent::Files
+    }
+    /// A file backup's paths (none for a dump).
+    pub fn parts(&self) -> Vec<FilePart> {
+        self.paths
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+            .unwrap_or_default()
+    }
 
     pub fn dto(&self) -> BackupDto {
         let status = self.status();
@@ -95,9 +121,12 @@ impl BackupRow {
             id: self.id,
             project: self.project.clone(),
             service: self.service.clone(),
-            engine: self.engine(),
+            engine: (!self.is_files()).then(|| self.engine()),
             database: self.database.clone(),
             kind: BackupKind::parse(&self.kind).unwrap_or(BackupKind::Manual),
+            content: self.content(),
+            paths: self.parts(),
+            set_id: self.set_id,
             status,
             reason: self.reason.clone(),
             file_name: (status == BackupStatus::Ok).then(|| self.file_name.clone()),
@@ -119,7 +148,8 @@ impl BackupRow {
     }
 }
 
-/// `shop-db-20261122-030000-17.sql.gz` (`….sql.gz.age` encrypted): made here from checked names, never from a request.
+/// `shop-db-20261122-030000-17.sql.gz` (`….sql.gz.age` encrypted; `….files.tar.gz` for
+/// files): made here from checked names, never from a request.
 fn file_name(id: i64, b: &NewBackup<'_>, at_ms: i64) -> String {
     let stamp = time::OffsetDateTime::from_unix_timestamp(at_ms.div_euclid(1000))
         .ok()
@@ -131,9 +161,13 @@ fn file_name(id: i64, b: &NewBackup<'_>, at_ms: i64) -> String {
         })
         .unwrap_or_default();
     format!(
-        "{}-{}-{stamp}-{id}.sql.{}{}",
+        "{}-{}-{stamp}-{id}.{}.{}{}",
         b.project,
         b.service,
+        match b.content {
+            BackupContent::Database => "sql",
+            BackupContent::Files => "files.tar",
+        },
         b.compression.extension(),
         if b.encrypted { ".age" } else { "" }
     )
@@ -145,17 +179,22 @@ impl Store {
         let at = b.at_ms;
         let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO backups (project, service, engine, database, kind, status, file_name, compression, started_at, actor) \
-             VALUES (?, ?, ?, ?, ?, 'running', '', ?, ?, ?) RETURNING id",
+            "INSERT INTO backups (project, service, engine, database, kind, status, file_name, compression, started_at, actor, content, set_id) \
+             VALUES (?, ?, ?, ?, ?, 'running', '', ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(b.project.as_str())
         .bind(b.service.as_str())
-        .bind(b.engine.as_str())
+        .bind(match b.content {
+            BackupContent::Database => b.engine.as_str(),
+            BackupContent::Files => "files",
+        })
         .bind(b.database)
         .bind(b.kind.as_str())
         .bind(b.compression.as_str())
         .bind(at)
         .bind(b.actor)
+        .bind(b.content.as_str())
+        .bind(b.set_id)
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query("UPDATE backups SET file_name = ? WHERE id = ?")
@@ -249,6 +288,9 @@ impl Store {
         if let Some(s) = f.status {
             sql.push(" AND status = ").push_bind(s.as_str());
         }
+        if let Some(c) = f.content {
+            sql.push(" AND content = ").push_bind(c.as_str());
+        }
         if let Some(t) = f.from_ms {
             sql.push(" AND started_at >= ").push_bind(t);
         }
@@ -260,18 +302,31 @@ impl Store {
         Ok(sql.build_query_as().fetch_all(self.pool()).await?)
     }
 
-    /// One database's newest backup with `status`.
+    /// One database's newest dump with `status`.
     pub async fn latest_backup(
         &self,
         project: &str,
         service: &str,
         status: BackupStatus,
     ) -> Result<Option<BackupRow>, StoreError> {
+        self.latest_of(project, service, BackupContent::Database, status)
+            .await
+    }
+
+    /// One service's newest backup of `content` with `status`.
+    pub async fn latest_of(
+        &self,
+        project: &str,
+        service: &str,
+        content: BackupContent,
+        status: BackupStatus,
+    ) -> Result<Option<BackupRow>, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM backups WHERE project = ? AND service = ? AND status = ? ORDER BY id DESC LIMIT 1"
+            "SELECT {COLUMNS} FROM backups WHERE project = ? AND service = ? AND content = ? AND status = ? ORDER BY id DESC LIMIT 1"
         ))
         .bind(project)
         .bind(service)
+        .bind(content.as_str())
         .bind(status.as_str())
         .fetch_optional(self.pool())
         .await?)
@@ -291,6 +346,8 @@ mod tests {
             engine: DbEngine::Postgres,
             database: "shop",
             kind: BackupKind::Manual,
+            content: BackupContent::Database,
+            set_id: None,
             compression: Compression::Zstd,
             actor: "ann",
             encrypted: false,
@@ -307,6 +364,14 @@ mod tests {
         assert_eq!(
             file_name(17, &sealed, sealed.at_ms),
             "shop-db-20261122-120000-17.sql.zst.age"
+        );
+        let files = NewBackup {
+            content: BackupContent::Files,
+            ..sealed
+        };
+        assert_eq!(
+            file_name(17, &files, files.at_ms),
+            "shop-db-20261122-120000-17.files.tar.zst.age"
         );
     }
 }

@@ -1,6 +1,7 @@
 //! The embedded store: one SQLite file in the data dir, versioned migrations.
 
 pub mod audit;
+pub mod backup_sets;
 pub mod backup_verify;
 pub mod backups;
 pub mod certs;

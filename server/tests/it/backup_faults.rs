@@ -515,6 +515,8 @@ async fn a_backup_cut_off_by_a_stop_of_bosun_is_reported_interrupted_and_its_par
             engine: DbEngine::Postgres,
             database: "shop",
             kind: BackupKind::Scheduled,
+            content: bosun_frontend::model::BackupContent::Database,
+            set_id: None,
             compression: Compression::Gzip,
             actor: "schedule",
             encrypted: false,

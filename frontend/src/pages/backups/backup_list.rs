@@ -50,7 +50,7 @@ pub fn BackupTable() -> impl IntoView {
         <div class="table-wrap">
             <table class="backups" data-testid="backups">
                 <thead><tr>
-                    <th>"#"</th><th>"Started"</th><th>"Database"</th><th>"Kind"</th><th>"Status"</th>
+                    <th>"#"</th><th>"Started"</th><th>"What"</th><th>"Kind"</th><th>"Status"</th>
                     <th>"Size"</th><th>"Took"</th><th>"SHA-256"</th><th></th>
                 </tr></thead>
                 <tbody>
@@ -67,11 +67,14 @@ fn Row(b: BackupDto) -> impl IntoView {
     let c = expect_context::<BackupsCtx>();
     let ok = b.status == BackupStatus::Ok;
     let id = b.id;
+    let files = b.content == crate::model::BackupContent::Files;
+    let paths: Vec<String> = b.paths.iter().map(|p| p.path.clone()).collect();
     let size = if ok {
         format!(
-            "{} ({} SQL)",
+            "{} ({} {})",
             human_bytes(b.file_bytes),
-            human_bytes(b.dump_bytes)
+            human_bytes(b.dump_bytes),
+            if files { "tar" } else { "SQL" }
         )
     } else {
         String::new()
@@ -94,7 +97,12 @@ fn Row(b: BackupDto) -> impl IntoView {
         <tr data-backup=id.to_string() data-status=b.status.as_str()>
             <td>{id}</td>
             <td>{short_time(&b.started_at)}</td>
-            <td>{format!("{}/{} · {}", b.project, b.service, b.database)}</td>
+            <td>{if files {
+                let n = b.paths.iter().map(|p| p.files).sum::<u64>();
+                format!("{}/{} · files: {} ({n} entries)", b.project, b.service, paths.join(", "))
+            } else {
+                format!("{}/{} · {}", b.project, b.service, b.database)
+            }}{b.set_id.map(|s| view! { <small class="muted">{format!(" · set #{s}")}</small> })}</td>
             <td>
                 {b.kind.as_str()} <small class="muted">{format!(" by {}", b.actor)}</small>
                 {encrypted.then(|| view! { <span class="pill" title="Encrypted with age on this host">"encrypted"</span> })}
@@ -124,7 +132,7 @@ fn Row(b: BackupDto) -> impl IntoView {
                     }>"Delete"</button>
                 })}
                 <Show when=move || c.restoring.get() == Some(id)>
-                    <RestoreForm id service=service.clone() encrypted offsite />
+                    <RestoreForm id service=service.clone() encrypted offsite paths=paths.clone() />
                 </Show>
             </td>
         </tr>

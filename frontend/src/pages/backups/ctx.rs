@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::api::backup_sets::{RestoreBackupSet, StartBackupSet};
 use crate::api::backups::{DeleteBackup, DeleteSchedule, RestoreBackup, SetSchedule, StartBackup};
 use crate::model::BackupsView;
 
@@ -15,6 +16,10 @@ pub struct BackupsCtx {
     pub restore: ServerAction<RestoreBackup>,
     pub set_schedule: ServerAction<SetSchedule>,
     pub delete_schedule: ServerAction<DeleteSchedule>,
+    pub start_set: ServerAction<StartBackupSet>,
+    pub restore_set: ServerAction<RestoreBackupSet>,
+    /// The set whose restore form is open.
+    pub restoring_set: RwSignal<Option<i64>>,
     /// The backup whose restore form is open.
     pub restoring: RwSignal<Option<i64>>,
     pub data: RwSignal<BackupsView>,

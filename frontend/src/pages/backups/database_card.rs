@@ -72,7 +72,7 @@ pub fn DatabaseCard(db: DatabaseDto) -> impl IntoView {
 }
 
 #[component]
-fn JobProgress(j: JobDto) -> impl IntoView {
+pub fn JobProgress(j: JobDto) -> impl IntoView {
     let rate = if j.rate > 0 {
         format!(" · {}/s", human_bytes(j.rate))
     } else {
@@ -115,6 +115,7 @@ fn BackUpNow(db: DatabaseDto) -> impl IntoView {
                         project: project.clone(),
                         service: service.clone(),
                         compression: compression.get_untracked(),
+                        kind: String::new(),
                     });
                 }>
                 "Back up now"

@@ -3,6 +3,7 @@
 mod backup_list;
 mod ctx;
 mod database_card;
+mod files_card;
 mod restore_form;
 mod verify_badge;
 
@@ -11,6 +12,7 @@ use leptos::prelude::*;
 use self::backup_list::BackupTable;
 use self::ctx::BackupsCtx;
 use self::database_card::DatabaseCard;
+use self::files_card::{FilesCard, Sets};
 use crate::api::backups::load_backups;
 use crate::components::error_view::ErrorView;
 use crate::components::shell::CurrentUser;
@@ -25,7 +27,7 @@ pub fn BackupsPage() -> impl IntoView {
         <section class="page">
             <div class="page-head"><h1>"Backups"</h1></div>
             <p class="muted">
-                "PostgreSQL, MySQL and MariaDB services found on this host. Dumps run inside the database container, are compressed as they stream, and count as good only when the dump tool finished, its completion line is present and the file is safely on disk."
+                "PostgreSQL, MySQL and MariaDB services found on this host, and the files of every service's volumes and bind mounts. Dumps run inside the database container; files are read through the Docker engine. Both are compressed as they stream, and count as good only when all of it is safely on disk."
             </p>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -51,6 +53,9 @@ fn Live(first: BackupsView, role: Option<Role>) -> impl IntoView {
         restore: ServerAction::new(),
         set_schedule: ServerAction::new(),
         delete_schedule: ServerAction::new(),
+        start_set: ServerAction::new(),
+        restore_set: ServerAction::new(),
+        restoring_set: RwSignal::new(None),
         restoring: RwSignal::new(None),
         data: RwSignal::new(first),
     };
@@ -81,6 +86,21 @@ fn Live(first: BackupsView, role: Option<Role>) -> impl IntoView {
                 </div>
             }.into_any()
         })}
+        <h2>"Files"</h2>
+        {move || c.data.with(|d| {
+            if d.files.is_empty() {
+                return view! {
+                    <p class="empty">"No service has volumes or bind mounts to back up. Name paths with the label " <code>"bosun.backup.paths"</code> "."</p>
+                }.into_any();
+            }
+            view! {
+                <div class="databases">
+                    {d.files.iter().cloned().map(|f| view! { <FilesCard f /> }).collect_view()}
+                </div>
+            }.into_any()
+        })}
+        <h2>"Whole projects"</h2>
+        <Sets />
         <h2>"Recent backups"</h2>
         <BackupTable />
     }
@@ -101,11 +121,25 @@ fn Results(c: BackupsCtx) -> impl IntoView {
         })}
         {move || c.restore.value().get().map(|r| match r {
             Ok(r) => ok(format!(
-                "Restored backup #{} ({} of SQL) in {:.1} s. The safety backup taken just before is #{}.",
+                "Restored backup #{} ({}) in {:.1} s. The safety backup taken just before is #{}.",
                 r.backup_id,
                 crate::model::human_bytes(r.restored_bytes),
                 r.duration_ms as f64 / 1000.0,
                 r.safety_backup_id
+            )),
+            Err(error) => view! { <ErrorView error /> }.into_any(),
+        })}
+        {move || c.start_set.value().get().map(|r| match r {
+            Ok(s) => ok(format!("Set #{} of {} started: its databases, then its files. Its parts show below.", s.id, s.project)),
+            Err(error) => view! { <ErrorView error /> }.into_any(),
+        })}
+        {move || c.restore_set.value().get().map(|r| match r {
+            Ok(r) => ok(format!(
+                "Restored set #{}: {} part(s) in {:.1} s. Each part's safety backup: {}.",
+                r.set_id,
+                r.restored.len(),
+                r.duration_ms as f64 / 1000.0,
+                r.restored.iter().map(|p| format!("#{}", p.safety_backup_id)).collect::<Vec<_>>().join(", ")
             )),
             Err(error) => view! { <ErrorView error /> }.into_any(),
         })}

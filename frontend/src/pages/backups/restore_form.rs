@@ -15,11 +15,15 @@ pub fn RestoreForm(
     encrypted: bool,
     /// There is a finished off-site copy; `Some(true)` when it is encrypted.
     offsite: Option<bool>,
+    /// A file backup's paths (empty for a database dump).
+    paths: Vec<String>,
 ) -> impl IntoView {
     let c = expect_context::<BackupsCtx>();
     let typed = RwSignal::new(String::new());
     let from = RwSignal::new("local".to_owned());
     let identity = RwSignal::new(String::new());
+    let path = RwSignal::new(String::new());
+    let files = !paths.is_empty();
     let want = service.clone();
     let needs_key = move || encrypted || (from.get() == "offsite" && offsite == Some(true));
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -29,13 +33,26 @@ pub fn RestoreForm(
             confirm: typed.get_untracked(),
             from: from.get_untracked(),
             identity: identity.get_untracked(),
+            path: path.get_untracked(),
         });
         identity.set(String::new());
         c.restoring.set(None);
     };
     view! {
         <form class="confirm" on:submit=submit>
-            <p>{format!("Restore backup #{id} into {service}? Its current data is replaced. bosun takes a safety backup first.")}</p>
+            <p>{if files {
+                format!("Restore backup #{id} into {service}'s files? The service is stopped, its files are replaced by the backup's, then it starts again. bosun takes a safety copy first.")
+            } else {
+                format!("Restore backup #{id} into {service}? Its current data is replaced. bosun takes a safety backup first.")
+            }}</p>
+            {(paths.len() > 1).then(|| view! {
+                <label>"Restore "
+                    <select data-testid="restore-path" on:change=move |ev| path.set(event_target_value(&ev))>
+                        <option value="">"every path"</option>
+                        {paths.iter().map(|p| view! { <option value=p.clone()>{p.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+            })}
             {offsite.is_some().then(|| view! {
                 <label>"Restore from "
                     <select data-testid="restore-from" on:change=move |ev| from.set(event_target_value(&ev))>

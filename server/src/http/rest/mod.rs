@@ -127,6 +127,9 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(backups::decrypted::download))
         .routes(routes!(backups::restore))
         .routes(routes!(backups::verify))
+        .routes(routes!(backups::sets::create))
+        .routes(routes!(backups::sets::get))
+        .routes(routes!(backups::sets::restore))
         .routes(routes!(
             backups::schedules::list,
             backups::schedules::set,

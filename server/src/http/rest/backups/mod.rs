@@ -2,6 +2,7 @@
 
 pub mod decrypted;
 pub mod schedules;
+pub mod sets;
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -71,7 +72,8 @@ pub async fn list(
     Ok(Json(state.app.backups.list(&actor, q).await?))
 }
 
-/// Starts a backup of a database service (202). Follow it with `GET /api/v1/backups/{id}`
+/// Starts a backup of a service (202): its database's dump (`kind` `database`, the default),
+/// or its volumes' and bind mounts' files (`kind` `files`). Follow it with `GET /api/v1/backups/{id}`
 /// or `/api/v1/backups/events`. 409 while another job runs on the database; 507 when the
 /// backup directory is short of space.
 #[utoipa::path(post, path = "/api/v1/backups", tag = "backups", request_body = BackupRequest,

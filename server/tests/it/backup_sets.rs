@@ -1,0 +1,161 @@
+//! Stack sets on a real engine: a project with PostgreSQL and a service with a volume. A
+//! bosun killed mid-set reports the set interrupted and lists no part of it as good; the
+//! next set is good with a dump and a file backup; after the table is dropped and the files
+//! deleted, restoring the set brings both back.
+
+use bosun_frontend::model::{BackupContent, BackupSetDto, BackupStatus, SetRestoreReport};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::api::{expect_json, json_get};
+use crate::dbs::{
+    PG_IMAGE, hold_lock, postgres_fingerprint, psql, seed_postgres, wait_database, wait_healthy,
+    wait_lock_waiter,
+};
+use crate::file_backups::{exec, listing};
+use crate::harness::{ADMIN_PASSWORD, TestServer};
+use crate::stacks::{Project, unique};
+
+async fn start_set(client: &reqwest::Client, s: &TestServer, project: &str) -> BackupSetDto {
+    let r = client
+        .post(s.url(&format!("/api/v1/projects/{project}/backup-sets")))
+        .send()
+        .await
+        .unwrap();
+    expect_json(r, StatusCode::ACCEPTED).await
+}
+
+async fn wait_set(client: &reqwest::Client, s: &TestServer, id: i64) -> BackupSetDto {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    loop {
+        let set: BackupSetDto = json_get(client, s, &format!("/api/v1/backup-sets/{id}")).await;
+        if set.status != BackupStatus::Running {
+            return set;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "set #{id} still running: {set:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_project_is_backed_up_as_one_set_and_restored_as_one() {
+    let name = unique("bset");
+    let yaml = format!(
+        r#"
+services:
+  db:
+    image: {PG_IMAGE}
+    environment:
+      POSTGRES_USER: shop
+      POSTGRES_PASSWORD: shop-secret
+      POSTGRES_DB: shop
+    labels:
+      bosun.test: "{name}"
+  app:
+    image: busybox:latest
+    command: ["sleep", "3600"]
+    volumes:
+      - media:/srv/media
+    labels:
+      bosun.test: "{name}"
+volumes:
+  media: {{}}
+"#
+    );
+    let p = Project::up(&name, &yaml).await;
+    let db = wait_healthy(&name, "db").await;
+    seed_postgres(&db, 1000);
+    let app = crate::dbs::container_of(&name, "app");
+    exec(
+        &app,
+        &[
+            "sh",
+            "-c",
+            "mkdir -p /srv/media/u && seq 1 5000 > /srv/media/u/list.txt && echo hi > /srv/media/a.txt",
+        ],
+    );
+    let data = tempfile::tempdir().unwrap();
+    let s = TestServer::spawn_in(data, &["--admin-password", ADMIN_PASSWORD]).await;
+    let admin = s.admin().await;
+    wait_database(&admin, &s, &p.name).await;
+
+    // Killed while the set's dump waits on a lock: the set and that part are interrupted,
+    // and nothing of the set counts as good.
+    let lock = hold_lock(&db).await;
+    let first = start_set(&admin, &s, &p.name).await;
+    assert_eq!(first.status, BackupStatus::Running);
+    wait_lock_waiter(&db).await;
+    let data = s.kill().await;
+    drop(lock);
+    let s = TestServer::spawn_in(data, &[]).await;
+    let admin = s.admin().await;
+    let first: BackupSetDto =
+        json_get(&admin, &s, &format!("/api/v1/backup-sets/{}", first.id)).await;
+    assert_eq!(first.status, BackupStatus::Interrupted, "{first:?}");
+    assert!(!first.parts.is_empty(), "{first:?}");
+    assert!(
+        first.parts.iter().all(|b| b.status != BackupStatus::Ok),
+        "{first:?}"
+    );
+    let r = admin
+        .post(s.url(&format!("/api/v1/backup-sets/{}/restore", first.id)))
+        .json(&json!({"confirm": p.name}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CONFLICT,
+        "an interrupted set is not restored"
+    );
+
+    // A good set: the dump first, then the files.
+    wait_database(&admin, &s, &p.name).await;
+    let at_backup = (postgres_fingerprint(&db), listing(&app, &["/srv/media"]));
+    let set = start_set(&admin, &s, &p.name).await;
+    let set = wait_set(&admin, &s, set.id).await;
+    assert_eq!(set.status, BackupStatus::Ok, "{set:?}");
+    let kinds: Vec<(String, BackupContent, BackupStatus)> = set
+        .parts
+        .iter()
+        .map(|b| (b.service.clone(), b.content, b.status))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("db".into(), BackupContent::Database, BackupStatus::Ok),
+            ("app".into(), BackupContent::Files, BackupStatus::Ok)
+        ]
+    );
+
+    // Both dropped, then the set restores both.
+    psql(&db, "shop", "shop", "DROP TABLE stock");
+    exec(&app, &["rm", "-rf", "/srv/media/u", "/srv/media/a.txt"]);
+    let r = admin
+        .post(s.url(&format!("/api/v1/backup-sets/{}/restore", set.id)))
+        .json(&json!({"confirm": "db"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "the project name confirms"
+    );
+    let r = admin
+        .post(s.url(&format!("/api/v1/backup-sets/{}/restore", set.id)))
+        .json(&json!({"confirm": p.name}))
+        .send()
+        .await
+        .unwrap();
+    let report: SetRestoreReport = expect_json(r, StatusCode::OK).await;
+    assert_eq!(report.restored.len(), 2);
+    let app = crate::dbs::container_of(&name, "app");
+    assert_eq!(
+        (postgres_fingerprint(&db), listing(&app, &["/srv/media"])),
+        at_backup
+    );
+}
