@@ -73,6 +73,46 @@ test('an operator backs up the demo database, watches it run and downloads the f
   await api.dispose();
 });
 
+test('an admin backs up the whole demo project as one set and sees its parts', async ({ page }) => {
+  const [name, password] = await readyUser('admin');
+  await signIn(page, name, password);
+  await expect(page.getByTestId('current-user')).toHaveText(name);
+  await page.goto('/backups');
+  await waitHydrated(page);
+  await expect(page.getByTestId('stream')).toHaveAttribute('data-state', 'live');
+
+  // The proxy's certificate directory is a bind mount: its files are backed up; the
+  // database's data directory is not (its dump is its backup).
+  const files = page.locator(`[data-files="${demoProject}/proxy"]`);
+  await expect(files).toContainText('/etc/nginx/certs');
+  await expect(page.locator(`[data-files="${demoProject}/db"]`)).toHaveCount(0);
+
+  await page.locator(`[data-testid="back-up-project"][data-project="${demoProject}"]`).click();
+  await expect(page.getByTestId('backup-result')).toContainText(new RegExp(`Set #\\d+ of ${demoProject} started`));
+  const set = page.locator('[data-testid="sets"] li.set').first();
+  await expect(set).toContainText(`Set #`);
+  // Good only when every part is: the dump first, then the files.
+  await expect(set).toHaveAttribute('data-status', 'ok', { timeout: 90_000 });
+  const parts = set.locator('li[data-part]');
+  await expect(parts).toHaveCount(2);
+  await expect(parts.nth(0)).toContainText(`${demoProject}/db · database`);
+  await expect(parts.nth(1)).toContainText(`${demoProject}/proxy · files`);
+  await expect(set.locator('li[data-part][data-status="ok"]')).toHaveCount(2);
+  await expect(files.getByTestId('files-last-good')).toContainText(/#\d+ · .* files/);
+
+  // Restoring the set takes the project's name typed out.
+  await set.getByRole('button', { name: 'Restore set…' }).click();
+  const confirm = set.getByTestId('confirm-set-restore');
+  const go = set.getByRole('button', { name: 'Restore', exact: true });
+  await expect(go).toBeDisabled();
+  await confirm.fill('db');
+  await expect(go).toBeDisabled();
+  await confirm.fill(demoProject);
+  await expect(go).toBeEnabled();
+  await set.getByRole('button', { name: 'Cancel' }).click();
+  await expect(confirm).toHaveCount(0);
+});
+
 test('a viewer sees backups but has no button or download, and the API refuses with 403', async ({ page }) => {
   const [name, password] = await readyUser('viewer');
   await signIn(page, name, password);
@@ -82,6 +122,8 @@ test('a viewer sees backups but has no button or download, and the API refuses w
   const card = page.locator(`[data-database="${demoProject}/db"]`);
   await expect(card).toBeVisible();
   await expect(card.getByTestId('back-up-now')).toHaveCount(0);
+  await expect(page.getByTestId('back-up-project')).toHaveCount(0);
+  await expect(page.getByTestId('back-up-files')).toHaveCount(0);
   await expect(page.getByTestId('download')).toHaveCount(0);
 
   const api = await request.newContext({ baseURL, ignoreHTTPSErrors: true, extraHTTPHeaders: { Origin: baseURL } });

@@ -18,3 +18,16 @@ ALTER TABLE backups ADD COLUMN paths TEXT;
 ALTER TABLE backups ADD COLUMN held TEXT;
 ALTER TABLE backups ADD COLUMN set_id INTEGER REFERENCES backup_sets (id) ON DELETE SET NULL;
 CREATE INDEX backups_set ON backups (set_id);
+
+-- Why a set was taken: 'manual' or 'scheduled' (only scheduled sets are pruned).
+ALTER TABLE backup_sets ADD COLUMN kind TEXT NOT NULL DEFAULT 'manual';
+
+-- A project's stack-set schedule: cron (UTC), how many scheduled sets to keep, its last run.
+CREATE TABLE set_schedules (
+    project    TEXT    PRIMARY KEY,
+    cron       TEXT    NOT NULL,
+    keep_last  INTEGER NOT NULL DEFAULT 0,
+    last_run   INTEGER,
+    created_by TEXT    NOT NULL,
+    created_at INTEGER NOT NULL
+);

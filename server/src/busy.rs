@@ -118,6 +118,8 @@ pub enum Work {
     Task,
     /// An image update or rollback: pulling, recreating the containers, the health gate.
     Update,
+    /// A runbook task a file backup runs around its copy, beside that backup.
+    Hook,
 }
 
 impl Work {
@@ -139,10 +141,9 @@ impl Work {
         use Work::*;
         matches!(
             (self, running),
-            // A signal or command that makes a service re-read its certificate files does not
-            // stop it, so a dump of it goes on; the other way round as well. The same holds
-            // for a task running in it.
-            (Reload, Backup) | (Backup, Reload) | (Reload, Task) | (Task, Reload)
+            // A reload (new certificate files, no stop) goes on beside a dump or a task, and
+            // the other way round; a backup's hook runs beside that backup.
+            (Reload, Backup) | (Backup, Reload) | (Reload, Task) | (Task, Reload) | (Hook, Backup)
         )
     }
 
@@ -159,6 +160,7 @@ impl Work {
             Work::Reload => "reloading",
             Work::Task => "running",
             Work::Update => "updating",
+            Work::Hook => "running a backup hook on",
         }
     }
 }
@@ -340,6 +342,7 @@ impl Work {
             Work::Reload => "reloaded",
             Work::Task => "run",
             Work::Update => "updated",
+            Work::Hook => "run as a backup hook",
         }
     }
 }

@@ -179,6 +179,15 @@ pub async fn run_with_clock(
     // One registry of running work for every room: a restore and a restart of one service
     // exclude each other, whichever room starts them.
     let busy = busy::Busy::default();
+    let tasks = tasks::TasksService::start(tasks::Parts {
+        engine: engine.clone(),
+        busy: busy.clone(),
+        store: store.clone(),
+        audit: audit.clone(),
+        notifier: notifier.clone(),
+        clock: clock.clone(),
+    })
+    .await;
     let backups = backups::BackupService::start(
         engine.clone(),
         busy.clone(),
@@ -195,6 +204,7 @@ pub async fn run_with_clock(
             keys: config.encryption.keys().map_err(StartError::Encryption)?,
             keep_manual: config.backup_keep_manual.0,
             clock: clock.clone(),
+            hooks: tasks.clone(),
         },
     )
     .await
@@ -220,15 +230,6 @@ pub async fn run_with_clock(
     let http01 = certs
         .http01
         .map(|(answers, listener)| tokio::spawn(answers.serve(listener)));
-    let tasks = tasks::TasksService::start(tasks::Parts {
-        engine: engine.clone(),
-        busy: busy.clone(),
-        store: store.clone(),
-        audit: audit.clone(),
-        notifier: notifier.clone(),
-        clock: clock.clone(),
-    })
-    .await;
     let board = updates::Board::new(busy.clone());
     let updates = updates::UpdatesService::start(updates::Parts {
         engine: engine.clone(),

@@ -20,6 +20,9 @@ pub struct FileSourceDto {
     pub paths: Vec<String>,
     /// `bosun.backup.stop: true`: the service is stopped for the copy.
     pub stop: bool,
+    /// Runbook tasks run before and after the copy (`bosun.backup.before` / `.after`).
+    pub before: Option<String>,
+    pub after: Option<String>,
     /// Why a backup cannot run now, and what to do.
     pub problem: Option<String>,
     pub last_good: Option<BackupDto>,
@@ -39,8 +42,34 @@ pub struct BackupSetDto {
     pub started_at: String,
     pub finished_at: Option<String>,
     pub actor: String,
+    /// `manual`, or `scheduled` (only those are pruned).
+    #[serde(default)]
+    pub kind: String,
     /// Databases first, then files, as they are restored.
     pub parts: Vec<BackupDto>,
+}
+
+/// A project's stack-set schedule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SetScheduleDto {
+    pub project: String,
+    /// Cron, UTC: five fields (minute hour day month weekday), or six with seconds first.
+    pub cron: String,
+    /// How many scheduled sets of the project are kept (0: all). Manual sets are never pruned.
+    pub keep_last: u32,
+    pub next_run: Option<String>,
+    pub last_run: Option<String>,
+}
+
+/// `PUT /api/v1/projects/{project}/backup-sets/schedule`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewSetSchedule {
+    pub cron: String,
+    #[serde(default)]
+    pub keep_last: u32,
 }
 
 /// `POST /api/v1/backup-sets/{id}/restore`.
@@ -94,6 +123,9 @@ pub struct BackupsView {
     /// Newest first, the last 10 stack sets.
     #[serde(default)]
     pub sets: Vec<BackupSetDto>,
+    /// Projects backed up as a set on a schedule.
+    #[serde(default)]
+    pub set_schedules: Vec<SetScheduleDto>,
     /// Newest first, the last 50.
     pub recent: Vec<BackupDto>,
 }

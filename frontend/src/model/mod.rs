@@ -42,7 +42,8 @@ pub use backup::{
 pub use backup_schedule::{NewSchedule, Retention, ScheduleDto, ScheduleKey, ScheduleSource};
 pub use backup_verify::CopyDto;
 pub use backup_view::{
-    BackupSetDto, BackupsView, DatabaseDto, FileSourceDto, SetRestoreReport, SetRestoreRequest,
+    BackupSetDto, BackupsView, DatabaseDto, FileSourceDto, NewSetSchedule, SetRestoreReport,
+    SetRestoreRequest, SetScheduleDto,
 };
 pub use cert::{
     AcmeDto, CaDto, CertDto, CertJobDto, CertKind, CertificatesView, ChainCheck, KeyCheck,

@@ -4,7 +4,9 @@ use async_trait::async_trait;
 
 use crate::authz::{Admin, Operator, Viewer};
 use crate::error::AppError;
-use crate::model::{BackupSetDto, SetRestoreReport, SetRestoreRequest};
+use crate::model::{
+    BackupSetDto, NewSetSchedule, SetRestoreReport, SetRestoreRequest, SetScheduleDto,
+};
 
 #[async_trait]
 pub trait BackupSetsPort: Send + Sync {
@@ -20,4 +22,15 @@ pub trait BackupSetsPort: Send + Sync {
         id: i64,
         request: SetRestoreRequest,
     ) -> Result<SetRestoreReport, AppError>;
+    /// Deletes a set that is not running, with every part's files.
+    async fn delete_set(&self, actor: &Admin, id: i64) -> Result<(), AppError>;
+    async fn set_schedules(&self, actor: &Viewer) -> Result<Vec<SetScheduleDto>, AppError>;
+    /// Creates or replaces a project's set schedule.
+    async fn put_set_schedule(
+        &self,
+        actor: &Admin,
+        project: &str,
+        schedule: NewSetSchedule,
+    ) -> Result<SetScheduleDto, AppError>;
+    async fn delete_set_schedule(&self, actor: &Admin, project: &str) -> Result<(), AppError>;
 }

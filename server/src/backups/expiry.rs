@@ -1,6 +1,7 @@
 //! Manual backups and the safety backups taken before restores are not a schedule's, so
 //! retention never prunes them; they are kept for `BOSUN_BACKUP_KEEP_MANUAL` (30 days by
-//! default, or for ever) and then removed, except a database's newest good backup.
+//! default, or for ever) and then removed, except a database's newest good backup (and a
+//! service's newest good file backup). Parts of stack sets are kept with their set.
 
 use std::collections::HashMap;
 
@@ -12,9 +13,9 @@ use crate::store::backups::{BackupRow, Filter};
 /// The rows to remove: unscheduled, older than `keep_ms` at `now_ms`, and not the newest good
 /// backup of their database. `good` holds good backups of any database, any order.
 pub fn expired(good: &[BackupRow], keep_ms: i64, now_ms: i64) -> Vec<&BackupRow> {
-    let mut newest: HashMap<(&str, &str), (i64, i64)> = HashMap::new();
+    let mut newest: HashMap<(&str, &str, &str), (i64, i64)> = HashMap::new();
     for r in good {
-        let key = (r.project.as_str(), r.service.as_str());
+        let key = (r.project.as_str(), r.service.as_str(), r.content.as_str());
         let e = newest.entry(key).or_insert((r.started_at, r.id));
         if (r.started_at, r.id) > *e {
             *e = (r.started_at, r.id);
@@ -22,10 +23,11 @@ pub fn expired(good: &[BackupRow], keep_ms: i64, now_ms: i64) -> Vec<&BackupRow>
     }
     let scheduled = BackupKind::Scheduled.as_str();
     good.iter()
-        .filter(|r| r.kind != scheduled && now_ms - r.started_at > keep_ms)
+        // A set's parts go with their set, never one by one.
+        .filter(|r| r.kind != scheduled && r.set_id.is_none() && now_ms - r.started_at > keep_ms)
         .filter(|r| {
             newest
-                .get(&(r.project.as_str(), r.service.as_str()))
+                .get(&(r.project.as_str(), r.service.as_str(), r.content.as_str()))
                 .map(|n| n.1)
                 != Some(r.id)
         })

@@ -13,6 +13,7 @@ mod offsite;
 pub mod plain;
 mod port;
 mod probe;
+mod query;
 mod restore;
 pub mod retention;
 mod run;
@@ -72,6 +73,8 @@ struct Inner {
     verify: verify::Verifier,
     offsite: Option<offsite::Offsite>,
     keys: crypt::Keys,
+    /// Runs the runbook tasks a file backup names as hooks.
+    hooks: crate::tasks::TasksService,
 }
 
 /// Where backups go, the limits a job runs within, and how long the unscheduled ones stay.
@@ -91,6 +94,8 @@ pub struct Settings {
     pub offsite: Option<crate::offsite::Store>,
     /// The age keys backups are encrypted to, and where an identity is kept.
     pub keys: crypt::Keys,
+    /// Runs the runbook tasks file backups name before and after their copy.
+    pub hooks: crate::tasks::TasksService,
 }
 
 /// A database service as the inventory shows it now.
@@ -124,6 +129,7 @@ impl BackupService {
             verify,
             offsite,
             keys,
+            hooks,
         } = settings;
         tokio::fs::create_dir_all(&dir).await?;
         let mut entries = tokio::fs::read_dir(&dir).await?;
@@ -150,6 +156,7 @@ impl BackupService {
                 verify: verify::Verifier::new(verify),
                 offsite: offsite.map(offsite::Offsite::new),
                 keys,
+                hooks,
             }),
         };
         service.clean_verifications().await;
@@ -319,6 +326,7 @@ impl BackupService {
             databases: self.databases_now().await?,
             files: self.file_sources_now().await?,
             sets: self.recent_sets().await?,
+            set_schedules: self.set_schedules_now().await?,
             recent: self.shown(&recent).await,
         })
     }

@@ -330,7 +330,7 @@ impl BackupService {
         let scheduled = BackupKind::Scheduled.as_str();
         let candidates: Vec<Good> = good
             .iter()
-            .filter(|r| r.kind == scheduled)
+            .filter(|r| r.kind == scheduled && r.set_id.is_none())
             .map(|r| Good {
                 id: r.id,
                 at_ms: r.started_at,

@@ -208,6 +208,7 @@ impl BackupService {
                     self.fire(&s, now).await;
                 }
             }
+            self.fire_set_schedules(last_tick, now).await;
             last_tick = now;
         }
     }

@@ -15,9 +15,18 @@ pub struct SetRow {
     pub started_at: i64,
     pub finished_at: Option<i64>,
     pub actor: String,
+    pub kind: String,
 }
 
-const SET_COLUMNS: &str = "id, project, status, reason, started_at, finished_at, actor";
+const SET_COLUMNS: &str = "id, project, status, reason, started_at, finished_at, actor, kind";
+
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct SetScheduleRow {
+    pub project: String,
+    pub cron: String,
+    pub keep_last: i64,
+    pub last_run: Option<i64>,
+}
 
 impl SetRow {
     pub fn status(&self) -> BackupStatus {
@@ -33,6 +42,7 @@ impl SetRow {
             started_at: rfc3339(self.started_at),
             finished_at: self.finished_at.map(rfc3339),
             actor: self.actor.clone(),
+            kind: self.kind.clone(),
             parts: parts.iter().map(BackupRow::dto).collect(),
         }
     }
@@ -71,15 +81,17 @@ impl Store {
     pub async fn insert_set(
         &self,
         project: &str,
+        kind: &str,
         actor: &str,
         at_ms: i64,
     ) -> Result<SetRow, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "INSERT INTO backup_sets (project, status, started_at, actor) VALUES (?, 'running', ?, ?) RETURNING {SET_COLUMNS}"
+            "INSERT INTO backup_sets (project, status, started_at, actor, kind) VALUES (?, 'running', ?, ?, ?) RETURNING {SET_COLUMNS}"
         ))
         .bind(project)
         .bind(at_ms)
         .bind(actor)
+        .bind(kind)
         .fetch_one(self.pool())
         .await?)
     }
@@ -139,5 +151,72 @@ impl Store {
         .bind(id)
         .fetch_all(self.pool())
         .await?)
+    }
+
+    /// A project's good scheduled sets, newest first.
+    pub async fn scheduled_sets(&self, project: &str) -> Result<Vec<SetRow>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {SET_COLUMNS} FROM backup_sets WHERE project = ? AND kind = 'scheduled' AND status = 'ok' ORDER BY id DESC"
+        ))
+        .bind(project)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn delete_set(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM backup_sets WHERE id = ?")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_schedules(&self) -> Result<Vec<SetScheduleRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT project, cron, keep_last, last_run FROM set_schedules ORDER BY project",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Creates or replaces a project's set schedule (its last run is kept).
+    pub async fn put_set_schedule(
+        &self,
+        project: &str,
+        cron: &str,
+        keep_last: u32,
+        actor: &str,
+        at_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO set_schedules (project, cron, keep_last, created_by, created_at) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (project) DO UPDATE SET cron = excluded.cron, keep_last = excluded.keep_last, created_by = excluded.created_by, created_at = excluded.created_at",
+        )
+        .bind(project)
+        .bind(cron)
+        .bind(i64::from(keep_last))
+        .bind(actor)
+        .bind(at_ms)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Whether there was one to delete.
+    pub async fn delete_set_schedule(&self, project: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM set_schedules WHERE project = ?")
+            .bind(project)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn record_set_run(&self, project: &str, at_ms: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE set_schedules SET last_run = ? WHERE project = ?")
+            .bind(at_ms)
+            .bind(project)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 }

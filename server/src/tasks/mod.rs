@@ -8,6 +8,7 @@ mod catalog;
 mod defined;
 mod drive;
 mod events;
+mod hook;
 mod output;
 mod port;
 mod recover;

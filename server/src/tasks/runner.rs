@@ -34,6 +34,29 @@ impl TasksService {
         name: &TaskName,
         request: &RunRequest,
     ) -> Result<Plan, AppError> {
+        self.plan_with(project, service, name, request, |spec| {
+            if spec.role == Role::Admin {
+                actor.also::<AdminRole>().map_err(|_| {
+                    AppError::forbidden(format!(
+                        "The task {name} of {project}/{service} needs the admin role; you have the {} role. Ask an admin to run it.",
+                        actor.role()
+                    ))
+                })?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The same checks, with the caller's check of the task's role (`may_run`).
+    pub(super) async fn plan_with(
+        &self,
+        project: &ProjectName,
+        service: &ServiceName,
+        name: &TaskName,
+        request: &RunRequest,
+        may_run: impl FnOnce(&super::spec::TaskSpec) -> Result<(), AppError>,
+    ) -> Result<Plan, AppError> {
         let catalog = self.catalog().await?;
         let same = |p: &str, s: &str| p == project.as_str() && s == service.as_str();
         let Some(found) = catalog
@@ -56,14 +79,7 @@ impl TasksService {
             )));
         };
         let spec = &found.spec;
-        if spec.role == Role::Admin {
-            actor.also::<AdminRole>().map_err(|_| {
-                AppError::forbidden(format!(
-                    "The task {name} of {project}/{service} needs the admin role; you have the {} role. Ask an admin to run it.",
-                    actor.role()
-                ))
-            })?;
-        }
+        may_run(spec)?;
         if spec.confirm && request.confirm.as_deref().map(str::trim) != Some(name.as_str()) {
             return Err(AppError::bad_request(
                 "confirm",
@@ -115,10 +131,20 @@ impl TasksService {
     /// Claims the task (409 while it runs, or while its service is stopped, scaled, restored
     /// or backed up), records the run and starts it in the background.
     pub(super) async fn launch(&self, owner: Owner, plan: Plan) -> Result<i64, AppError> {
+        self.launch_as(owner, plan, Work::Task).await
+    }
+
+    /// The same, claimed as `work` (a backup's hook runs beside its backup).
+    pub(super) async fn launch_as(
+        &self,
+        owner: Owner,
+        plan: Plan,
+        work: Work,
+    ) -> Result<i64, AppError> {
         let f = &plan.found;
         let claim = self.inner.busy.claim(
             Resource::task(f.project.as_str(), f.service.as_str(), f.spec.name.as_str()),
-            Work::Task,
+            work,
             &owner.username,
         )?;
         let token = uuid::Uuid::new_v4().to_string();

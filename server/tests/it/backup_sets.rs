@@ -159,3 +159,181 @@ volumes:
         at_backup
     );
 }
+
+#[tokio::test]
+async fn a_set_schedule_fires_on_bosuns_clock_and_keeps_the_newest_scheduled_sets_whole() {
+    use bosun_frontend::model::SetScheduleDto;
+    use bosun_server::clock::{Clock, ManualClock};
+
+    let name = unique("bsetsch");
+    let yaml = format!(
+        r#"
+services:
+  app:
+    image: busybox:latest
+    command: ["sleep", "3600"]
+    volumes:
+      - media:/srv/media
+    labels:
+      bosun.test: "{name}"
+volumes:
+  media: {{}}
+"#
+    );
+    let p = Project::up(&name, &yaml).await;
+    let app = crate::dbs::container_of(&name, "app");
+    exec(&app, &["sh", "-c", "echo hi > /srv/media/a.txt"]);
+    let clock = ManualClock::from_now();
+    let s = TestServer::start_clocked(
+        tempfile::tempdir().unwrap(),
+        &["--admin-password", ADMIN_PASSWORD],
+        clock.clone(),
+    )
+    .await;
+    let admin = s.admin().await;
+    // A manual set first: never pruned.
+    crate::file_backups::start_files(&admin, &s, &p.name, "app").await;
+    let manual = start_set_when_free(&admin, &s, &p.name).await;
+    let manual = wait_set(&admin, &s, manual.id).await;
+    assert_eq!(
+        (manual.status, manual.kind.as_str()),
+        (BackupStatus::Ok, "manual")
+    );
+
+    let r = admin
+        .put(s.url(&format!("/api/v1/projects/{}/backup-sets/schedule", p.name)))
+        .json(&json!({"cron": "*/3 * * * * *", "keep_last": 2}))
+        .send()
+        .await
+        .unwrap();
+    let sched: SetScheduleDto = expect_json(r, StatusCode::OK).await;
+    assert_eq!(sched.keep_last, 2);
+    let bad = admin
+        .put(s.url(&format!("/api/v1/projects/{}/backup-sets/schedule", p.name)))
+        .json(&json!({"cron": "every day"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+
+    let mut ids = Vec::new();
+    for run in 1..=3 {
+        let list: Vec<SetScheduleDto> = json_get(&admin, &s, "/api/v1/backup-set-schedules").await;
+        let next = list
+            .iter()
+            .find(|x| x.project == p.name)
+            .and_then(|x| x.next_run.clone())
+            .unwrap();
+        let next =
+            time::OffsetDateTime::parse(&next, &time::format_description::well_known::Rfc3339)
+                .unwrap();
+        let next = i64::try_from(next.unix_timestamp_nanos() / 1_000_000).unwrap();
+        clock.advance(std::time::Duration::from_millis(
+            u64::try_from(next - clock.now_ms()).unwrap(),
+        ));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let set = loop {
+            let newest = newest_set(&admin, &s, &p.name).await;
+            if let Some(set) = newest.as_ref().filter(|x| {
+                x.kind == "scheduled" && !ids.contains(&x.id) && x.status == BackupStatus::Ok
+            }) {
+                break set.clone();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "scheduled set {run} did not run: {newest:#?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        };
+        assert_eq!(set.actor, "schedule");
+        ids.push(set.id);
+    }
+    // Keep the last two scheduled sets: the first is gone with its part and file.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let r = admin
+            .get(s.url(&format!("/api/v1/backup-sets/{}", ids[0])))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::NOT_FOUND {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the oldest scheduled set was not pruned"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    for id in [manual.id, ids[1], ids[2]] {
+        let set: BackupSetDto = json_get(&admin, &s, &format!("/api/v1/backup-sets/{id}")).await;
+        assert_eq!(set.status, BackupStatus::Ok);
+    }
+    let files = crate::dbs::files_in(&s.data.path().join("backups"));
+    assert_eq!(
+        files
+            .iter()
+            .filter(|f| f.ends_with(".files.tar.gz"))
+            .count(),
+        4,
+        "{files:?}"
+    );
+
+    // A part goes only with its set.
+    let part = manual.parts[0].id;
+    let r = admin
+        .delete(s.url(&format!("/api/v1/backups/{part}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = admin
+        .delete(s.url(&format!("/api/v1/backup-sets/{}", manual.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = admin
+        .get(s.url(&format!("/api/v1/backups/{part}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    drop(p);
+}
+
+/// The project's newest set, found through the catalogue (parts name their set).
+async fn newest_set(
+    client: &reqwest::Client,
+    s: &TestServer,
+    project: &str,
+) -> Option<BackupSetDto> {
+    let parts: Vec<bosun_frontend::model::BackupDto> = json_get(
+        client,
+        s,
+        &format!("/api/v1/backups?project={project}&content=files"),
+    )
+    .await;
+    let id = parts.iter().filter_map(|b| b.set_id).max()?;
+    Some(json_get(client, s, &format!("/api/v1/backup-sets/{id}")).await)
+}
+
+/// Starts a set once the service is free again (a file backup may still hold it).
+async fn start_set_when_free(
+    client: &reqwest::Client,
+    s: &TestServer,
+    project: &str,
+) -> BackupSetDto {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let r = client
+            .post(s.url(&format!("/api/v1/projects/{project}/backup-sets")))
+            .send()
+            .await
+            .unwrap();
+        if r.status() != StatusCode::CONFLICT || std::time::Instant::now() > deadline {
+            return expect_json(r, StatusCode::ACCEPTED).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

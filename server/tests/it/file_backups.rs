@@ -352,3 +352,118 @@ async fn stop_true_stops_the_service_for_the_copy_and_always_starts_it_again() {
     assert_ne!(started_at(&c), second);
     drop(disk);
 }
+
+#[tokio::test]
+async fn hooks_run_around_the_copy_and_a_failing_one_fails_the_backup_after_the_after_hook() {
+    let name = unique("fhook");
+    let yaml = format!(
+        r#"
+services:
+  app:
+    image: {BUSYBOX}
+    command: ["sleep", "3600"]
+    volumes:
+      - media:/srv/media
+    labels:
+      bosun.test: "{name}"
+      bosun.task.flush.command: '["sh", "-c", "echo before >> /srv/media/hooks.log"]'
+      bosun.task.thaw.command: '["sh", "-c", "echo after >> /srv/media/hooks.log"]'
+      bosun.backup.before: flush
+      bosun.backup.after: thaw
+  broken:
+    image: {BUSYBOX}
+    command: ["sleep", "3600"]
+    volumes:
+      - cache:/srv/cache
+    labels:
+      bosun.test: "{name}"
+      bosun.task.freeze.command: '["sh", "-c", "echo cannot freeze; exit 4"]'
+      bosun.task.thaw.command: '["sh", "-c", "echo after >> /srv/cache/hooks.log"]'
+      bosun.backup.before: freeze
+      bosun.backup.after: thaw
+volumes:
+  media: {{}}
+  cache: {{}}
+"#
+    );
+    let p = Project::up(&name, &yaml).await;
+    let (app, broken) = (container_of(&name, "app"), container_of(&name, "broken"));
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+
+    let b = files_backup(&admin, &s, &p.name).await;
+    assert_eq!(
+        exec(&app, &["cat", "/srv/media/hooks.log"]),
+        b"before\nafter\n",
+        "in order"
+    );
+    // The copy was taken between the two: restored, the log holds only the first line.
+    restore(&admin, &s, b.id, json!({"confirm": "app"})).await;
+    assert_eq!(exec(&app, &["cat", "/srv/media/hooks.log"]), b"before\n");
+
+    let id = start_files(&admin, &s, &p.name, "broken").await;
+    let failed = wait_backup(&admin, &s, id).await;
+    assert_eq!(failed.status, BackupStatus::Failed, "{failed:?}");
+    let reason = failed.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("hook before the copy failed") && reason.contains("freeze"),
+        "{reason}"
+    );
+    assert!(failed.file_name.is_none());
+    // The after hook ran all the same.
+    assert_eq!(exec(&broken, &["cat", "/srv/cache/hooks.log"]), b"after\n");
+}
+
+#[tokio::test]
+async fn a_service_stopped_for_a_copy_is_started_again_by_the_next_bosun_when_bosun_was_killed() {
+    let bind = tempfile::tempdir().unwrap();
+    let (p, c) = files_project("fkill", bind.path(), "      bosun.backup.stop: \"true\"").await;
+    // Enough that does not compress for the copy to take a while.
+    exec(
+        &c,
+        &[
+            "sh",
+            "-c",
+            "head -c 300000000 /dev/urandom > /srv/media/noise.bin",
+        ],
+    );
+    let s = TestServer::spawn_in(
+        tempfile::tempdir().unwrap(),
+        &["--admin-password", ADMIN_PASSWORD],
+    )
+    .await;
+    let admin = s.admin().await;
+    let id = start_files(&admin, &s, &p.name, "app").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while running(&c) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the service was never stopped for the copy"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let data = s.kill().await;
+    assert!(!running(&c), "left stopped by the killed bosun");
+
+    let s = TestServer::spawn_in(data, &[]).await;
+    let admin = s.admin().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !running(&c) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the next bosun did not start the service again"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let b: BackupDto = crate::api::json_get(&admin, &s, &format!("/api/v1/backups/{id}")).await;
+    assert_eq!(b.status, BackupStatus::Interrupted, "{b:?}");
+    let records: Vec<bosun_frontend::model::AuditEntry> =
+        crate::api::json_get(&admin, &s, "/api/v1/audit?action=service.start").await;
+    assert!(
+        records.iter().any(|r| r.target == format!("{}/app", p.name)
+            && r.detail
+                .as_deref()
+                .is_some_and(|d| d.contains(&format!("backup #{id}")))),
+        "{records:#?}"
+    );
+}

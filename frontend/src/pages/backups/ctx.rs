@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::backup_sets::{RestoreBackupSet, StartBackupSet};
+use crate::api::backup_sets::{DeleteBackupSet, RestoreBackupSet, SetSetSchedule, StartBackupSet};
 use crate::api::backups::{DeleteBackup, DeleteSchedule, RestoreBackup, SetSchedule, StartBackup};
 use crate::model::BackupsView;
 
@@ -18,6 +18,8 @@ pub struct BackupsCtx {
     pub delete_schedule: ServerAction<DeleteSchedule>,
     pub start_set: ServerAction<StartBackupSet>,
     pub restore_set: ServerAction<RestoreBackupSet>,
+    pub delete_set: ServerAction<DeleteBackupSet>,
+    pub set_set_schedule: ServerAction<SetSetSchedule>,
     /// The set whose restore form is open.
     pub restoring_set: RwSignal<Option<i64>>,
     /// The backup whose restore form is open.

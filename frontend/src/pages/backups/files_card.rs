@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::ctx::BackupsCtx;
 use super::database_card::JobProgress;
-use crate::api::backup_sets::{RestoreBackupSet, StartBackupSet};
+use crate::api::backup_sets::{DeleteBackupSet, RestoreBackupSet, SetSetSchedule, StartBackupSet};
 use crate::api::backups::StartBackup;
 use crate::format::short_time;
 use crate::model::{BackupSetDto, BackupStatus, FileSourceDto, human_bytes};
@@ -24,6 +24,13 @@ pub fn FilesCard(f: FileSourceDto) -> impl IntoView {
                 <span class="pill">"files"</span>
                 {f.stop.then(|| view! { <span class="pill" title="bosun.backup.stop: true">"stopped for the copy"</span> })}
             </div>
+            {(f.before.is_some() || f.after.is_some()).then(|| view! {
+                <p class="muted small">{format!(
+                    "Runs {} around the copy.",
+                    [f.before.clone().map(|t| format!("{t} before")), f.after.clone().map(|t| format!("{t} after"))]
+                        .into_iter().flatten().collect::<Vec<_>>().join(" and ")
+                )}</p>
+            })}
             <ul class="paths">{f.paths.iter().map(|p| view! { <li><code>{p.clone()}</code></li> }).collect_view()}</ul>
             {f.problem.clone().map(|p| view! { <div class="alert alert-error">{p}</div> })}
             {f.job.clone().map(|j| view! { <JobProgress j /> })}
@@ -64,7 +71,8 @@ pub fn FilesCard(f: FileSourceDto) -> impl IntoView {
     .into_any()
 }
 
-/// "Back up project" for every project with something to back up, and the recent sets.
+/// Per project with something to back up: "Back up project" and its schedule; then the
+/// recent sets.
 #[component]
 pub fn Sets() -> impl IntoView {
     let c = expect_context::<BackupsCtx>();
@@ -82,20 +90,9 @@ pub fn Sets() -> impl IntoView {
         })
     };
     view! {
-        {c.operator.then(|| view! {
-            <div class="actions wrap">
-                {move || projects().into_iter().map(|project| {
-                    let label = format!("Back up project {project}");
-                    view! {
-                        <button data-testid="back-up-project" data-project=project.clone() aria-label=label
-                            disabled=move || c.start_set.pending().get()
-                            on:click=move |_| { c.start_set.dispatch(StartBackupSet { project: project.clone() }); }>
-                            {format!("Back up {project}")}
-                        </button>
-                    }
-                }).collect_view()}
-            </div>
-        })}
+        <div class="project-sets">
+            {move || projects().into_iter().map(|project| view! { <ProjectSets project /> }).collect_view()}
+        </div>
         {move || c.data.with(|d| {
             if d.sets.is_empty() {
                 return view! { <p class="muted">"No project backed up as a set yet. A set holds every database dump and every service's files of one project, and restores them together."</p> }.into_any();
@@ -106,6 +103,77 @@ pub fn Sets() -> impl IntoView {
                 </ul>
             }.into_any()
         })}
+    }
+    .into_any()
+}
+
+/// One project: "Back up project", its set schedule, and the form to change it (admin).
+#[component]
+fn ProjectSets(project: String) -> impl IntoView {
+    let c = expect_context::<BackupsCtx>();
+    let schedule = c.data.with_untracked(|d| {
+        d.set_schedules
+            .iter()
+            .find(|s| s.project == project)
+            .cloned()
+    });
+    let cron = RwSignal::new(
+        schedule
+            .as_ref()
+            .map(|s| s.cron.clone())
+            .unwrap_or_default(),
+    );
+    let keep = RwSignal::new(
+        schedule
+            .as_ref()
+            .map(|s| s.keep_last.to_string())
+            .unwrap_or_default(),
+    );
+    let label = format!("Back up project {project}");
+    let (p1, p2) = (project.clone(), project.clone());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        c.set_set_schedule.dispatch(SetSetSchedule {
+            project: p2.clone(),
+            cron: cron.get_untracked(),
+            keep_last: keep.get_untracked(),
+        });
+    };
+    view! {
+        <div class="project-set" data-project=project.clone()>
+            <strong>{project.clone()}</strong>
+            {c.operator.then(|| view! {
+                <button data-testid="back-up-project" data-project=project.clone() aria-label=label
+                    disabled=move || c.start_set.pending().get()
+                    on:click=move |_| { c.start_set.dispatch(StartBackupSet { project: p1.clone() }); }>
+                    {format!("Back up {project}")}
+                </button>
+            })}
+            <span class="muted small" data-testid="set-schedule">{match &schedule {
+                Some(s) => format!(
+                    "as a set on “{}” (UTC), keeping {} · next {}",
+                    s.cron,
+                    if s.keep_last == 0 { "all".to_owned() } else { format!("the last {}", s.keep_last) },
+                    s.next_run.clone().unwrap_or_else(|| "never".into())
+                ),
+                None => "no set schedule".into(),
+            }}</span>
+            {c.admin.then(|| view! {
+                <details class="set-schedule">
+                    <summary>"Schedule…"</summary>
+                    <form class="inline-form" on:submit=save>
+                        <label>"Cron (UTC) "
+                            <input type="text" data-testid="set-cron" placeholder="0 3 * * *" prop:value=move || cron.get() on:input=move |ev| cron.set(event_target_value(&ev)) />
+                        </label>
+                        <label>"Keep the last "
+                            <input type="number" min="0" data-testid="set-keep" prop:value=move || keep.get() on:input=move |ev| keep.set(event_target_value(&ev)) />
+                        </label>
+                        <button type="submit" class="small">"Save"</button>
+                        <span class="muted small">"An empty cron removes the schedule."</span>
+                    </form>
+                </details>
+            })}
+        </div>
     }
     .into_any()
 }
@@ -132,6 +200,9 @@ fn SetLine(s: BackupSetDto) -> impl IntoView {
             </ul>
             {(ok && c.admin).then(|| view! {
                 <button class="small" on:click=move |_| c.restoring_set.set(Some(id))>"Restore set…"</button>
+            })}
+            {(s.status != BackupStatus::Running && c.admin).then(|| view! {
+                <button class="small danger" on:click=move |_| { c.delete_set.dispatch(DeleteBackupSet { id: id.to_string() }); }>"Delete set"</button>
             })}
             <Show when=move || c.restoring_set.get() == Some(id)>
                 <SetRestoreForm id project=project.clone() />

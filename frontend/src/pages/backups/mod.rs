@@ -55,6 +55,8 @@ fn Live(first: BackupsView, role: Option<Role>) -> impl IntoView {
         delete_schedule: ServerAction::new(),
         start_set: ServerAction::new(),
         restore_set: ServerAction::new(),
+        delete_set: ServerAction::new(),
+        set_set_schedule: ServerAction::new(),
         restoring_set: RwSignal::new(None),
         restoring: RwSignal::new(None),
         data: RwSignal::new(first),
@@ -141,6 +143,15 @@ fn Results(c: BackupsCtx) -> impl IntoView {
                 r.duration_ms as f64 / 1000.0,
                 r.restored.iter().map(|p| format!("#{}", p.safety_backup_id)).collect::<Vec<_>>().join(", ")
             )),
+            Err(error) => view! { <ErrorView error /> }.into_any(),
+        })}
+        {move || c.delete_set.value().get().map(|r| match r {
+            Ok(()) => ok("Set deleted, with its parts.".into()),
+            Err(error) => view! { <ErrorView error /> }.into_any(),
+        })}
+        {move || c.set_set_schedule.value().get().map(|r| match r {
+            Ok(Some(s)) => ok(format!("Set schedule saved for {}: next run {}.", s.project, s.next_run.unwrap_or_else(|| "never".into()))),
+            Ok(None) => ok("Set schedule removed.".into()),
             Err(error) => view! { <ErrorView error /> }.into_any(),
         })}
         {move || c.delete.value().get().map(|r| match r {

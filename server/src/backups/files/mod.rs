@@ -7,7 +7,9 @@
 mod check;
 mod held;
 mod put;
+mod set_schedule;
 mod sets;
+mod sets_port;
 mod take;
 pub mod tree;
 
@@ -24,6 +26,8 @@ use crate::error::OrInternal;
 
 pub const PATHS_LABEL: &str = "bosun.backup.paths";
 pub const STOP_LABEL: &str = "bosun.backup.stop";
+pub const BEFORE_LABEL: &str = "bosun.backup.before";
+pub const AFTER_LABEL: &str = "bosun.backup.after";
 
 /// A service whose files can be backed up, as the inventory shows it now.
 #[derive(Clone, Debug)]
@@ -37,6 +41,9 @@ pub struct FileSource {
     /// Absolute paths inside the container, checked; or why the label's are unusable.
     pub paths: Result<Vec<String>, String>,
     pub stop: bool,
+    /// Runbook tasks of the service run before and after the copy.
+    pub before: Option<String>,
+    pub after: Option<String>,
 }
 
 /// Where a database keeps its data: never copied as files (the dump is its backup).
@@ -110,7 +117,17 @@ impl BackupService {
     pub fn file_sources(&self) -> Vec<FileSource> {
         let mut by_service: BTreeMap<(ProjectName, ServiceName), Vec<Arc<Record>>> =
             BTreeMap::new();
+        // bosun's own container (its host name is its id's start): its data directory holds
+        // the backups, which are not copied into themselves.
+        let own = std::path::Path::new("/.dockerenv")
+            .exists()
+            .then(|| hostname::get().ok()?.into_string().ok())
+            .flatten()
+            .filter(|h| h.len() >= 12);
         for r in self.inner.engine.inventory().records() {
+            if own.as_deref().is_some_and(|h| r.id.starts_with(h)) {
+                continue;
+            }
             let (Some(p), Some(s)) = (r.project(), r.service()) else {
                 continue;
             };
@@ -135,7 +152,15 @@ impl BackupService {
                 if off || paths.as_ref().is_ok_and(Vec::is_empty) {
                     return None;
                 }
+                let task = |key: &str| {
+                    record
+                        .label(key)
+                        .map(|v| v.trim().to_owned())
+                        .filter(|v| !v.is_empty())
+                };
                 Some(FileSource {
+                    before: task(BEFORE_LABEL),
+                    after: task(AFTER_LABEL),
                     stop: record
                         .label(STOP_LABEL)
                         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
@@ -196,6 +221,8 @@ impl BackupService {
                 container: f.record.name.clone(),
                 paths: f.paths.clone().unwrap_or_default(),
                 stop: f.stop,
+                before: f.before.clone(),
+                after: f.after.clone(),
                 problem,
                 last_good: last_good.map(|r| r.dto()),
                 last_failed: last_failed.map(|r| r.dto()),

@@ -137,8 +137,11 @@ impl BackupService {
         source: Source,
     ) -> Result<(i64, u64), AppError> {
         guard.step("safety copy before restore", Some(safety_row.id));
+        // Stopped already, and held by the restore: no stop, no hooks for the safety copy.
         let still = FileSource {
             stop: false,
+            before: None,
+            after: None,
             ..src.clone()
         };
         let safety = self

@@ -6,14 +6,11 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use async_trait::async_trait;
-use bosun_frontend::authz::{Admin, Operator, Viewer};
-use bosun_frontend::error::{AppError, parse_field};
+use bosun_frontend::error::AppError;
 use bosun_frontend::model::{
     AuditOutcome, BackupKind, BackupSetDto, BackupStatus, Compression, ProjectName, RestoreFrom,
-    RestoreRequest, SetRestoreReport, SetRestoreRequest,
+    RestoreRequest, SetRestoreReport,
 };
-use bosun_frontend::ports::BackupSetsPort;
 
 use super::super::{BackupService, Found, Owner};
 use super::FileSource;
@@ -22,7 +19,7 @@ use crate::error::OrInternal;
 use crate::store::backup_sets::SetRow;
 
 impl BackupService {
-    async fn set_dto(&self, row: &SetRow) -> Result<BackupSetDto, AppError> {
+    pub(super) async fn set_dto(&self, row: &SetRow) -> Result<BackupSetDto, AppError> {
         let parts = self
             .inner
             .store
@@ -49,10 +46,12 @@ impl BackupService {
         Ok(out)
     }
 
-    async fn start_set_inner(
+    /// Starts a set of `project` (a scheduled one when `scheduled`).
+    pub(in crate::backups) async fn start_set_as(
         &self,
         owner: Owner,
         project: &ProjectName,
+        scheduled: bool,
     ) -> Result<SetRow, AppError> {
         let dbs: Vec<Found> = self
             .found()
@@ -105,7 +104,12 @@ impl BackupService {
         let set = self
             .inner
             .store
-            .insert_set(project.as_str(), &owner.username, self.inner.clock.now_ms())
+            .insert_set(
+                project.as_str(),
+                if scheduled { "scheduled" } else { "manual" },
+                &owner.username,
+                self.inner.clock.now_ms(),
+            )
             .await
             .or_internal("recording the set")?;
         for c in claims.values() {
@@ -126,18 +130,17 @@ impl BackupService {
         owner: Owner,
     ) {
         let mut failed = Vec::new();
+        let kind = if set.kind == "scheduled" {
+            BackupKind::Scheduled
+        } else {
+            BackupKind::Manual
+        };
         for f in &dbs {
             let Some(guard) = claims.get(f.service.as_str()) else {
                 continue;
             };
             let ran = match self
-                .begin_in(
-                    f,
-                    &owner,
-                    Compression::Gzip,
-                    BackupKind::Manual,
-                    Some(set.id),
-                )
+                .begin_in(f, &owner, Compression::Gzip, kind, Some(set.id))
                 .await
             {
                 Ok(row) => {
@@ -156,13 +159,7 @@ impl BackupService {
             };
             let paths = f.paths.clone().unwrap_or_default();
             let ran = match self
-                .begin_files(
-                    f,
-                    &owner,
-                    Compression::Gzip,
-                    BackupKind::Manual,
-                    Some(set.id),
-                )
+                .begin_files(f, &owner, Compression::Gzip, kind, Some(set.id))
                 .await
             {
                 Ok(row) => {
@@ -220,10 +217,13 @@ impl BackupService {
                 Some(detail),
             )
             .await;
+        if failed.is_empty() && set.kind == "scheduled" {
+            self.prune_sets(&set.project).await;
+        }
         self.changed();
     }
 
-    async fn restore_set_inner(
+    pub(super) async fn restore_set_inner(
         &self,
         owner: &Owner,
         id: i64,
@@ -280,66 +280,5 @@ impl BackupService {
             restored,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         })
-    }
-}
-
-#[async_trait]
-impl BackupSetsPort for BackupService {
-    async fn start_set(&self, actor: &Operator, project: &str) -> Result<BackupSetDto, AppError> {
-        let result = async {
-            let project: ProjectName = parse_field("project", project)?;
-            self.start_set_inner(Owner::from(actor), &project).await
-        }
-        .await;
-        // A started set is audited when it ends; a refusal is audited now.
-        if result.is_err() {
-            self.inner
-                .audit
-                .outcome(actor.into(), "backup.set", project, &result)
-                .await;
-        }
-        self.set_dto(&result?).await
-    }
-
-    async fn get_set(&self, _actor: &Viewer, id: i64) -> Result<BackupSetDto, AppError> {
-        let row = self
-            .inner
-            .store
-            .backup_set(id)
-            .await
-            .or_internal("reading the backup catalogue")?
-            .ok_or_else(|| AppError::not_found(format!("There is no backup set #{id}.")))?;
-        self.set_dto(&row).await
-    }
-
-    async fn restore_set(
-        &self,
-        actor: &Admin,
-        id: i64,
-        request: SetRestoreRequest,
-    ) -> Result<SetRestoreReport, AppError> {
-        let owner = Owner::from(actor);
-        let result = self.restore_set_inner(&owner, id, &request.confirm).await;
-        let detail = match &result {
-            Ok(r) => format!("restored {} part(s)", r.restored.len()),
-            Err(e) => e.message.clone(),
-        };
-        let outcome = if result.is_ok() {
-            AuditOutcome::Ok
-        } else {
-            AuditOutcome::Failed
-        };
-        self.inner
-            .audit
-            .record(
-                actor.into(),
-                "backup.set.restore",
-                &format!("set #{id}"),
-                outcome,
-                Some(detail),
-            )
-            .await;
-        self.changed();
-        result
     }
 }

@@ -124,15 +124,26 @@ impl BackupService {
             Vec::new()
         };
         let result = async {
-            self.hold(row.id, &stopped).await?;
-            if !stopped.is_empty() {
-                guard.step("backing up files (service stopped)", Some(row.id));
+            let before = self
+                .hook(guard, owner, src, src.before.as_deref(), "before")
+                .await;
+            let copied = match before {
+                Ok(()) => self.held_copy(guard, src, paths, &row, &stopped).await,
+                Err(e) => Err(e),
+            };
+            // The after hook runs however the copy went; when it fails, so does the backup.
+            let after = self
+                .hook(guard, owner, src, src.after.as_deref(), "after")
+                .await;
+            match (copied, after) {
+                (Ok(copied), Ok(())) => self.keep_files(&row, &copied).await,
+                (Ok(_), Err(e)) => {
+                    self.remove_files(&row.file_name).await;
+                    Err(e)
+                }
+                (Err(e), Err(also)) => Err(format!("{e}; and {also}")),
+                (Err(e), Ok(())) => Err(e),
             }
-            let copied = self.copy_files(guard, src, paths, &row).await;
-            let started = self.release(row.id, &stopped).await;
-            let copied = copied?;
-            started?;
-            self.keep_files(&row, &copied).await
         }
         .await;
         let done = self.ended(guard, &row, owner, result).await?;
@@ -143,6 +154,52 @@ impl BackupService {
             }
         });
         Ok(done)
+    }
+
+    /// Runs the hook `task` (if any) of the service, `when` (before/after) the copy.
+    async fn hook(
+        &self,
+        guard: &Claim,
+        owner: &Owner,
+        src: &FileSource,
+        task: Option<&str>,
+        when: &str,
+    ) -> Result<(), String> {
+        let Some(task) = task else {
+            return Ok(());
+        };
+        guard.step(&format!("running {task} {when} the copy"), None);
+        self.inner
+            .hooks
+            .run_hook(owner.clone(), &src.project, &src.service, task)
+            .await
+            .map_err(|e| format!("the hook {when} the copy failed: {e}"))
+    }
+
+    /// The copy, with the service stopped for it when `stopped` names its containers, and
+    /// started again however the copy went.
+    async fn held_copy(
+        &self,
+        guard: &Claim,
+        src: &FileSource,
+        paths: &[String],
+        row: &BackupRow,
+        stopped: &[String],
+    ) -> Result<Copied, String> {
+        self.hold(row.id, stopped).await?;
+        guard.step(
+            if stopped.is_empty() {
+                "backing up files"
+            } else {
+                "backing up files (service stopped)"
+            },
+            Some(row.id),
+        );
+        let copied = self.copy_files(guard, src, paths, row).await;
+        let started = self.release(row.id, stopped).await;
+        let copied = copied?;
+        started?;
+        Ok(copied)
     }
 
     /// Reads every path into the backup file; the file exists under its name only if all of

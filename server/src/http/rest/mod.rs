@@ -128,7 +128,12 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(backups::restore))
         .routes(routes!(backups::verify))
         .routes(routes!(backups::sets::create))
-        .routes(routes!(backups::sets::get))
+        .routes(routes!(backups::sets::get, backups::sets::delete))
+        .routes(routes!(backups::sets::schedules))
+        .routes(routes!(
+            backups::sets::put_schedule,
+            backups::sets::delete_schedule
+        ))
         .routes(routes!(backups::sets::restore))
         .routes(routes!(
             backups::schedules::list,

@@ -5,7 +5,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use bosun_frontend::authz::{AdminRole, OperatorRole, ViewerRole};
 use bosun_frontend::error::AppError;
-use bosun_frontend::model::{BackupSetDto, SetRestoreReport, SetRestoreRequest};
+use bosun_frontend::model::{
+    BackupSetDto, NewSetSchedule, SetRestoreReport, SetRestoreRequest, SetScheduleDto,
+};
 use bosun_frontend::ports::BackupSetsPort;
 
 use super::backup_id;
@@ -59,4 +61,69 @@ pub async fn restore(
     Ok(Json(
         state.app.backups.restore_set(&actor, id, request).await?,
     ))
+}
+
+/// Deletes a set that is not running, with every part's files (admin).
+#[utoipa::path(delete, path = "/api/v1/backup-sets/{id}", tag = "backups",
+    params(("id" = i64, Path, description = "Set id")),
+    security(("session" = ["admin"]), ("token" = ["admin"])),
+    responses((status = 204, description = "Deleted"), (status = 400, body = AppError), (status = 401, body = AppError), (status = 403, body = AppError), (status = 404, body = AppError), (status = 409, body = AppError)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Auth(actor): Auth<AdminRole>,
+    PathParams(id): PathParams<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = backup_id(&id)?;
+    state.app.backups.delete_set(&actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every project's set schedule, with its next and last run.
+#[utoipa::path(get, path = "/api/v1/backup-set-schedules", tag = "backups",
+    security(("session" = ["viewer"]), ("token" = ["viewer"])),
+    responses((status = 200, body = Vec<SetScheduleDto>), (status = 401, body = AppError)))]
+pub async fn schedules(
+    State(state): State<AppState>,
+    Auth(actor): Auth<ViewerRole>,
+) -> Result<Json<Vec<SetScheduleDto>>, ApiError> {
+    Ok(Json(state.app.backups.set_schedules(&actor).await?))
+}
+
+/// Backs a project up as a set on a schedule (admin): cron in UTC, and how many scheduled
+/// sets to keep (0: all). Replaces the project's schedule if it has one.
+#[utoipa::path(put, path = "/api/v1/projects/{project}/backup-sets/schedule", tag = "backups",
+    params(("project" = String, Path, description = "Compose project")), request_body = NewSetSchedule,
+    security(("session" = ["admin"]), ("token" = ["admin"])),
+    responses((status = 200, body = SetScheduleDto), (status = 400, body = AppError), (status = 401, body = AppError), (status = 403, body = AppError)))]
+pub async fn put_schedule(
+    State(state): State<AppState>,
+    Auth(actor): Auth<AdminRole>,
+    PathParams(project): PathParams<String>,
+    JsonBody(schedule): JsonBody<NewSetSchedule>,
+) -> Result<Json<SetScheduleDto>, ApiError> {
+    Ok(Json(
+        state
+            .app
+            .backups
+            .put_set_schedule(&actor, &project, schedule)
+            .await?,
+    ))
+}
+
+/// Removes a project's set schedule (admin); its sets stay.
+#[utoipa::path(delete, path = "/api/v1/projects/{project}/backup-sets/schedule", tag = "backups",
+    params(("project" = String, Path, description = "Compose project")),
+    security(("session" = ["admin"]), ("token" = ["admin"])),
+    responses((status = 204, description = "Removed"), (status = 400, body = AppError), (status = 401, body = AppError), (status = 403, body = AppError), (status = 404, body = AppError)))]
+pub async fn delete_schedule(
+    State(state): State<AppState>,
+    Auth(actor): Auth<AdminRole>,
+    PathParams(project): PathParams<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .app
+        .backups
+        .delete_set_schedule(&actor, &project)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
