@@ -162,7 +162,8 @@ mod compute {
         (counts, items)
     }
 
-    /// Failed and missed backups, and databases without a good backup for a week. `now` in Unix
+    /// Failed and missed backups (dumps, file backups, a project's last set), and databases
+    /// without a good backup for a week. `now` in Unix
     /// seconds; backup times are RFC 3339.
     pub fn from_backups(v: &BackupsView, now: i64) -> Vec<AttentionItem> {
         let mut items = Vec::new();
@@ -217,6 +218,47 @@ mod compute {
                     "Back it up now, or give it a schedule.".into(),
                     href,
                 )),
+            }
+        }
+        for f in &v.files {
+            if let Some(failed) = f
+                .last_failed
+                .as_ref()
+                .filter(|b| b.status == BackupStatus::Failed)
+            {
+                items.push(item(
+                    Severity::Critical,
+                    "backup",
+                    format!("The last file backup of {}/{} failed", f.project, f.service),
+                    failed
+                        .reason
+                        .clone()
+                        .unwrap_or_else(|| "See the backup for its reason.".into()),
+                    "/backups".into(),
+                ));
+            }
+        }
+        // A project's newest set, when it failed or was cut off.
+        let mut seen = Vec::new();
+        for set in &v.sets {
+            if seen.contains(&set.project) {
+                continue;
+            }
+            seen.push(set.project.clone());
+            if matches!(set.status, BackupStatus::Failed | BackupStatus::Interrupted) {
+                items.push(item(
+                    Severity::Critical,
+                    "backup",
+                    format!(
+                        "The last set of project {} is {}",
+                        set.project,
+                        set.status.as_str()
+                    ),
+                    set.reason
+                        .clone()
+                        .unwrap_or_else(|| "Back up the project again.".into()),
+                    "/backups".into(),
+                ));
             }
         }
         items
@@ -427,6 +469,48 @@ mod tests {
             titles(&database(None, None)),
             ["shop/db has never been backed up"]
         );
+    }
+
+    #[test]
+    fn a_failed_file_backup_and_a_cut_off_set_need_attention_but_an_older_failed_set_not() {
+        let mut v = database(Some("2026-12-04T03:00:00Z"), None);
+        let mut failed: crate::model::BackupDto =
+            serde_json::from_value(backup("failed", "2026-12-04T04:00:00Z")).expect("a backup");
+        failed.service = "app".into();
+        v.files.push(crate::model::FileSourceDto {
+            project: "shop".into(),
+            service: "app".into(),
+            container: "shop-app-1".into(),
+            paths: vec!["/srv/media".into()],
+            stop: false,
+            before: None,
+            after: None,
+            problem: None,
+            last_good: None,
+            last_failed: Some(failed),
+            job: None,
+        });
+        let set = |id: i64, status: &str| -> crate::model::BackupSetDto {
+            serde_json::from_value(json!({"id": id, "project": "shop", "status": status,
+                "reason": null, "started_at": "2026-12-04T05:00:00Z", "finished_at": null,
+                "actor": "ann", "kind": "manual", "parts": []}))
+            .expect("a set")
+        };
+        // Newest first: the cut-off set is the news; the failed one before it is history.
+        v.sets = vec![set(3, "interrupted"), set(2, "failed")];
+        let titles: Vec<String> = from_backups(&v, 1_796_385_600)
+            .into_iter()
+            .map(|i| i.title)
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "The last file backup of shop/app failed",
+                "The last set of project shop is interrupted"
+            ]
+        );
+        v.sets = vec![set(4, "ok"), set(3, "interrupted")];
+        assert_eq!(from_backups(&v, 1_796_385_600).len(), 1);
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub fn AccountPage() -> impl IntoView {
             <PasswordCard />
             {(!pending).then(|| view! { <TotpCard enabled=totp_on /> })}
             {(!pending && !must_enrol).then(|| view! { <TokensCard /> })}
-            <SessionsCard />
+            <SessionsCard tokens_shown={!pending && !must_enrol} />
         </section>
     }
 }
@@ -114,12 +114,19 @@ fn TokensCard() -> impl IntoView {
 }
 
 #[component]
-fn SessionsCard() -> impl IntoView {
+fn SessionsCard(
+    /// The API tokens card is on the page (not while a password change or 2FA set-up waits).
+    tokens_shown: bool,
+) -> impl IntoView {
     let logout_all = ServerAction::<LogoutAll>::new();
     view! {
         <div class="card">
             <h2>"Sessions"</h2>
-            <p class="muted">"Signs you out everywhere, including this browser. API tokens stay valid; revoke them above."</p>
+            <p class="muted">{if tokens_shown {
+                "Signs you out everywhere, including this browser. API tokens stay valid; revoke them above."
+            } else {
+                "Signs you out everywhere, including this browser. API tokens stay valid."
+            }}</p>
             <ActionForm action=logout_all>
                 <button type="submit" class="danger" data-testid="logout-all">"Sign out all my sessions"</button>
             </ActionForm>
