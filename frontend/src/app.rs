@@ -20,7 +20,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
-                <link rel="icon" href="/favicon.ico" />
+                <link rel="icon" href="/favicon.ico" sizes="any" />
+                <link rel="icon" href="/icon.svg" type="image/svg+xml" />
+                <link rel="apple-touch-icon" href="/icon.svg" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <meta name="theme-color" content="#0b5cc8" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />

@@ -87,7 +87,7 @@ fn TokensCard() -> impl IntoView {
                     match tokens.await {
                         Ok(list) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
                         Ok(list) => view! {
-                            <div class="table-wrap"><table>
+                            <div class="table-wrap" tabindex="0" role="region" aria-label="Table, scrolls sideways"><table>
                                 <thead><tr><th>"Name"</th><th>"Starts with"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|t| {

@@ -27,9 +27,9 @@ pub fn AuditPage() -> impl IntoView {
         <section class="page">
             <h1>"Audit log"</h1>
             <form method="get" class="filters row">
-                <input type="text" name="actor" placeholder="User" prop:value=move || filters().actor.unwrap_or_default() />
-                <input type="text" name="action" placeholder="Action, e.g. user." prop:value=move || filters().action.unwrap_or_default() />
-                <select name="outcome">
+                <input type="text" name="actor" aria-label="User" placeholder="User" prop:value=move || filters().actor.unwrap_or_default() />
+                <input type="text" name="action" aria-label="Action" placeholder="Action, e.g. user." prop:value=move || filters().action.unwrap_or_default() />
+                <select name="outcome" aria-label="Outcome">
                     <option value="">"Any outcome"</option>
                     {["ok", "failed", "denied"].into_iter().map(|o| view! {
                         <option value=o selected=move || filters().outcome.map(|x| x.as_str()) == Some(o)>{o}</option>
@@ -42,7 +42,7 @@ pub fn AuditPage() -> impl IntoView {
                     match entries.await {
                         Ok(list) if list.is_empty() => view! { <p class="muted">"No entries match."</p> }.into_any(),
                         Ok(list) => view! {
-                            <div class="table-wrap"><table data-testid="audit-table">
+                            <div class="table-wrap" tabindex="0" role="region" aria-label="Table, scrolls sideways"><table data-testid="audit-table">
                                 <thead><tr><th>"Time (UTC)"</th><th>"User"</th><th>"Action"</th><th>"Target"</th><th>"Outcome"</th><th>"Client"</th><th>"Detail"</th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|e| view! {

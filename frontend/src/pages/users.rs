@@ -39,7 +39,7 @@ pub fn UsersPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match users.await {
                         Ok(list) => view! {
-                            <div class="table-wrap"><table data-testid="users-table">
+                            <div class="table-wrap" tabindex="0" role="region" aria-label="Table, scrolls sideways"><table data-testid="users-table">
                                 <thead><tr><th>"User"</th><th>"Role"</th><th>"State"</th><th>"Last sign-in"</th><th>"Actions"</th></tr></thead>
                                 <tbody>{list.into_iter().map(|u| view! { <UserRow user=u update delete reset_totp /> }).collect_view()}</tbody>
                             </table></div>

@@ -23,6 +23,9 @@ pub const SERVER_FN_PREFIX: &str = "/sfn/";
 pub fn is_public(method: &Method, path: &str) -> bool {
     path == LOGIN_PATH
         || path == "/favicon.ico"
+        // The icon and the web app manifest, which a browser fetches without credentials.
+        || path == "/icon.svg"
+        || path == "/manifest.webmanifest"
         || path.starts_with("/pkg/")
         || path.starts_with("/sfn/public/")
         || (path == "/api/v1/session" && *method == Method::POST)

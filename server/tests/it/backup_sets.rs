@@ -130,6 +130,28 @@ volumes:
             ("app".into(), BackupContent::Files, BackupStatus::Ok)
         ]
     );
+    // Its manifest beside the files names every part with its checksum.
+    let manifest: BackupSetDto = serde_json::from_slice(
+        &std::fs::read(
+            s.data
+                .path()
+                .join("backups")
+                .join(format!("{}-set-{}.json", p.name, set.id)),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest.parts.len(), 2);
+    for (m, part) in manifest.parts.iter().zip(&set.parts) {
+        assert_eq!((&m.file_name, &m.sha256), (&part.file_name, &part.sha256));
+        assert!(
+            s.data
+                .path()
+                .join("backups")
+                .join(m.file_name.as_deref().unwrap())
+                .exists()
+        );
+    }
 
     // Both dropped, then the set restores both.
     psql(&db, "shop", "shop", "DROP TABLE stock");

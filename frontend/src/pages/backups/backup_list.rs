@@ -47,7 +47,7 @@ pub fn BackupTable() -> impl IntoView {
             <label>"Day " <input type="date" on:change=move |ev| day.set(event_target_value(&ev)) /></label>
         </div>
         <p class="muted">"The 50 most recent backups; narrow them with the filters above."</p>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Table, scrolls sideways">
             <table class="backups" data-testid="backups">
                 <thead><tr>
                     <th>"#"</th><th>"Started"</th><th>"What"</th><th>"Kind"</th><th>"Status"</th>

@@ -129,7 +129,6 @@ fn ProjectSets(project: String) -> impl IntoView {
             .map(|s| s.keep_last.to_string())
             .unwrap_or_default(),
     );
-    let label = format!("Back up project {project}");
     let (p1, p2) = (project.clone(), project.clone());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -143,7 +142,7 @@ fn ProjectSets(project: String) -> impl IntoView {
         <div class="project-set" data-project=project.clone()>
             <strong>{project.clone()}</strong>
             {c.operator.then(|| view! {
-                <button data-testid="back-up-project" data-project=project.clone() aria-label=label
+                <button data-testid="back-up-project" data-project=project.clone()
                     disabled=move || c.start_set.pending().get()
                     on:click=move |_| { c.start_set.dispatch(StartBackupSet { project: p1.clone() }); }>
                     {format!("Back up {project}")}

@@ -91,7 +91,7 @@ fn Targets(
         }}
         {(!v.deliveries.is_empty()).then(|| view! {
             <h3>"Recent deliveries"</h3>
-            <div class="table-wrap"><table data-testid="deliveries">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Table, scrolls sideways"><table data-testid="deliveries">
                 <thead><tr><th>"When"</th><th>"Target"</th><th>"Event"</th><th>"What"</th><th>"Status"</th></tr></thead>
                 <tbody>
                     {v.deliveries.into_iter().map(|d| {

@@ -50,7 +50,7 @@ fn DefinedList(
         return view! { <p class="empty">"None yet."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap"><table data-testid="defined-tasks">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Table, scrolls sideways"><table data-testid="defined-tasks">
             <thead><tr><th>"Service"</th><th>"Task"</th><th>"Fields"</th><th>"By"</th><th></th></tr></thead>
             <tbody>
                 {rows.into_iter().map(|t| {

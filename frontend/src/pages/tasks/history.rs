@@ -13,7 +13,7 @@ pub fn RunTable(runs: Vec<TaskRunDto>, open: RwSignal<Opened>) -> impl IntoView 
         return view! { <p class="empty">"No runs yet."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap"><table class="runs" data-testid="task-runs">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Table, scrolls sideways"><table class="runs" data-testid="task-runs">
             <thead><tr>
                 <th>"Run"</th><th>"Task"</th><th>"Service"</th><th>"Status"</th><th>"Exit"</th>
                 <th>"Started"</th><th>"Took"</th><th>"By"</th><th></th>

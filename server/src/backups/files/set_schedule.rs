@@ -115,6 +115,9 @@ impl BackupService {
     /// Removes a set: its parts' files and rows, then the set.
     pub(in crate::backups) async fn remove_set(&self, id: i64) -> Result<(), AppError> {
         let store = &self.inner.store;
+        if let Ok(Some(set)) = store.backup_set(id).await {
+            let _ = tokio::fs::remove_file(self.set_manifest_path(&set.project, id)).await;
+        }
         for part in store
             .set_parts(id)
             .await

@@ -31,6 +31,34 @@ impl BackupService {
         Ok(dto)
     }
 
+    /// `PROJECT-set-ID.json` in the backup directory: the set and every part (file name,
+    /// SHA-256, paths), so the set can be found and checked without bosun's catalogue.
+    pub(in crate::backups) fn set_manifest_path(
+        &self,
+        project: &str,
+        id: i64,
+    ) -> std::path::PathBuf {
+        self.inner.dir.join(format!("{project}-set-{id}.json"))
+    }
+
+    async fn write_set_manifest(&self, set: &SetRow) {
+        let Ok(Some(row)) = self.inner.store.backup_set(set.id).await else {
+            return;
+        };
+        let Ok(dto) = self.set_dto(&row).await else {
+            return;
+        };
+        let written = match serde_json::to_vec_pretty(&dto) {
+            Ok(bytes) => tokio::fs::write(self.set_manifest_path(&set.project, set.id), bytes)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = written {
+            tracing::error!(error = %e, id = set.id, "could not write a backup set's manifest");
+        }
+    }
+
     /// The newest sets, for the Backups page.
     pub(in crate::backups) async fn recent_sets(&self) -> Result<Vec<BackupSetDto>, AppError> {
         let rows = self
@@ -195,6 +223,7 @@ impl BackupService {
         {
             tracing::error!(error = %e, id = set.id, "could not record how a backup set ended");
         }
+        self.write_set_manifest(&set).await;
         let outcome = if failed.is_empty() {
             AuditOutcome::Ok
         } else {
