@@ -77,3 +77,30 @@ test('the console can be added to a phone home screen: a web app manifest and an
   expect(icon.status()).toBe(200);
   expect(icon.headers()['content-type']).toContain('image/svg+xml');
 });
+
+test('the theme switch picks light or dark over the system, and the choice stays', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'light' });
+  const [name, password] = await readyUser('viewer');
+  await signIn(page, name, password);
+  await expect(page.getByTestId('current-user')).toHaveText(name);
+  await waitHydrated(page);
+  const html = page.locator('html');
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const light = await background();
+  const theme = page.getByTestId('theme-switch');
+  await expect(theme).toHaveAttribute('data-theme', 'system');
+  await theme.click();
+  await expect(html).toHaveAttribute('data-theme', 'light');
+  await theme.click();
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  expect(await background()).not.toBe(light);
+  // The server renders the next page dark straight away, from the cookie.
+  const response = await page.goto('/links');
+  expect(await response!.text()).toContain('data-theme="dark"');
+  expect(await background()).not.toBe(light);
+  // Back to the system's choice (light here).
+  await waitHydrated(page);
+  await page.getByTestId('theme-switch').click();
+  await expect(html).toHaveAttribute('data-theme', 'system');
+  expect(await background()).toBe(light);
+});

@@ -13,9 +13,14 @@ use crate::pages::{
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The theme chosen on the switch, from its cookie: the page comes in it, no flash.
+    #[cfg(feature = "ssr")]
+    let theme = crate::components::theme::of_request();
+    #[cfg(not(feature = "ssr"))]
+    let theme = crate::components::theme::Theme::System;
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme.as_str()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />

@@ -6,3 +6,4 @@ pub mod error_view;
 pub mod shell;
 pub mod sparkline;
 pub mod sse;
+pub mod theme;

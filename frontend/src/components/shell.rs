@@ -73,6 +73,7 @@ fn Layout(user: Me) -> impl IntoView {
                     "bosun"
                 </a>
                 <div class="who">
+                    <crate::components::theme::ThemeSwitch />
                     <span class="username" data-testid="current-user">
                         {user.username.clone()}
                     </span>
