@@ -80,11 +80,11 @@ pub fn ThemeSwitch() -> impl IntoView {
                 theme.set(next);
                 apply(next);
             }>
-            {move || match theme.get() {
+            <span aria-hidden="true">{move || match theme.get() {
                 Theme::System => "◐",
                 Theme::Light => "☀",
                 Theme::Dark => "☾",
-            }}
+            }}</span>
         </button>
     }
 }
