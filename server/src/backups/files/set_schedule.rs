@@ -140,6 +140,13 @@ impl BackupService {
     ) -> Result<SetScheduleDto, AppError> {
         let project: ProjectName = parse_field("project", project)?;
         parse(&schedule.cron).map_err(|e| AppError::bad_request("cron", e))?;
+        let has_parts = self.found().iter().any(|f| f.project == project)
+            || self.file_sources().iter().any(|f| f.project == project);
+        if !has_parts {
+            return Err(AppError::not_found(format!(
+                "Project {project} has no database or files bosun backs up, so there is nothing to schedule. Bring it up first."
+            )));
+        }
         if schedule.keep_last > 10_000 {
             return Err(AppError::bad_request(
                 "keep_last",

@@ -94,7 +94,7 @@ pub async fn schedules(
 #[utoipa::path(put, path = "/api/v1/projects/{project}/backup-sets/schedule", tag = "backups",
     params(("project" = String, Path, description = "Compose project")), request_body = NewSetSchedule,
     security(("session" = ["admin"]), ("token" = ["admin"])),
-    responses((status = 200, body = SetScheduleDto), (status = 400, body = AppError), (status = 401, body = AppError), (status = 403, body = AppError)))]
+    responses((status = 200, body = SetScheduleDto), (status = 400, body = AppError), (status = 401, body = AppError), (status = 403, body = AppError), (status = 404, body = AppError)))]
 pub async fn put_schedule(
     State(state): State<AppState>,
     Auth(actor): Auth<AdminRole>,
