@@ -57,6 +57,8 @@ services:
   app:
     image: busybox:latest
     command: ["sleep", "3600"]
+    # tini as PID 1: sleep ignores SIGTERM, and every stop would wait out the 10 s timeout.
+    init: true
     volumes:
       - media:/srv/media
     labels:
@@ -194,6 +196,8 @@ services:
   app:
     image: busybox:latest
     command: ["sleep", "3600"]
+    # tini as PID 1: sleep ignores SIGTERM, and every stop would wait out the 10 s timeout.
+    init: true
     volumes:
       - media:/srv/media
     labels:

@@ -74,6 +74,8 @@ services:
   app:
     image: {BUSYBOX}
     command: ["sleep", "3600"]
+    # tini as PID 1: sleep ignores SIGTERM, and every stop would wait out the 10 s timeout.
+    init: true
     volumes:
       - media:/srv/media
       - {bind}:/etc/app
@@ -362,6 +364,8 @@ services:
   app:
     image: {BUSYBOX}
     command: ["sleep", "3600"]
+    # tini as PID 1: sleep ignores SIGTERM, and every stop would wait out the 10 s timeout.
+    init: true
     volumes:
       - media:/srv/media
     labels:
@@ -373,6 +377,8 @@ services:
   broken:
     image: {BUSYBOX}
     command: ["sleep", "3600"]
+    # tini as PID 1: sleep ignores SIGTERM, and every stop would wait out the 10 s timeout.
+    init: true
     volumes:
       - cache:/srv/cache
     labels:
