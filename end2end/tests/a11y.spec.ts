@@ -85,7 +85,7 @@ test('the theme switch picks light or dark over the system, and the choice stays
   await expect(page.getByTestId('current-user')).toHaveText(name);
   await waitHydrated(page);
   const html = page.locator('html');
-  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const background = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
   const light = await background();
   const theme = page.getByTestId('theme-switch');
   await expect(theme).toHaveAttribute('data-theme', 'system');
@@ -94,6 +94,8 @@ test('the theme switch picks light or dark over the system, and the choice stays
   await theme.click();
   await expect(html).toHaveAttribute('data-theme', 'dark');
   expect(await background()).not.toBe(light);
+  const cookies = await page.context().cookies();
+  expect(cookies.map((c) => `${c.name}=${c.value}`)).toContain('bosun_theme=dark');
   // The server renders the next page dark straight away, from the cookie.
   const response = await page.goto('/links');
   expect(await response!.text()).toContain('data-theme="dark"');

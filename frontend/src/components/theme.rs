@@ -53,12 +53,15 @@ impl Theme {
 /// The theme of the request being rendered (server side).
 #[cfg(feature = "ssr")]
 pub fn of_request() -> Theme {
+    // Over HTTP/2 a browser sends each cookie in a header of its own.
     use_context::<http::request::Parts>()
         .and_then(|p| {
             p.headers
-                .get(http::header::COOKIE)
-                .and_then(|v| v.to_str().ok())
+                .get_all(http::header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
                 .map(Theme::from_cookie_header)
+                .find(|t| *t != Theme::System)
         })
         .unwrap_or_default()
 }
