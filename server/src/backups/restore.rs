@@ -85,6 +85,14 @@ impl BackupService {
                 .restore_files(owner, &row, request, given.as_ref())
                 .await;
         }
+        if request.path.is_some() {
+            return Err(AppError::bad_request(
+                "path",
+                format!(
+                    "Backup #{id} is a database dump: it restores whole. “path” picks one path of a file backup."
+                ),
+            ));
+        }
         let found = self.find(&row.project, &row.service)?;
         if found.settings.engine != row.engine() {
             return Err(AppError::conflict(format!(
