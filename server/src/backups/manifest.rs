@@ -54,4 +54,22 @@ impl BackupService {
             }
         }
     }
+
+    /// Reads the finished row `id` back and writes its manifest beside its file: the last
+    /// step of publishing a good backup (the caller removes the file if this fails).
+    pub(super) async fn write_manifest_of(&self, id: i64) -> Result<BackupRow, String> {
+        let done = self
+            .inner
+            .store
+            .backup(id)
+            .await
+            .map_err(|e| format!("could not read the backup back: {e}"))?
+            .ok_or_else(|| "the catalogue row vanished".to_owned())?;
+        let bytes = serde_json::to_vec_pretty(&self.manifest(&done))
+            .map_err(|e| format!("could not write the manifest: {e}"))?;
+        tokio::fs::write(self.manifest_path(&done.file_name), bytes)
+            .await
+            .map_err(|e| format!("could not write the manifest: {e}"))?;
+        Ok(done)
+    }
 }

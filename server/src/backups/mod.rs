@@ -75,6 +75,8 @@ struct Inner {
     keys: crypt::Keys,
     /// Runs the runbook tasks a file backup names as hooks.
     hooks: crate::tasks::TasksService,
+    /// bosun's own container (its id's start), left out of file backups.
+    own_container: Option<String>,
 }
 
 /// Where backups go, the limits a job runs within, and how long the unscheduled ones stay.
@@ -157,6 +159,7 @@ impl BackupService {
                 offsite: offsite.map(offsite::Offsite::new),
                 keys,
                 hooks,
+                own_container: files::own_container(),
             }),
         };
         service.clean_verifications().await;

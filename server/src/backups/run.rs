@@ -277,20 +277,7 @@ impl BackupService {
                 .set_backup_source(row.id, &figures, image)
                 .await
                 .map_err(|e| format!("could not record the backup: {e}"))?;
-            let done = self
-                .inner
-                .store
-                .backup(row.id)
-                .await
-                .map_err(|e| format!("could not read the backup back: {e}"))?
-                .ok_or_else(|| "the catalogue row vanished".to_owned())?;
-            let manifest = self.manifest(&done);
-            let bytes = serde_json::to_vec_pretty(&manifest)
-                .map_err(|e| format!("could not write the manifest: {e}"))?;
-            tokio::fs::write(self.manifest_path(&row.file_name), bytes)
-                .await
-                .map_err(|e| format!("could not write the manifest: {e}"))?;
-            Ok(done)
+            self.write_manifest_of(row.id).await
         }
         .await;
         if recorded.is_err() {

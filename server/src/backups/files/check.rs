@@ -5,7 +5,6 @@
 use std::io;
 
 use bosun_frontend::model::FilePart;
-use futures::TryStreamExt;
 
 use super::super::BackupService;
 use super::super::plain::Source;
@@ -93,9 +92,7 @@ impl BackupService {
         let stream = crate::docker::archive::read(&self.inner.engine, container, path)?;
         let owned = path.to_owned();
         tokio::task::spawn_blocking(move || -> io::Result<FilePart> {
-            let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(
-                stream.map_err(io::Error::other),
-            ));
+            let reader = super::blocking_reader(stream);
             let mut t = [Tally::default()];
             tree::copy(
                 reader,

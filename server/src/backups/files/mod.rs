@@ -46,6 +46,14 @@ pub struct FileSource {
     pub after: Option<String>,
 }
 
+/// The engine's tar stream as a blocking reader, for the tar code in the blocking pool (call
+/// it there: it blocks on the runtime for each chunk).
+fn blocking_reader(
+    stream: impl futures::Stream<Item = std::io::Result<bytes::Bytes>> + Unpin,
+) -> impl std::io::Read {
+    tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream))
+}
+
 /// Where a database keeps its data: never copied as files (the dump is its backup).
 const DATA_DIRS: &[&str] = &[
     "/var/lib/postgresql",
@@ -117,15 +125,11 @@ impl BackupService {
     pub fn file_sources(&self) -> Vec<FileSource> {
         let mut by_service: BTreeMap<(ProjectName, ServiceName), Vec<Arc<Record>>> =
             BTreeMap::new();
-        // bosun's own container (its host name is its id's start): its data directory holds
-        // the backups, which are not copied into themselves.
-        let own = std::path::Path::new("/.dockerenv")
-            .exists()
-            .then(|| hostname::get().ok()?.into_string().ok())
-            .flatten()
-            .filter(|h| h.len() >= 12);
+        // bosun's own container: its data directory holds the backups, which are not copied
+        // into themselves.
+        let own = self.inner.own_container.as_deref();
         for r in self.inner.engine.inventory().records() {
-            if own.as_deref().is_some_and(|h| r.id.starts_with(h)) {
+            if own.is_some_and(|h| r.id.starts_with(h)) {
                 continue;
             }
             let (Some(p), Some(s)) = (r.project(), r.service()) else {
@@ -231,6 +235,15 @@ impl BackupService {
         }
         Ok(out)
     }
+}
+
+/// The start of bosun's own container id when it runs in one (its host name), read once.
+pub fn own_container() -> Option<String> {
+    std::path::Path::new("/.dockerenv")
+        .exists()
+        .then(|| hostname::get().ok()?.into_string().ok())
+        .flatten()
+        .filter(|h| h.len() >= 12)
 }
 
 #[cfg(test)]

@@ -258,13 +258,7 @@ impl BackupService {
         id: i64,
         confirm: &str,
     ) -> Result<SetRestoreReport, AppError> {
-        let set = self
-            .inner
-            .store
-            .backup_set(id)
-            .await
-            .or_internal("reading the backup catalogue")?
-            .ok_or_else(|| AppError::not_found(format!("There is no backup set #{id}.")))?;
+        let set = self.set_row(id).await?;
         if set.status() != BackupStatus::Ok {
             return Err(AppError::conflict(format!(
                 "Set #{id} is {}, not good: only a set whose every part is good can be restored.",

@@ -15,7 +15,7 @@ use crate::error::OrInternal;
 use crate::store::backup_sets::SetRow;
 
 impl BackupService {
-    async fn set_row(&self, id: i64) -> Result<SetRow, AppError> {
+    pub(super) async fn set_row(&self, id: i64) -> Result<SetRow, AppError> {
         self.inner
             .store
             .backup_set(id)

@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use bosun_frontend::error::AppError;
 use bosun_frontend::model::{BackupContent, BackupKind, Compression, DbEngine, FilePart};
-use futures::TryStreamExt;
 
 use super::super::sink::{Sink, Written};
 use super::super::space::Watch;
@@ -238,9 +237,7 @@ impl BackupService {
             let mut tallies = vec![Tally::default(); owned_paths.len()];
             let mut tar_bytes = 0;
             for (i, stream) in streams.into_iter().enumerate() {
-                let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(
-                    stream.map_err(io::Error::other),
-                ));
+                let reader = super::blocking_reader(stream);
                 let mut metered = Metered {
                     inner: reader,
                     bytes: bytes.clone(),
@@ -299,17 +296,7 @@ impl BackupService {
                 )
                 .await
                 .map_err(|e| format!("could not record the backup: {e}"))?;
-            let done = store
-                .backup(row.id)
-                .await
-                .map_err(|e| format!("could not read the backup back: {e}"))?
-                .ok_or_else(|| "the catalogue row vanished".to_owned())?;
-            let bytes = serde_json::to_vec_pretty(&self.manifest(&done))
-                .map_err(|e| format!("could not write the manifest: {e}"))?;
-            tokio::fs::write(self.manifest_path(&row.file_name), bytes)
-                .await
-                .map_err(|e| format!("could not write the manifest: {e}"))?;
-            Ok(done)
+            self.write_manifest_of(row.id).await
         }
         .await;
         if recorded.is_err() {
