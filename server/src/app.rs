@@ -10,6 +10,7 @@ use crate::auth::tokens::TokenService;
 use crate::backups::BackupService;
 use crate::certs::CertService;
 use crate::docker::Engine;
+use crate::docker::history::History;
 use crate::docker::stats::StatsHub;
 use crate::links::LinksService;
 use crate::logs::LogsService;
@@ -34,6 +35,8 @@ pub struct App {
     pub links: LinksService,
     pub logs: LogsService,
     pub stats: StatsHub,
+    /// The always-on CPU and memory history (`BOSUN_STATS_HISTORY`).
+    pub stats_history: History,
     pub swarm: SwarmService,
     pub backups: BackupService,
     pub certs: CertService,
@@ -69,6 +72,7 @@ impl App {
             terminal: Arc::new(self.terminal.clone()),
             backup_verify: Arc::new(self.backups.clone()),
             backup_sets: Arc::new(self.backups.clone()),
+            stats: Arc::new(self.stats_history.clone()),
         }
     }
 }

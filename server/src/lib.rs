@@ -153,6 +153,7 @@ pub async fn run_with_clock(
     let checker =
         links::check::Checker::new(&config.link_check_host()).map_err(StartError::LinkClient)?;
     let stats = docker::stats::StatsHub::new(&engine, config.stats_linger);
+    let (history, sampler) = docker::history::History::start(&engine, config.stats_history.every());
     // Targets on the LAN may use bosun's internal CA or the roots in BOSUN_CERT_TRUST.
     let mut notify_roots = Vec::new();
     if let Ok(ca) = certs::issuers::InternalCa::load_or_create(
@@ -285,6 +286,7 @@ pub async fn run_with_clock(
             board.clone(),
         ),
         stats,
+        stats_history: history,
         account: auth::account::AccountService::new(
             store.clone(),
             hasher.clone(),
@@ -378,6 +380,7 @@ pub async fn run_with_clock(
         }
     };
     monitor.abort();
+    sampler.abort();
     cleanup.abort();
     scheduler.abort();
     update_checks.abort();

@@ -13,6 +13,7 @@ pub mod links;
 pub mod logs;
 pub mod services;
 pub mod settings;
+pub mod stats;
 pub mod swarm;
 pub mod tasks;
 pub mod terminal;

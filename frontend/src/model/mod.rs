@@ -72,7 +72,10 @@ pub use services::{
     ActionReport, ContainerDto, ContainerOutcome, ContainerState, Health, InventoryState,
     NetworkDto, Outage, Overview, PortDto, ProjectDto, ScaleReport, ServiceDto,
 };
-pub use stats::{ContainerStats, StatsFrame, StatsStatus};
+pub use stats::{
+    ContainerHistory, ContainerStats, HistoryQuery, HistoryRange, HistorySample, HistorySelector,
+    HistoryStatus, RawHistoryQuery, StatsFrame, StatsHistory, StatsStatus,
+};
 pub use swarm::{SwarmDto, SwarmScaleReport, SwarmScaleRequest, SwarmServiceDto, SwarmTaskDto};
 pub use task_defined::{DefinedTaskDto, NewDefinedTask};
 pub use task_params::{ParamName, TaskName, TaskNameError};

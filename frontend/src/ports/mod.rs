@@ -3,6 +3,7 @@
 
 mod backup_sets;
 mod backup_verify;
+mod stats;
 mod terminal;
 
 use std::sync::Arc;
@@ -28,6 +29,7 @@ use crate::model::{ImageUpdateDto, UpdateRunDto, UpdateStarted};
 use crate::model::{NewWebhook, TestReport, WebhookDto, WebhooksView};
 pub use backup_sets::BackupSetsPort;
 pub use backup_verify::BackupVerifyPort;
+pub use stats::StatsPort;
 pub use terminal::TerminalPort;
 
 /// Signing in and out, and what a user does to their own account.
@@ -350,6 +352,7 @@ pub struct Ports {
     pub terminal: Arc<dyn TerminalPort>,
     pub backup_verify: Arc<dyn BackupVerifyPort>,
     pub backup_sets: Arc<dyn BackupSetsPort>,
+    pub stats: Arc<dyn StatsPort>,
 }
 
 /// Lets server functions read the request facts the middleware attached.

@@ -11,11 +11,13 @@ use url::Url;
 
 mod encryption;
 mod offsite;
+mod stats_history;
 mod terminal;
 mod values;
 
 pub use encryption::EncryptionConfig;
 pub use offsite::OffsiteConfig;
+pub use stats_history::StatsHistoryConfig;
 pub use terminal::TerminalConfig;
 
 pub use values::{AllowedName, AllowedNames, KeepFor, Secret, TlsMode, UpdateCheck, WarnDays};
@@ -97,6 +99,11 @@ pub struct Config {
     /// Keep collecting container stats this long after the last page watching them closed.
     #[arg(long, env = "BOSUN_STATS_LINGER", default_value = "30s", value_parser = parse_short_duration, value_name = "DURATION")]
     pub stats_linger: Duration,
+
+    /// The always-on CPU and memory history of every running container: `INTERVAL/RETENTION`
+    /// (`1m/24h`, `2s/10m`; at least 1s, at most 10080 samples per container) or `off`.
+    #[arg(long, env = "BOSUN_STATS_HISTORY", default_value = "1m/24h", value_parser = stats_history::parse_stats_history, value_name = "INTERVAL/RETENTION|off")]
+    pub stats_history: StatsHistoryConfig,
 
     /// The most replicas a compose service may be scaled to from bosun.
     #[arg(long, env = "BOSUN_MAX_REPLICAS", default_value_t = bosun_frontend::model::scale::DEFAULT_MAX_REPLICAS, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]

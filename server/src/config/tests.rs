@@ -268,3 +268,18 @@ fn the_admin_password_never_shows_in_debug_output() {
     );
     assert!(!format!("{c:?}").contains("s3cret-value-xyz"));
 }
+
+#[test]
+fn the_stats_history_is_on_by_default_and_a_refusal_names_its_variable() {
+    let history = |v: &str| load(&["--stats-history", v], &[]).map(|c| c.stats_history);
+    assert_eq!(
+        load(&[], &[]).unwrap().stats_history,
+        StatsHistoryConfig::default()
+    );
+    assert_eq!(history("off").unwrap(), StatsHistoryConfig::Off);
+    let e = history("0s/1m").unwrap_err().to_string();
+    assert!(
+        e.contains("BOSUN_STATS_HISTORY") && e.contains("at least 1s") && e.contains("1m/24h"),
+        "{e}"
+    );
+}

@@ -1,5 +1,6 @@
 //! The Docker engine: a bollard client with version negotiation, a monitor that keeps the
-//! engine status and the container inventory current, and per-container stats.
+//! engine status and the container inventory current, and per-container stats (live, and an
+//! always-on history).
 
 pub mod archive;
 pub mod client;
@@ -8,6 +9,7 @@ pub mod database;
 pub mod details;
 pub mod error;
 pub mod exec;
+pub mod history;
 pub mod images;
 pub mod inventory;
 pub mod logs;

@@ -96,6 +96,8 @@ impl StatsHub {
         StatsStatus {
             watchers: hub.watchers,
             collecting,
+            // The always-on history's figures are added by whoever holds it.
+            history: Default::default(),
         }
     }
 
@@ -263,12 +265,6 @@ impl From<&ContainerStatsResponse> for Sample {
             _ => None,
         };
         let mem = s.memory_stats.as_ref();
-        // Page cache is reclaimable: cgroup v2 reports it as inactive_file, v1 as cache.
-        let cache = mem
-            .and_then(|m| m.stats.as_ref())
-            .and_then(|st| st.get("inactive_file").or_else(|| st.get("cache")).copied())
-            .unwrap_or(0);
-        let usage = mem.and_then(|m| m.usage).unwrap_or(0);
         let (rx, tx) = s
             .networks
             .as_ref()
@@ -280,12 +276,24 @@ impl From<&ContainerStatsResponse> for Sample {
             .unwrap_or((0, 0));
         Sample {
             cpu_percent,
-            memory: usage.saturating_sub(cache),
+            memory: memory_in_use(s),
             memory_limit: mem.and_then(|m| m.limit).unwrap_or(0),
             net_rx: rx,
             net_tx: tx,
         }
     }
+}
+
+/// Bytes in use, like `docker stats`: usage without the page cache, which is reclaimable
+/// (cgroup v2 reports it as inactive_file, v1 as cache).
+pub(crate) fn memory_in_use(s: &ContainerStatsResponse) -> u64 {
+    let mem = s.memory_stats.as_ref();
+    let cache = mem
+        .and_then(|m| m.stats.as_ref())
+        .and_then(|st| st.get("inactive_file").or_else(|| st.get("cache")).copied())
+        .unwrap_or(0);
+    let usage = mem.and_then(|m| m.usage).unwrap_or(0);
+    usage.saturating_sub(cache)
 }
 
 #[cfg(test)]

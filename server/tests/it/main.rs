@@ -45,6 +45,7 @@ mod offsite;
 mod scale;
 mod security;
 mod services;
+mod stats_history;
 mod swarm;
 mod tasks;
 mod terminal;

@@ -164,6 +164,7 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(updates::swarm_rollback))
         .routes(routes!(services::stats::status))
         .routes(routes!(services::stats::events))
+        .routes(routes!(services::stats::history))
         .routes(routes!(openapi::document));
     let (router, mut doc) = router.split_for_parts();
     openapi::document_bad_input(&mut doc);

@@ -6,13 +6,16 @@ use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use bosun_frontend::authz::ViewerRole;
 use bosun_frontend::error::AppError;
-use bosun_frontend::model::{StatsFrame, StatsStatus};
+use bosun_frontend::model::{RawHistoryQuery, StatsFrame, StatsHistory, StatsStatus};
+use bosun_frontend::ports::StatsPort;
 use futures::Stream;
 
 use crate::http::AppState;
-use crate::http::extract::Auth;
+use crate::http::error::ApiError;
+use crate::http::extract::{Auth, QueryParams};
 
-/// Who watches stats, and which containers are being collected now.
+/// Who watches stats, which containers are being collected now, and what the always-on
+/// history holds and has cost (containers, samples, engine calls).
 #[utoipa::path(get, path = "/api/v1/stats", tag = "services",
     security(("session" = ["viewer"]), ("token" = ["viewer"])),
     responses((status = 200, body = StatsStatus), (status = 401, body = AppError)))]
@@ -20,7 +23,25 @@ pub async fn status(
     State(state): State<AppState>,
     Auth(_actor): Auth<ViewerRole>,
 ) -> Json<StatsStatus> {
-    Json(state.app.stats.status())
+    let mut status = state.app.stats.status();
+    status.history = state.app.stats_history.status();
+    Json(status)
+}
+
+/// The always-on CPU and memory history (`BOSUN_STATS_HISTORY`, sampled whether or not
+/// anyone watches) of a compose service's containers (`project` and `service`) or of one
+/// container (`container`), over the last `range` (1h, 6h or 24h): containers sorted by name,
+/// samples oldest first. 404 when nothing matches.
+#[utoipa::path(get, path = "/api/v1/stats/history", tag = "services", params(RawHistoryQuery),
+    security(("session" = ["viewer"]), ("token" = ["viewer"])),
+    responses((status = 200, body = StatsHistory), (status = 400, body = AppError), (status = 401, body = AppError), (status = 404, body = AppError)))]
+pub async fn history(
+    State(state): State<AppState>,
+    Auth(actor): Auth<ViewerRole>,
+    QueryParams(raw): QueryParams<RawHistoryQuery>,
+) -> Result<Json<StatsHistory>, ApiError> {
+    let query = raw.parse()?;
+    Ok(Json(state.app.stats_history.history(&actor, query).await?))
 }
 
 /// Server-sent events of CPU, memory and network per running container, every 2 s.
