@@ -33,7 +33,8 @@ cleanup() {
 trap cleanup EXIT
 end2end/stacks/demo/up.sh "$demo_project"
 end2end/stacks/updates/up.sh "$update_project" "$data/updates" >/dev/null
-BOSUN_ADMIN_PASSWORD="$password" BOSUN_CERT_DIRS="$DEMO_CERT_DIR" bosun_serve "$data"
+# The stats history samples every 2 s here, so a chart has samples from before a page opens.
+BOSUN_ADMIN_PASSWORD="$password" BOSUN_CERT_DIRS="$DEMO_CERT_DIR" BOSUN_STATS_HISTORY=2s/30m bosun_serve "$data"
 bosun_check_site_refs "$BOSUN_SERVE_URL/login"
 
 export E2E_BOSUN_URL="$BOSUN_SERVE_URL" E2E_ADMIN_PASSWORD="$password" E2E_DEMO_PROJECT="$demo_project" \

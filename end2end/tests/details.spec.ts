@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { adminPassword, demoProject, readyUser, signIn, waitHydrated } from './helpers';
+import { adminPassword, demoProject, openService, readyUser, signIn, waitHydrated } from './helpers';
 
 test('a viewer opens a container from Services and sees its details, with the password hidden', async ({ page }) => {
   const [name, password] = await readyUser('viewer');
@@ -7,7 +7,7 @@ test('a viewer opens a container from Services and sees its details, with the pa
   await expect(page.getByTestId('current-user')).toHaveText(name);
   await page.goto('/');
   await waitHydrated(page);
-  const db = page.locator(`[data-service="${demoProject}/db"]`);
+  const db = await openService(page, `${demoProject}/db`);
   await db.getByTestId('details-link').first().click();
   await expect(page).toHaveURL(/\/containers\//);
   await expect(page.getByTestId('overview')).toContainText('bosun-demo/postgres:15');
@@ -28,7 +28,7 @@ test('an admin reveals one hidden value, and only on asking', async ({ page }) =
   await expect(page.getByTestId('current-user')).toHaveText('admin');
   await page.goto('/');
   await waitHydrated(page);
-  const db = page.locator(`[data-service="${demoProject}/db"]`);
+  const db = await openService(page, `${demoProject}/db`);
   await db.getByTestId('details-link').first().click();
   await waitHydrated(page);
   const secret = page.locator('[data-var="POSTGRES_PASSWORD"]');

@@ -64,3 +64,22 @@ export async function readyUser(role: 'viewer' | 'operator' | 'admin'): Promise<
 
 /** The demo stack's compose project, started by scripts/e2e.sh. */
 export const demoProject = process.env.E2E_DEMO_PROJECT ?? 'bosun-demo';
+
+/** A service's row on the Services page, opened to its containers, links and update. */
+export async function openService(page: Page, key: string) {
+  const row = page.locator(`[data-service="${key}"]`);
+  const toggle = row.locator('[data-toggle="service"]');
+  await expect(toggle).toBeVisible();
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  return row;
+}
+
+/** Opens a service's actions menu and returns it. */
+export async function serviceMenu(page: Page, key: string) {
+  const row = page.locator(`[data-service="${key}"]`);
+  const toggle = row.locator('[data-toggle="menu"]');
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  return row.locator('.menu-panel');
+}

@@ -77,3 +77,32 @@ test('pause keeps the view still; resume shows how many lines came meanwhile', a
   await page.getByTestId('download').click();
   expect((await download).suggestedFilename()).toMatch(/\.log$/);
 });
+
+test('the picker finds a service by typing, and offers the recent choice first next time', async ({ page }) => {
+  const [name, password] = await readyUser('viewer');
+  await signIn(page, name, password);
+  await expect(page.getByTestId('current-user')).toHaveText(name);
+  await page.goto('/logs');
+  await waitHydrated(page);
+  const box = page.getByTestId('scope');
+  await box.fill(`${demoProject} work`);
+  const options = page.locator('#scope-options [role="option"]');
+  await expect(options.first()).toHaveAttribute('data-value', `s:${demoProject}/worker`);
+  await expect(page.locator(`#scope-options [data-value="s:${demoProject}/web"]`)).toHaveCount(0);
+  // The keyboard chooses too.
+  await box.press('ArrowDown');
+  await box.press('ArrowUp');
+  await box.press('Enter');
+  await expect(box).toHaveValue(`${demoProject} / worker`);
+  await page.getByTestId('show').click();
+  await expect(page).toHaveURL(new RegExp(`/logs\\?scope=s%3A${demoProject}%2Fworker|/logs\\?scope=s:${demoProject}/worker`));
+  await expect(page.getByTestId('log')).toContainText('demo-worker', { timeout: 10_000 });
+
+  // Back on the empty page: the list opens with that choice on top, marked recent.
+  await page.goto('/logs');
+  await waitHydrated(page);
+  await page.getByTestId('scope').focus();
+  const first = page.locator('#scope-options [role="option"]').first();
+  await expect(first).toHaveAttribute('data-value', `s:${demoProject}/worker`);
+  await expect(first).toContainText('recent');
+});

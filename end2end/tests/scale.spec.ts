@@ -1,5 +1,5 @@
 import { expect, request, test } from '@playwright/test';
-import { adminApi, baseURL, demoProject, readyUser, signIn, waitHydrated } from './helpers';
+import { adminApi, baseURL, demoProject, openService, readyUser, serviceMenu, signIn, waitHydrated } from './helpers';
 
 test('an operator scales a service to 3 and sees the containers appear live', async ({ page }) => {
   const [name, password] = await readyUser('operator');
@@ -9,9 +9,11 @@ test('an operator scales a service to 3 and sees the containers appear live', as
   await waitHydrated(page);
   await expect(page.getByTestId('live')).toHaveAttribute('data-state', 'live');
 
-  const web = page.locator(`[data-service="${demoProject}/web"]`);
+  const web = await openService(page, `${demoProject}/web`);
   await expect(web.locator('li.container')).toHaveCount(1);
   await page.evaluate(() => ((window as any).__noReload = true));
+  // Scaling opens inline, from the actions menu.
+  await (await serviceMenu(page, `${demoProject}/web`)).locator('[data-action="open-scale"]').click();
 
   // The plan is shown before anything happens.
   await web.getByTestId('replicas').fill('3');
@@ -63,7 +65,7 @@ test('a viewer has no scale control and the API refuses with 403', async ({ page
   await expect(page.getByTestId('current-user')).toHaveText(name);
   await page.goto('/');
   await waitHydrated(page);
-  const web = page.locator(`[data-service="${demoProject}/web"]`);
+  const web = await openService(page, `${demoProject}/web`);
   await expect(web.locator('li.container')).toHaveAttribute('data-state', 'running');
   await expect(page.getByTestId('scale')).toHaveCount(0);
 

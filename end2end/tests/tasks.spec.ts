@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { adminApi, demoProject, readyUser, signIn, waitHydrated } from './helpers';
+import { adminApi, demoProject, readyUser, serviceMenu, signIn, waitHydrated } from './helpers';
 
 // The demo stack's worker declares two tasks (end2end/stacks/demo/docker-compose.yaml):
 // `count` (exec: a line a second, a warning on stderr, exit 3) and `greet` (run: a one-off
@@ -13,8 +13,8 @@ test('an operator runs a task from the service card and watches its lines arrive
   await waitHydrated(page);
   await expect(page.getByTestId('live')).toHaveAttribute('data-state', 'live');
 
-  const worker = page.locator(`[data-service="${demoProject}/worker"]`);
-  await worker.getByTestId('service-tasks').locator('[data-task="count"]').click();
+  const menu = await serviceMenu(page, `${demoProject}/worker`);
+  await menu.getByTestId('service-tasks').locator('[data-task="count"]').click();
   const dialog = page.getByTestId('task-dialog');
   await expect(dialog).toContainText(`Count to five — ${demoProject}/worker`);
   await expect(dialog.getByTestId('task-command')).toContainText('tick-$i');
@@ -56,8 +56,8 @@ test('at phone width the task dialog fits and shows the run to its exit code', a
   await page.goto('/');
   await waitHydrated(page);
 
-  const worker = page.locator(`[data-service="${demoProject}/worker"]`);
-  const button = worker.getByTestId('service-tasks').locator('[data-task="count"]');
+  const menu = await serviceMenu(page, `${demoProject}/worker`);
+  const button = menu.getByTestId('service-tasks').locator('[data-task="count"]');
   await button.scrollIntoViewIfNeeded();
   await button.click();
   const dialog = page.getByTestId('task-dialog');
@@ -113,7 +113,8 @@ test('a viewer has no task buttons and no Tasks page', async ({ page }) => {
   await page.goto('/');
   await waitHydrated(page);
   const worker = page.locator(`[data-service="${demoProject}/worker"]`);
-  await expect(worker.locator('li.container').first()).toBeVisible();
+  await expect(worker).toBeVisible();
+  await expect(worker.locator('[data-toggle="menu"]')).toHaveCount(0);
   await expect(page.getByTestId('service-tasks')).toHaveCount(0);
   await expect(page.getByTestId('nav').getByRole('link', { name: 'Tasks', exact: true })).toHaveCount(0);
   const r = await page.goto('/tasks');

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
-import { adminPassword, demoProject, readyUser, signIn, waitHydrated } from './helpers';
+import { adminPassword, demoProject, openService, readyUser, signIn, waitHydrated } from './helpers';
 
 /** Command lines of the processes in a container, from the engine. */
 function processes(container: string): string {
@@ -12,7 +12,7 @@ test('an admin opens a terminal, runs a command, resizes it, and closing the tab
   await expect(page.getByTestId('current-user')).toHaveText('admin');
   await page.goto('/');
   await waitHydrated(page);
-  await page.locator(`[data-service="${demoProject}/db"]`).getByTestId('details-link').first().click();
+  await (await openService(page, `${demoProject}/db`)).getByTestId('details-link').first().click();
   await expect(page).toHaveURL(/\/containers\/[^/]+$/);
   const container = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]);
   await page.locator('[data-action="terminal"]').click();
@@ -55,7 +55,7 @@ test('a viewer gets no terminal: no link on the details page, and the page says 
   await page.setViewportSize({ width: 390, height: 800 });
   await page.goto('/');
   await waitHydrated(page);
-  await page.locator(`[data-service="${demoProject}/db"]`).getByTestId('details-link').first().click();
+  await (await openService(page, `${demoProject}/db`)).getByTestId('details-link').first().click();
   await expect(page.getByTestId('overview')).toBeVisible();
   await expect(page.locator('[data-action="terminal"]')).toHaveCount(0);
   await page.goto(page.url() + '/terminal');

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { readyUser, signIn, waitHydrated } from './helpers';
+import { openService, readyUser, serviceMenu, signIn, waitHydrated } from './helpers';
 
 // A compose project on an image in a local registry, with a newer build pushed under the same
 // tag (scripts/e2e.sh starts it with end2end/stacks/updates/up.sh).
@@ -12,7 +12,7 @@ test('an operator sees an update, runs it with progress, and sees the outcome', 
   await page.goto('/');
   await waitHydrated(page);
   await expect(page.getByTestId('live')).toHaveAttribute('data-state', 'live');
-  const web = page.locator(`[data-service="${project}/web"]`);
+  const web = await openService(page, `${project}/web`);
 
   await page.locator('[data-action="check-updates"]').click();
   await expect(page.getByTestId('action-result')).toContainText(/with a newer build/, { timeout: 30_000 });
@@ -23,7 +23,9 @@ test('an operator sees an update, runs it with progress, and sees the outcome', 
   // When the new build was made, as its registry records it.
   await expect(badge).toContainText(/built \d{4}-\d{2}-\d{2} /);
 
-  await web.locator('[data-action="update"]').click();
+  // The row says so before it is opened, and the menu offers it.
+  await expect(web.getByTestId('update-badge')).toBeVisible();
+  await (await serviceMenu(page, `${project}/web`)).locator('[data-action="update"]').click();
   // Progress while it runs: the card's busy line names the step, with a bar.
   await expect(web.getByTestId('busy')).toContainText('update:', { timeout: 15_000 });
   await expect(web.getByTestId('progress')).toBeVisible();
@@ -31,8 +33,8 @@ test('an operator sees an update, runs it with progress, and sees the outcome', 
   await expect(web.getByTestId('update-outcome')).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 });
   await expect(web.getByTestId('update-outcome')).toContainText(`Last update by ${name}: updated`);
   await expect(web.getByTestId('update-current')).toBeVisible();
-  await expect(web.locator('[data-action="rollback"]')).toBeVisible();
   await expect(web.getByTestId('busy')).toHaveCount(0);
+  await expect((await serviceMenu(page, `${project}/web`)).locator('[data-action="rollback"]')).toBeVisible();
 });
 
 test('a viewer sees what is available but is offered no update', async ({ page }) => {
@@ -41,7 +43,7 @@ test('a viewer sees what is available but is offered no update', async ({ page }
   await expect(page.getByTestId('current-user')).toHaveText(name);
   await page.goto('/');
   await waitHydrated(page);
-  const web = page.locator(`[data-service="${project}/web"]`);
+  const web = await openService(page, `${project}/web`);
   await expect(web.getByTestId('service-updates')).toBeVisible({ timeout: 15_000 });
   await expect(web.locator('[data-action="update"]')).toHaveCount(0);
   await expect(web.locator('[data-action="rollback"]')).toHaveCount(0);

@@ -7,6 +7,7 @@ use crate::api::account::{Logout, whoami};
 use crate::api::engine::engine_state;
 use crate::components::engine_banner::EngineBanner;
 use crate::components::error_view::ErrorView;
+use crate::components::icon::{Icon, lucide};
 use crate::model::Me;
 use crate::nav::PAGES;
 
@@ -51,6 +52,7 @@ fn Layout(user: Me) -> impl IntoView {
             view! {
                 <li>
                     <A href=p.path exact=true>
+                        <Icon svg=nav_icon(p.path) />
                         {p.title}
                     </A>
                 </li>
@@ -111,5 +113,21 @@ fn Layout(user: Me) -> impl IntoView {
                 <Outlet />
             </main>
         </div>
+    }
+}
+
+/// Each page's icon in the navigation.
+fn nav_icon(path: &str) -> &'static str {
+    match path {
+        "/" => lucide::LAYERS,
+        "/tasks" => lucide::LIST_CHECKS,
+        "/logs" => lucide::SCROLL_TEXT,
+        "/backups" => lucide::ARCHIVE,
+        "/certificates" => lucide::SHIELD_CHECK,
+        "/links" => lucide::LINK,
+        "/audit" => lucide::HISTORY,
+        "/users" => lucide::USERS,
+        "/settings" => lucide::SETTINGS,
+        _ => lucide::USER,
     }
 }

@@ -34,7 +34,11 @@ pub fn Sparkline(
     capacity: usize,
     label: String,
     class: &'static str,
+    /// The hover tooltip; the label when none is given.
+    #[prop(optional)]
+    tip: Option<String>,
 ) -> impl IntoView {
+    let tip = tip.unwrap_or_else(|| label.clone());
     let line = points(&values, max, capacity);
     let area = (!values.is_empty()).then(|| {
         let first_x = line.split(',').next().unwrap_or("0").to_owned();
@@ -42,6 +46,7 @@ pub fn Sparkline(
     });
     view! {
         <svg class=format!("sparkline {class}") viewBox=format!("0 0 {W} {H}") preserveAspectRatio="none" role="img" aria-label=label>
+            <title>{tip}</title>
             {area.map(|a| view! { <polygon class="area" points=a /> })}
             <polyline class="line" points=line />
         </svg>

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::icon::{Icon, lucide};
+
 /// The cookie that keeps the choice (not a secret; readable by the page on purpose).
 pub const COOKIE: &str = "bosun_theme";
 
@@ -83,11 +85,11 @@ pub fn ThemeSwitch() -> impl IntoView {
                 theme.set(next);
                 apply(next);
             }>
-            <span aria-hidden="true">{move || match theme.get() {
-                Theme::System => "◐",
-                Theme::Light => "☀",
-                Theme::Dark => "☾",
-            }}</span>
+            {move || view! { <Icon svg=match theme.get() {
+                Theme::System => lucide::MONITOR,
+                Theme::Light => lucide::SUN,
+                Theme::Dark => lucide::MOON,
+            } /> }}
         </button>
     }
 }

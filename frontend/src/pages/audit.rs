@@ -51,7 +51,7 @@ pub fn AuditPage() -> impl IntoView {
                                             <td>{e.actor}</td>
                                             <td><code>{e.action}</code></td>
                                             <td>{e.target}</td>
-                                            <td><span class=format!("pill pill-{}", e.outcome.as_str())>{e.outcome.as_str()}</span></td>
+                                            <td><span class=format!("badge badge-{}", e.outcome.as_str())>{e.outcome.as_str()}</span></td>
                                             <td>{e.client.unwrap_or_default()}</td>
                                             <td>{e.detail.unwrap_or_default()}
                                                 {e.request_id.map(|id| view! { <small class="request-id">" " <code>{id}</code></small> })}

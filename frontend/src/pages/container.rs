@@ -58,8 +58,8 @@ fn Details(d: ContainerDetails, terminal: bool) -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>{d.name.clone()}</h1>
-            <span class="pill" data-testid="state">{d.state.clone()}</span>
-            {d.oom_killed.then(|| view! { <span class="pill pill-warn">"killed: out of memory"</span> })}
+            <span class="badge" data-testid="state">{d.state.clone()}</span>
+            {d.oom_killed.then(|| view! { <span class="badge badge-warn">"killed: out of memory"</span> })}
             // A full page load: the terminal page brings its own script.
             {(terminal && d.state == "running").then(|| view! {
                 <a class="button" rel="external" data-action="terminal"

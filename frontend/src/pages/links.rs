@@ -79,7 +79,7 @@ fn LinkItem(link: LinkDto) -> impl IntoView {
         <li class=format!("card link link-{state}") data-link=link.title.clone() data-state=state>
             <a href=link.url.clone() target="_blank" rel="noopener noreferrer" class="link-title">{link.title.clone()}</a>
             <div class="muted">{whence} " · " {source} " · " <code>{link.url.clone()}</code></div>
-            <div><span class=format!("pill link-state-{state}")>{detail}</span> " " <small class="muted">{checked}</small></div>
+            <div><span class=format!("badge link-state-{state}")>{detail}</span> " " <small class="muted">{checked}</small></div>
         </li>
     }
 }

@@ -105,10 +105,10 @@ fn Row(b: BackupDto) -> impl IntoView {
             }}{b.set_id.map(|s| view! { <small class="muted">{format!(" · set #{s}")}</small> })}</td>
             <td>
                 {b.kind.as_str()} <small class="muted">{format!(" by {}", b.actor)}</small>
-                {encrypted.then(|| view! { <span class="pill" title="Encrypted with age on this host">"encrypted"</span> })}
+                {encrypted.then(|| view! { <span class="badge" title="Encrypted with age on this host">"encrypted"</span> })}
             </td>
             <td>
-                <span class=format!("pill pill-{}", b.status.as_str())>{b.status.as_str()}</span>
+                <span class=format!("badge badge-{}", b.status.as_str())>{b.status.as_str()}</span>
                 {reason.map(|r| view! { <div class="error-text small">{r}</div> })}
                 {ok.then(|| view! {
                     <super::verify_badge::VerifyBadge b=b.clone() />

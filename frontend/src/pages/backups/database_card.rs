@@ -36,7 +36,7 @@ pub fn DatabaseCard(db: DatabaseDto) -> impl IntoView {
         <article class=format!("card database service {health}") data-database=key.clone()>
             <div class="service-head">
                 <h3>{key.clone()}</h3>
-                <span class="pill">{db.engine.title()}</span>
+                <span class="badge">{db.engine.title()}</span>
                 <span class="muted">{format!("database {database} · user {}", db.user.clone().unwrap_or_default())}</span>
                 {db.password_env.clone().map(|v| view! { <span class="muted" title="the variable holding the password (its value is never shown)">{format!("password from ${v}")}</span> })}
             </div>
@@ -87,7 +87,7 @@ pub fn JobProgress(j: JobDto) -> impl IntoView {
     );
     view! {
         <div class="job" data-testid="job" data-bytes=j.bytes.to_string()>
-            <span class="pill pill-busy">{text}</span>
+            <span class="badge badge-busy">{text}</span>
             // The final size is not known up front: an indeterminate bar that moves.
             <progress class="progress" aria-label="backup in progress"></progress>
         </div>

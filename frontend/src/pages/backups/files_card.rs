@@ -21,8 +21,8 @@ pub fn FilesCard(f: FileSourceDto) -> impl IntoView {
         <article class="card database service" data-files=key.clone()>
             <div class="service-head">
                 <h3>{key.clone()}</h3>
-                <span class="pill">"files"</span>
-                {f.stop.then(|| view! { <span class="pill" title="bosun.backup.stop: true">"stopped for the copy"</span> })}
+                <span class="badge">"files"</span>
+                {f.stop.then(|| view! { <span class="badge" title="bosun.backup.stop: true">"stopped for the copy"</span> })}
             </div>
             {(f.before.is_some() || f.after.is_some()).then(|| view! {
                 <p class="muted small">{format!(
@@ -186,14 +186,14 @@ fn SetLine(s: BackupSetDto) -> impl IntoView {
     view! {
         <li class="set" data-set=id.to_string() data-status=s.status.as_str()>
             <strong>{format!("Set #{id} · {}", s.project)}</strong>
-            " " <span class=format!("pill pill-{}", s.status.as_str())>{s.status.as_str()}</span>
+            " " <span class=format!("badge badge-{}", s.status.as_str())>{s.status.as_str()}</span>
             <small class="muted">{format!(" {} by {}", short_time(&s.started_at), s.actor)}</small>
             {s.reason.clone().map(|r| view! { <div class="error-text small">{r}</div> })}
             <ul class="parts">
                 {s.parts.iter().map(|b| view! {
                     <li data-part=b.id.to_string() data-status=b.status.as_str()>
                         {format!("#{} {}/{} · {}", b.id, b.project, b.service, b.content.as_str())}
-                        " " <span class=format!("pill pill-{}", b.status.as_str())>{b.status.as_str()}</span>
+                        " " <span class=format!("badge badge-{}", b.status.as_str())>{b.status.as_str()}</span>
                     </li>
                 }).collect_view()}
             </ul>

@@ -26,25 +26,25 @@ pub fn VerifyBadge(b: BackupDto) -> impl IntoView {
                 v.at.map(|a| format!(" at {a}")).unwrap_or_default()
             );
             view! {
-                <span class="pill pill-ok" data-testid="verified" title=title>"verified"</span>
+                <span class="badge badge-ok" data-testid="verified" title=title>"verified"</span>
                 " " <small class="muted" data-testid="verified-counts">{counts}</small>
             }
             .into_any()
         }
         Some(v) if v.status == VerifyStatus::Failed => view! {
-            <span class="pill pill-failed" data-testid="verify-failed">"restore check failed"</span>
+            <span class="badge badge-failed" data-testid="verify-failed">"restore check failed"</span>
             {v.reason.map(|r| view! { <div class="error-text small">{r}</div> })}
         }
         .into_any(),
         Some(v) if v.status == VerifyStatus::Running => view! {
-            <span class="pill pill-busy" data-testid="verifying">"verifying…"</span>
+            <span class="badge badge-busy" data-testid="verifying">"verifying…"</span>
         }
         .into_any(),
         other => {
             let why = other
                 .and_then(|v| v.reason)
                 .unwrap_or_else(|| "not proven by a restore yet".to_owned());
-            view! { <span class="pill pill-warn" data-testid="unverified" title=why>"unverified"</span> }
+            view! { <span class="badge badge-warn" data-testid="unverified" title=why>"unverified"</span> }
                 .into_any()
         }
     };
@@ -73,10 +73,10 @@ pub fn Places(b: BackupDto) -> impl IntoView {
         .into_iter()
         .map(|c| {
             let (class, text) = match (c.place.as_str(), c.status.as_str()) {
-                ("local", _) => ("pill pill-net", "this host".to_owned()),
-                (_, "done") => ("pill pill-ok", "off-site".to_owned()),
-                (_, "pending") => ("pill pill-busy", "copying off-site…".to_owned()),
-                _ => ("pill pill-failed", "off-site copy failed".to_owned()),
+                ("local", _) => ("badge badge-net", "this host".to_owned()),
+                (_, "done") => ("badge badge-ok", "off-site".to_owned()),
+                (_, "pending") => ("badge badge-busy", "copying off-site…".to_owned()),
+                _ => ("badge badge-failed", "off-site copy failed".to_owned()),
             };
             let title = c.error.clone().unwrap_or_else(|| c.key.clone());
             view! { <span class=class data-place=c.place.clone() title=title>{text}</span> " " }

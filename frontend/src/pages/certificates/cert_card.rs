@@ -38,9 +38,9 @@ pub fn CertCard(cert: CertDto, job: Option<CertJobDto>) -> impl IntoView {
             data-urgency=urgency data-kind=kind_text(cert.kind)>
             <div class="cert-head">
                 <h3 class="cert-title">{cert.title.clone()}</h3>
-                <span class="pill">{kind_text(cert.kind)}</span>
+                <span class="badge">{kind_text(cert.kind)}</span>
                 {cert.problem.is_none().then(|| view! {
-                    <span class=format!("pill urgency-{urgency}") data-testid="days-left">{days_text(&cert)}</span>
+                    <span class=format!("badge urgency-{urgency}") data-testid="days-left">{days_text(&cert)}</span>
                 })}
             </div>
             {cert.problem.clone().map(|p| view! { <div class="alert alert-error" data-testid="cert-problem">{p}</div> })}
@@ -164,7 +164,7 @@ fn Reload(r: ReloadResult) -> impl IntoView {
 fn JobSteps(j: CertJobDto) -> impl IntoView {
     view! {
         <div class="job" data-testid="cert-job">
-            <span class="pill pill-busy">{format!("{} by {} · {:.0} s", j.step, j.actor, j.elapsed_ms as f64 / 1000.0)}</span>
+            <span class="badge badge-busy">{format!("{} by {} · {:.0} s", j.step, j.actor, j.elapsed_ms as f64 / 1000.0)}</span>
             <progress class="progress" aria-label="renewal in progress"></progress>
             {(!j.done.is_empty()).then(|| view! {
                 <ol class="steps muted">{j.done.iter().map(|s| view! { <li>{format!("{s} ✓")}</li> }).collect_view()}</ol>

@@ -70,7 +70,7 @@ fn Live(first: CertificatesView, admin: bool) -> impl IntoView {
         }).collect_view())}
         <div class="cert-summary" data-testid="cert-summary">
             {[Urgency::Expired, Urgency::Critical, Urgency::Warning, Urgency::Ok].into_iter().map(|u| view! {
-                <span class=format!("pill urgency-{}", u.as_str())>{move || count(u)} " " {u.as_str()}</span>
+                <span class=format!("badge urgency-{}", u.as_str())>{move || count(u)} " " {u.as_str()}</span>
             }).collect_view()}
         </div>
         <Timeline />

@@ -1,12 +1,14 @@
 //! Logs: pick a container, a service or a whole project; follow it live, filtered.
 
 mod log_view;
+mod scope_picker;
 
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use self::log_view::LogView;
+use self::scope_picker::ScopePicker;
 use crate::api::logs::check_log_query;
 use crate::api::services::load_overview;
 use crate::components::error_view::ErrorView;
@@ -177,47 +179,13 @@ pub fn LogsPage() -> impl IntoView {
 fn Picker(overview: Overview, selection: Selection) -> impl IntoView {
     let can_read_whole =
         use_context::<CurrentUser>().is_some_and(|u| u.0.role.allows(Role::Operator));
-    let mut options = Vec::new();
-    for p in &overview.projects {
-        options.push((
-            format!("p:{}", p.name),
-            format!("{} — whole project", p.name),
-        ));
-        for s in &p.services {
-            options.push((
-                format!("s:{}/{}", p.name, s.name),
-                format!("{} / {}", p.name, s.name),
-            ));
-            if s.containers.len() > 1 {
-                for c in &s.containers {
-                    let n = c.number.map(|n| format!(" #{n}")).unwrap_or_default();
-                    options.push((
-                        format!("c:{}", c.name),
-                        format!("{} / {}{n}", p.name, s.name),
-                    ));
-                }
-            }
-        }
-    }
-    for c in &overview.other {
-        options.push((format!("c:{}", c.name), format!("{} (no project)", c.name)));
-    }
     let current = selection.scope.clone();
-    // Swarm services are opened from their card on the Services page.
-    if let Some(name) = current.strip_prefix("w:") {
-        options.push((current.clone(), format!("{name} (Swarm service)")));
-    }
     view! {
         <Form method="GET" action="/logs" attr:class="card log-form" attr:data-testid="log-form">
-            <label class="wide">"Show"
-                <select name="scope" data-testid="scope">
-                    <option value="" selected=current.is_empty()>"Choose…"</option>
-                    {options.into_iter().map(|(value, label)| {
-                        let selected = value == current;
-                        view! { <option value=value selected=selected>{label}</option> }
-                    }).collect_view()}
-                </select>
-            </label>
+            <div class="wide scope-field">
+                <label for="scope-search">"Show"</label>
+                <ScopePicker overview current />
+            </div>
             <label>"Filter"
                 <input type="search" name="grep" value=selection.grep.clone() placeholder="text to look for" data-testid="grep" />
             </label>

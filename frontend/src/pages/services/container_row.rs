@@ -35,7 +35,7 @@ pub fn ContainerRow(container: ContainerDto) -> impl IntoView {
                 <div class="c-name">
                     <strong>{container.name.clone()}</strong>
                     " " <span class="muted">{number}</span>
-                    {container.oneoff.then_some(view! { <span class="pill">"one-off"</span> })}
+                    {container.oneoff.then_some(view! { <span class="badge">"one-off"</span> })}
                     " " <a class="small" href=format!("/containers/{}", container.name) data-testid="details-link"
                         aria-label=format!("Details of {}", container.name)>"Details"</a>
                 </div>
@@ -46,7 +46,7 @@ pub fn ContainerRow(container: ContainerDto) -> impl IntoView {
                 </div>
                 <div class="c-meta muted">{container.image.clone()} " " {ports}</div>
             </div>
-            {health.map(|h| view! { <span class=format!("pill health-{h}")>{h}</span> })}
+            {health.map(|h| view! { <span class=format!("badge health-{h}")>{h}</span> })}
             <Usage id=id.clone() />
             <ContainerButtons id name=container.name.clone() running=container.state.as_str() == "running" />
         </li>

@@ -1,6 +1,6 @@
 //! What the Services page provides to its cards: permissions, live stats, the actions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 
@@ -12,6 +12,13 @@ use crate::pages::tasks::ctx::Opened;
 /// A project's compose files: None while they are read.
 pub type ComposeSlots =
     HashMap<String, Option<Result<crate::model::details::ComposeFiles, crate::error::AppError>>>;
+
+/// One service's history chart: the range shown and what was read (None while reading).
+#[derive(Clone, Debug)]
+pub struct HistorySlot {
+    pub range: &'static str,
+    pub read: Option<Result<crate::model::StatsHistory, crate::error::AppError>>,
+}
 
 /// What every card needs from the page.
 #[derive(Clone, Copy)]
@@ -37,6 +44,20 @@ pub struct ServicesCtx {
     pub check_act: ServerAction<CheckUpdates>,
     /// The projects whose compose files are open on their cards, with what was read.
     pub compose: RwSignal<ComposeSlots>,
+    /// The services (`project/service`) whose rows are open to their containers.
+    pub expanded: RwSignal<HashSet<String>>,
+    /// The service whose actions menu is open.
+    pub menu: RwSignal<Option<String>>,
+    /// The service whose scale control is open.
+    pub scaling: RwSignal<Option<String>>,
+    /// The projects folded to their header (remembered in this browser).
+    pub collapsed: RwSignal<HashSet<String>>,
+    /// What the filter box holds (and the URL's `q`).
+    pub filter: RwSignal<String>,
+    /// The history charts of opened rows, by `project/service`.
+    pub history: RwSignal<HashMap<String, HistorySlot>>,
+    /// Now, in seconds since the epoch: ticks in the browser, for uptimes.
+    pub now: RwSignal<i64>,
 }
 
 /// Why the action buttons are greyed out, while they are.

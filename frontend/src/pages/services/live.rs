@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::ctx::ctx;
 use super::project_card::ProjectCard;
+use super::shape::{Condition, finds};
 use crate::components::sse::{Stream, follow};
 use crate::format::short_time;
 use crate::model::Overview;
@@ -70,32 +71,56 @@ pub fn Live(first: Overview, oneoff: bool) -> impl IntoView {
             if o.projects.is_empty() && o.other.is_empty() {
                 return view! { <p class="empty">"No containers on this host yet. Start a stack with docker compose up -d and it appears here by itself."</p> }.into_any();
             }
+            // Projects in trouble first; the engine's order (by name) otherwise.
+            let mut projects = o.projects.clone();
+            projects.sort_by_key(|p| std::cmp::Reverse(Condition::of_project(p)));
+            let other = other_group(o);
+            let nothing = ctx.map(|c| c.filter).map(|f| {
+                let every: Vec<(String, crate::model::ServiceDto)> = projects
+                    .iter()
+                    .chain(other.iter())
+                    .flat_map(|p| p.services.iter().map(|s| (p.name.clone(), s.clone())))
+                    .collect();
+                move || f.with(|q| {
+                    let none = !every.iter().any(|(p, s)| finds(q, p, s));
+                    none.then(|| view! {
+                        <p class="empty" data-testid="filter-empty">{format!("No service, container, image or port matches “{}”.", q.trim())}</p>
+                    })
+                })
+            });
             view! {
-                {o.projects.iter().cloned().map(|project| view! { <ProjectCard project /> }).collect_view()}
-                {(!o.other.is_empty()).then(|| {
-                    let other = crate::model::ProjectDto {
-                        name: "Other".to_owned(),
-                        working_dir: None,
-                        config_files: None,
-                        networks: Vec::new(),
-                        services: vec![crate::model::ServiceDto {
-                            name: "containers outside any compose project".to_owned(),
-                            image: String::new(),
-                            running: o.other.iter().filter(|c| c.state == crate::model::ContainerState::Running).count() as u32,
-                            containers: o.other.clone(),
-                            links: Vec::new(),
-                            busy: None,
-                            progress: None,
-                            single_replica: None,
-                            database: None,
-                            update: None,
-                        }],
-                    };
-                    view! { <div class="other" data-testid="other"><ProjectCard project=other compose=false /></div> }.into_any()
-                })}
+                {nothing}
+                {projects.into_iter().map(|project| view! { <ProjectCard project /> }).collect_view()}
+                {other.map(|other| view! { <div class="other" data-testid="other"><ProjectCard project=other compose=false /></div> })}
             }.into_any()
         })}
     }
+}
+
+/// Containers outside any compose project, shown as one group without service actions.
+fn other_group(o: &Overview) -> Option<crate::model::ProjectDto> {
+    (!o.other.is_empty()).then(|| crate::model::ProjectDto {
+        name: "Other".to_owned(),
+        working_dir: None,
+        config_files: None,
+        networks: Vec::new(),
+        services: vec![crate::model::ServiceDto {
+            name: "containers outside any compose project".to_owned(),
+            image: String::new(),
+            running: o
+                .other
+                .iter()
+                .filter(|c| c.state == crate::model::ContainerState::Running)
+                .count() as u32,
+            containers: o.other.clone(),
+            links: Vec::new(),
+            busy: None,
+            progress: None,
+            single_replica: None,
+            database: None,
+            update: None,
+        }],
+    })
 }
 
 fn engine_note(o: &Overview) -> impl IntoView + use<> {

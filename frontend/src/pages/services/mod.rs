@@ -4,15 +4,21 @@ mod attention;
 mod compose_view;
 mod container_row;
 mod ctx;
+mod filter;
+mod history;
 mod live;
+mod menu;
 mod project_card;
+mod remember;
 mod scale_control;
+mod service_row;
+mod shape;
 mod stats;
 mod swarm_view;
 mod tasks;
 mod updates;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 
@@ -47,8 +53,21 @@ pub fn ServicesPage() -> impl IntoView {
         swarm_update_act: ServerAction::<crate::api::updates::UpdateSwarmService>::new(),
         check_act: ServerAction::<crate::api::updates::CheckUpdates>::new(),
         compose: RwSignal::new(HashMap::new()),
+        expanded: RwSignal::new(HashSet::new()),
+        menu: RwSignal::new(None),
+        scaling: RwSignal::new(None),
+        collapsed: RwSignal::new(HashSet::new()),
+        filter: RwSignal::new(
+            leptos_router::hooks::use_query_map()
+                .with_untracked(|q| q.get("q"))
+                .unwrap_or_default(),
+        ),
+        history: RwSignal::new(HashMap::new()),
+        now: RwSignal::new(shape::now_secs()),
     };
     provide_context(c);
+    // Folded projects are remembered by this browser: read once the page runs in it.
+    Effect::new(move |_| c.collapsed.set(remember::load_collapsed()));
     // The runbook tasks, for operators: read in the browser, and again when the dialog closes.
     let dialog_closed = RwSignal::new(0u32);
     Effect::new(move |was_open: Option<bool>| {
@@ -94,6 +113,7 @@ pub fn ServicesPage() -> impl IntoView {
             </div>
             <ActionResult c />
             <attention::AttentionPanel />
+            <filter::FilterBox />
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match initial.await {

@@ -1,168 +1,117 @@
-//! A compose project as a card: its services with their buttons, links and replica control,
-//! and their containers as rows.
+//! A compose project as a card: a header that folds it (remembered in this browser), and its
+//! services as a dense table, problems first, narrowed by the page's filter.
 
 use leptos::prelude::*;
 
-use super::container_row::ContainerRow;
-use super::ctx::{ENGINE_AWAY, ctx};
-use super::scale_control::{ScaleControl, ScaleInfo};
-use super::tasks::ServiceTasks;
-use super::updates::ServiceUpdates;
-use crate::api::services::ActOnService;
-use crate::model::{LinkDto, ProjectDto, ServiceDto};
-use crate::pages::logs::encode;
+use super::ctx::ctx;
+use super::service_row::ServiceRow;
+use super::shape::{Condition, finds};
+use crate::model::ProjectDto;
 
 /// `compose: false` for the "Other" group, which has no service to act on as a whole.
 #[component]
 pub fn ProjectCard(project: ProjectDto, #[prop(default = true)] compose: bool) -> impl IntoView {
+    let Some(c) = ctx() else { return ().into_any() };
     let running: u32 = project.services.iter().map(|s| s.running).sum();
     let total: usize = project.services.iter().map(|s| s.containers.len()).sum();
+    let condition = Condition::of_project(&project);
+    let troubled = project
+        .services
+        .iter()
+        .filter(|s| Condition::of(s) == Condition::Failing)
+        .count();
     let shared: Vec<_> = project
         .networks
         .iter()
         .filter(|n| !n.shared_with.is_empty())
         .cloned()
         .collect();
+    let name = project.name.clone();
+    let folded = {
+        let name = name.clone();
+        move || c.collapsed.with(|f| f.contains(&name)) && c.filter.with(|q| q.trim().is_empty())
+    };
+    let toggle = {
+        let name = name.clone();
+        move |_| {
+            c.collapsed.update(|f| {
+                if !f.remove(&name) {
+                    f.insert(name.clone());
+                }
+            });
+            super::remember::save_collapsed(&c.collapsed.get_untracked());
+        }
+    };
+    let mut services = project.services.clone();
+    // Worst first; the engine's order (by name) within each condition.
+    services.sort_by_key(|s| std::cmp::Reverse(Condition::of(s)));
+    let list_id = format!("services-of-{}", name);
+    let pname = name.clone();
+    let body = {
+        let folded = folded.clone();
+        let list_id = list_id.clone();
+        move || {
+            if folded() {
+                return ().into_any();
+            }
+            let shown: Vec<_> = c.filter.with(|q| {
+                services
+                    .iter()
+                    .filter(|s| finds(q, &pname, s))
+                    .cloned()
+                    .collect()
+            });
+            view! {
+                <div class="svc-cols" aria-hidden="true">
+                    <span>"Service"</span><span>"Replicas"</span><span>"Image"</span><span>"Ports"</span>
+                    <span>"CPU"</span><span>"Memory"</span><span>"Up"</span><span></span>
+                </div>
+                <ul class="svc-list" id=list_id.clone()>
+                    {shown.into_iter().map(|s| {
+                        let p = pname.clone();
+                        view! { <ServiceRow project=p service=s compose /> }
+                    }).collect_view()}
+                </ul>
+            }
+            .into_any()
+        }
+    };
+    let visible = {
+        let name = name.clone();
+        let all = project.services.clone();
+        move || c.filter.with(|q| all.iter().any(|s| finds(q, &name, s)))
+    };
+    let open = folded.clone();
     view! {
-        <section class="card project" data-project=project.name.clone()>
+        <section class=format!("card project {}", condition.class()) data-project=name.clone()
+            data-condition=format!("{condition:?}").to_lowercase()
+            style:display=move || (!visible()).then_some("none")>
             <header class="project-head">
-                <h2>{project.name.clone()}</h2>
+                <h2>
+                    <button class="disclose" data-toggle="project" aria-controls=list_id
+                        aria-expanded=move || (!open()).to_string() on:click=toggle>
+                        <span class="chevron" aria-hidden="true"></span>
+                        {name.clone()}
+                    </button>
+                </h2>
                 <span class="count">{format!("{running}/{total} running")}</span>
-                {project.working_dir.clone().map(|d| view! { <code class="muted path">{d}</code> })}
+                {(troubled > 0).then(|| view! {
+                    <span class="badge badge-error">{format!("{troubled} failing")}</span>
+                })}
+                {project.working_dir.clone().map(|d| view! { <code class="muted path" title=d.clone()>{d.clone()}</code> })}
+                {compose.then(|| view! { <div class="compose"><super::compose_view::ComposeView project=name.clone() /></div> })}
             </header>
-            {compose.then(|| view! { <div class="compose"><super::compose_view::ComposeView project=project.name.clone() /></div> })}
             {(!shared.is_empty()).then(|| view! {
                 <p class="networks" data-testid="shared-networks">
                     {shared.into_iter().map(|n| view! {
-                        <span class="pill pill-net" title="A network shared with other compose projects">
+                        <span class="badge badge-info" title="A network shared with other compose projects">
                             "⇄ " {n.name.clone()} " — shared with " {n.shared_with.join(", ")}
                         </span>
                     }).collect_view()}
                 </p>
             })}
-            {project.services.into_iter().map(|s| {
-                let p = project.name.clone();
-                view! { <ServiceBlock project=p service=s compose /> }
-            }).collect_view()}
+            {body}
         </section>
-    }
-    .into_any()
-}
-
-#[component]
-fn ServiceBlock(project: String, service: ServiceDto, compose: bool) -> impl IntoView {
-    let key = format!("{project}/{}", service.name);
-    let total = service.containers.len();
-    let health = if service.running as usize == total && total > 0 {
-        "all-up"
-    } else if service.running == 0 {
-        "all-down"
-    } else {
-        "partly-up"
-    };
-    let scale = compose.then(|| ScaleInfo::new(&project, &service));
-    let progress = service.progress;
-    let update = service.update.clone();
-    let busy = service.busy.is_some();
-    view! {
-        <div class=format!("service {health}") data-service=key.clone() data-running=service.running.to_string()>
-            <div class="service-head">
-                <h3>{service.name.clone()}</h3>
-                <span class="count">{format!("{}/{total}", service.running)}</span>
-                <span class="muted image">{service.image.clone()}</span>
-                {service.busy.clone().map(|b| view! { <span class="pill pill-busy" data-testid="busy">{b} "…"</span> })}
-                <Links links=service.links.clone() />
-                <a class="button small" data-testid="service-logs"
-                    href=format!("/logs?scope=s:{}/{}", encode(&project), encode(&service.name))>"Logs"</a>
-            </div>
-            {progress.map(|p| view! {
-                <progress class="progress" data-testid="progress" max=p.total.to_string() value=p.done.to_string()
-                    aria-label=format!("{} of {} steps", p.done, p.total)></progress>
-            })}
-            {compose.then(|| view! { <ServiceUpdates project=project.clone() service=service.name.clone() update busy /> })}
-            {compose.then(|| view! { <ServiceButtons project=project.clone() service=service.name.clone() count=total /> })}
-            {scale.map(|info| view! { <ScaleControl info /> })}
-            {compose.then(|| view! { <ServiceTasks project=project.clone() service=service.name.clone() /> })}
-            <ul class="containers">
-                {service.containers.into_iter().map(|c| view! { <ContainerRow container=c /> }).collect_view()}
-            </ul>
-        </div>
-    }
-    .into_any()
-}
-
-#[component]
-fn Links(links: Vec<LinkDto>) -> impl IntoView {
-    links
-        .into_iter()
-        .map(|l| {
-            let state = match &l.check {
-                Some(c) if c.up => "up",
-                Some(_) => "down",
-                None => "unknown",
-            };
-            view! {
-                <a class=format!("pill pill-link link-{state}") href=l.url.clone() target="_blank" rel="noopener noreferrer" data-testid="service-link">
-                    "↗ " {l.title.clone()}
-                </a>
-            }
-        })
-        .collect_view()
-}
-
-/// Start / Stop / Restart, with an inline confirmation for Stop.
-#[component]
-fn ServiceButtons(project: String, service: String, count: usize) -> impl IntoView {
-    let Some(c) = ctx().filter(|c| c.can_act) else {
-        return ().into_any();
-    };
-    let key = format!("{project}/{service}");
-    let pending = {
-        let key = key.clone();
-        move || {
-            c.service_act.pending().get()
-                && c.service_act.input().with(|i| {
-                    i.as_ref()
-                        .is_some_and(|i| format!("{}/{}", i.project, i.service) == key)
-                })
-        }
-    };
-    let run = {
-        let (project, service) = (project.clone(), service.clone());
-        move |action: &'static str| {
-            c.confirming.set(None);
-            c.service_act.dispatch(ActOnService {
-                project: project.clone(),
-                service: service.clone(),
-                action: action.to_owned(),
-            });
-        }
-    };
-    let confirm_key = key.clone();
-    let asking = move || c.confirming.get().as_deref() == Some(confirm_key.as_str());
-    let (run2, run3, ask_key) = (run.clone(), run.clone(), key.clone());
-    let off = {
-        let pending = pending.clone();
-        move || pending() || !c.engine_up.get()
-    };
-    let why = move || (!c.engine_up.get()).then_some(ENGINE_AWAY);
-    view! {
-        <div class="row buttons">
-            <button class="small" data-action="start" disabled=off.clone() title=why on:click=move |_| run("start")>"Start"</button>
-            <button class="small" data-action="restart" disabled=off.clone() title=why on:click=move |_| run2("restart")>"Restart"</button>
-            <button class="small danger" data-action="stop" disabled=off title=why on:click=move |_| c.confirming.set(Some(ask_key.clone()))>"Stop"</button>
-            {move || pending().then(|| view! { <span class="muted" role="status">"working…"</span> })}
-        </div>
-        {move || asking().then(|| {
-            let run = run3.clone();
-            view! {
-                <div class="confirm" role="alertdialog" data-testid="confirm-stop">
-                    {format!("Stop {key}? Its {count} container(s) stop; anything using them loses them until started again. ")}
-                    <button class="small danger" data-action="confirm-stop" on:click=move |_| run("stop")>"Stop"</button>
-                    <button class="small" on:click=move |_| c.confirming.set(None)>"Cancel"</button>
-                </div>
-            }
-        })}
     }
     .into_any()
 }

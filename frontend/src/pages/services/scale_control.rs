@@ -116,6 +116,10 @@ pub fn ScaleControl(info: ScaleInfo) -> impl IntoView {
                     move || pending() || !c.engine_up.get()
                 }
                 on:click=move |_| c.confirming.set(Some(open_key.clone()))>"Scale…"</button>
+            <button class="small" data-action="close-scale" on:click=move |_| {
+                c.confirming.set(None);
+                c.scaling.set(None);
+            }>"Close"</button>
             {move || pending().then(|| view! { <span class="muted" role="status">"scaling…"</span> })}
         </div>
         {move || asking().then(|| {

@@ -103,10 +103,10 @@ fn ServiceCard(s: SwarmServiceDto, c: SwarmCtx) -> impl IntoView {
             <div class="service-head">
                 <h3>{s.name.clone()}</h3>
                 <span class="count">{count}</span>
-                {s.stack.clone().map(|st| view! { <span class="pill" title="docker stack">{format!("stack {st}")}</span> })}
+                {s.stack.clone().map(|st| view! { <span class="badge" title="docker stack">{format!("stack {st}")}</span> })}
                 <span class="muted image">{s.image.clone()}</span>
-                {s.busy.clone().map(|b| view! { <span class="pill pill-busy" data-testid="busy">{b} "…"</span> })}
-                <a class="pill pill-link" href=logs>"Logs"</a>
+                {s.busy.clone().map(|b| view! { <span class="badge badge-busy" data-testid="busy">{b} "…"</span> })}
+                <a class="badge badge-link" href=logs>"Logs"</a>
             </div>
             <super::updates::ServiceUpdates project=String::new() service=s.name.clone() update=s.update.clone() busy=s.busy.is_some() swarm=true />
             {(c.can_act && s.replicas.is_some()).then(|| view! { <ScaleSwarm name=s.name.clone() current=s.replicas.unwrap_or(0) c /> })}

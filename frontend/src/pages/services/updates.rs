@@ -20,6 +20,9 @@ pub fn ServiceUpdates(
     update: Option<ServiceUpdate>,
     busy: bool,
     #[prop(default = false)] swarm: bool,
+    /// Update and Roll back here (Swarm); a compose service has them in its actions menu.
+    #[prop(default = true)]
+    buttons: bool,
 ) -> impl IntoView {
     let Some(u) = update else {
         return ().into_any();
@@ -27,28 +30,28 @@ pub fn ServiceUpdates(
     let c = ctx();
     let can_act = c.is_some_and(|c| c.can_act);
     let check = u.check.clone();
-    let pill = match check.state {
+    let badge = match check.state {
         CheckState::Available => Some(view! {
-            <span class="pill pill-update" data-testid="update-available"
+            <span class="badge badge-update" data-testid="update-available"
                 title=format!("{} has a newer build in its registry", check.image)>
                 "⬆ Update available: " <code>{short(&check.current_digest)}</code> " → " <code>{short(&check.available_digest)}</code>
                 {check.built_at.as_deref().map(|b| format!(" (built {})", crate::format::short_time(b)))}
             </span>
         }.into_any()),
         CheckState::Current => Some(view! {
-            <span class="pill muted" data-testid="update-current" title=check.checked_at.clone().map(|t| format!("checked {t}")).unwrap_or_default()>
+            <span class="badge muted" data-testid="update-current" title=check.checked_at.clone().map(|t| format!("checked {t}")).unwrap_or_default()>
                 "✓ Newest build"
             </span>
         }.into_any()),
         CheckState::LocalBuild => Some(view! {
-            <span class="pill muted" data-testid="update-local" title=check.reason.clone().unwrap_or_default()>"Local build, not checked"</span>
+            <span class="badge muted" data-testid="update-local" title=check.reason.clone().unwrap_or_default()>"Local build, not checked"</span>
         }.into_any()),
         CheckState::Failed => Some(view! {
-            <span class="pill pill-warn" data-testid="update-check-failed" title=check.reason.clone().unwrap_or_default()>"Update check failed"</span>
+            <span class="badge badge-warn" data-testid="update-check-failed" title=check.reason.clone().unwrap_or_default()>"Update check failed"</span>
         }.into_any()),
         CheckState::Pinned | CheckState::Excluded | CheckState::Unchecked => None,
     };
-    let buttons = (can_act && !busy).then(|| {
+    let buttons = (buttons && can_act && !busy).then(|| {
         let c = c?;
         let (p1, s1, p2, s2) = (project.clone(), service.clone(), project.clone(), service.clone());
         let go = move |project: String, service: String, rollback: bool| {
@@ -95,7 +98,7 @@ pub fn ServiceUpdates(
     });
     view! {
         <div class="row updates" data-testid="service-updates">
-            {pill}
+            {badge}
             {buttons}
         </div>
         {outcome}

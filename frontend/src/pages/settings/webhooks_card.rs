@@ -75,7 +75,7 @@ fn Targets(
                         view! {
                             <li data-testid="webhook" data-name=w.name.clone()>
                                 <strong>{w.name.clone()}</strong>
-                                <span class="pill">{w.format.as_str()}</span>
+                                <span class="badge">{w.format.as_str()}</span>
                                 <code class="muted">{w.url_shown.clone()}</code>
                                 <span class="muted">{events}</span>
                                 <span class="row-actions">
@@ -96,9 +96,9 @@ fn Targets(
                 <tbody>
                     {v.deliveries.into_iter().map(|d| {
                         let class = match d.status {
-                            DeliveryStatus::Delivered => "pill pill-ok",
-                            DeliveryStatus::Failed => "pill pill-failed",
-                            DeliveryStatus::Pending => "pill pill-busy",
+                            DeliveryStatus::Delivered => "badge badge-ok",
+                            DeliveryStatus::Failed => "badge badge-failed",
+                            DeliveryStatus::Pending => "badge badge-busy",
                         };
                         let status = format!(
                             "{} after {} attempt{}{}",

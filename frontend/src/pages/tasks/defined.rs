@@ -61,7 +61,7 @@ fn DefinedList(
                             <td>{format!("{}/{}", t.project, t.service)}</td>
                             <td>
                                 <code>{t.name.clone()}</code>
-                                {t.hidden_by_label.then(|| view! { " " <span class="pill pill-denied">"hidden by a label task"</span> })}
+                                {t.hidden_by_label.then(|| view! { " " <span class="badge badge-denied">"hidden by a label task"</span> })}
                             </td>
                             <td><ul class="plain">{fields.into_iter().map(|f| view! { <li><code>{f}</code></li> }).collect_view()}</ul></td>
                             <td>{t.created_by.clone()}</td>

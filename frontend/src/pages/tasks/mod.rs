@@ -100,9 +100,9 @@ fn TaskCard(
             <div class="service-head">
                 <h3>{task.title.clone()}</h3>
                 <span class="muted">{format!("{}/{} · ", task.project, task.service)}<code>{task.name.clone()}</code></span>
-                <span class="pill">{task.mode.as_str()}</span>
-                {(task.role == Role::Admin).then(|| view! { <span class="pill pill-denied">"admin"</span> })}
-                <span class="pill pill-net">{match task.source {
+                <span class="badge">{task.mode.as_str()}</span>
+                {(task.role == Role::Admin).then(|| view! { <span class="badge badge-denied">"admin"</span> })}
+                <span class="badge badge-net">{match task.source {
                     crate::model::TaskSource::Label => "label",
                     crate::model::TaskSource::Bosun => "defined in bosun",
                 }}</span>

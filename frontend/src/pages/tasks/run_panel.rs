@@ -14,13 +14,13 @@ use crate::components::sse::{Stream, follow_while};
 use crate::format::short_time;
 use crate::model::{OutputChunk, RunEvent, TaskRunDto, TaskStatus};
 
-/// The pill class of a status.
+/// The badge class of a status.
 pub fn status_class(status: TaskStatus) -> &'static str {
     match status {
-        TaskStatus::Succeeded => "pill pill-ok",
-        TaskStatus::Running => "pill pill-busy",
-        TaskStatus::Cancelled => "pill pill-denied",
-        TaskStatus::Failed | TaskStatus::TimedOut | TaskStatus::Interrupted => "pill pill-failed",
+        TaskStatus::Succeeded => "badge badge-ok",
+        TaskStatus::Running => "badge badge-busy",
+        TaskStatus::Cancelled => "badge badge-denied",
+        TaskStatus::Failed | TaskStatus::TimedOut | TaskStatus::Interrupted => "badge badge-failed",
     }
 }
 
