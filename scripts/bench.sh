@@ -4,7 +4,8 @@
 # Measures bosun against the raw Docker engine and the compose CLI, side by side in one run,
 # and prints one table with the goals: status page, log follow throughput, backup of a
 # ≥ 1 GB PostgreSQL database, scaling 1 → 10 → 1, RSS idle and with 50/100 log followers,
-# container image size, hydration bundle size, start time. Release artifacts are built once.
+# container image size, hydration bundle size, start time; and what the always-on stats
+# history costs (engine calls, CPU, RSS) at 1 s sampling. Release artifacts are built once.
 # --smoke runs every measurement small and fast (scripts/test.sh does); its figures only
 # show that the machinery works. Every container and volume made is removed again.
 set -euo pipefail
@@ -36,7 +37,7 @@ cargo bench -p bosun --locked --no-run >&2
 
 figures=$(mktemp)
 trap 'rm -f "$figures"' EXIT
-for bench in status logs backup scale startup; do
+for bench in status logs backup scale startup history; do
     bosun__log "bench: $bench ${smoke}"
     cargo bench -p bosun --locked --bench "$bench" -- $smoke | tee -a /dev/stderr | { grep '^BENCH ' || true; } >>"$figures"
 done
@@ -63,8 +64,8 @@ row() {
     met=$(awk -v v="$v" -v g="$goal" -v op="$op" 'BEGIN { ok = (op == "<=") ? v <= g : v >= g; print ok ? "yes" : "**no**" }')
     printf '| %s | %s %s | %s %s %s | %s |\n' "$label" "$(printf '%.2f' "$v")" "$unit" "$op" "$goal" "$unit" "$met"
 }
-# info LABEL VALUE UNIT: a figure without a goal of its own.
-info() { printf '| %s | %s %s | – | – |\n' "$1" "$(printf '%.0f' "$2")" "$3"; }
+# info LABEL VALUE UNIT [DECIMALS]: a figure without a goal of its own.
+info() { printf '| %s | %s %s | – | – |\n' "$1" "$(printf "%.${4:-0}f" "$2")" "$3"; }
 
 few=$(value followers_few); many=$(value followers_many)
 echo
@@ -85,5 +86,15 @@ row "Hydration bundle (wasm + js, gzipped)" "$(value bundle_kb)" "KB" "<=" 400
 row "Site files over the wire, cold load (brotli: wasm + js + css)" "$(value wire_kb)" "KB" "<=" 500
 row "Start to first HTTPS response (restart)" "$(value start_ms)" "ms" "<=" 200
 info "Start to first HTTPS response (new data dir: certificate, first admin's hash)" "$(value start_cold_ms)" "ms"
+# The always-on stats history sampling every second (60× its default rate), against the
+# history off, side by side for the same window. A round is one engine call per running
+# container; it may take longer than the second it is set to.
+hn=$(value history_containers | cut -d. -f1); hw=$(value history_window_s | cut -d. -f1)
+info "Stats history at 1 s: engine calls per round ($hn containers)" "$(value history_engine_calls_per_round)" "calls" 1
+info "Stats history at 1 s: time per round ($hn containers)" "$(value history_round_s)" "s" 2
+info "Stats history at 1 s: extra bosun CPU per minute, scaled to 100 containers" "$(value history_cpu_ms_per_min_per_100)" "ms"
+info "Stats history: extra bosun CPU per engine call" "$(value history_cpu_ms_per_call)" "ms" 2
+info "Stats history: extra engine CPU per engine call (dockerd, containerd)" "$(value history_engine_cpu_ms_per_call)" "ms" 2
+info "Stats history at 1 s: extra RSS ($hn containers, after $hw s)" "$(value history_rss_extra_mb)" "MB" 1
 gaps=$(value follower_gaps | cut -d. -f1)
 [ "$gaps" = 0 ] || { bosun__log "ERROR: log followers missed lines ($gaps gaps)"; exit 1; }

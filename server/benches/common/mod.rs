@@ -20,6 +20,11 @@ pub struct Bosun {
 
 impl Bosun {
     pub async fn start() -> Bosun {
+        Bosun::start_with(&[]).await
+    }
+
+    /// Like `start`, with more environment (e.g. `BOSUN_STATS_HISTORY`).
+    pub async fn start_with(env: &[(&str, &str)]) -> Bosun {
         let data = tempfile::tempdir().unwrap();
         let mut cmd = launch::bosun();
         cmd.env("BOSUN_DATA_DIR", data.path())
@@ -30,6 +35,7 @@ impl Bosun {
             .env("BOSUN_BACKUP_VERIFY", "off")
             // Started as the image and scripts/start.sh start it (see the Dockerfile).
             .env("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=131072");
+        cmd.envs(env.iter().copied());
         let (child, addr) = launch::launch(cmd).await;
         let base = format!("http://{addr}");
         let bosun = Bosun {

@@ -31,7 +31,10 @@ use super::record::Record;
 use super::stats::memory_in_use;
 
 /// Engine calls at once, so a host with many containers does not get them all together.
-const CONCURRENCY: usize = 8;
+/// A one-shot reading mostly waits (the engine's own collector ticks once a second: a call
+/// takes about 1 s on Docker 20.10), so more at once cost little; 32 sample about 1,900
+/// containers in the default minute.
+const CONCURRENCY: usize = 32;
 /// One call that takes longer is given up (that container has no sample this time).
 const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// A previous reading older than this many intervals (the container was stopped, or the
