@@ -65,7 +65,7 @@ pub(crate) async fn shown(
         s,
         admin,
         &format!("/audit?action={action}&outcome={outcome}"),
-        &[action, target, &format!("pill-{outcome}")],
+        &[action, target, &format!("badge-{outcome}")],
     )
     .await;
 }
