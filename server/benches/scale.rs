@@ -1,5 +1,6 @@
-//! Scaling a compose service 1 → N → 1: bosun's scale API next to
-//! `docker-compose up -d --scale`, on the same project, measured side by side in one run.
+//! Scaling a compose service 1 → N → 1: bosun's scale API next to the engine's floor (N - 1
+//! parallel `docker run -d` of the same image, command, init, published port and network) and
+//! next to `docker-compose up -d --scale`, on the same project, side by side in one run.
 //!
 //!     cargo bench -p bosun --bench scale              # 1 → 10 → 1, 3 interleaved rounds
 //!     cargo bench -p bosun --bench scale -- --smoke   # 1 → 3 → 1, one round
@@ -88,6 +89,42 @@ fn project(dir: &Path) -> String {
     format!("benchscale{:08x}", rand::random::<u32>())
 }
 
+/// The engine's floor for adding `extra` containers: as many `docker run -d` at once, with the
+/// service's configuration, on the project's network. They are removed again (not timed).
+fn engine_floor(p: &Project, extra: usize) -> Duration {
+    let label = format!("bosun.benchfloor={}", p.name);
+    let t = Instant::now();
+    let runs: Vec<_> = (0..extra)
+        .map(|_| {
+            Command::new("docker")
+                .args(["run", "-d", "--init", "-p", "8080", "--label", &label])
+                .args(["--network", &format!("{}_default", p.name)])
+                .args(["busybox:latest", "sh", "-c", "while true; do sleep 1; done"])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut run in runs {
+        assert!(run.wait().unwrap().success(), "docker run failed");
+    }
+    let took = t.elapsed();
+    let ids = Command::new("docker")
+        .args(["ps", "-aq", "--filter", &format!("label={label}")])
+        .output()
+        .unwrap();
+    let ids = String::from_utf8_lossy(&ids.stdout);
+    let ids: Vec<&str> = ids.split_whitespace().collect();
+    assert_eq!(ids.len(), extra);
+    let rm = Command::new("docker")
+        .args(["rm", "-f"])
+        .args(&ids)
+        .output()
+        .unwrap();
+    assert!(rm.status.success());
+    took
+}
+
 async fn bosun_scale(bosun: &Bosun, p: &Project, n: usize) -> Duration {
     let t = Instant::now();
     let r = bosun
@@ -136,7 +173,12 @@ async fn main() {
 
     let scale = |k: usize| format!("web={k}");
     let (mut cli, mut ours) = (Vec::new(), Vec::new());
+    let (mut floor, mut ours_up) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
+        let f = engine_floor(&p, n - 1);
+        eprintln!("[bench] {} × docker run at once: {f:?}", n - 1);
+        floor.push(f);
+
         let up = p.compose(&["up", "-d", "--scale", &scale(n)]);
         assert_eq!(p.count(), n);
         let down = p.compose(&["up", "-d", "--scale", &scale(1)]);
@@ -150,15 +192,30 @@ async fn main() {
         assert_eq!(p.count(), 1);
         eprintln!("[bench] bosun:   up {up:?}, down {down:?}");
         ours.push(up + down);
+        ours_up.push(up);
     }
-    cli.sort();
-    ours.sort();
-    let (cli, ours) = (cli[cli.len() / 2], ours[ours.len() / 2]);
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (cli, ours) = (median(cli), median(ours));
+    let (floor, ours_up) = (median(floor), median(ours_up));
     drop(bosun);
     drop(p);
 
     println!();
     println!("scale: 1 → {n} → 1, median of {rounds} interleaved rounds");
+    println!(
+        "  {:<44} {:>9.2} s",
+        format!("{} × docker run -d at once (the floor)", n - 1),
+        floor.as_secs_f64()
+    );
+    println!(
+        "  {:<44} {:>9.2} s  {:>5.2}×   goal ≤ 1.2×",
+        format!("bosun POST …/scale 1 → {n}"),
+        ours_up.as_secs_f64(),
+        ours_up.as_secs_f64() / floor.as_secs_f64()
+    );
     println!(
         "  {:<44} {:>9.2} s",
         "docker-compose up -d --scale",
@@ -171,5 +228,9 @@ async fn main() {
         ours.as_secs_f64() / cli.as_secs_f64()
     );
     figure("scale_ratio", ours.as_secs_f64() / cli.as_secs_f64());
+    figure(
+        "scale_floor_ratio",
+        ours_up.as_secs_f64() / floor.as_secs_f64(),
+    );
     figure("scale_to", n as f64);
 }

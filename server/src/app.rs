@@ -25,6 +25,8 @@ use crate::users::UserService;
 
 #[derive(Clone)]
 pub struct App {
+    /// The work running on the host's resources, for every room.
+    pub busy: crate::busy::Busy,
     pub account: AccountService,
     pub tokens: TokenService,
     pub users: UserService,

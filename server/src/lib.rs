@@ -17,6 +17,7 @@ pub mod http;
 pub mod links;
 pub mod live;
 pub mod logs;
+pub mod metrics;
 pub mod net;
 pub mod notify;
 pub mod offsite;
@@ -263,6 +264,7 @@ pub async fn run_with_clock(
         },
     );
     let app = App {
+        busy: busy.clone(),
         terminal,
         tasks,
         updates,
@@ -327,6 +329,7 @@ pub async fn run_with_clock(
                 .as_ref()
                 .map(|u| u.origin().ascii_serialization()),
             trusted_proxies: config.trusted_proxies.clone(),
+            metrics_allow: config.metrics.allow.clone(),
             sessions: auth::principal::Lifetimes {
                 idle_ms: i64::try_from(config.session_idle.as_millis()).unwrap_or(i64::MAX),
                 absolute_ms: i64::try_from(config.session_absolute.as_millis()).unwrap_or(i64::MAX),

@@ -1,6 +1,8 @@
 //! The audit log: every sign-in and every change, with who, from where, and how it ended.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use bosun_frontend::authz::{Actor, Admin, Requirement};
@@ -59,6 +61,8 @@ impl<R: Requirement> From<&Actor<R>> for Owner {
 #[derive(Clone)]
 pub struct AuditService {
     store: Store,
+    /// Records written since start, by action and outcome (bosun's metrics).
+    counts: Arc<Mutex<BTreeMap<(String, &'static str), u64>>>,
 }
 
 /// Who did it, when there may be no actor yet (sign-in attempts).
@@ -80,7 +84,16 @@ impl<'a, R: Requirement> From<&'a Actor<R>> for Who<'a> {
 
 impl AuditService {
     pub fn new(store: Store) -> Self {
-        AuditService { store }
+        AuditService {
+            store,
+            counts: Arc::default(),
+        }
+    }
+
+    /// How many records were written since start, by action and outcome.
+    pub fn counts(&self) -> Vec<((String, &'static str), u64)> {
+        let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        counts.iter().map(|(k, n)| (k.clone(), *n)).collect()
     }
 
     /// Writes one record. A failure to write is logged loudly but does not undo the change.
@@ -92,6 +105,12 @@ impl AuditService {
         outcome: AuditOutcome,
         detail: Option<String>,
     ) {
+        *self
+            .counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry((action.to_owned(), outcome.as_str()))
+            .or_default() += 1;
         let record = NewAuditRecord {
             actor: who.username.to_owned(),
             client: Some(who.client.to_string()),

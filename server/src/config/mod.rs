@@ -10,12 +10,14 @@ use ipnet::IpNet;
 use url::Url;
 
 mod encryption;
+mod metrics;
 mod offsite;
 mod stats_history;
 mod terminal;
 mod values;
 
 pub use encryption::EncryptionConfig;
+pub use metrics::MetricsConfig;
 pub use offsite::OffsiteConfig;
 pub use stats_history::StatsHistoryConfig;
 pub use terminal::TerminalConfig;
@@ -110,9 +112,8 @@ pub struct Config {
     pub max_replicas: u32,
 
     /// The host bosun checks monitor links on (`{host}` in `bosun.link.url`), never a request's
-    /// Host header. Default: the host of BOSUN_PUBLIC_URL, else 127.0.0.1 (bosun on the Docker
-    /// host). In a container, the Docker host as the container reaches it (docker-compose.yaml
-    /// sets `host.docker.internal`).
+    /// Host header. Default: BOSUN_PUBLIC_URL's host, else 127.0.0.1 (in a container, the host as
+    /// it reaches it: docker-compose.yaml sets `host.docker.internal`).
     #[arg(long, env = "BOSUN_LINK_CHECK_HOST", value_parser = parse_host, value_name = "HOST")]
     pub link_check_host: Option<String>,
 
@@ -238,6 +239,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub encryption: EncryptionConfig,
+
+    #[command(flatten)]
+    pub metrics: MetricsConfig,
 
     /// Log filter, e.g. `info` or `bosun_server=debug,info`.
     #[arg(long, env = "BOSUN_LOG", default_value = "info", value_name = "FILTER")]

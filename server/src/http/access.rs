@@ -5,7 +5,7 @@
 //! argument. Pages get their role from the page table; a page shown to too low a role
 //! renders its own explanation with status 403.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use bosun_frontend::authz::{RequestInfo, authorize_role};
@@ -15,9 +15,11 @@ use bosun_frontend::model::Role;
 use bosun_frontend::nav::{LOGIN_PATH, page_for};
 use http::{Method, StatusCode};
 
+use super::AppState;
 use super::error::ApiError;
 
 pub const SERVER_FN_PREFIX: &str = "/sfn/";
+pub const METRICS_PATH: &str = "/metrics";
 
 /// The only things reachable without signing in.
 pub fn is_public(method: &Method, path: &str) -> bool {
@@ -45,7 +47,7 @@ fn sfn_requirement(path: &str) -> Option<SfnRequirement> {
     }
 }
 
-pub async fn access(req: Request, next: Next) -> Response {
+pub async fn access(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     if is_public(req.method(), &path) {
         return next.run(req).await;
@@ -53,6 +55,16 @@ pub async fn access(req: Request, next: Next) -> Response {
     let Some(info) = req.extensions().get::<RequestInfo>().cloned() else {
         return ApiError(AppError::internal()).into_response();
     };
+
+    if path == METRICS_PATH {
+        // A signed-in caller (the handler's `Scraper` checks the role), or a scraper at an
+        // address in BOSUN_METRICS_ALLOW.
+        return if info.principal.is_some() || super::metrics::allowed(&state, info.client) {
+            next.run(req).await
+        } else {
+            ApiError(AppError::unauthenticated()).into_response()
+        };
+    }
 
     if path.starts_with(SERVER_FN_PREFIX) {
         if info.principal.is_none() {

@@ -8,6 +8,7 @@ pub mod csrf;
 pub mod error;
 pub mod extract;
 pub mod headers;
+pub mod metrics;
 pub mod rest;
 pub mod router;
 pub mod stream_guard;
@@ -31,6 +32,8 @@ pub struct Security {
     /// `scheme://host[:port]` of BOSUN_PUBLIC_URL, if set.
     pub public_origin: Option<String>,
     pub trusted_proxies: Vec<IpNet>,
+    /// Addresses that may read `/metrics` without credentials (`BOSUN_METRICS_ALLOW`).
+    pub metrics_allow: Vec<IpNet>,
     /// The idle and absolute timeouts of sessions, counted on `clock`.
     pub sessions: crate::auth::principal::Lifetimes,
     /// bosun's clock (tests move a manual one).

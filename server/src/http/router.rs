@@ -67,6 +67,7 @@ pub fn router(
     };
     Router::new()
         .merge(api)
+        .route(access::METRICS_PATH, get(super::metrics::metrics))
         .nest_service("/pkg", assets(&state.leptos))
         .leptos_routes_with_context(&state, routes, page_context.clone(), move || {
             shell(leptos_options.clone())
@@ -75,7 +76,7 @@ pub fn router(
             AppState,
             _,
         >(page_context, shell))
-        .layer(from_fn(access::access))
+        .layer(from_fn_with_state(state.clone(), access::access))
         .layer(from_fn_with_state(state.clone(), csrf::csrf))
         .layer(from_fn_with_state(state.clone(), context::request_context))
         // Outside the request context, so the spawned task keeps its request id.

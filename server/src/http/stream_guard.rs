@@ -107,6 +107,12 @@ impl StreamLimit {
         self.max
     }
 
+    /// Live views open now, and the sign-ins and tokens holding them.
+    pub fn open_now(&self) -> (usize, usize) {
+        let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        (open.values().sum(), open.len())
+    }
+
     /// A slot for `credential`, or None when it holds `max` streams already.
     pub fn open(&self, credential: &Credential) -> Option<Slot> {
         let key = match credential {

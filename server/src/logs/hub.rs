@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -51,23 +52,52 @@ impl Drop for Tap {
     }
 }
 
-/// A follower's hold on a tap: the tap lives while any subscription does.
+/// A follower's hold on a tap: the tap lives while any subscription does, and for the hub's
+/// linger after the last one went (a reload or a new filter joins the same engine stream).
 pub struct Subscription {
     pub rx: broadcast::Receiver<Event>,
-    _tap: Arc<Tap>,
+    tap: Option<Arc<Tap>>,
+    linger: Duration,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let Some(tap) = self.tap.take() else { return };
+        if self.linger.is_zero() || !tap.live() {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let linger = self.linger;
+            runtime.spawn(async move {
+                tokio::time::sleep(linger).await;
+                drop(tap);
+            });
+        }
+    }
 }
 
 #[derive(Clone)]
 pub struct Hub {
     taps: Arc<Mutex<HashMap<String, Weak<Tap>>>>,
     open: Opener,
+    linger: Duration,
 }
 
 impl Hub {
-    pub fn new(open: Opener) -> Self {
+    /// A hub whose taps close `linger` after their last follower left.
+    pub fn new(open: Opener, linger: Duration) -> Self {
         Hub {
             taps: Arc::default(),
             open,
+            linger,
+        }
+    }
+
+    fn subscription(&self, tap: Arc<Tap>, rx: broadcast::Receiver<Event>) -> Subscription {
+        Subscription {
+            rx,
+            tap: Some(tap),
+            linger: self.linger,
         }
     }
 
@@ -80,10 +110,8 @@ impl Hub {
         if let Some(tap) = taps.get(id).and_then(Weak::upgrade)
             && tap.live()
         {
-            return Subscription {
-                rx: tap.tx.subscribe(),
-                _tap: tap,
-            };
+            let rx = tap.tx.subscribe();
+            return self.subscription(tap, rx);
         }
         let (tx, rx) = broadcast::channel(BACKLOG);
         let mut lines = (self.open)(id, since);
@@ -110,7 +138,7 @@ impl Hub {
         });
         let tap = Arc::new(Tap { tx, task, ended });
         taps.insert(id.to_owned(), Arc::downgrade(&tap));
-        Subscription { rx, _tap: tap }
+        self.subscription(tap, rx)
     }
 
     /// Taps open now (for the tests and the bench).
@@ -120,6 +148,16 @@ impl Hub {
             .filter_map(Weak::upgrade)
             .filter(|t| t.live())
             .count()
+    }
+
+    /// Followers subscribed to the open taps now.
+    pub fn followers(&self) -> usize {
+        let taps = self.taps.lock().unwrap_or_else(|p| p.into_inner());
+        taps.values()
+            .filter_map(Weak::upgrade)
+            .filter(|t| t.live())
+            .map(|t| t.tx.receiver_count())
+            .sum()
     }
 }
 
@@ -143,17 +181,24 @@ mod tests {
 
     /// A fake engine: each open is counted and gets lines from a channel the test feeds.
     fn fake() -> (Hub, Arc<AtomicUsize>, Feeds) {
+        fake_lingering(Duration::ZERO)
+    }
+
+    fn fake_lingering(linger: Duration) -> (Hub, Arc<AtomicUsize>, Feeds) {
         let opened = Arc::new(AtomicUsize::new(0));
         let feeds: Feeds = Arc::default();
         let (o, f) = (opened.clone(), feeds.clone());
-        let hub = Hub::new(Arc::new(move |_id: &str, _since: i64| {
-            o.fetch_add(1, Ordering::SeqCst);
-            let (tx, rx) = tokio::sync::mpsc::channel(16);
-            f.lock().unwrap().push(tx);
-            tokio_stream::wrappers::ReceiverStream::new(rx)
-                .map(Ok)
-                .boxed()
-        }));
+        let hub = Hub::new(
+            Arc::new(move |_id: &str, _since: i64| {
+                o.fetch_add(1, Ordering::SeqCst);
+                let (tx, rx) = tokio::sync::mpsc::channel(16);
+                f.lock().unwrap().push(tx);
+                tokio_stream::wrappers::ReceiverStream::new(rx)
+                    .map(Ok)
+                    .boxed()
+            }),
+            linger,
+        );
         (hub, opened, feeds)
     }
 
@@ -203,6 +248,30 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(feeds.lock().unwrap()[0].is_closed());
         let _c = hub.subscribe("c1", 0);
+        assert_eq!(opened.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_tap_lingers_after_its_last_follower_and_a_returning_one_rejoins_it() {
+        let linger = Duration::from_millis(300);
+        let (hub, opened, feeds) = fake_lingering(linger);
+        let mut a = hub.subscribe("c1", 0);
+        assert_eq!(hub.followers(), 1);
+        drop(a);
+        assert_eq!(hub.followers(), 0);
+        assert_eq!(hub.open_taps(), 1, "the tap lingers");
+        // A reload within the linger joins the same engine stream and gets its lines.
+        a = hub.subscribe("c1", 0);
+        assert_eq!(opened.load(Ordering::SeqCst), 1);
+        let feed = feeds.lock().unwrap()[0].clone();
+        feed.send(line(7)).await.unwrap();
+        assert_eq!(next_lines(&mut a).await, [7]);
+        drop(a);
+        drop(feed);
+        tokio::time::sleep(linger * 2).await;
+        assert_eq!(hub.open_taps(), 0, "closed once the linger passed");
+        assert!(feeds.lock().unwrap()[0].is_closed());
+        let _b = hub.subscribe("c1", 0);
         assert_eq!(opened.load(Ordering::SeqCst), 2);
     }
 

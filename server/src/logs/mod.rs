@@ -69,6 +69,10 @@ const SWARM_SERVICE_NAME: &str = "com.docker.swarm.service.name";
 const SWARM_SERVICE_ID: &str = "com.docker.swarm.service.id";
 const SWARM_TASK_NAME: &str = "com.docker.swarm.task.name";
 
+/// How long a followed container's engine stream stays open after its last follower left: a
+/// reload or a changed filter joins it again instead of opening another.
+const TAP_LINGER: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[derive(Clone)]
 pub struct LogsService {
     engine: Engine,
@@ -80,10 +84,18 @@ pub struct LogsService {
 impl LogsService {
     pub fn new(engine: Engine, audit: AuditService) -> Self {
         let source = engine.clone();
-        let hub = hub::Hub::new(Arc::new(move |id: &str, since: i64| {
-            futures::StreamExt::boxed(source::follow_from(&source, id, since))
-        }));
+        let hub = hub::Hub::new(
+            Arc::new(move |id: &str, since: i64| {
+                futures::StreamExt::boxed(source::follow_from(&source, id, since))
+            }),
+            TAP_LINGER,
+        );
         LogsService { engine, audit, hub }
+    }
+
+    /// People following logs now, over every followed container.
+    pub fn followers(&self) -> usize {
+        self.hub.followers()
     }
 
     /// Live engine log streams open now (one per followed container).

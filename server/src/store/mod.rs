@@ -6,6 +6,7 @@ pub mod backup_verify;
 pub mod backups;
 pub mod certs;
 pub mod copies;
+pub mod counts;
 pub mod defined_tasks;
 pub mod schedules;
 pub mod tasks;

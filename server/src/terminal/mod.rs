@@ -105,6 +105,11 @@ impl TerminalService {
         &self.inner.settings
     }
 
+    /// Terminals open now (each one an engine exec stream).
+    pub fn open_now(&self) -> u64 {
+        self.inner.lock().values().map(|n| u64::from(*n)).sum()
+    }
+
     /// The caller as a terminal user, or 403 with the setting that refuses them (the request
     /// context audits the refusal).
     pub fn authorize(&self, actor: &Operator) -> Result<TerminalUser, AppError> {

@@ -40,6 +40,7 @@ mod engine_restart;
 mod faults;
 mod file_backups;
 mod logs;
+mod metrics;
 mod notify;
 mod offsite;
 mod scale;
