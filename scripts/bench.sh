@@ -80,7 +80,8 @@ row "Status page at $(value status_containers | cut -d. -f1) containers, time vs
 mn=$(value many_containers | cut -d. -f1)
 row "$mn containers (created): overview vs the engine's own list (ratio)" "$(value many_overview_ratio)" "×" "<=" 1.2
 row "$mn containers: bosun's first full read after start vs list + inspect (ratio)" "$(value many_first_read_ratio)" "×" "<=" 1.5
-row "$mn containers: RSS" "$(value many_rss_mb)" "MB" "<=" 100
+info "$mn containers: RSS after bosun's first read" "$(value many_rss_read_mb)" "MB" 1
+row "$mn containers: RSS after serving the overview and the Services page 5 times each" "$(value many_rss_mb)" "MB" "<=" 100
 info "$mn containers: Services page rendered on the server (s, MB of HTML)" "$(value many_page_s)" "s / $(printf '%.1f' "$(value many_page_mb)") MB" 2
 row "Log follow throughput vs raw logs API (ratio)" "$(value logs_ratio)" "×" ">=" 0.9
 info "Log follow throughput" "$(value logs_lines_per_s)" "lines/s"
@@ -92,8 +93,9 @@ row "RSS with ${few%.*} log followers" "$(value rss_followers_few_mb)" "MB" "<="
 row "RSS with ${many%.*} log followers" "$(value rss_followers_many_mb)" "MB" "<=" 100
 fv=$(value fanout_viewers | cut -d. -f1)
 row "Log fan-out: engine log streams open, $fv viewers of one container" "$(value fanout_engine_streams)" "" "=" 1
-row "Log fan-out: RSS with $fv viewers ($(value fanout_rate | cut -d. -f1) lines/s)" "$(value fanout_rss_mb)" "MB" "<=" 150
-row "Log fan-out: lines lost by viewers that kept up ($(value fanout_kept_up | cut -d. -f1) of $fv)" "$(value fanout_lost)" "" "=" 0
+row "Log fan-out: RSS with $fv viewers ($(value fanout_rate | cut -d. -f1) lines/s written)" "$(value fanout_rss_mb)" "MB" "<=" 150
+info "Log fan-out: lines/s delivered to each viewer (mean; viewers and bosun share the machine)" "$(value fanout_delivered)" "lines/s"
+row "Log fan-out: lines lost by viewers never told they skipped ($(value fanout_kept_up | cut -d. -f1) of $fv)" "$(value fanout_lost)" "" "=" 0
 row "Container image (uncompressed)" "$(value image_mb)" "MB" "<=" 20
 row "Hydration bundle (wasm + js, gzipped)" "$(value bundle_kb)" "KB" "<=" 400
 row "Site files over the wire, cold load (brotli: wasm + js + css)" "$(value wire_kb)" "KB" "<=" 500
