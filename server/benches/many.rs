@@ -24,15 +24,10 @@ use futures::{StreamExt, TryStreamExt};
 
 mod common;
 
-use common::{Bosun, Cleanup, figure, rss_kib};
+use common::{Bosun, Cleanup, figure, list_and_inspect, median, rss_kib};
 
 const PROJECTS: usize = 20;
 const SERVICES: usize = 10;
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
 
 async fn list_all(docker: &Docker) -> usize {
     docker
@@ -40,24 +35,6 @@ async fn list_all(docker: &Docker) -> usize {
             all: true,
             ..Default::default()
         }))
-        .await
-        .unwrap()
-        .len()
-}
-
-/// What bosun's first read does by hand: list, then inspect each, eight at a time.
-async fn list_and_inspect(docker: &Docker) -> usize {
-    let list = docker
-        .list_containers(Some(ListContainersOptions {
-            all: true,
-            ..Default::default()
-        }))
-        .await
-        .unwrap();
-    futures::stream::iter(list.into_iter().filter_map(|c| c.id))
-        .map(|id| async move { docker.inspect_container(&id, None).await })
-        .buffer_unordered(8)
-        .try_collect::<Vec<_>>()
         .await
         .unwrap()
         .len()

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Bosun, figure};
+use common::{Bosun, figure, median};
 
 const COMPOSE_FILE: &str = r#"
 services:
@@ -194,10 +194,6 @@ async fn main() {
         ours.push(up + down);
         ours_up.push(up);
     }
-    let median = |mut v: Vec<Duration>| {
-        v.sort();
-        v[v.len() / 2]
-    };
     let (cli, ours) = (median(cli), median(ours));
     let (floor, ours_up) = (median(floor), median(ours_up));
     drop(bosun);

@@ -13,37 +13,15 @@ use std::time::{Duration, Instant};
 
 use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig};
-use bollard::query_parameters::{CreateContainerOptions, ListContainersOptions};
+use bollard::query_parameters::CreateContainerOptions;
 use futures::{StreamExt, TryStreamExt};
 
 mod common;
 
-use common::{Cleanup, figure};
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
+use common::{Cleanup, figure, list_and_inspect, median};
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-async fn raw_list_inspect(docker: &Docker) -> usize {
-    let list = docker
-        .list_containers(Some(ListContainersOptions {
-            all: true,
-            ..Default::default()
-        }))
-        .await
-        .unwrap();
-    futures::stream::iter(list.into_iter().filter_map(|c| c.id))
-        .map(|id| async move { docker.inspect_container(&id, None).await })
-        .buffer_unordered(8)
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap()
-        .len()
 }
 
 #[tokio::main]
@@ -178,13 +156,13 @@ async fn main() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let on_host = raw_list_inspect(&docker).await;
+    let on_host = list_and_inspect(&docker).await;
 
     // Interleaved rounds, so both sides see the same machine load.
     let (mut raw, mut api, mut page) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
         let t = Instant::now();
-        raw_list_inspect(&docker).await;
+        list_and_inspect(&docker).await;
         raw.push(t.elapsed());
 
         let t = Instant::now();

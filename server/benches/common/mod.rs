@@ -148,3 +148,29 @@ pub fn rss_kib(pid: u32) -> u64 {
 pub fn figure(key: &str, value: f64) {
     println!("BENCH {key} {value}");
 }
+
+/// The middle of `v` (the upper one of an even count).
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// What bosun's inventory does by hand: list every container, then inspect each, eight at
+/// a time (as bosun reads). Returns how many were inspected.
+pub async fn list_and_inspect(docker: &bollard::Docker) -> usize {
+    use futures::{StreamExt, TryStreamExt};
+    let list = docker
+        .list_containers(Some(bollard::query_parameters::ListContainersOptions {
+            all: true,
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    futures::stream::iter(list.into_iter().filter_map(|c| c.id))
+        .map(|id| async move { docker.inspect_container(&id, None).await })
+        .buffer_unordered(8)
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .len()
+}
