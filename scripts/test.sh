@@ -13,10 +13,14 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 source scripts/lib/toolchain.sh
+source scripts/lib/workdir.sh
+# A committed checkout is tested from one fixed directory, where the crates that did not
+# change since the last run stay built (scripts/lib/workdir.sh); this returns when it is not.
+bosun_stable_workdir "$@"
 source scripts/lib/tiers.sh
 
-# CI builds each crate once: incremental caches only cost time and disk there.
-if [[ "${CI:-}" == "true" ]]; then export CARGO_INCREMENTAL=0; fi
+# In place, CI builds each crate once: incremental caches only cost time and disk there.
+if [[ "${CI:-}" == "true" && "$root" != "$BOSUN_WORKDIR" ]]; then export CARGO_INCREMENTAL=0; fi
 
 setup() {
     bosun_ensure_rust
