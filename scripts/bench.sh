@@ -96,6 +96,7 @@ row "Log fan-out: engine log streams open, $fv viewers of one container" "$(valu
 row "Log fan-out: RSS with $fv viewers ($(value fanout_rate | cut -d. -f1) lines/s written)" "$(value fanout_rss_mb)" "MB" "<=" 150
 info "Log fan-out: lines/s delivered to each viewer (mean; viewers and bosun share the machine)" "$(value fanout_delivered)" "lines/s"
 row "Log fan-out: lines lost by viewers never told they skipped ($(value fanout_kept_up | cut -d. -f1) of $fv)" "$(value fanout_lost)" "" "=" 0
+row "Log fan-out: lines the others missed and were not told of (counted in lines)" "$(value fanout_untold)" "" "=" 0
 row "Container image (uncompressed)" "$(value image_mb)" "MB" "<=" 20
 row "Hydration bundle (wasm + js, gzipped)" "$(value bundle_kb)" "KB" "<=" 400
 row "Site files over the wire, cold load (brotli: wasm + js + css)" "$(value wire_kb)" "KB" "<=" 500

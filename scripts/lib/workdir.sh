@@ -13,13 +13,15 @@
 # What runs there is exactly HEAD: `git checkout --force` of the commit and `git clean -dx`
 # remove every file that is not in it, except end2end/node_modules (npm reinstalls it when
 # package-lock.json changes; scripts/lib/toolchain.sh). A checkout with uncommitted changes
-# runs in place, as does any run with BOSUN_STABLE_WORKDIR=0.
+# runs in place, as does any run with BOSUN_TEST_IN_PLACE=1. (No variable set here reaches
+# bosun: it refuses BOSUN_* settings it does not know, and the tests start it.)
 
-BOSUN_WORKDIR=${BOSUN_WORKDIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bosun/workdir}
+BOSUN_WORKDIR=${XDG_CACHE_HOME:-$HOME/.cache}/bosun/workdir
 
 bosun_stable_workdir() {
-    local here=$BOSUN_ROOT head
-    [ "${BOSUN_STABLE_WORKDIR:-1}" != 0 ] || return 0
+    local here=$BOSUN_ROOT head in_place=${BOSUN_TEST_IN_PLACE:-}
+    unset BOSUN_TEST_IN_PLACE
+    [ -z "$in_place" ] || [ "$in_place" = 0 ] || return 0
     [ "$here" != "$BOSUN_WORKDIR" ] || return 0
     command -v git >/dev/null 2>&1 && git -C "$here" rev-parse --verify -q HEAD >/dev/null || return 0
     if [ -n "$(git -C "$here" status --porcelain --untracked-files=normal)" ]; then
@@ -53,6 +55,6 @@ bosun_stable_workdir() {
     cd "$BOSUN_WORKDIR"
     # The crates that change are compiled incrementally (cargo leaves LTO builds, the wasm
     # bundle's, whole).
-    export CARGO_INCREMENTAL=1 BOSUN_ROOT=$BOSUN_WORKDIR
+    export CARGO_INCREMENTAL=1
     exec "$BOSUN_WORKDIR/scripts/test.sh" "$@"
 }

@@ -32,6 +32,8 @@ struct Seen {
     lines: u64,
     missing: u64,
     skipped: bool,
+    /// Lines its `skipped` markers said it missed.
+    told: u64,
     first: Option<u64>,
     last: Option<u64>,
 }
@@ -40,8 +42,14 @@ impl Seen {
     /// Reads the complete lines of `text` (SSE `data:` lines of log frames).
     fn read(&mut self, text: &str) {
         const SEQ: &str = "\"text\":\"seq ";
+        const TOLD: &str = "than this view reads: ";
         if text.contains("\"kind\":\"skipped\"") {
             self.skipped = true;
+        }
+        for (i, m) in text.match_indices(TOLD) {
+            let rest = &text[i + m.len()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            self.told += digits.parse::<u64>().unwrap_or(0);
         }
         for (i, m) in text.match_indices(SEQ) {
             let rest = &text[i + m.len()..];
@@ -174,6 +182,13 @@ async fn main() {
 
     let kept_up: Vec<&Seen> = seen.iter().filter(|s| !s.skipped).collect();
     let lost: u64 = kept_up.iter().map(|s| s.missing).sum();
+    // The others: every line they missed must have been told, in lines.
+    let untold: u64 = seen
+        .iter()
+        .filter(|s| s.skipped)
+        .map(|s| s.missing.saturating_sub(s.told))
+        .sum();
+    let told: u64 = seen.iter().map(|s| s.told).sum();
     let lines: u64 = seen.iter().map(|s| s.lines).sum();
     // Per viewer: lines per second delivered, and how far behind the writer it ended.
     let delivered = lines as f64 / viewers as f64 / secs as f64;
@@ -221,5 +236,10 @@ async fn main() {
     figure("fanout_engine_streams", streams);
     figure("fanout_followers", followers);
     figure("fanout_kept_up", kept_up.len() as f64);
+    println!(
+        "  {:<52} {:>10}   goal 0 ({told} told in all)",
+        "lines missed by the others and not told of", untold
+    );
     figure("fanout_lost", lost as f64);
+    figure("fanout_untold", untold as f64);
 }

@@ -189,6 +189,18 @@ async fn supervise(ctx: Ctx, in_scope: InScope) {
     }
 }
 
+/// What a follower that fell behind is told; `missed` lines when the tap's numbering says.
+fn skipped(label: &str, missed: Option<u64>) -> String {
+    let what = match missed {
+        Some(1) => "1 line was".to_owned(),
+        Some(n) => format!("{n} lines were"),
+        None => "lines were".to_owned(),
+    };
+    format!(
+        "{label} writes faster than this view reads: {what} skipped here (the log itself is whole; download it to read everything)."
+    )
+}
+
 /// Sends `line` unless it was sent already (following resumes at whole seconds). False once
 /// the follower has gone away.
 async fn send_new(ctx: &Ctx, label: &str, last: &mut i128, line: RawLine) -> bool {
@@ -216,6 +228,10 @@ async fn attach(ctx: Ctx, mut record: Arc<Record>, mut last: i128) {
                     return;
                 }
             }
+            // The tap's number of the next line this follower expects, and whether it fell
+            // behind since: the gap is told, in lines, before the batch after it.
+            let mut expected = live.start;
+            let mut behind = false;
             loop {
                 let event = tokio::select! {
                     _ = ctx.tx.closed() => return,
@@ -223,21 +239,33 @@ async fn attach(ctx: Ctx, mut record: Arc<Record>, mut last: i128) {
                 };
                 match event {
                     Ok(Event::Lines(batch)) => {
-                        for line in batch.iter() {
+                        if std::mem::take(&mut behind) {
+                            let missed = batch.first.saturating_sub(expected);
+                            if !ctx
+                                .marker(&label, MarkerKind::Skipped, skipped(&label, Some(missed)))
+                                .await
+                            {
+                                return;
+                            }
+                        }
+                        expected = batch.next();
+                        for line in batch.lines.iter() {
                             if !send_new(&ctx, &label, &mut last, line.clone()).await {
                                 return;
                             }
                         }
                     }
-                    Ok(Event::End) | Err(RecvError::Closed) => break,
-                    Err(RecvError::Lagged(batches)) => {
-                        let message = format!(
-                            "{label} writes faster than this view reads: {batches} bursts of lines were skipped here (the log itself is whole; download it to read everything)."
-                        );
-                        if !ctx.marker(&label, MarkerKind::Skipped, message).await {
+                    Ok(Event::End) | Err(RecvError::Closed) => {
+                        if behind
+                            && !ctx
+                                .marker(&label, MarkerKind::Skipped, skipped(&label, None))
+                                .await
+                        {
                             return;
                         }
+                        break;
                     }
+                    Err(RecvError::Lagged(_)) => behind = true,
                 }
             }
         }
@@ -294,5 +322,21 @@ async fn attach(ctx: Ctx, mut record: Arc<Record>, mut last: i128) {
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {},
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::skipped;
+
+    #[test]
+    fn a_follower_that_fell_behind_is_told_how_many_lines_it_missed() {
+        assert!(
+            skipped("web-1", Some(1))
+                .starts_with("web-1 writes faster than this view reads: 1 line was skipped here")
+        );
+        assert!(skipped("web-1", Some(9435)).contains(": 9435 lines were skipped here"));
+        assert!(skipped("web-1", None).contains(": lines were skipped here"));
+        assert!(skipped("web-1", None).contains("download it to read everything"));
     }
 }

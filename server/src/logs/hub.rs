@@ -21,8 +21,23 @@ use crate::docker::error::EngineError;
 /// (the container stopped, or the engine went away).
 #[derive(Clone, Debug)]
 pub enum Event {
-    Lines(Arc<Vec<RawLine>>),
+    Lines(Batch),
     End,
+}
+
+/// The lines of one engine frame, numbered: `first` is how many lines the tap passed on
+/// before these. A follower that had to skip batches counts the lines it missed from it.
+#[derive(Clone, Debug)]
+pub struct Batch {
+    pub first: u64,
+    pub lines: Arc<Vec<RawLine>>,
+}
+
+impl Batch {
+    /// The number the tap gives the line after this batch.
+    pub fn next(&self) -> u64 {
+        self.first + self.lines.len() as u64
+    }
 }
 
 /// Batches a tap holds for its slowest follower before that one starts skipping.
@@ -34,6 +49,9 @@ pub type Opener =
 
 struct Tap {
     tx: broadcast::Sender<Event>,
+    /// Lines passed on so far, held while a batch is sent: a follower joining reads it with
+    /// its subscription, so both agree on where it started.
+    passed: Arc<Mutex<u64>>,
     task: tokio::task::JoinHandle<()>,
     /// Set (under the hub's lock) as the end is sent: nobody subscribes to a tap after its
     /// end went out, and so nobody waits on it for ever.
@@ -43,6 +61,12 @@ struct Tap {
 impl Tap {
     fn live(&self) -> bool {
         !self.ended.load(Ordering::SeqCst)
+    }
+
+    /// A new receiver, and the number of the first line it will get.
+    fn join(&self) -> (broadcast::Receiver<Event>, u64) {
+        let passed = self.passed.lock().unwrap_or_else(|p| p.into_inner());
+        (self.tx.subscribe(), *passed)
     }
 }
 
@@ -56,6 +80,8 @@ impl Drop for Tap {
 /// linger after the last one went (a reload or a new filter joins the same engine stream).
 pub struct Subscription {
     pub rx: broadcast::Receiver<Event>,
+    /// The tap's number of the first line this subscription gets.
+    pub start: u64,
     tap: Option<Arc<Tap>>,
     linger: Duration,
 }
@@ -93,9 +119,15 @@ impl Hub {
         }
     }
 
-    fn subscription(&self, tap: Arc<Tap>, rx: broadcast::Receiver<Event>) -> Subscription {
+    fn subscription(
+        &self,
+        tap: Arc<Tap>,
+        rx: broadcast::Receiver<Event>,
+        start: u64,
+    ) -> Subscription {
         Subscription {
             rx,
+            start,
             tap: Some(tap),
             linger: self.linger,
         }
@@ -110,13 +142,15 @@ impl Hub {
         if let Some(tap) = taps.get(id).and_then(Weak::upgrade)
             && tap.live()
         {
-            let rx = tap.tx.subscribe();
-            return self.subscription(tap, rx);
+            let (rx, start) = tap.join();
+            return self.subscription(tap, rx, start);
         }
         let (tx, rx) = broadcast::channel(BACKLOG);
         let mut lines = (self.open)(id, since);
         let out = tx.clone();
         let ended = Arc::new(AtomicBool::new(false));
+        let passed = Arc::new(Mutex::new(0u64));
+        let count = passed.clone();
         let (end, hub) = (ended.clone(), self.taps.clone());
         let task = tokio::spawn(async move {
             while let Some(item) = lines.next().await {
@@ -129,16 +163,28 @@ impl Hub {
                         break;
                     }
                 }
+                let mut passed = count.lock().unwrap_or_else(|p| p.into_inner());
+                let batch = Batch {
+                    first: *passed,
+                    lines: Arc::new(batch),
+                };
+                *passed = batch.next();
                 // No follower now is fine: one may be subscribing.
-                let _ = out.send(Event::Lines(Arc::new(batch)));
+                let _ = out.send(Event::Lines(batch));
+                drop(passed);
             }
             let _held = hub.lock().unwrap_or_else(|p| p.into_inner());
             end.store(true, Ordering::SeqCst);
             let _ = out.send(Event::End);
         });
-        let tap = Arc::new(Tap { tx, task, ended });
+        let tap = Arc::new(Tap {
+            tx,
+            passed,
+            task,
+            ended,
+        });
         taps.insert(id.to_owned(), Arc::downgrade(&tap));
-        self.subscription(tap, rx)
+        self.subscription(tap, rx, 0)
     }
 
     /// Taps open now (for the tests and the bench).
@@ -204,7 +250,7 @@ mod tests {
 
     async fn next_lines(s: &mut Subscription) -> Vec<i128> {
         match tokio::time::timeout(Duration::from_secs(5), s.rx.recv()).await {
-            Ok(Ok(Event::Lines(b))) => b.iter().map(|l| l.nanos).collect(),
+            Ok(Ok(Event::Lines(b))) => b.lines.iter().map(|l| l.nanos).collect(),
             other => panic!("expected lines, got {other:?}"),
         }
     }
@@ -231,8 +277,27 @@ mod tests {
             let end = tokio::time::timeout(Duration::from_secs(5), s.rx.recv()).await;
             assert!(matches!(end, Ok(Ok(Event::End))), "{end:?}");
         }
-        let _again = hub.subscribe("c1", 0);
+        let again = hub.subscribe("c1", 0);
         assert_eq!(opened.load(Ordering::SeqCst), 3);
+        assert_eq!(again.start, 0, "a new tap numbers from 0");
+    }
+
+    #[tokio::test]
+    async fn a_follower_joining_a_running_tap_starts_at_its_count() {
+        let (hub, _, feeds) = fake();
+        let mut first = hub.subscribe("c1", 0);
+        let feed = feeds.lock().unwrap()[0].clone();
+        for n in 0..3 {
+            feed.send(line(n)).await.unwrap();
+            assert_eq!(next_lines(&mut first).await, [n]);
+        }
+        let mut late = hub.subscribe("c1", 0);
+        assert_eq!(late.start, 3);
+        feed.send(line(3)).await.unwrap();
+        match tokio::time::timeout(Duration::from_secs(5), late.rx.recv()).await {
+            Ok(Ok(Event::Lines(b))) => assert_eq!((b.first, b.lines[0].nanos), (3, 3)),
+            other => panic!("expected lines, got {other:?}"),
+        }
     }
 
     #[tokio::test]
@@ -287,9 +352,19 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         let lagged = slow.rx.recv().await;
-        assert!(
-            matches!(lagged, Err(broadcast::error::RecvError::Lagged(n)) if n > 0),
-            "{lagged:?}"
-        );
+        let Err(broadcast::error::RecvError::Lagged(missed)) = lagged else {
+            panic!("expected a lag, got {lagged:?}");
+        };
+        assert!(missed > 0);
+        // One line per batch here: the first batch after the gap is numbered by the lines
+        // before it, all of which this follower missed.
+        match slow.rx.recv().await {
+            Ok(Event::Lines(b)) => {
+                assert_eq!(b.first, missed, "lines skipped = batches skipped");
+                assert_eq!(b.lines[0].nanos, i128::from(u32::try_from(missed).unwrap()));
+                assert_eq!(b.next(), missed + 1);
+            }
+            other => panic!("expected lines after the gap, got {other:?}"),
+        }
     }
 }
