@@ -47,7 +47,8 @@ bosun_stable_workdir() {
     git -C "$BOSUN_WORKDIR" checkout -q --force --detach "$head"
     git -C "$BOSUN_WORKDIR" clean -q -d -x --force -e /end2end/node_modules
     if [ "$(git -C "$BOSUN_WORKDIR" rev-parse HEAD)" != "$head" ] ||
-        [ -n "$(git -C "$BOSUN_WORKDIR" status --porcelain --untracked-files=all --ignored=matching -- . ':!end2end/node_modules')" ]; then
+        git -C "$BOSUN_WORKDIR" status --porcelain --untracked-files=all --ignored=matching |
+        grep -qv '^!! end2end/node_modules/$'; then
         bosun__fail "$BOSUN_WORKDIR is not an exact copy of $head"
         return 1
     fi
