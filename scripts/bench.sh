@@ -4,7 +4,8 @@
 # Measures bosun against the raw Docker engine and the compose CLI, side by side in one run,
 # and prints one table with the goals: status page, log follow throughput, backup of a
 # ≥ 1 GB PostgreSQL database, scaling 1 → 10 → 1, RSS idle and with 50/100 log followers,
-# 1,000 viewers of one busy container (engine streams, RSS, lost lines),
+# 1,000 viewers of one busy container (engine streams, RSS, lost lines), the Logs page in
+# Chromium following a log flood (scripts/browser-bench.sh: lag, long tasks, heap, DOM),
 # container image size, hydration bundle size, start time; and what the always-on stats
 # history costs (engine calls, CPU, RSS) at 1 s sampling. Release artifacts are built once.
 # --smoke runs every measurement small and fast (scripts/test.sh does); its figures only
@@ -44,6 +45,10 @@ for bench in status many logs fanout backup scale startup history; do
     bosun__log "bench: $bench ${smoke}"
     cargo bench -p bosun --locked --bench "$bench" -- $smoke | tee -a /dev/stderr | { grep '^BENCH ' || true; } >>"$figures"
 done
+
+# What Chromium does with the Logs page following a log flood (end2end/bench/flood.spec.ts).
+bosun__log "bench: browser log flood ${smoke}"
+scripts/browser-bench.sh $smoke >>"$figures"
 
 # Sizes users download or pull.
 bundle=$(( $(gzip -c target/site/pkg/bosun_bg.wasm | wc -c) + $(gzip -c target/site/pkg/bosun.js | wc -c) ))
@@ -97,6 +102,13 @@ row "Log fan-out: RSS with $fv viewers ($(value fanout_rate | cut -d. -f1) lines
 info "Log fan-out: lines/s delivered to each viewer (mean; viewers and bosun share the machine)" "$(value fanout_delivered)" "lines/s"
 row "Log fan-out: lines lost by viewers never told they skipped ($(value fanout_kept_up | cut -d. -f1) of $fv)" "$(value fanout_lost)" "" "=" 0
 row "Log fan-out: lines the others missed and were not told of (counted in lines)" "$(value fanout_untold)" "" "=" 0
+fs=$(value flood_seconds | cut -d. -f1); fr=$(value flood_rate | cut -d. -f1)
+row "Log flood in Chromium ($fr lines/s for $fs s): newest line on screen, behind the container (worst 2 s sample)" "$(value flood_lag_ms)" "ms" "<=" 1000
+row "Log flood in Chromium: longest main-thread task (longtask entries)" "$(value flood_longest_task_ms)" "ms" "<=" 200
+row "Log flood in Chromium: JS heap at the end" "$(value flood_heap_mb)" "MB" "<=" 150
+row "Log flood in Chromium: log rows in the page (the rows in sight plus a margin)" "$(value flood_rows_drawn)" "" "<=" 150
+info "Log flood in Chromium: DOM nodes in the whole page at the end" "$(value flood_dom_nodes)" "nodes"
+info "Log flood in Chromium: lines kept in the page (bounded at 50,000)" "$(value flood_lines_kept)" "lines"
 row "Container image (uncompressed)" "$(value image_mb)" "MB" "<=" 20
 row "Hydration bundle (wasm + js, gzipped)" "$(value bundle_kb)" "KB" "<=" 400
 row "Site files over the wire, cold load (brotli: wasm + js + css)" "$(value wire_kb)" "KB" "<=" 500

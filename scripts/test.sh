@@ -8,7 +8,8 @@
 # one release build (server + wasm bundle) that e2e, Schemathesis, the image and the benches
 # all use. Compiled dependencies are kept between runs in a cache shared by every clone on
 # this machine (scripts/lib/toolchain.sh: bosun_cargo_cache), so a warm run compiles only
-# bosun's own crates.
+# bosun's own crates; and a committed checkout runs from one fixed directory
+# (scripts/lib/workdir.sh), so of those only the ones that changed, incrementally.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"

@@ -23,8 +23,13 @@ test('a line written to a container appears within 2 s, shown as text, never run
   await waitHydrated(page);
   await expect(page.getByTestId('log-state')).toHaveAttribute('data-state', 'live');
   const log = page.getByTestId('log');
+  // Only the rows in sight are in the page: the first lines are there once scrolled to.
+  await expect(log).toContainText('worker tick');
+  await log.evaluate((el) => { el.scrollTop = 0; });
   await expect(log).toContainText('demo-worker started (stdout)');
   await expect(log.locator('.log-line.stderr').first()).toBeVisible();
+  // Back to the newest lines, followed again.
+  await page.getByTestId('bottom').click();
 
   let ran = false;
   page.on('dialog', async (d) => { ran = true; await d.dismiss(); });
@@ -96,7 +101,7 @@ test('the picker finds a service by typing, and offers the recent choice first n
   await expect(box).toHaveValue(`${demoProject} / worker`);
   await page.getByTestId('show').click();
   await expect(page).toHaveURL(new RegExp(`/logs\\?scope=s%3A${demoProject}%2Fworker|/logs\\?scope=s:${demoProject}/worker`));
-  await expect(page.getByTestId('log')).toContainText('demo-worker', { timeout: 10_000 });
+  await expect(page.getByTestId('log')).toContainText('worker tick', { timeout: 10_000 });
 
   // Back on the empty page: the list opens with that choice on top, marked recent.
   await page.goto('/logs');
@@ -105,4 +110,35 @@ test('the picker finds a service by typing, and offers the recent choice first n
   const first = page.locator('#scope-options [role="option"]').first();
   await expect(first).toHaveAttribute('data-value', `s:${demoProject}/worker`);
   await expect(first).toContainText('recent');
+});
+
+test('a log of 20,000 lines keeps only the rows in sight in the page, newest at the bottom, oldest a scroll away', async ({ page }) => {
+  const [name, password] = await readyUser('operator');
+  await signIn(page, name, password);
+  await expect(page.getByTestId('current-user')).toHaveText(name);
+  // A container of this test's own, removed at the end.
+  const container = `bosun-e2e-flood-${process.pid}-${Date.now()}`;
+  execFileSync('docker', ['run', '-d', '--name', container, '--label', 'bosun.e2e=flood', 'busybox:latest', 'sh', '-c',
+    'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); echo "flood line $i"; done; exec sleep 600']);
+  try {
+    // Written before the page opens: the history read brings all of it.
+    await expect.poll(() => execFileSync('docker', ['logs', '--tail', '1', container]).toString().trim(), { timeout: 30_000 })
+      .toBe('flood line 20000');
+    await page.goto(`/logs?scope=c:${container}&tail=20000`);
+    await waitHydrated(page);
+    await expect(page.getByTestId('line-count')).toHaveText(/^200\d\d lines$/, { timeout: 30_000 });
+    const log = page.getByTestId('log');
+    await expect(log.locator('.log-line .text', { hasText: /^flood line 20000$/ })).toBeVisible();
+    const rows = () => log.locator('.log-line').count();
+    expect(await rows()).toBeLessThan(200);
+    // The scroll bar spans all of them; the oldest are drawn when scrolled to.
+    await log.evaluate((el) => { el.scrollTop = 0; });
+    await expect(log.locator('.log-line .text', { hasText: /^flood line 1$/ })).toBeVisible();
+    expect(await rows()).toBeLessThan(200);
+    await log.evaluate((el) => { el.scrollTop = el.scrollHeight / 2; });
+    await expect(log.locator('.log-line .text', { hasText: /^flood line 10\d{3}$/ }).first()).toBeVisible();
+    expect(await rows()).toBeLessThan(200);
+  } finally {
+    execFileSync('docker', ['rm', '-f', container]);
+  }
 });

@@ -1,4 +1,10 @@
-//! The live log: a bounded window of lines, pause/resume, jump to bottom, highlights.
+//! The live log: a bounded buffer of lines shown through a virtualised window (only the rows
+//! in sight, plus a margin, are in the page), pause/resume, jump to bottom, highlights.
+//!
+//! Rows have one fixed height (`ROW_PX`, the CSS `.log-line` height) and do not wrap; a long
+//! line scrolls sideways. So the window is arithmetic: the scroll position says which rows to
+//! draw, and a sized spacer keeps the scroll bar true to the whole buffer. A log writing
+//! thousands of lines a second then costs the page the same as a quiet one.
 
 use std::collections::VecDeque;
 
@@ -7,8 +13,15 @@ use leptos::prelude::*;
 use crate::components::sse::{Stream, follow};
 use crate::model::{LogFrame, LogItem, LogLine, LogStream};
 
-/// Lines kept in the page; older ones are dropped (and counted) so the tab stays fast.
-pub const WINDOW: usize = 5_000;
+/// Lines kept in the page; older ones are dropped (and counted). Only the rows in sight are
+/// drawn, so this bounds memory, not the page's work.
+pub const WINDOW: usize = 50_000;
+
+/// The height of one row, in CSS pixels: `.log-line` and `.log-marker` in style/main.css.
+const ROW_PX: f64 = 20.0;
+
+/// Rows drawn above and below the ones in sight, so a scroll does not show a gap.
+const MARGIN: usize = 40;
 
 #[derive(Clone, Default)]
 struct Buffer {
@@ -28,17 +41,37 @@ impl Buffer {
             self.dropped += 1;
         }
     }
+
+    /// The rows from `top` pixels down, for a view `height` pixels tall, with the margin:
+    /// the index of the first, and the rows.
+    fn rows(&self, top: f64, height: f64) -> (usize, Vec<(u64, LogItem)>) {
+        let (first, last) = window(self.items.len(), top, height);
+        (first, self.items.range(first..last).cloned().collect())
+    }
+}
+
+/// Which rows `[first, last)` of `len` to draw for a view scrolled `top` pixels, `height` tall.
+fn window(len: usize, top: f64, height: f64) -> (usize, usize) {
+    let seen = (top.max(0.0) / ROW_PX).floor() as usize;
+    let rows = (height.max(0.0) / ROW_PX).ceil() as usize;
+    let first = seen.saturating_sub(MARGIN).min(len);
+    let last = (seen + rows + MARGIN).min(len).max(first);
+    (first, last)
 }
 
 /// Follows `url` (a `…/logs?follow=true…` stream) and shows it.
 #[component]
 pub fn LogView(url: String, timestamps: bool) -> impl IntoView {
-    let shown = RwSignal::new(Buffer::default());
+    let shown = StoredValue::new(Buffer::default());
+    // Bumped when the buffer changes, and when the view scrolls or resizes.
+    let changed = RwSignal::new(0u64);
+    let moved = RwSignal::new(0u64);
     let paused = RwSignal::new(false);
     let held = RwSignal::new(Vec::<LogItem>::new());
     let state = RwSignal::new(Stream::Connecting);
     let at_bottom = RwSignal::new(true);
     let scroller = NodeRef::<leptos::html::Div>::new();
+    let spacer = NodeRef::<leptos::html::Div>::new();
     follow::<LogFrame>(&url, state, move |frame| {
         if paused.get_untracked() {
             held.update(|h| {
@@ -48,21 +81,29 @@ pub fn LogView(url: String, timestamps: bool) -> impl IntoView {
                 h.drain(..excess);
             });
         } else {
-            shown.update(|b| b.push_all(frame.items));
+            shown.update_value(|b| b.push_all(frame.items));
+            changed.update(|n| *n += 1);
         }
     });
-    // Stick to the bottom while the reader is there.
+    // The spacer takes the whole buffer's height, then the view sticks to the bottom while
+    // the reader is there: one effect, so the scroll never reads a stale height.
     Effect::new(move |_| {
-        shown.track();
+        changed.track();
+        let len = shown.with_value(|b| b.items.len());
+        if let Some(s) = spacer.get() {
+            let _ = s.set_attribute("style", &format!("height: {}px", len as f64 * ROW_PX));
+        }
         if at_bottom.get_untracked()
             && let Some(el) = scroller.get()
         {
             el.set_scroll_top(el.scroll_height());
         }
+        moved.update(|n| *n += 1);
     });
     let resume = move |_| {
         let pending = held.try_update(std::mem::take).unwrap_or_default();
-        shown.update(|b| b.push_all(pending));
+        shown.update_value(|b| b.push_all(pending));
+        changed.update(|n| *n += 1);
         paused.set(false);
         at_bottom.set(true);
     };
@@ -71,12 +112,30 @@ pub fn LogView(url: String, timestamps: bool) -> impl IntoView {
         if let Some(el) = scroller.get() {
             el.set_scroll_top(el.scroll_height());
         }
+        moved.update(|n| *n += 1);
     };
     let on_scroll = move |_| {
         if let Some(el) = scroller.get() {
             at_bottom.set(el.scroll_top() + el.client_height() >= el.scroll_height() - 8);
         }
+        moved.update(|n| *n += 1);
     };
+    // What is drawn: the rows in sight. Read from the scroller itself (nothing on the server,
+    // where the buffer is empty anyway).
+    let rows = move || {
+        changed.track();
+        moved.track();
+        let (top, height) = scroller.get().map_or((0.0, 0.0), |el| {
+            (f64::from(el.scroll_top()), f64::from(el.client_height()))
+        });
+        shown.with_value(|b| b.rows(top, height))
+    };
+    let drawn = Memo::new(move |_| rows());
+    let total = move || {
+        changed.track();
+        shown.with_value(|b| b.items.len())
+    };
+    let offset = move || drawn.with(|(first, _)| *first as f64 * ROW_PX);
     view! {
         <div class="log-toolbar row">
             <span class="live muted" data-testid="log-state" data-state=move || format!("{:?}", state.get()).to_lowercase()>
@@ -96,10 +155,11 @@ pub fn LogView(url: String, timestamps: bool) -> impl IntoView {
                 view! { <button class="small" data-testid="pause" on:click=move |_| paused.set(true)>"Pause"</button> }.into_any()
             }}
             <button class="small" data-testid="bottom" on:click=to_bottom>"Jump to bottom"</button>
-            <span class="muted" data-testid="line-count">{move || format!("{} lines", shown.with(|b| b.items.len()))}</span>
+            <span class="muted" data-testid="line-count">{move || format!("{} lines", total())}</span>
         </div>
         {move || {
-            let dropped = shown.with(|b| b.dropped);
+            changed.track();
+            let dropped = shown.with_value(|b| b.dropped);
             (dropped > 0).then(|| view! {
                 <p class="muted dropped" data-testid="dropped">
                     {format!("{dropped} older lines were dropped to keep the page fast; download the log to see everything.")}
@@ -107,16 +167,21 @@ pub fn LogView(url: String, timestamps: bool) -> impl IntoView {
             })
         }}
         <div class="log" node_ref=scroller on:scroll=on_scroll data-testid="log" role="log" aria-live="off">
-            <For each=move || shown.with(|b| b.items.clone()) key=|(seq, _)| *seq let:entry>
-                {match entry.1 {
-                    LogItem::Line(line) => view! { <Line line timestamps /> }.into_any(),
-                    LogItem::Marker(m) => view! {
-                        <div class=format!("log-marker marker-{:?}", m.kind).to_lowercase() data-testid="marker">
-                            {format!("— {} —", m.message)}
-                        </div>
-                    }.into_any(),
-                }}
-            </For>
+            <div class="log-rows" node_ref=spacer>
+                <div class="log-window" style:transform=move || format!("translateY({}px)", offset())>
+                    <For each=move || drawn.get().1 key=|(seq, _)| *seq let:entry>
+                        {match entry.1 {
+                            LogItem::Line(line) => view! { <Line line timestamps /> }.into_any(),
+                            LogItem::Marker(m) => view! {
+                                <div class=format!("log-marker marker-{:?}", m.kind).to_lowercase() data-testid="marker"
+                                    title=m.message.clone()>
+                                    {format!("— {} —", m.message)}
+                                </div>
+                            }.into_any(),
+                        }}
+                    </For>
+                </div>
+            </div>
         </div>
     }
 }
@@ -164,4 +229,46 @@ fn highlighted(text: &str, matches: &[(u32, u32)]) -> impl IntoView + use<> {
             }
         })
         .collect_view()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_rows_in_sight_and_a_margin_are_drawn() {
+        // 50,000 rows, a 600 px view at the bottom: 30 rows in sight, 40 above.
+        let len = 50_000;
+        let top = (len as f64 - 30.0) * ROW_PX;
+        assert_eq!(window(len, top, 600.0), (len - 70, len));
+        // At the top: the rows in sight and the margin below.
+        assert_eq!(window(len, 0.0, 600.0), (0, 70));
+        // In the middle: the margin on both sides.
+        assert_eq!(window(len, 1000.0 * ROW_PX, 600.0), (960, 1070));
+        // Fewer rows than the view holds, or no view yet.
+        assert_eq!(window(5, 0.0, 600.0), (0, 5));
+        assert_eq!(window(0, 0.0, 600.0), (0, 0));
+        assert_eq!(window(100, 0.0, 0.0), (0, 40));
+    }
+
+    #[test]
+    fn the_buffer_keeps_the_newest_lines_and_counts_the_dropped() {
+        let mut b = Buffer::default();
+        let marker = |n: u64| {
+            LogItem::Marker(crate::model::LogMarker {
+                source: "s".into(),
+                kind: crate::model::MarkerKind::Attached,
+                message: n.to_string(),
+                ts: String::new(),
+            })
+        };
+        b.push_all((0..(WINDOW as u64 + 10)).map(marker));
+        assert_eq!(b.items.len(), WINDOW);
+        assert_eq!(b.dropped, 10);
+        assert_eq!(b.items.front().map(|(s, _)| *s), Some(10));
+        let (first, rows) = b.rows(0.0, 100.0);
+        assert_eq!(first, 0);
+        assert_eq!(rows.first().map(|(s, _)| *s), Some(10));
+        assert_eq!(rows.len(), 5 + MARGIN);
+    }
 }

@@ -1,0 +1,79 @@
+// A container writes as fast as it is let (about 10,000 lines a second) while the Logs page
+// follows it in Chromium. Measured in the browser: the longest task on the main thread (the
+// Performance API's `longtask` entries), how far behind the container the newest line on
+// screen is (its engine time stamp against the clock, sampled every 2 s), the JS heap and the
+// DOM at the end. Prints `BENCH key value` lines for scripts/bench.sh.
+// Run by scripts/browser-bench.sh, which starts bosun and the writer (E2E_FLOOD_CONTAINER).
+import { expect, test } from '@playwright/test';
+import { readyUser, signIn, waitHydrated } from '../tests/helpers';
+
+const container = process.env.E2E_FLOOD_CONTAINER ?? '';
+const seconds = Number(process.env.E2E_FLOOD_SECONDS ?? '60');
+
+function bench(key: string, value: number) {
+  console.log(`BENCH ${key} ${value}`);
+}
+
+test('the Logs page follows a log flood', async ({ page }) => {
+  expect(container, 'E2E_FLOOD_CONTAINER').not.toBe('');
+  const [name, password] = await readyUser('viewer');
+  // Every long task from the first script on, kept in the page.
+  await page.addInitScript(() => {
+    const w = window as unknown as { __longest: number; __longTasks: number };
+    w.__longest = 0;
+    w.__longTasks = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        w.__longest = Math.max(w.__longest, e.duration);
+        if (e.duration > 200) w.__longTasks += 1;
+      }
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  await signIn(page, name, password);
+  await expect(page.getByTestId('current-user')).toHaveText(name);
+  await page.goto(`/logs?scope=c:${container}&tail=100&timestamps=true`);
+  await waitHydrated(page);
+  await expect(page.getByTestId('log-state')).toHaveAttribute('data-state', 'live');
+
+  // Behind = now − the engine's time stamp of the newest line drawn. A page that does not
+  // answer within the sample's time counts as that far behind.
+  const lags: number[] = [];
+  const started = Date.now();
+  while (Date.now() - started < seconds * 1000) {
+    await page.waitForTimeout(2_000);
+    const asked = Date.now();
+    const newest = await Promise.race([
+      page.evaluate(() => {
+        const stamps = document.querySelectorAll('[data-testid="log"] .log-line .ts');
+        const last = stamps[stamps.length - 1];
+        return last ? Date.parse(last.textContent ?? '') : NaN;
+      }),
+      new Promise<number>((resolve) => setTimeout(() => resolve(NaN), 15_000)),
+    ]);
+    lags.push(Number.isNaN(newest) ? Date.now() - asked + 15_000 : Math.max(0, asked - newest));
+  }
+  // The first samples include the history read and the page settling.
+  const steady = lags.slice(Math.min(1, lags.length - 1));
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const metric = (n: string) => metrics.find((m) => m.name === n)?.value ?? NaN;
+  const page_ = await page.evaluate(() => {
+    const w = window as unknown as { __longest: number; __longTasks: number };
+    return {
+      longest: w.__longest,
+      longTasks: w.__longTasks,
+      rows: document.querySelectorAll('[data-testid="log"] .log-line, [data-testid="log"] .log-marker').length,
+      count: document.querySelector('[data-testid="line-count"]')?.textContent ?? '',
+    };
+  });
+  bench('flood_seconds', seconds);
+  bench('flood_lag_ms', Math.max(...steady));
+  bench('flood_lag_median_ms', steady.sort((a, b) => a - b)[Math.floor(steady.length / 2)]);
+  bench('flood_longest_task_ms', page_.longest);
+  bench('flood_long_tasks', page_.longTasks);
+  bench('flood_heap_mb', metric('JSHeapUsedSize') / 1e6);
+  bench('flood_dom_nodes', metric('Nodes'));
+  bench('flood_rows_drawn', page_.rows);
+  bench('flood_lines_kept', Number.parseInt(page_.count, 10));
+});
