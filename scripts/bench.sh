@@ -104,6 +104,7 @@ row "Log fan-out: lines lost by viewers never told they skipped ($(value fanout_
 row "Log fan-out: lines the others missed and were not told of (counted in lines)" "$(value fanout_untold)" "" "=" 0
 fs=$(value flood_seconds | cut -d. -f1); fr=$(value flood_rate | cut -d. -f1)
 row "Log flood in Chromium ($fr lines/s for $fs s): newest line on screen, behind the container (worst 2 s sample)" "$(value flood_lag_ms)" "ms" "<=" 1000
+info "Log flood in Chromium: longest the page took to answer a probe" "$(value flood_probe_ms)" "ms"
 row "Log flood in Chromium: longest main-thread task (longtask entries)" "$(value flood_longest_task_ms)" "ms" "<=" 200
 row "Log flood in Chromium: JS heap at the end" "$(value flood_heap_mb)" "MB" "<=" 150
 row "Log flood in Chromium: log rows in the page (the rows in sight plus a margin)" "$(value flood_rows_drawn)" "" "<=" 150

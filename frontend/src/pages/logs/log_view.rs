@@ -63,15 +63,29 @@ fn window(len: usize, top: f64, height: f64) -> (usize, usize) {
 #[component]
 pub fn LogView(url: String, timestamps: bool) -> impl IntoView {
     let shown = StoredValue::new(Buffer::default());
-    // Bumped when the buffer changes, and when the view scrolls or resizes.
+    // Bumped once per animation frame at most when the buffer changed (a fast log brings
+    // hundreds of frames a second; the page draws sixty), and when the view scrolls.
     let changed = RwSignal::new(0u64);
-    let moved = RwSignal::new(0u64);
+    let frame_due = StoredValue::new(false);
+    // Where the view is and how tall, as the scroll events say: drawing never asks the page
+    // for its layout, which would make the browser lay it out on every frame of the log.
+    let top = RwSignal::new(0.0f64);
+    let view_h = RwSignal::new(600.0f64);
     let paused = RwSignal::new(false);
     let held = RwSignal::new(Vec::<LogItem>::new());
     let state = RwSignal::new(Stream::Connecting);
     let at_bottom = RwSignal::new(true);
     let scroller = NodeRef::<leptos::html::Div>::new();
     let spacer = NodeRef::<leptos::html::Div>::new();
+    let redraw = move || {
+        if !frame_due.get_value() {
+            frame_due.set_value(true);
+            request_animation_frame(move || {
+                frame_due.try_set_value(false);
+                changed.try_update(|n| *n += 1);
+            });
+        }
+    };
     follow::<LogFrame>(&url, state, move |frame| {
         if paused.get_untracked() {
             held.update(|h| {
@@ -82,55 +96,55 @@ pub fn LogView(url: String, timestamps: bool) -> impl IntoView {
             });
         } else {
             shown.update_value(|b| b.push_all(frame.items));
-            changed.update(|n| *n += 1);
+            redraw();
+        }
+    });
+    // The view's height, once it is in the page (and again on every scroll).
+    Effect::new(move |_| {
+        if let Some(el) = scroller.get() {
+            view_h.set(f64::from(el.client_height()));
         }
     });
     // The spacer takes the whole buffer's height, then the view sticks to the bottom while
-    // the reader is there: one effect, so the scroll never reads a stale height.
+    // the reader is there (the browser clamps the scroll to the end).
     Effect::new(move |_| {
         changed.track();
-        let len = shown.with_value(|b| b.items.len());
+        let height = shown.with_value(|b| b.items.len()) as f64 * ROW_PX;
         if let Some(s) = spacer.get() {
-            let _ = s.set_attribute("style", &format!("height: {}px", len as f64 * ROW_PX));
+            let _ = s.set_attribute("style", &format!("height: {height}px"));
         }
-        if at_bottom.get_untracked()
-            && let Some(el) = scroller.get()
-        {
-            el.set_scroll_top(el.scroll_height());
+        if at_bottom.get_untracked() {
+            if let Some(el) = scroller.get() {
+                el.set_scroll_top(i32::MAX);
+            }
+            top.set((height - view_h.get_untracked()).max(0.0));
         }
-        moved.update(|n| *n += 1);
     });
     let resume = move |_| {
         let pending = held.try_update(std::mem::take).unwrap_or_default();
         shown.update_value(|b| b.push_all(pending));
-        changed.update(|n| *n += 1);
         paused.set(false);
         at_bottom.set(true);
+        changed.update(|n| *n += 1);
     };
     let to_bottom = move |_| {
         at_bottom.set(true);
-        if let Some(el) = scroller.get() {
-            el.set_scroll_top(el.scroll_height());
-        }
-        moved.update(|n| *n += 1);
+        changed.update(|n| *n += 1);
     };
     let on_scroll = move |_| {
         if let Some(el) = scroller.get() {
-            at_bottom.set(el.scroll_top() + el.client_height() >= el.scroll_height() - 8);
+            let (t, h) = (f64::from(el.scroll_top()), f64::from(el.client_height()));
+            at_bottom.set(t + h >= f64::from(el.scroll_height()) - 8.0);
+            top.set(t);
+            view_h.set(h);
         }
-        moved.update(|n| *n += 1);
     };
-    // What is drawn: the rows in sight. Read from the scroller itself (nothing on the server,
-    // where the buffer is empty anyway).
-    let rows = move || {
+    // What is drawn: the rows in sight, with the margin.
+    let drawn = Memo::new(move |_| {
         changed.track();
-        moved.track();
-        let (top, height) = scroller.get().map_or((0.0, 0.0), |el| {
-            (f64::from(el.scroll_top()), f64::from(el.client_height()))
-        });
-        shown.with_value(|b| b.rows(top, height))
-    };
-    let drawn = Memo::new(move |_| rows());
+        let (t, h) = (top.get(), view_h.get());
+        shown.with_value(|b| b.rows(t, h))
+    });
     let total = move || {
         changed.track();
         shown.with_value(|b| b.items.len())
