@@ -39,7 +39,7 @@ fi
 
 bosun_require_release
 data=$(mktemp -d)
-password="fuzz-$(head -c 12 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
+password=$(bosun_password fuzz)
 cleanup() {
     bosun_serve_stop
     rm -rf "$data"

@@ -32,7 +32,7 @@ cleanup() {
     rm -rf "$data"
 }
 trap cleanup EXIT
-password="bench-$(head -c 12 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
+password=$(bosun_password bench)
 BOSUN_ADMIN_PASSWORD="$password" bosun_serve "$data" >&2
 
 # 100 numbered lines, then 10 ms asleep: about 10,000 lines a second where the shell keeps up.

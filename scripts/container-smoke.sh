@@ -59,7 +59,7 @@ jar=$(mktemp)
 trap 'rm -f "$jar"; cleanup' EXIT
 curl -sk -c "$jar" -X POST "$url/api/v1/session" -H 'content-type: application/json' \
     -d "{\"username\":\"admin\",\"password\":\"$password\"}" >/dev/null
-new_password="smoke-$(head -c 12 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
+new_password=$(bosun_password smoke)
 code=$(curl -sk -b "$jar" -H "Origin: $url" -X POST "$url/api/v1/me/password" -H 'content-type: application/json' \
     -d "{\"current\":\"$password\",\"new\":\"$new_password\"}" -o /dev/null -w '%{http_code}')
 [ "$code" = 204 ] || { bosun__log "ERROR: password change answered $code"; exit 1; }

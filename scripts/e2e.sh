@@ -19,7 +19,7 @@ demo_project="bosun-e2e-$$"
 # The demo proxy's certificate directory, watched by bosun (BOSUN_CERT_DIRS).
 export DEMO_CERT_DIR="$data/demo-certs"
 mkdir -p "$DEMO_CERT_DIR"
-password="e2e-$(head -c 12 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
+password=$(bosun_password e2e)
 
 # A project on an image in a local registry that has a newer build waiting (the update specs).
 update_project="bosun-e2e-upd-$$"

@@ -8,6 +8,11 @@
 #   BOSUN_SERVE_LOG   DATA_DIR/bosun.log (stderr; stdout is in DATA_DIR/bosun.out)
 # Environment such as BOSUN_ADMIN_PASSWORD is passed through. Source after toolchain.sh.
 
+# A throwaway password for a test tier's admin: PREFIX-<16 random letters and digits>.
+bosun_password() {
+    printf '%s-%s' "${1:?usage: bosun_password PREFIX}" "$(head -c 12 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
+}
+
 bosun_require_release() {
     local bin="$BOSUN_ROOT/target/release/bosun" site="$BOSUN_ROOT/target/site"
     [ -x "$bin" ] && [ -f "$site/pkg/bosun_bg.wasm" ] && [ -f "$site/pkg/bosun.js" ] ||
