@@ -67,7 +67,15 @@ async fn metrics_count_log_followers_and_engine_streams_for_a_viewer_only() {
 
     let admin = s.admin().await;
     let viewer = s.user(&admin, "metricsviewer", "viewer").await;
-    let text = metrics(&viewer, &s).await;
+    // bosun connects to the engine after it starts listening: give it the time it takes.
+    let mut text = metrics(&viewer, &s).await;
+    for _ in 0..150 {
+        if sample(&text, "bosun_engine_connected") == Some(1.0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        text = metrics(&viewer, &s).await;
+    }
     assert_eq!(sample(&text, "bosun_engine_connected"), Some(1.0), "{text}");
     assert_eq!(
         sample(&text, "bosun_engine_streams{kind=\"logs\"}"),
