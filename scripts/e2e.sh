@@ -8,6 +8,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 source scripts/lib/toolchain.sh
 source scripts/lib/serve.sh
+source scripts/lib/oidc.sh
 bosun_ensure_node_deps
 bosun_ensure_chromium
 bosun_ensure_docker
@@ -26,6 +27,7 @@ update_project="bosun-e2e-upd-$$"
 
 cleanup() {
     bosun_serve_stop
+    bosun_oidc_stop
     end2end/stacks/demo/down.sh "$demo_project" >/dev/null 2>&1 || true
     end2end/stacks/updates/down.sh "$update_project" "$data/updates" >/dev/null 2>&1 || true
     rm -rf "$data"
@@ -33,12 +35,19 @@ cleanup() {
 trap cleanup EXIT
 end2end/stacks/demo/up.sh "$demo_project"
 end2end/stacks/updates/up.sh "$update_project" "$data/updates" >/dev/null
+# The team's identity provider, with users in groups (the sign-in specs).
+bosun_oidc_start "$data"
 # The stats history samples every 2 s here, so a chart has samples from before a page opens.
-BOSUN_ADMIN_PASSWORD="$password" BOSUN_CERT_DIRS="$DEMO_CERT_DIR" BOSUN_STATS_HISTORY=2s/30m bosun_serve "$data"
+BOSUN_ADMIN_PASSWORD="$password" BOSUN_CERT_DIRS="$DEMO_CERT_DIR" BOSUN_STATS_HISTORY=2s/30m \
+    BOSUN_OIDC_ISSUER="$OIDC_TEST_ISSUER" BOSUN_OIDC_CLIENT_ID="$OIDC_TEST_CLIENT_ID" \
+    BOSUN_OIDC_CLIENT_SECRET="$OIDC_TEST_SECRET" BOSUN_OIDC_BUTTON="Sign in with Team SSO" \
+    BOSUN_OIDC_ROLES="admin:bosun-admins,operator:bosun-operators,viewer:bosun-viewers" \
+    bosun_serve "$data"
+bosun_oidc_register "$BOSUN_SERVE_URL"
 bosun_check_site_refs "$BOSUN_SERVE_URL/login"
 
 export E2E_BOSUN_URL="$BOSUN_SERVE_URL" E2E_ADMIN_PASSWORD="$password" E2E_DEMO_PROJECT="$demo_project" \
-    E2E_CERT_DIR="$DEMO_CERT_DIR" E2E_UPDATE_PROJECT="$update_project"
+    E2E_CERT_DIR="$DEMO_CERT_DIR" E2E_UPDATE_PROJECT="$update_project" E2E_OIDC_URL="$OIDC_TEST_ISSUER"
 status=0
 (cd end2end && npx playwright test "$@") || status=$?
 if [ "$status" -ne 0 ]; then

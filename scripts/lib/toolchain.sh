@@ -75,6 +75,7 @@ bosun_ensure_node_deps() {
     fi
     local dir="$BOSUN_ROOT/end2end"
     if [ ! -x "$dir/node_modules/.bin/playwright" ] || [ ! -x "$dir/node_modules/.bin/wasm-opt" ] ||
+        [ ! -d "$dir/node_modules/oidc-provider" ] ||
         [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
         bosun__log "installing end2end npm packages"
         (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >&2)

@@ -24,6 +24,7 @@ pub mod offsite;
 pub mod private;
 pub mod services;
 pub mod settings;
+mod start_error;
 pub mod store;
 pub mod swarm;
 pub mod tasks;
@@ -48,45 +49,8 @@ use crate::auth::password::PasswordHasherPool;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::{Config, TlsMode};
 use crate::http::{AppState, Security};
+pub use crate::start_error::StartError;
 use crate::store::Store;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("could not create the data directory {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error(transparent)]
-    Store(#[from] store::StoreError),
-    #[error("session store: {0}")]
-    Sessions(String),
-    #[error(transparent)]
-    Bootstrap(#[from] auth::bootstrap::BootstrapError),
-    #[error(transparent)]
-    Hash(#[from] auth::password::HashError),
-    #[error("TLS: {0}")]
-    Tls(#[from] tls::TlsError),
-    #[error("HTTP client for link checks: {0}")]
-    LinkClient(String),
-    #[error("serving: {0}")]
-    Serve(#[from] std::io::Error),
-    #[error("backup directory {path}: {source}")]
-    BackupDir {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("OpenAPI document: {0}")]
-    OpenApi(String),
-    #[error("certificates: {0}")]
-    Certs(String),
-    #[error("notifications: {0}")]
-    Notify(String),
-    #[error("off-site copies: {0}")]
-    Offsite(String),
-    #[error("backup encryption: {0}")]
-    Encryption(String),
-}
 
 /// What `run` tells its caller once it is listening.
 pub struct Started {
@@ -168,6 +132,8 @@ pub async fn run_with_clock(
         notify_roots.extend(trust::read_bundle(path).unwrap_or_default());
     }
     let registry_roots = trust::Trust::new(&notify_roots).all_roots();
+    let provider =
+        auth::oidc::from_config(&config.oidc, registry_roots.clone()).map_err(StartError::Oidc)?;
     let (notifier, dispatcher) = notify::Notifier::start(
         store.clone(),
         audit.clone(),
@@ -296,6 +262,20 @@ pub async fn run_with_clock(
             audit.clone(),
             notifier.clone(),
             clock.clone(),
+            auth::account::SignInPolicy {
+                password: config.oidc.password_login,
+                provider,
+                forward: config.oidc.auth_header.clone().map(|h| {
+                    auth::account::ForwardAuth::new(h, config.oidc.auth_groups_header.clone())
+                }),
+                roles: config.oidc.roles.clone(),
+                create_users: config.oidc.create_users,
+                public_origin: config
+                    .public_url
+                    .as_ref()
+                    .map(|u| u.origin().ascii_serialization()),
+                https: config.https(),
+            },
         ),
         tokens: auth::tokens::TokenService::new(store.clone(), audit.clone()),
         users: users::UserService::new(store.clone(), hasher, audit.clone()),

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
+use crate::model::sign_in::SignInOptions;
 use crate::model::{Me, RecoveryCodes, TotpSetup};
 
 #[cfg(feature = "ssr")]
@@ -33,13 +34,38 @@ pub async fn login(
     .await
 }
 
+/// What the sign-in page offers. Public: the page shows it before anyone signs in.
+#[server(prefix = "/sfn", endpoint = "public/sign_in_options")]
+pub async fn load_sign_in_options() -> Result<SignInOptions, AppError> {
+    ctx::run(async move { Ok(ctx::ports()?.account.sign_in_options()) }).await
+}
+
+/// The code step after a sign-in through the identity provider, for a role that needs a
+/// second factor the provider did not report. Public: the session is not signed in yet.
+#[server(prefix = "/sfn", endpoint = "public/login_code")]
+pub async fn login_code(code: String) -> Result<Me, AppError> {
+    ctx::run(async move {
+        let parts = ctx::parts()?;
+        let (me, next) = ctx::ports()?.account.login_code(&parts, code).await?;
+        let target = if me.must_change_password || me.must_enrol_totp {
+            "/account".to_owned()
+        } else {
+            super::safe_next(Some(&next))
+        };
+        leptos_axum::redirect(&target);
+        Ok(me)
+    })
+    .await
+}
+
 /// Public so that signing out still works (and lands on the sign-in page) after the session ended.
 #[server(prefix = "/sfn", endpoint = "public/logout")]
 pub async fn logout() -> Result<(), AppError> {
     ctx::run(async move {
         let parts = ctx::parts()?;
-        ctx::ports()?.account.logout(&parts).await?;
-        leptos_axum::redirect("/login");
+        // A sign-in through the identity provider ends there too, which comes back to /login.
+        let onward = ctx::ports()?.account.logout(&parts).await?;
+        leptos_axum::redirect(onward.as_deref().unwrap_or("/login"));
         Ok(())
     })
     .await

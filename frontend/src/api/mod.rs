@@ -51,7 +51,9 @@ pub fn safe_next(next: Option<&str>) -> String {
             if n.starts_with('/')
                 && !n.starts_with("//")
                 && !n.starts_with("/\\")
-                && !n.starts_with(crate::nav::LOGIN_PATH) =>
+                && !n.starts_with(crate::nav::LOGIN_PATH)
+                // Browsers drop tabs and newlines from URLs: `/\t/evil` would become `//evil`.
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace()) =>
         {
             n.to_owned()
         }
@@ -69,6 +71,8 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/x")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
         assert_eq!(safe_next(None), "/");
         assert_eq!(safe_next(Some("/login")), "/");
         assert_eq!(safe_next(Some("/login?next=/users")), "/");

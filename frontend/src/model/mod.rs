@@ -22,6 +22,7 @@ pub mod notify;
 pub mod role;
 pub mod scale;
 pub mod services;
+pub mod sign_in;
 pub mod stats;
 pub mod swarm;
 pub mod task_defined;

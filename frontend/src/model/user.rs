@@ -167,6 +167,10 @@ pub struct UserDto {
     /// RFC 3339, UTC.
     pub created_at: String,
     pub last_login_at: Option<String>,
+    /// Set for an account of the identity provider: its role comes from these groups, at
+    /// every sign-in, and cannot be changed in bosun.
+    #[serde(default)]
+    pub provider_groups: Option<Vec<String>>,
 }
 
 #[derive(Clone, Serialize, Deserialize)]

@@ -1,84 +1,160 @@
-//! Sign-in: user name, password and, when asked for, a two-factor code.
+//! Sign-in: the identity provider's button, and the password form (user name, password and,
+//! when asked for, a two-factor code) where passwords are allowed; the code step after a
+//! provider sign-in; and why a provider sign-in was refused.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::account::Login;
-use crate::components::error_view::ErrorView;
+use crate::api::account::{Login, LoginCode, load_sign_in_options};
+use crate::components::error_view::{ErrorView, urlencode};
+use crate::model::sign_in::{PasswordLogin, ProviderRefusal, SignInOptions};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".to_owned());
-    let expired = move || query.read().get("expired").is_some();
-    let changed = move || query.read().get("changed").is_some();
+    let flag = move |name: &'static str| move || query.read().get(name).is_some();
+    let refused = move || {
+        query
+            .read()
+            .get("refused")
+            .and_then(|c| ProviderRefusal::from_code(&c))
+    };
+    let code_step = move || query.read().get("step").as_deref() == Some("code");
+    let options = Resource::new(|| (), |_| load_sign_in_options());
+    // Held here, not in the form: a wrong password sends the page to itself (with
+    // `?expired=1` from the error view), which may render the form again; the answer stays.
     let login = ServerAction::<Login>::new();
-    let error = move || login.value().get().and_then(|r| r.err());
     // The password was right and the account has two-factor sign-in: ask for the code.
     let need_code = RwSignal::new(false);
+    let password_off = move || {
+        options
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|o| o.password == PasswordLogin::Off)
+    };
+    view! {
+        <main class="login">
+            <div class="card login-card">
+                <h1 class="brand-large">"bosun"</h1>
+                <p class="muted">"Sign in to manage this host's compose stacks."</p>
+                <Show when=flag("expired")>
+                    <div class="alert alert-info" role="status" data-testid="expired">
+                        "Your session has ended. Sign in again to continue."
+                    </div>
+                </Show>
+                <Show when=flag("changed")>
+                    <div class="alert alert-ok" role="status">
+                        "Password changed. Sign in with your new password."
+                    </div>
+                </Show>
+                {move || refused().map(|r| view! {
+                    <div class="alert alert-error" role="alert" data-testid="provider-refused">{r.message()}</div>
+                })}
+                <Show when=code_step>
+                    <CodeStep />
+                </Show>
+                // The provider's button comes with the options. The password form sits outside
+                // the Suspense, its action held by the page, so that re-rendering on a change
+                // of the query keeps its answer; it is hidden where passwords are off.
+                <Show when=move || !code_step()>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let options = options.await.unwrap_or_default();
+                            view! { <Methods options next=next() /> }
+                        })}
+                    </Suspense>
+                    <div hidden=password_off>
+                        <PasswordForm login need_code next=Signal::derive(next) />
+                    </div>
+                </Show>
+            </div>
+        </main>
+    }
+}
+
+/// The identity provider's button, and what passwords are for here.
+#[component]
+fn Methods(options: SignInOptions, next: String) -> impl IntoView {
+    let provider = options.provider.map(|label| {
+        let href = format!("/auth/oidc/start?next={}", urlencode(&next));
+        view! {
+            <a class="button primary provider-sign-in" href=href rel="external" data-testid="provider-sign-in">{label}</a>
+        }
+    });
+    let note = (options.password == PasswordLogin::Admins).then(|| {
+        view! {
+            <p class="muted" data-testid="admins-only">
+                "Passwords are for local admins only, for when the identity provider is down."
+            </p>
+        }
+    });
+    view! { {provider} {note} }.into_any()
+}
+
+#[component]
+fn PasswordForm(
+    login: ServerAction<Login>,
+    need_code: RwSignal<bool>,
+    next: Signal<String>,
+) -> impl IntoView {
+    let error = move || login.value().get().and_then(|r| r.err());
     Effect::new(move |_| {
         if error().is_some_and(|e| e.field.as_deref() == Some("code")) {
             need_code.set(true);
         }
     });
     view! {
-        <main class="login">
-            <div class="card login-card">
-                <h1 class="brand-large">"bosun"</h1>
-                <p class="muted">"Sign in to manage this host's compose stacks."</p>
-                {move || {
-                    expired()
-                        .then(|| {
-                            view! {
-                                <div class="alert alert-info" role="status" data-testid="expired">
-                                    "Your session has ended. Sign in again to continue."
-                                </div>
-                            }
-                        })
-                }}
-                {move || {
-                    changed()
-                        .then(|| {
-                            view! {
-                                <div class="alert alert-ok" role="status">
-                                    "Password changed. Sign in with your new password."
-                                </div>
-                            }
-                        })
-                }}
-                {move || error()
-                    .filter(|e| !(e.field.as_deref() == Some("code") && e.message.starts_with("Enter the")))
-                    .map(|error| view! { <div data-testid="login-error"><ErrorView error /></div> })}
-                <ActionForm action=login>
-                    <input type="hidden" name="next" prop:value=next />
-                    <label>
-                        "User name"
-                        <input
-                            type="text"
-                            name="username"
-                            autocomplete="username"
-                            autocapitalize="none"
-                            required
-                            autofocus
-                        />
-                    </label>
-                    <label>
-                        "Password"
-                        <input type="password" name="password" autocomplete="current-password" required />
-                    </label>
-                    <Show when=move || need_code.get()>
-                        <label>
-                            "Code from your authenticator app"
-                            <input type="text" name="code" inputmode="numeric" autocomplete="one-time-code"
-                                data-testid="login-code" autofocus required placeholder="123456" />
-                            <small class="muted">"Lost your phone? Enter one of your recovery codes instead."</small>
-                        </label>
-                    </Show>
-                    <button type="submit" class="primary" disabled=move || login.pending().get()>
-                        {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
-                    </button>
-                </ActionForm>
-            </div>
-        </main>
+        {move || error()
+            .filter(|e| !(e.field.as_deref() == Some("code") && e.message.starts_with("Enter the")))
+            .map(|error| view! { <div data-testid="login-error"><ErrorView error /></div> })}
+        <ActionForm action=login>
+            <input type="hidden" name="next" prop:value=next />
+            <label>
+                "User name"
+                <input type="text" name="username" autocomplete="username" autocapitalize="none" required autofocus />
+            </label>
+            <label>
+                "Password"
+                <input type="password" name="password" autocomplete="current-password" required />
+            </label>
+            <Show when=move || need_code.get()>
+                <label>
+                    "Code from your authenticator app"
+                    <input type="text" name="code" inputmode="numeric" autocomplete="one-time-code"
+                        data-testid="login-code" autofocus required placeholder="123456" />
+                    <small class="muted">"Lost your phone? Enter one of your recovery codes instead."</small>
+                </label>
+            </Show>
+            <button type="submit" class="primary" disabled=move || login.pending().get()>
+                {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
+            </button>
+        </ActionForm>
     }
+    .into_any()
+}
+
+/// After a sign-in through the identity provider, for a role that needs a second factor the
+/// provider did not report: the code from the user's authenticator app.
+#[component]
+fn CodeStep() -> impl IntoView {
+    let action = ServerAction::<LoginCode>::new();
+    view! {
+        <p>"You signed in with the identity provider. Your role needs a second factor: enter the code from your authenticator app."</p>
+        // Shown here, not by the error view: that would treat "wrong code" as an ended session
+        // and leave this step.
+        {move || action.value().get().and_then(|r| r.err()).map(|e| view! {
+            <div class="alert alert-error" role="alert" data-testid="login-error">{e.message}</div>
+        })}
+        <ActionForm action>
+            <label>
+                "Code from your authenticator app"
+                <input type="text" name="code" inputmode="numeric" autocomplete="one-time-code"
+                    data-testid="login-code" autofocus required placeholder="123456" />
+                <small class="muted">"Lost your phone? Enter one of your recovery codes instead."</small>
+            </label>
+            <button type="submit" class="primary" disabled=move || action.pending().get()>"Continue"</button>
+        </ActionForm>
+    }
+    .into_any()
 }

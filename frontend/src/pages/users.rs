@@ -89,13 +89,21 @@ fn UserRow(
         }
     };
     let reset_password = RwSignal::new(String::new());
+    // An account of the identity provider: its role comes from its groups at every sign-in.
+    let provider = user.provider_groups.clone();
+    let from_provider = provider.is_some();
     view! {
         <tr data-user=name.clone()>
             <td>{name.clone()}</td>
             <td>
-                <select on:change=set_role aria-label=format!("Role of {name}")>
+                <select on:change=set_role aria-label=format!("Role of {name}") disabled=from_provider>
                     {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=r == user.role>{r.as_str()}</option> }).collect_view()}
                 </select>
+                {provider.map(|groups| view! {
+                    <small class="muted" data-testid="role-source">
+                        {format!("from the identity provider: {}", if groups.is_empty() { "no groups".to_owned() } else { groups.join(", ") })}
+                    </small>
+                })}
             </td>
             <td>
                 {if disabled { "disabled" } else { "active" }}
@@ -107,7 +115,7 @@ fn UserRow(
                 <button class="small" on:click=move |_| {
                     update.dispatch(UpdateUser { id, patch: UserPatch { disabled: Some(!disabled), ..Default::default() } });
                 }>{if disabled { "Enable" } else { "Disable" }}</button>
-                <span class="row">
+                <span class="row" hidden=from_provider>
                     <input type="password" class="small" placeholder="New password" minlength="12"
                         bind:value=reset_password aria-label=format!("New password for {name}") />
                     <button class="small" on:click=move |_| {

@@ -1,6 +1,7 @@
 //! The ports the server functions call. The server crate implements them on its services
 //! and provides them through Leptos context; the REST API calls the same services.
 
+mod account;
 mod backup_sets;
 mod backup_verify;
 mod stats;
@@ -10,16 +11,16 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::authz::{Admin, AnyUser, Operator, RequestInfo, Viewer};
+use crate::authz::{Admin, Operator, RequestInfo, Viewer};
 use crate::error::AppError;
 use crate::model::{
     ActionReport, AuditEntry, AuditQuery, BackupDto, BackupQuery, BackupRequest, BackupStarted,
     BackupsView, CertDto, CertId, CertificatesView, ContainerAction, ContainerRef, CreatedToken,
-    DatabaseDto, EngineStatus, LinkDto, Me, NewSchedule, NewToken, NewUser, Overview,
-    PasswordChange, ProjectName, RawLogQuery, RecoveryCodes, RenewReport, RenewRequest,
-    RestoreReport, RestoreRequest, ScaleReport, ScaleRequest, ScheduleDto, ScheduleKey,
-    SecuritySettings, ServiceName, SwarmDto, SwarmScaleReport, SwarmScaleRequest, SwarmServiceRef,
-    TokenDto, TotpCode, TotpDisable, TotpSetup, UploadRequest, UserDto, UserPatch,
+    DatabaseDto, EngineStatus, LinkDto, NewSchedule, NewToken, NewUser, Overview, ProjectName,
+    RawLogQuery, RenewReport, RenewRequest, RestoreReport, RestoreRequest, ScaleReport,
+    ScaleRequest, ScheduleDto, ScheduleKey, SecuritySettings, ServiceName, SwarmDto,
+    SwarmScaleReport, SwarmScaleRequest, SwarmServiceRef, TokenDto, UploadRequest, UserDto,
+    UserPatch,
 };
 use crate::model::{
     CancelReport, DefinedTaskDto, NewDefinedTask, OutputChunk, RunRequest, RunStarted, TaskDto,
@@ -27,43 +28,11 @@ use crate::model::{
 };
 use crate::model::{ImageUpdateDto, UpdateRunDto, UpdateStarted};
 use crate::model::{NewWebhook, TestReport, WebhookDto, WebhooksView};
+pub use account::AccountPort;
 pub use backup_sets::BackupSetsPort;
 pub use backup_verify::BackupVerifyPort;
 pub use stats::StatsPort;
 pub use terminal::TerminalPort;
-
-/// Signing in and out, and what a user does to their own account.
-#[async_trait]
-pub trait AccountPort: Send + Sync {
-    /// Checks the credentials (and the second factor, when the user has one) and binds the
-    /// request's session to the user (rotating its id).
-    async fn login(
-        &self,
-        parts: &http::request::Parts,
-        username: String,
-        password: String,
-        code: Option<String>,
-    ) -> Result<Me, AppError>;
-    async fn logout(&self, parts: &http::request::Parts) -> Result<(), AppError>;
-    async fn me(&self, actor: &AnyUser) -> Result<Me, AppError>;
-    async fn change_password(
-        &self,
-        actor: &AnyUser,
-        change: PasswordChange,
-    ) -> Result<(), AppError>;
-    /// Ends every session of the actor, this one included.
-    async fn logout_all(&self, actor: &AnyUser) -> Result<(), AppError>;
-    /// Starts two-factor enrolment: a new secret, shown as a QR code.
-    async fn totp_start(&self, actor: &AnyUser) -> Result<TotpSetup, AppError>;
-    /// Confirms enrolment with a code from the app; returns recovery codes, shown once.
-    async fn totp_confirm(
-        &self,
-        actor: &AnyUser,
-        code: TotpCode,
-    ) -> Result<RecoveryCodes, AppError>;
-    /// Turns two-factor sign-in off (needs the password; refused when the role requires it).
-    async fn totp_disable(&self, actor: &AnyUser, request: TotpDisable) -> Result<(), AppError>;
-}
 
 #[async_trait]
 pub trait TokensPort: Send + Sync {

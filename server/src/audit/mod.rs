@@ -66,6 +66,7 @@ pub struct AuditService {
 }
 
 /// Who did it, when there may be no actor yet (sign-in attempts).
+#[derive(Clone, Copy)]
 pub struct Who<'a> {
     pub username: &'a str,
     pub client: IpAddr,

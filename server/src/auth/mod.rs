@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod bootstrap;
+pub mod oidc;
 pub mod password;
 pub mod principal;
 pub mod throttle;

@@ -20,6 +20,26 @@ pub struct SessionAuth {
     /// timeout applies to those until their next request.
     #[serde(default)]
     pub seen_ms: Option<i64>,
+    /// Set for a sign-in through the identity provider.
+    #[serde(default)]
+    pub provider: Option<ProviderSession>,
+}
+
+/// A sign-in through the identity provider: its ID token (the hint for signing out there;
+/// kept server-side only) and whether the provider reported a second factor (`amr`).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct ProviderSession {
+    pub id_token: String,
+    pub second_factor: bool,
+}
+
+/// Never shows the ID token.
+impl std::fmt::Debug for ProviderSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderSession")
+            .field("second_factor", &self.second_factor)
+            .finish_non_exhaustive()
+    }
 }
 
 pub const SESSION_KEY: &str = "auth";
@@ -59,13 +79,22 @@ pub enum Resolved {
     TokenNeedsTotp,
 }
 
-fn principal(user: &UserRow, method: AuthMethod, totp_required: &[Role]) -> Principal {
+/// `second_factor`: the identity provider reported one at this sign-in, which satisfies a
+/// role that requires two-factor sign-in.
+fn principal(
+    user: &UserRow,
+    method: AuthMethod,
+    totp_required: &[Role],
+    second_factor: bool,
+) -> Principal {
     Principal {
         user_id: user.id,
         username: user.username.clone(),
         role: user.role(),
         must_change_password: user.must_change_password,
-        must_enrol_totp: user.totp_secret.is_none() && totp_required.contains(&user.role()),
+        must_enrol_totp: user.totp_secret.is_none()
+            && !second_factor
+            && totp_required.contains(&user.role()),
         method,
     }
 }
@@ -84,7 +113,7 @@ pub async fn from_token(store: &Store, secret: &str) -> Result<Resolved, crate::
     // (a token is made after the password is set), but the two-factor one holds: a token does
     // not skip a second factor its owner's role requires.
     let required = store.totp_required().await?;
-    let mut p = principal(&user, AuthMethod::Token, &required);
+    let mut p = principal(&user, AuthMethod::Token, &required, false);
     if p.must_enrol_totp {
         return Ok(Resolved::TokenNeedsTotp);
     }
@@ -115,6 +144,7 @@ pub async fn from_session(
     });
     match user {
         Some(user) if live => {
+            let mfa = auth.provider.as_ref().is_some_and(|p| p.second_factor);
             auth.seen_ms = Some(now_ms);
             if session.insert(SESSION_KEY, auth).await.is_err() {
                 // Not seen now: the session ends at its previous idle end, never later.
@@ -125,6 +155,7 @@ pub async fn from_session(
                 &user,
                 AuthMethod::Session,
                 &required,
+                mfa,
             )))
         }
         // Left in place (it can never come back to life): the next page load can still
@@ -219,8 +250,9 @@ pub async fn standing<S: tower_sessions::SessionStore>(
             let Ok(required) = store.totp_required().await else {
                 return Standing::Ended;
             };
+            let mfa = auth.provider.as_ref().is_some_and(|p| p.second_factor);
             (
-                principal(&user, AuthMethod::Session, &required),
+                principal(&user, AuthMethod::Session, &required, mfa),
                 Some(auth.ends_at(lifetimes)),
             )
         }
@@ -247,6 +279,7 @@ mod tests {
             epoch: 0,
             login_at_ms: login,
             seen_ms: seen,
+            provider: None,
         }
     }
 

@@ -5,20 +5,25 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{CommandFactory, Parser, error::ContextKind, error::ContextValue};
+use clap::{CommandFactory, Parser};
 use ipnet::IpNet;
 use url::Url;
 
 mod encryption;
+mod error;
 mod metrics;
 mod offsite;
+mod oidc;
 mod stats_history;
 mod terminal;
 mod values;
 
 pub use encryption::EncryptionConfig;
+pub use error::ConfigError;
+use error::name_the_variable;
 pub use metrics::MetricsConfig;
 pub use offsite::OffsiteConfig;
+pub use oidc::{ClaimPath, GroupMatch, OidcConfig, RoleMap, Scopes};
 pub use stats_history::StatsHistoryConfig;
 pub use terminal::TerminalConfig;
 
@@ -243,6 +248,9 @@ pub struct Config {
     #[command(flatten)]
     pub metrics: MetricsConfig,
 
+    #[command(flatten)]
+    pub oidc: OidcConfig,
+
     /// Log filter, e.g. `info` or `bosun_server=debug,info`.
     #[arg(long, env = "BOSUN_LOG", default_value = "info", value_name = "FILTER")]
     pub log: String,
@@ -250,18 +258,6 @@ pub struct Config {
 
 fn parse_verify(s: &str) -> Result<bosun_frontend::model::backup_verify::VerifyPolicy, String> {
     s.parse()
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("{0}")]
-    Clap(#[from] clap::Error),
-    #[error(
-        "unknown setting {name}: remove it or check its spelling (`bosun --help` lists every setting)"
-    )]
-    UnknownVariable { name: String },
-    #[error("invalid value for {setting}: {reason}")]
-    Invalid { setting: String, reason: String },
 }
 
 impl Config {
@@ -363,39 +359,15 @@ impl Config {
                 ));
             }
         }
-        Ok(())
+        self.oidc
+            .validate(!self.trusted_proxies.is_empty())
+            .map_err(|(setting, reason)| invalid(setting, &reason))
     }
 
     pub fn https(&self) -> bool {
         self.tls != TlsMode::Off
     }
 }
-
-/// clap names the flag; users who set the variable need to see its name too.
-fn name_the_variable(err: clap::Error) -> ConfigError {
-    let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) else {
-        return ConfigError::Clap(err);
-    };
-    let flag = arg.split_whitespace().next().unwrap_or(arg).to_owned();
-    let env = Config::command()
-        .get_arguments()
-        .find(|a| a.get_long().is_some_and(|l| format!("--{l}") == flag))
-        .and_then(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()));
-    let reason = match (err.get(ContextKind::InvalidValue), err.source()) {
-        (Some(ContextValue::String(v)), Some(src)) => format!("{v:?}: {src}"),
-        (Some(ContextValue::String(v)), None) => format!("{v:?} is not accepted"),
-        _ => err.kind().to_string(),
-    };
-    match env {
-        Some(env) => ConfigError::Invalid {
-            setting: format!("{flag} / {env}"),
-            reason,
-        },
-        None => ConfigError::Clap(err),
-    }
-}
-
-use std::error::Error as _;
 
 #[cfg(test)]
 mod tests;

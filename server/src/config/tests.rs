@@ -283,3 +283,70 @@ fn the_stats_history_is_on_by_default_and_a_refusal_names_its_variable() {
         "{e}"
     );
 }
+
+#[test]
+fn an_identity_provider_needs_its_client_and_role_map_and_passwords_need_it_to_be_limited() {
+    let provider = [
+        "--oidc-issuer",
+        "https://id.example.org/realms/ops",
+        "--oidc-client-id",
+        "bosun",
+        "--oidc-client-secret",
+        "s3cret",
+        "--oidc-roles",
+        "admin:ops,viewer:*",
+    ];
+    let c = load(&provider, &[]).unwrap();
+    assert_eq!(
+        c.oidc.issuer.as_deref(),
+        Some("https://id.example.org/realms/ops")
+    );
+    assert_eq!(c.oidc.scopes.0, ["openid", "profile", "email", "groups"]);
+    let err = load(&provider[..6], &[]).unwrap_err().to_string();
+    assert!(err.contains("BOSUN_OIDC_ROLES"), "{err}");
+    let issuer_only = [
+        "--oidc-issuer",
+        "https://id.example.org",
+        "--oidc-roles",
+        "viewer:*",
+    ];
+    let err = load(&issuer_only, &[]).unwrap_err().to_string();
+    assert!(err.contains("BOSUN_OIDC_CLIENT_ID"), "{err}");
+    let err = load(&["--password-login", "admins"], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("BOSUN_PASSWORD_LOGIN") && err.contains("BOSUN_OIDC_ISSUER"),
+        "{err}"
+    );
+    // Forward-auth only from a trusted proxy, and with a role map.
+    let err = load(
+        &["--auth-header", "Remote-User", "--oidc-roles", "viewer:*"],
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("BOSUN_TRUSTED_PROXIES"), "{err}");
+    let forward = [
+        "--auth-header",
+        "Remote-User",
+        "--trusted-proxies",
+        "10.0.0.5/32",
+    ];
+    let err = load(&forward, &[]).unwrap_err().to_string();
+    assert!(err.contains("BOSUN_OIDC_ROLES"), "{err}");
+    let fw = load(&[&forward[..], &["--oidc-roles", "viewer:*"]].concat(), &[]).unwrap();
+    assert_eq!(
+        fw.oidc.auth_header.as_ref().unwrap().as_str(),
+        "remote-user"
+    );
+    let err = load(&["--oidc-issuer", "http://id.example.org"], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("BOSUN_OIDC_ISSUER") && err.contains("https"),
+        "{err}"
+    );
+    // The secret never shows in the configuration's debug output.
+    assert!(!format!("{c:?}").contains("s3cret"));
+}

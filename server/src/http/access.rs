@@ -31,6 +31,9 @@ pub fn is_public(method: &Method, path: &str) -> bool {
         || path.starts_with("/pkg/")
         || path.starts_with("/sfn/public/")
         || (path == "/api/v1/session" && *method == Method::POST)
+        // Signing in through the identity provider.
+        || (*method == Method::GET
+            && (path == super::oidc::START || path == super::oidc::CALLBACK))
 }
 
 /// What a server function path demands: `None` for "self" (any signed-in user).
@@ -135,6 +138,9 @@ mod tests {
         assert!(!is_public(&Method::GET, "/users"));
         assert!(!is_public(&Method::POST, "/sfn/admin/list_users"));
         assert!(!is_public(&Method::GET, "/api/v1/openapi.json"));
+        assert!(is_public(&Method::GET, "/auth/oidc/callback"));
+        assert!(!is_public(&Method::POST, "/auth/oidc/callback"));
+        assert!(!is_public(&Method::GET, "/auth/oidc/other"));
     }
 
     #[test]

@@ -57,6 +57,27 @@ pub async fn request_context(
     let token = bearer(&req);
     let session = req.extensions().get::<Session>().cloned();
     let had_cookie = has_session_cookie(req.headers());
+    if token.is_none()
+        && let Some(session) = &session
+        && state.app.account.policy().forward.is_some()
+    {
+        // A trusted proxy's header signs the session in (forward-auth).
+        let trusted = state
+            .security
+            .trusted_proxies
+            .iter()
+            .any(|n| n.contains(&peer));
+        let headers = req.headers().clone();
+        let signed_in = state
+            .app
+            .account
+            .forward_sign_in(trusted, client, &request_id, &headers, session)
+            .await;
+        if let Err(why) = signed_in {
+            let e = AppError::forbidden(why.message()).with_request_id(&request_id);
+            return with_id(ApiError(e).into_response(), &request_id);
+        }
+    }
     let credential = credential(token.as_deref(), session.as_ref()).await;
     let resolved = async {
         if let Some(secret) = token {

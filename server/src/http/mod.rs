@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod headers;
 pub mod metrics;
+pub mod oidc;
 pub mod rest;
 pub mod router;
 pub mod stream_guard;

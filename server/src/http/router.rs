@@ -68,6 +68,8 @@ pub fn router(
     Router::new()
         .merge(api)
         .route(access::METRICS_PATH, get(super::metrics::metrics))
+        .route(super::oidc::START, get(super::oidc::start))
+        .route(super::oidc::CALLBACK, get(super::oidc::callback))
         .nest_service("/pkg", assets(&state.leptos))
         .leptos_routes_with_context(&state, routes, page_context.clone(), move || {
             shell(leptos_options.clone())

@@ -8,6 +8,7 @@ pub mod certs;
 pub mod copies;
 pub mod counts;
 pub mod defined_tasks;
+pub mod oidc_users;
 pub mod schedules;
 pub mod tasks;
 pub mod tokens;

@@ -16,6 +16,10 @@ pub struct UserRow {
     pub totp_secret: Option<String>,
     pub totp_pending: Option<String>,
     pub totp_last_step: i64,
+    pub oidc_issuer: Option<String>,
+    pub oidc_subject: Option<String>,
+    /// JSON array of the groups at the last sign-in through the provider.
+    pub oidc_groups: Option<String>,
 }
 
 impl UserRow {
@@ -23,6 +27,17 @@ impl UserRow {
     /// treat it as the least privileged role rather than fail every request.
     pub fn role(&self) -> Role {
         self.role.parse().unwrap_or(Role::Viewer)
+    }
+
+    /// The provider's groups, for an account of the identity provider.
+    pub fn provider_groups(&self) -> Option<Vec<String>> {
+        self.oidc_subject.as_ref()?;
+        Some(
+            self.oidc_groups
+                .as_deref()
+                .and_then(|g| serde_json::from_str(g).ok())
+                .unwrap_or_default(),
+        )
     }
 
     pub fn to_dto(&self) -> UserDto {
@@ -35,11 +50,12 @@ impl UserRow {
             totp_enabled: self.totp_secret.is_some(),
             created_at: rfc3339(self.created_at),
             last_login_at: self.last_login_at.map(rfc3339),
+            provider_groups: self.provider_groups(),
         }
     }
 }
 
-const COLUMNS: &str = "id, username, password_hash, role, disabled, must_change_password, session_epoch, created_at, last_login_at, totp_secret, totp_pending, totp_last_step";
+pub(super) const COLUMNS: &str = "id, username, password_hash, role, disabled, must_change_password, session_epoch, created_at, last_login_at, totp_secret, totp_pending, totp_last_step, oidc_issuer, oidc_subject, oidc_groups";
 
 impl Store {
     pub async fn count_users(&self) -> Result<i64, StoreError> {

@@ -60,6 +60,22 @@ impl UserService {
         user: &UserRow,
         patch: &UserPatch,
     ) -> Result<(), AppError> {
+        // Checked before any change, so a refused patch changes nothing.
+        if let Some(groups) = user.provider_groups() {
+            if patch.role.is_some_and(|r| r != user.role()) {
+                return Err(AppError::conflict(format!(
+                    "{}'s role comes from the identity provider's groups ({}), at every sign-in. Change their groups at the provider.",
+                    user.username,
+                    groups.join(", ")
+                )));
+            }
+            if patch.password.is_some() {
+                return Err(AppError::conflict(format!(
+                    "{} signs in through the identity provider and has no bosun password to reset.",
+                    user.username
+                )));
+            }
+        }
         if let Some(role) = patch.role.filter(|r| *r != user.role()) {
             if role < Role::Admin {
                 self.keep_an_admin(user, "demoted").await?;

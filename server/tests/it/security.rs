@@ -170,8 +170,39 @@ async fn every_route_needs_auth_the_right_role_and_the_same_origin() {
     let admin = s.admin().await;
     let operator = s.user(&admin, "op", "operator").await;
     let viewer = s.user(&admin, "vi", "viewer").await;
+    matrix(&s, &admin, &operator, &viewer, "vi").await;
+}
 
-    let mut routes = rest_routes(&s, &admin).await;
+/// The same matrix for people who signed in through the identity provider: their roles
+/// come from their groups (alice: admins, oscar: operators, vera: viewers).
+#[tokio::test]
+async fn the_route_matrix_holds_for_users_of_the_identity_provider() {
+    let p = crate::oidc_provider::Provider::start().await;
+    let mut flags = vec![
+        "--admin-password".to_owned(),
+        crate::harness::ADMIN_PASSWORD.to_owned(),
+    ];
+    flags.extend(p.flags());
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let s = TestServer::start_with(&flags).await;
+    p.register(&s).await;
+    let [admin, operator, viewer] = ["alice", "oscar", "vera"].map(|u| {
+        let s = &s;
+        async move { crate::oidc_provider::sign_in(s, u, "/").await.client }
+    });
+    let (admin, operator, viewer) = (admin.await, operator.await, viewer.await);
+    matrix(&s, &admin, &operator, &viewer, "vera").await;
+}
+
+async fn matrix(
+    s: &TestServer,
+    admin: &Client,
+    operator: &Client,
+    viewer: &Client,
+    viewer_name: &str,
+) {
+    let (admin, operator, viewer) = (admin.clone(), operator.clone(), viewer.clone());
+    let mut routes = rest_routes(s, &admin).await;
     routes.extend(server_fn_routes());
     routes.extend(page_routes());
     // The lists come from the server itself; make sure they are not empty or partial.
@@ -196,8 +227,8 @@ async fn every_route_needs_auth_the_right_role_and_the_same_origin() {
     );
 
     // The same users through API tokens: a token carries its owner's role, no more.
-    let viewer_token = token_client(&s, &viewer).await;
-    let operator_token = token_client(&s, &operator).await;
+    let viewer_token = token_client(s, &viewer).await;
+    let operator_token = token_client(s, &operator).await;
 
     let anonymous = s.browser();
     let mut checked = 0;
@@ -207,7 +238,7 @@ async fn every_route_needs_auth_the_right_role_and_the_same_origin() {
             continue;
         }
         // No credentials: 401 for API and server fns, the sign-in page for pages.
-        let resp = call(&anonymous, &s, r).await;
+        let resp = call(&anonymous, s, r).await;
         if r.kind == "page" {
             assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{label} without auth");
             let loc = resp.headers()[reqwest::header::LOCATION].to_str().unwrap();
@@ -225,7 +256,7 @@ async fn every_route_needs_auth_the_right_role_and_the_same_origin() {
         // Every lower role: 403, with a session, and with a token on the REST API.
         for (client, role) in [(&viewer, Need::Viewer), (&operator, Need::Operator)] {
             if role < r.need {
-                let resp = call(client, &s, r).await;
+                let resp = call(client, s, r).await;
                 assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{label} as {role:?}");
             }
         }
@@ -235,7 +266,7 @@ async fn every_route_needs_auth_the_right_role_and_the_same_origin() {
                 (&operator_token, Need::Operator),
             ] {
                 if role < r.need {
-                    let resp = call(client, &s, r).await;
+                    let resp = call(client, s, r).await;
                     assert_eq!(
                         resp.status(),
                         StatusCode::FORBIDDEN,
@@ -248,7 +279,12 @@ async fn every_route_needs_auth_the_right_role_and_the_same_origin() {
     }
     assert!(checked >= 30, "checked only {checked} routes");
     // Changes refused for want of a role are audited with who tried.
-    let denied = audit(&s, &admin, "action=access.denied&actor=vi&limit=500").await;
+    let denied = audit(
+        s,
+        &admin,
+        &format!("action=access.denied&actor={viewer_name}&limit=500"),
+    )
+    .await;
     assert!(
         denied
             .iter()
@@ -274,7 +310,7 @@ async fn every_route_needs_auth_the_right_role_and_the_same_origin() {
             Need::Operator => &operator,
             Need::Admin => &admin,
         };
-        let resp = call(client, &s, r).await;
+        let resp = call(client, s, r).await;
         let status = resp.status();
         assert!(
             status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,

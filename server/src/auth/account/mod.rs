@@ -1,8 +1,15 @@
 //! Signing in and out, and what users do to their own account: the port, its password and
 //! session steps. The sign-in check itself is in `sign_in.rs`, two-factor set-up in `totp.rs`.
 
+mod forward;
+mod provider;
+mod provider_code;
 mod sign_in;
 mod totp;
+mod vouched;
+
+pub use forward::ForwardAuth;
+pub use provider::SignInPolicy;
 
 use std::sync::Arc;
 
@@ -10,6 +17,7 @@ use async_trait::async_trait;
 use bosun_frontend::authz::{AnyUser, RequestInfo};
 use bosun_frontend::error::AppError;
 use bosun_frontend::error::ErrorKind;
+use bosun_frontend::model::sign_in::SignInOptions;
 use bosun_frontend::model::{
     AuditOutcome, Me, PasswordChange, RecoveryCodes, Role, TotpCode, TotpDisable, TotpSetup,
     Username, check_password, normalise_code,
@@ -47,6 +55,8 @@ pub struct AccountService {
     notifier: crate::notify::Notifier,
     /// Sign-in times are on bosun's clock, as the session timeouts that count from them.
     clock: crate::clock::SharedClock,
+    /// Passwords for whom, and the identity provider.
+    policy: SignInPolicy,
 }
 
 fn me(user: &UserRow, totp_required: &[Role]) -> Me {
@@ -77,6 +87,7 @@ impl AccountService {
         audit: AuditService,
         notifier: crate::notify::Notifier,
         clock: crate::clock::SharedClock,
+        policy: SignInPolicy,
     ) -> Self {
         AccountService {
             store,
@@ -85,6 +96,7 @@ impl AccountService {
             audit,
             notifier,
             clock,
+            policy,
         }
     }
 
@@ -128,7 +140,12 @@ impl AccountService {
         Ok(())
     }
 
-    async fn bind_session(&self, session: &Session, user: &UserRow) -> Result<(), AppError> {
+    async fn bind_session(
+        &self,
+        session: &Session,
+        user: &UserRow,
+        provider: Option<super::principal::ProviderSession>,
+    ) -> Result<(), AppError> {
         // A fresh id at sign-in defeats session fixation.
         session
             .cycle_id()
@@ -140,6 +157,7 @@ impl AccountService {
             epoch: user.session_epoch,
             login_at_ms: now,
             seen_ms: Some(now),
+            provider,
         };
         session
             .insert(SESSION_KEY, auth)
@@ -162,7 +180,8 @@ impl AccountPort for AccountService {
             let user = self
                 .authenticate(info, &username, &password, code.as_deref())
                 .await?;
-            self.bind_session(session, &user).await?;
+            self.password_allowed(&user)?;
+            self.bind_session(session, &user, None).await?;
             self.store
                 .touch_login(user.id)
                 .await
@@ -202,9 +221,10 @@ impl AccountPort for AccountService {
         result
     }
 
-    async fn logout(&self, parts: &Parts) -> Result<(), AppError> {
+    async fn logout(&self, parts: &Parts) -> Result<Option<String>, AppError> {
         let (info, session) = request_parts(parts)?;
         let name = info.principal.as_ref().map(|p| p.username.clone());
+        let at_provider = self.provider_sign_out(parts, session).await;
         session.flush().await.or_internal("ending the session")?;
         if let Some(name) = name {
             let who = Who {
@@ -218,11 +238,22 @@ impl AccountPort for AccountService {
                     "session.logout",
                     &format!("user:{name}"),
                     AuditOutcome::Ok,
-                    None,
+                    at_provider
+                        .is_some()
+                        .then(|| "and at the identity provider".to_owned()),
                 )
                 .await;
         }
-        Ok(())
+        Ok(at_provider)
+    }
+
+    fn sign_in_options(&self) -> SignInOptions {
+        AccountService::sign_in_options(self)
+    }
+
+    async fn login_code(&self, parts: &Parts, code: String) -> Result<(Me, String), AppError> {
+        let (info, session) = request_parts(parts)?;
+        self.provider_code(info, session, &code).await
     }
 
     async fn me(&self, actor: &AnyUser) -> Result<Me, AppError> {
@@ -232,8 +263,13 @@ impl AccountPort for AccountService {
             .await
             .or_internal("loading a user")?;
         let required = self.required().await;
-        user.map(|u| me(&u, &required))
-            .ok_or_else(AppError::unauthenticated)
+        // The duty as this request's sign-in has it: a second factor at the identity
+        // provider satisfies a role that requires one.
+        user.map(|u| Me {
+            must_enrol_totp: actor.principal().must_enrol_totp,
+            ..me(&u, &required)
+        })
+        .ok_or_else(AppError::unauthenticated)
     }
 
     async fn change_password(
@@ -248,6 +284,11 @@ impl AccountPort for AccountService {
                 .await
                 .or_internal("loading a user")?
                 .ok_or_else(AppError::unauthenticated)?;
+            if user.oidc_subject.is_some() {
+                return Err(AppError::conflict(
+                    "You sign in through the identity provider: change your password there.",
+                ));
+            }
             check_password(&user.username, &change.new)
                 .map_err(|e| AppError::bad_request("new", format!("{e}.")))?;
             if change.new == change.current {

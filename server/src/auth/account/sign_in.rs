@@ -92,7 +92,7 @@ impl AccountService {
     }
 
     /// A current TOTP code (each time step good once), or an unused recovery code.
-    async fn second_factor(
+    pub(super) async fn second_factor(
         &self,
         info: &RequestInfo,
         user: &UserRow,

@@ -1,0 +1,87 @@
+//! The code step after a sign-in through the identity provider, for a role that needs a
+//! second factor the provider did not report: the user's bosun code (or a recovery code).
+
+use super::provider::{AWAITING_CODE, AwaitingCode};
+use super::*;
+use crate::auth::principal::ProviderSession;
+
+impl AccountService {
+    /// The code step after a provider sign-in: the user's current bosun code (or a recovery
+    /// code), throttled like a password.
+    pub(super) async fn provider_code(
+        &self,
+        info: &RequestInfo,
+        session: &Session,
+        code: &str,
+    ) -> Result<(Me, String), AppError> {
+        let expired = || {
+            AppError::new(
+                ErrorKind::Unauthenticated,
+                "The sign-in through the identity provider has expired. Start again with the provider's button.",
+            )
+        };
+        let awaiting: AwaitingCode = session
+            .get(AWAITING_CODE)
+            .await
+            .ok()
+            .flatten()
+            .ok_or_else(expired)?;
+        if self.clock.now_ms() - awaiting.at_ms > 600_000 {
+            let _ = session.remove::<AwaitingCode>(AWAITING_CODE).await;
+            return Err(expired());
+        }
+        let user = self
+            .store
+            .user_by_id(awaiting.user_id)
+            .await
+            .or_internal("loading a user")?
+            .filter(|u| !u.disabled && u.session_epoch == awaiting.epoch)
+            .ok_or_else(expired)?;
+        let secret = user.totp_secret.clone().ok_or_else(expired)?;
+        let attempt = self
+            .throttle
+            .admit(&user.username, info.client)
+            .await
+            .map_err(AppError::too_many_requests)?;
+        let who = Who {
+            username: &user.username,
+            client: info.client,
+            request_id: &info.request_id,
+        };
+        let target = format!("user:{}", user.username);
+        if !self
+            .second_factor(info, &user, &secret, &normalise_code(code))
+            .await?
+        {
+            self.sign_in_failed(&user.username, attempt);
+            self.audit
+                .record(
+                    who,
+                    "session.login",
+                    &target,
+                    AuditOutcome::Failed,
+                    Some("wrong code after the identity provider's sign-in".into()),
+                )
+                .await;
+            return Err(code_error(BAD_CODE));
+        }
+        self.throttle.succeeded(attempt);
+        let _ = session.remove::<AwaitingCode>(AWAITING_CODE).await;
+        let provider_session = ProviderSession {
+            id_token: awaiting.id_token,
+            second_factor: false,
+        };
+        self.bind_session(session, &user, Some(provider_session))
+            .await?;
+        self.audit
+            .record(
+                who,
+                "session.login",
+                &target,
+                AuditOutcome::Ok,
+                Some("through the identity provider, with bosun's code".into()),
+            )
+            .await;
+        Ok((me(&user, &self.required().await), awaiting.next))
+    }
+}
