@@ -11,8 +11,9 @@
 ARG DEBIAN_IMAGE=debian:bookworm-slim
 
 FROM ${DEBIAN_IMAGE} AS runtime-base
+# libssl3: the passkey checks (webauthn-rs) use OpenSSL.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates \
+    && apt-get install -y --no-install-recommends ca-certificates libssl3 \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 # glibc's malloc raises its mmap threshold after the first large free, so each sign-in's

@@ -41,7 +41,7 @@ bosun_oidc_start "$data"
 BOSUN_ADMIN_PASSWORD="$password" BOSUN_CERT_DIRS="$DEMO_CERT_DIR" BOSUN_STATS_HISTORY=2s/30m \
     BOSUN_OIDC_ISSUER="$OIDC_TEST_ISSUER" BOSUN_OIDC_CLIENT_ID="$OIDC_TEST_CLIENT_ID" \
     BOSUN_OIDC_CLIENT_SECRET="$OIDC_TEST_SECRET" BOSUN_OIDC_BUTTON="Sign in with Team SSO" \
-    BOSUN_OIDC_ROLES="admin:bosun-admins,operator:bosun-operators,viewer:bosun-viewers" \
+    BOSUN_OIDC_ROLES="admin:bosun-admins,operator:bosun-operators,viewer:bosun-viewers" BOSUN_PASSKEY_LOGIN=on \
     bosun_serve "$data"
 bosun_oidc_register "$BOSUN_SERVE_URL"
 bosun_check_site_refs "$BOSUN_SERVE_URL/login"

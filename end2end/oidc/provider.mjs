@@ -130,6 +130,7 @@ let client = {
 };
 
 let tamper = null; // kind of damage for the next ID token (see /__test/tamper), or null
+let conform = false; // ID tokens with only the openid scope's claims; the rest from userinfo
 
 // oidc-provider fixes its configuration at construction, so key rotation and client changes
 // build a new Provider and swap it in. Sessions, grants and codes survive the swap: the package's
@@ -147,7 +148,9 @@ function buildProvider(issuer, clientMetadata) {
       email: ['email', 'email_verified'],
       groups: ['groups', 'realm_access'],
     },
-    conformIdTokenClaims: false, // ID tokens carry the scopes' claims, not just `sub`
+    // Off: ID tokens carry the scopes' claims. On (/__test/conform), as OpenID recommends for
+    // the code flow: only `sub` and `amr`, the groups and names from userinfo.
+    conformIdTokenClaims: conform,
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
     pkce: { methods: ['S256'], required: () => true },
     features: {
@@ -315,6 +318,13 @@ const controlRoutes = {
     if (!TAMPER_KINDS.has(body.kind)) throw new BadRequest(`kind must be one of ${[...TAMPER_KINDS]}`);
     tamper = body.kind === 'off' ? null : body.kind;
     return { tamper };
+  },
+  // {"on": true}: ID tokens leave out the groups and names; userinfo has them.
+  'POST /__test/conform': async (body) => {
+    if (typeof body.on !== 'boolean') throw new BadRequest('need {"on": true|false}');
+    conform = body.on;
+    await swapProvider(client);
+    return { conform };
   },
   'GET /__test/health': async () => ({ ok: true }),
 };

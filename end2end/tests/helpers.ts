@@ -30,12 +30,12 @@ export async function signIn(page: Page, username: string, password: string, sta
   if (!stay) await page.goto('/login');
   await page.getByLabel('User name').fill(username);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
-/** Waits until the wasm bundle has hydrated the shell (an effect sets the marker). */
+/** Waits until the wasm bundle has hydrated the shell, or the sign-in page (an effect sets the marker). */
 export async function waitHydrated(page: Page) {
-  await expect(page.locator('.app')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  await expect(page.locator('.app, main.login')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
 }
 
 /** Proves hydration by behaviour: the phone menu button toggles only once the wasm runs. */

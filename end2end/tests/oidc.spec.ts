@@ -19,7 +19,7 @@ async function providerSignIn(page: Page, user: string) {
   await expect(page).toHaveURL(new RegExp(`^${issuer}/interaction/`));
   await page.getByLabel('Username').fill(user);
   await page.getByLabel('Password').fill(`${user}-pw`);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 test('an operator signs in at the provider, lands where they were going, with their group\'s role', async ({ page }) => {

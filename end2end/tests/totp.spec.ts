@@ -41,15 +41,15 @@ test('a user sets up two-factor sign-in with the QR page, and signing in then as
   await expect(page).toHaveURL(/\/login/);
   await page.getByLabel('User name').fill(name);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   const code = page.getByTestId('login-code');
   await expect(code).toBeVisible();
   // A wrong code says so and stays; the next step's code (one step of skew) signs in.
   await code.fill('000001');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByTestId('login-error')).toContainText('not right');
   await code.fill(totp(secret, Date.now() + 30_000));
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByTestId('current-user')).toHaveText(name);
 });
 

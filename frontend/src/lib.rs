@@ -9,6 +9,7 @@ pub mod format;
 pub mod model;
 pub mod nav;
 pub mod pages;
+pub mod webauthn;
 
 #[cfg(feature = "ssr")]
 pub mod authz;

@@ -63,6 +63,17 @@ pub fn page_for(path: &str) -> Option<&'static Page> {
     })
 }
 
+/// Loads `url` as a new page (after a sign-in or a change of duties, so the shell starts
+/// fresh with the new session). Does nothing on the server.
+pub fn load_page(url: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(url);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = url;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

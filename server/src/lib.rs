@@ -132,8 +132,8 @@ pub async fn run_with_clock(
         notify_roots.extend(trust::read_bundle(path).unwrap_or_default());
     }
     let registry_roots = trust::Trust::new(&notify_roots).all_roots();
-    let provider =
-        auth::oidc::from_config(&config.oidc, registry_roots.clone()).map_err(StartError::Oidc)?;
+    let provider = auth::oidc::from_config(&config.oidc, registry_roots.clone(), clock.clone())
+        .map_err(StartError::Oidc)?;
     let (notifier, dispatcher) = notify::Notifier::start(
         store.clone(),
         audit.clone(),
@@ -264,6 +264,7 @@ pub async fn run_with_clock(
             clock.clone(),
             auth::account::SignInPolicy {
                 password: config.oidc.password_login,
+                passkey: config.passkey_login,
                 provider,
                 forward: config.oidc.auth_header.clone().map(|h| {
                     auth::account::ForwardAuth::new(h, config.oidc.auth_groups_header.clone())

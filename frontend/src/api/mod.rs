@@ -11,6 +11,7 @@ pub mod details;
 pub mod engine;
 pub mod links;
 pub mod logs;
+pub mod passkeys;
 pub mod services;
 pub mod settings;
 pub mod stats;

@@ -19,6 +19,7 @@ pub mod link;
 pub mod logs;
 pub mod names;
 pub mod notify;
+pub mod passkey;
 pub mod role;
 pub mod scale;
 pub mod services;

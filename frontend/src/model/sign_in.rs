@@ -34,6 +34,17 @@ pub struct SignInOptions {
     /// The identity provider's button label, when one is configured.
     pub provider: Option<String>,
     pub password: PasswordLogin,
+    /// Passwordless sign-in with a passkey (`BOSUN_PASSKEY_LOGIN=on`).
+    #[serde(default)]
+    pub passkey: bool,
+}
+
+/// What the second step of a sign-in can take for the user waiting in this session: the code
+/// from their authenticator app, their passkey, or both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorOptions {
+    pub code: bool,
+    pub passkey: bool,
 }
 
 /// Why a sign-in through the identity provider did not end signed in. The sign-in page shows

@@ -118,6 +118,9 @@ pub struct Me {
     /// The user's role requires two-factor sign-in and it is not set up yet: only Account works.
     #[serde(default)]
     pub must_enrol_totp: bool,
+    /// How many passkeys the user has registered.
+    #[serde(default)]
+    pub passkeys: u32,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -164,6 +167,9 @@ pub struct UserDto {
     pub must_change_password: bool,
     #[serde(default)]
     pub totp_enabled: bool,
+    /// How many passkeys the user has registered.
+    #[serde(default)]
+    pub passkeys: u32,
     /// RFC 3339, UTC.
     pub created_at: String,
     pub last_login_at: Option<String>,

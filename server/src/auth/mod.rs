@@ -3,6 +3,7 @@
 pub mod account;
 pub mod bootstrap;
 pub mod oidc;
+pub mod passkey;
 pub mod password;
 pub mod principal;
 pub mod throttle;

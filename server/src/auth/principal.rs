@@ -79,6 +79,13 @@ pub enum Resolved {
     TokenNeedsTotp,
 }
 
+/// Whether `user` must set up a second factor before anything else: their role requires one,
+/// they have none of their own (the authenticator app or a passkey), and the identity provider
+/// did not report one at this sign-in (`at_provider`).
+pub fn must_enrol(user: &UserRow, totp_required: &[Role], at_provider: bool) -> bool {
+    !user.has_second_factor() && !at_provider && totp_required.contains(&user.role())
+}
+
 /// `second_factor`: the identity provider reported one at this sign-in, which satisfies a
 /// role that requires two-factor sign-in.
 fn principal(
@@ -92,9 +99,7 @@ fn principal(
         username: user.username.clone(),
         role: user.role(),
         must_change_password: user.must_change_password,
-        must_enrol_totp: user.totp_secret.is_none()
-            && !second_factor
-            && totp_required.contains(&user.role()),
+        must_enrol_totp: must_enrol(user, totp_required, second_factor),
         method,
     }
 }

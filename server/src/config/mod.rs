@@ -251,6 +251,11 @@ pub struct Config {
     #[command(flatten)]
     pub oidc: OidcConfig,
 
+    /// Passwordless sign-in with a passkey from the sign-in page. Off: passkeys are a second
+    /// factor after the password or the identity provider.
+    #[arg(long = "passkey-login", env = "BOSUN_PASSKEY_LOGIN", default_value = "off", action = clap::ArgAction::Set, value_parser = terminal::parse_on_off, value_name = "on|off")]
+    pub passkey_login: bool,
+
     /// Log filter, e.g. `info` or `bosun_server=debug,info`.
     #[arg(long, env = "BOSUN_LOG", default_value = "info", value_name = "FILTER")]
     pub log: String,

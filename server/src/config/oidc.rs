@@ -120,21 +120,26 @@ impl ClaimPath {
     /// The groups at this path in `claims`: an array of strings, or one string. Anything
     /// else there (or nothing) is no group.
     pub fn groups(&self, claims: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
+        self.find(claims).unwrap_or_default()
+    }
+
+    /// The groups at this path, or None when `claims` has nothing there (then the provider's
+    /// userinfo endpoint may have them).
+    pub fn find(&self, claims: &serde_json::Map<String, serde_json::Value>) -> Option<Vec<String>> {
         let mut parts = self.0.iter();
-        let Some(first) = parts.next() else {
-            return Vec::new();
-        };
-        let mut at = claims.get(first);
+        let mut at = claims.get(parts.next()?);
         for p in parts {
             at = at.and_then(|v| v.get(p));
         }
-        match at {
-            Some(serde_json::Value::Array(items)) => items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
-            Some(serde_json::Value::String(one)) => vec![one.clone()],
-            _ => Vec::new(),
+        match at? {
+            serde_json::Value::Array(items) => Some(
+                items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+            ),
+            serde_json::Value::String(one) => Some(vec![one.clone()]),
+            _ => Some(Vec::new()),
         }
     }
 

@@ -9,6 +9,7 @@
 //! navigation starts on bosun's page, and carries the new session cookie.
 
 use axum::Extension;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use bosun_frontend::api::safe_next;
@@ -67,8 +68,10 @@ pub async fn start(
     State(state): State<AppState>,
     uri: http::Uri,
     headers: HeaderMap,
-    Query(q): Query<StartQuery>,
+    q: Result<Query<StartQuery>, QueryRejection>,
 ) -> Response {
+    // A query that does not parse asks for nowhere in particular: the sign-in goes on to `/`.
+    let q = q.map(|Query(q)| q).unwrap_or(StartQuery { next: None });
     let account = &state.app.account;
     let Some(provider) = account.provider() else {
         return Redirect::to("/login").into_response();
@@ -95,8 +98,12 @@ pub async fn callback(
     Extension(info): Extension<RequestInfo>,
     session: Session,
     headers: HeaderMap,
-    Query(q): Query<CallbackQuery>,
+    q: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> Response {
+    // The sign-in page, which says what to do next, rather than a bare 400.
+    let Ok(Query(q)) = q else {
+        return refused(ProviderRefusal::Failed);
+    };
     let account = &state.app.account;
     let Some(provider) = account.provider() else {
         return Redirect::to("/login").into_response();

@@ -5,6 +5,7 @@ pub mod filter;
 pub mod follow;
 pub mod hub;
 pub mod merge;
+pub mod resume;
 pub mod source;
 
 use std::sync::Arc;

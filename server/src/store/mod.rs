@@ -9,6 +9,7 @@ pub mod copies;
 pub mod counts;
 pub mod defined_tasks;
 pub mod oidc_users;
+pub mod passkeys;
 pub mod schedules;
 pub mod tasks;
 pub mod tokens;

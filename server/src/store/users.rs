@@ -20,6 +20,8 @@ pub struct UserRow {
     pub oidc_subject: Option<String>,
     /// JSON array of the groups at the last sign-in through the provider.
     pub oidc_groups: Option<String>,
+    /// How many passkeys the user has registered.
+    pub passkeys: i64,
 }
 
 impl UserRow {
@@ -40,6 +42,11 @@ impl UserRow {
         )
     }
 
+    /// A second factor of the user's own: the authenticator app's code, or a passkey.
+    pub fn has_second_factor(&self) -> bool {
+        self.totp_secret.is_some() || self.passkeys > 0
+    }
+
     pub fn to_dto(&self) -> UserDto {
         UserDto {
             id: self.id,
@@ -48,6 +55,7 @@ impl UserRow {
             disabled: self.disabled,
             must_change_password: self.must_change_password,
             totp_enabled: self.totp_secret.is_some(),
+            passkeys: u32::try_from(self.passkeys).unwrap_or(0),
             created_at: rfc3339(self.created_at),
             last_login_at: self.last_login_at.map(rfc3339),
             provider_groups: self.provider_groups(),
@@ -55,7 +63,8 @@ impl UserRow {
     }
 }
 
-pub(super) const COLUMNS: &str = "id, username, password_hash, role, disabled, must_change_password, session_epoch, created_at, last_login_at, totp_secret, totp_pending, totp_last_step, oidc_issuer, oidc_subject, oidc_groups";
+pub(super) const COLUMNS: &str = "id, username, password_hash, role, disabled, must_change_password, session_epoch, created_at, last_login_at, totp_secret, totp_pending, totp_last_step, oidc_issuer, oidc_subject, oidc_groups, \
+    (SELECT COUNT(*) FROM passkeys WHERE passkeys.user_id = users.id) AS passkeys";
 
 impl Store {
     pub async fn count_users(&self) -> Result<i64, StoreError> {

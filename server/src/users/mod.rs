@@ -219,7 +219,7 @@ impl UsersPort for UserService {
         let result = async {
             let user = self.load(id).await?;
             target = format!("user:{}", user.username);
-            if user.totp_secret.is_none() && user.totp_pending.is_none() {
+            if user.totp_secret.is_none() && user.totp_pending.is_none() && user.passkeys == 0 {
                 return Err(AppError::conflict(format!(
                     "{} has no two-factor sign-in to reset.",
                     user.username
@@ -229,6 +229,11 @@ impl UsersPort for UserService {
                 .clear_totp(id)
                 .await
                 .or_internal("resetting TOTP")?;
+            // A lost device may hold passkeys too: they go with the app's secret.
+            self.store
+                .clear_passkeys(id)
+                .await
+                .or_internal("removing passkeys")?;
             // Sessions signed in with the old phone end too.
             self.store
                 .bump_session_epoch(id)

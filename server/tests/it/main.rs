@@ -3,6 +3,7 @@
 
 // Shared helpers: starting bosun, calling its API as typed DTOs, streams, projects, databases.
 mod api;
+mod authenticator;
 mod certs;
 mod dbs;
 mod harness;
@@ -41,11 +42,13 @@ mod engine_restart;
 mod faults;
 mod file_backups;
 mod forward_auth;
+mod log_resume;
 mod logs;
 mod metrics;
 mod notify;
 mod offsite;
 mod oidc;
+mod passkeys;
 mod scale;
 mod security;
 mod services;

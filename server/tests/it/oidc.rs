@@ -280,3 +280,27 @@ async fn a_second_factor_at_the_provider_satisfies_a_role_that_requires_one() {
     let m = me(&s, &again.client).await;
     assert_eq!((m.username.as_str(), m.must_enrol_totp), ("alice", false));
 }
+
+#[tokio::test]
+async fn groups_that_only_userinfo_has_still_give_the_role() {
+    let p = Provider::start().await;
+    let s = bosun_with(&p, &[]).await;
+    // As OpenID recommends for the code flow: the ID token names only the subject.
+    p.conform(true).await;
+    let oscar = sign_in(&s, "oscar", "/").await;
+    assert_eq!(oscar.status, StatusCode::OK, "{}", oscar.body);
+    let m = me(&s, &oscar.client).await;
+    assert_eq!(
+        (m.username.as_str(), m.role.as_str()),
+        ("oscar", "operator")
+    );
+    // A group change there is read at the next sign-in, from userinfo too.
+    p.set_groups("oscar", &["marketing"]).await;
+    let again = sign_in(&s, "oscar", "/").await;
+    assert_eq!(
+        again.refused().as_deref(),
+        Some("no-role"),
+        "{}",
+        again.body
+    );
+}

@@ -106,6 +106,11 @@ impl Provider {
         self.control("/__test/rotate", json!({})).await;
     }
 
+    /// ID tokens with only `sub` and `amr` (`on`): groups and names are in userinfo only.
+    pub async fn conform(&self, on: bool) {
+        self.control("/__test/conform", json!({"on": on})).await;
+    }
+
     /// The next ID token the provider issues is damaged this way.
     pub async fn tamper(&self, kind: &str) {
         self.control("/__test/tamper", json!({"kind": kind})).await;

@@ -10,23 +10,30 @@ use serde::de::DeserializeOwned;
 pub struct Events {
     body: BoxStream<'static, reqwest::Result<bytes::Bytes>>,
     buffer: String,
+    /// The `id:` of the last frame that had one, as a browser keeps it for `Last-Event-ID`.
+    pub last_id: Option<String>,
 }
 
 impl Events {
     pub async fn open(client: &reqwest::Client, url: String) -> Self {
+        Self::resume(client, url, None).await
+    }
+
+    /// Opens the stream as a browser reconnecting after a drop: with `Last-Event-ID`.
+    pub async fn resume(client: &reqwest::Client, url: String, last_id: Option<&str>) -> Self {
         // A stream lives as long as the test needs it: not cut off by the client's own
         // whole-request timeout (which a reader would take for the server ending it).
-        let r = client
-            .get(url)
-            .timeout(Duration::from_secs(3600))
-            .send()
-            .await
-            .unwrap();
+        let mut request = client.get(url).timeout(Duration::from_secs(3600));
+        if let Some(id) = last_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let r = request.send().await.unwrap();
         assert_eq!(r.status(), reqwest::StatusCode::OK);
         assert_eq!(r.headers()["content-type"], "text/event-stream");
         Events {
             body: r.bytes_stream().boxed(),
             buffer: String::new(),
+            last_id: None,
         }
     }
 
@@ -36,6 +43,9 @@ impl Events {
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let frame: String = self.buffer.drain(..end + 2).collect();
+                if let Some(id) = frame.lines().find_map(|l| l.strip_prefix("id:")) {
+                    self.last_id = Some(id.trim_start().to_owned());
+                }
                 let data: String = frame
                     .lines()
                     .filter_map(|l| l.strip_prefix("data:"))

@@ -153,15 +153,7 @@ impl AccountService {
             username: &user.username,
             ..who
         };
-        let target = format!("user:{}", user.username);
-        self.audit
-            .record(
-                who,
-                "session.login",
-                &target,
-                AuditOutcome::Ok,
-                Some(detail),
-            )
+        self.audit_sign_in(who, &user.username, AuditOutcome::Ok, Some(detail))
             .await;
         Ok(())
     }

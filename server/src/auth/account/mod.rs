@@ -2,6 +2,8 @@
 //! session steps. The sign-in check itself is in `sign_in.rs`, two-factor set-up in `totp.rs`.
 
 mod forward;
+mod passkey_sign_in;
+mod passkeys;
 mod provider;
 mod provider_code;
 mod sign_in;
@@ -17,7 +19,8 @@ use async_trait::async_trait;
 use bosun_frontend::authz::{AnyUser, RequestInfo};
 use bosun_frontend::error::AppError;
 use bosun_frontend::error::ErrorKind;
-use bosun_frontend::model::sign_in::SignInOptions;
+use bosun_frontend::model::passkey::{PasskeyDto, PasskeyName};
+use bosun_frontend::model::sign_in::{SecondFactorOptions, SignInOptions};
 use bosun_frontend::model::{
     AuditOutcome, Me, PasswordChange, RecoveryCodes, Role, TotpCode, TotpDisable, TotpSetup,
     Username, check_password, normalise_code,
@@ -37,6 +40,7 @@ use crate::store::users::UserRow;
 const BAD_CREDENTIALS: &str = "Wrong user name or password. Check both and try again.";
 const CODE_NEEDED: &str =
     "Enter the 6-digit code from your authenticator app, or one of your recovery codes.";
+const PASSKEY_NEEDED: &str = "Confirm with your passkey: press “Use a passkey”.";
 const BAD_CODE: &str = "That code is not right, or it was used already. Codes change every 30 seconds: enter the current one, or a recovery code.";
 
 fn code_error(message: &str) -> AppError {
@@ -59,14 +63,16 @@ pub struct AccountService {
     policy: SignInPolicy,
 }
 
-fn me(user: &UserRow, totp_required: &[Role]) -> Me {
+/// `must_enrol`: as `principal::must_enrol` has it for this sign-in.
+fn me(user: &UserRow, must_enrol: bool) -> Me {
     Me {
         id: user.id,
         username: user.username.clone(),
         role: user.role(),
         must_change_password: user.must_change_password,
         totp_enabled: user.totp_secret.is_some(),
-        must_enrol_totp: user.totp_secret.is_none() && totp_required.contains(&user.role()),
+        must_enrol_totp: must_enrol,
+        passkeys: u32::try_from(user.passkeys).unwrap_or(0),
     }
 }
 
@@ -139,31 +145,6 @@ impl AccountService {
         self.throttle.succeeded(attempt);
         Ok(())
     }
-
-    async fn bind_session(
-        &self,
-        session: &Session,
-        user: &UserRow,
-        provider: Option<super::principal::ProviderSession>,
-    ) -> Result<(), AppError> {
-        // A fresh id at sign-in defeats session fixation.
-        session
-            .cycle_id()
-            .await
-            .or_internal("rotating the session id")?;
-        let now = self.clock.now_ms();
-        let auth = SessionAuth {
-            user_id: user.id,
-            epoch: user.session_epoch,
-            login_at_ms: now,
-            seen_ms: Some(now),
-            provider,
-        };
-        session
-            .insert(SESSION_KEY, auth)
-            .await
-            .or_internal("storing the session")
-    }
 }
 
 #[async_trait]
@@ -177,16 +158,24 @@ impl AccountPort for AccountService {
     ) -> Result<Me, AppError> {
         let (info, session) = request_parts(parts)?;
         let result: Result<Me, AppError> = async {
-            let user = self
+            let user = match self
                 .authenticate(info, &username, &password, code.as_deref())
-                .await?;
+                .await?
+            {
+                sign_in::Step::Done(user) => user,
+                sign_in::Step::SecondFactor(user) => {
+                    self.password_allowed(&user)?;
+                    return Err(self.await_second_factor(session, &user).await);
+                }
+            };
             self.password_allowed(&user)?;
             self.bind_session(session, &user, None).await?;
             self.store
                 .touch_login(user.id)
                 .await
                 .or_internal("recording the sign-in")?;
-            Ok(me(&user, &self.required().await))
+            let must_enrol = super::principal::must_enrol(&user, &self.required().await, false);
+            Ok(me(&user, must_enrol))
         }
         .await;
         let shown: String = username.trim().to_lowercase().chars().take(65).collect();
@@ -199,7 +188,7 @@ impl AccountPort for AccountService {
         if result
             .as_ref()
             .err()
-            .is_some_and(|e| e.field.as_deref() == Some("code") && e.message == CODE_NEEDED)
+            .is_some_and(|e| e.message == CODE_NEEDED || e.message == PASSKEY_NEEDED)
         {
             return result;
         }
@@ -209,15 +198,7 @@ impl AccountPort for AccountService {
             Err(_) => AuditOutcome::Failed,
         };
         let detail = result.as_ref().err().map(|e| e.message.clone());
-        self.audit
-            .record(
-                who,
-                "session.login",
-                &format!("user:{shown}"),
-                outcome,
-                detail,
-            )
-            .await;
+        self.audit_sign_in(who, &shown, outcome, detail).await;
         result
     }
 
@@ -262,14 +243,10 @@ impl AccountPort for AccountService {
             .user_by_id(actor.user_id())
             .await
             .or_internal("loading a user")?;
-        let required = self.required().await;
         // The duty as this request's sign-in has it: a second factor at the identity
         // provider satisfies a role that requires one.
-        user.map(|u| Me {
-            must_enrol_totp: actor.principal().must_enrol_totp,
-            ..me(&u, &required)
-        })
-        .ok_or_else(AppError::unauthenticated)
+        user.map(|u| me(&u, actor.principal().must_enrol_totp))
+            .ok_or_else(AppError::unauthenticated)
     }
 
     async fn change_password(
@@ -346,5 +323,51 @@ impl AccountPort for AccountService {
 
     async fn totp_disable(&self, actor: &AnyUser, request: TotpDisable) -> Result<(), AppError> {
         self.turn_off(actor, request).await
+    }
+
+    async fn second_factor_options(&self, parts: &Parts) -> SecondFactorOptions {
+        AccountService::second_factor_options(self, parts).await
+    }
+
+    async fn passkey_sign_in_start(
+        &self,
+        parts: &Parts,
+        second_factor: bool,
+    ) -> Result<String, AppError> {
+        AccountService::passkey_sign_in_start(self, parts, second_factor).await
+    }
+
+    async fn passkey_sign_in_finish(
+        &self,
+        parts: &Parts,
+        credential: String,
+    ) -> Result<(Me, Option<String>), AppError> {
+        AccountService::passkey_sign_in_finish(self, parts, &credential).await
+    }
+
+    async fn passkeys(&self, actor: &AnyUser) -> Result<Vec<PasskeyDto>, AppError> {
+        self.list_passkeys(actor).await
+    }
+
+    async fn passkey_register_start(
+        &self,
+        actor: &AnyUser,
+        parts: &Parts,
+    ) -> Result<String, AppError> {
+        self.register_start(actor, parts).await
+    }
+
+    async fn passkey_register_finish(
+        &self,
+        actor: &AnyUser,
+        parts: &Parts,
+        name: PasskeyName,
+        credential: String,
+    ) -> Result<PasskeyDto, AppError> {
+        self.register_finish(actor, parts, name, &credential).await
+    }
+
+    async fn passkey_revoke(&self, actor: &AnyUser, id: i64) -> Result<(), AppError> {
+        self.revoke_passkey(actor, id).await
     }
 }

@@ -13,6 +13,8 @@ use crate::auth::principal::ProviderSession;
 #[derive(Clone, Default)]
 pub struct SignInPolicy {
     pub password: PasswordLogin,
+    /// Passwordless sign-in with a passkey (`BOSUN_PASSKEY_LOGIN`).
+    pub passkey: bool,
     pub provider: Option<Oidc>,
     /// Sign-in by a trusted proxy's header (forward-auth).
     pub forward: Option<super::forward::ForwardAuth>,
@@ -51,18 +53,21 @@ impl SignInPolicy {
     }
 }
 
-/// A provider sign-in whose role needs a second factor the provider did not report: the
-/// user's own bosun code comes next (kept in the session until then, ten minutes at most).
+/// A sign-in whose second factor comes next: after the password, or after the identity
+/// provider for a role that needs one the provider did not report. The user's code or passkey
+/// finishes it (kept in the session until then, ten minutes at most).
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
-pub(super) struct AwaitingCode {
+pub(super) struct AwaitingSecond {
     pub user_id: i64,
     pub epoch: i64,
-    pub id_token: String,
+    /// Set after the identity provider: the session's sign-out hint there.
+    pub id_token: Option<String>,
+    /// Where the user was going (after the provider; the password form sends its own).
     pub next: String,
     pub at_ms: i64,
 }
 
-pub(super) const AWAITING_CODE: &str = "provider_awaiting_code";
+pub(super) const AWAITING_SECOND: &str = "awaiting_second_factor";
 
 impl AccountService {
     pub fn provider(&self) -> Option<&Oidc> {
@@ -112,6 +117,7 @@ impl AccountService {
         SignInOptions {
             provider: self.provider().map(|p| p.settings().button.clone()),
             password: self.policy.password,
+            passkey: self.policy.passkey,
         }
     }
 
@@ -148,16 +154,16 @@ impl AccountService {
             ..who
         };
         let required = self.required().await;
-        if required.contains(&role) && !v.second_factor && user.totp_secret.is_some() {
-            let awaiting = AwaitingCode {
+        if required.contains(&role) && !v.second_factor && user.has_second_factor() {
+            let awaiting = AwaitingSecond {
                 user_id: user.id,
                 epoch: user.session_epoch,
-                id_token: v.id_token,
+                id_token: Some(v.id_token),
                 next: v.next,
                 at_ms: self.clock.now_ms(),
             };
             session
-                .insert(AWAITING_CODE, awaiting)
+                .insert(AWAITING_SECOND, awaiting)
                 .await
                 .map_err(|_| ProviderRefusal::Failed)?;
             return Ok("/login?step=code".to_owned());
@@ -179,16 +185,9 @@ impl AccountService {
                 ""
             }
         );
-        self.audit
-            .record(
-                who,
-                "session.login",
-                &format!("user:{}", user.username),
-                AuditOutcome::Ok,
-                Some(detail),
-            )
+        self.audit_sign_in(who, &user.username, AuditOutcome::Ok, Some(detail))
             .await;
-        let duty = user.totp_secret.is_none() && !v.second_factor && required.contains(&role);
+        let duty = crate::auth::principal::must_enrol(&user, &required, v.second_factor);
         Ok(if duty { "/account".to_owned() } else { v.next })
     }
 
@@ -200,14 +199,7 @@ impl AccountService {
             client: info.client,
             request_id: &info.request_id,
         };
-        self.audit
-            .record(
-                who,
-                "session.login",
-                "user:?",
-                AuditOutcome::Failed,
-                Some(e.to_string()),
-            )
+        self.audit_sign_in(who, "?", AuditOutcome::Failed, Some(e.to_string()))
             .await;
     }
 }

@@ -1,7 +1,7 @@
 //! The code step after a sign-in through the identity provider, for a role that needs a
 //! second factor the provider did not report: the user's bosun code (or a recovery code).
 
-use super::provider::{AWAITING_CODE, AwaitingCode};
+use super::provider::{AWAITING_SECOND, AwaitingSecond};
 use super::*;
 use crate::auth::principal::ProviderSession;
 
@@ -20,14 +20,14 @@ impl AccountService {
                 "The sign-in through the identity provider has expired. Start again with the provider's button.",
             )
         };
-        let awaiting: AwaitingCode = session
-            .get(AWAITING_CODE)
+        let awaiting: AwaitingSecond = session
+            .get(AWAITING_SECOND)
             .await
             .ok()
             .flatten()
             .ok_or_else(expired)?;
         if self.clock.now_ms() - awaiting.at_ms > 600_000 {
-            let _ = session.remove::<AwaitingCode>(AWAITING_CODE).await;
+            let _ = session.remove::<AwaitingSecond>(AWAITING_SECOND).await;
             return Err(expired());
         }
         let user = self
@@ -37,7 +37,9 @@ impl AccountService {
             .or_internal("loading a user")?
             .filter(|u| !u.disabled && u.session_epoch == awaiting.epoch)
             .ok_or_else(expired)?;
-        let secret = user.totp_secret.clone().ok_or_else(expired)?;
+        let secret = user.totp_secret.clone().ok_or_else(|| {
+            code_error("You have no authenticator app set up here: use your passkey instead.")
+        })?;
         let attempt = self
             .throttle
             .admit(&user.username, info.client)
@@ -48,40 +50,34 @@ impl AccountService {
             client: info.client,
             request_id: &info.request_id,
         };
-        let target = format!("user:{}", user.username);
         if !self
             .second_factor(info, &user, &secret, &normalise_code(code))
             .await?
         {
             self.sign_in_failed(&user.username, attempt);
-            self.audit
-                .record(
-                    who,
-                    "session.login",
-                    &target,
-                    AuditOutcome::Failed,
-                    Some("wrong code after the identity provider's sign-in".into()),
-                )
-                .await;
+            self.audit_sign_in(
+                who,
+                &user.username,
+                AuditOutcome::Failed,
+                Some("wrong code after the identity provider's sign-in".into()),
+            )
+            .await;
             return Err(code_error(BAD_CODE));
         }
         self.throttle.succeeded(attempt);
-        let _ = session.remove::<AwaitingCode>(AWAITING_CODE).await;
-        let provider_session = ProviderSession {
-            id_token: awaiting.id_token,
-            second_factor: false,
+        let detail = if awaiting.id_token.is_some() {
+            "through the identity provider, with bosun's code"
+        } else {
+            "with a password and bosun's code"
         };
-        self.bind_session(session, &user, Some(provider_session))
-            .await?;
-        self.audit
-            .record(
-                who,
-                "session.login",
-                &target,
-                AuditOutcome::Ok,
-                Some("through the identity provider, with bosun's code".into()),
-            )
+        let provider_session = awaiting.id_token.map(|id_token| ProviderSession {
+            id_token,
+            second_factor: false,
+        });
+        self.bind_session(session, &user, provider_session).await?;
+        self.audit_sign_in(who, &user.username, AuditOutcome::Ok, Some(detail.into()))
             .await;
-        Ok((me(&user, &self.required().await), awaiting.next))
+        let must_enrol = crate::auth::principal::must_enrol(&user, &self.required().await, false);
+        Ok((me(&user, must_enrol), awaiting.next))
     }
 }

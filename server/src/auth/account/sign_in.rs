@@ -1,9 +1,69 @@
 //! Checking a sign-in: the throttle, the password (timing-equalised for unknown users), the
 //! second factor; a failure that puts a name under attack is news.
 
+use super::provider::{AWAITING_SECOND, AwaitingSecond};
 use super::*;
 
+/// Where a right password leaves a sign-in.
+pub(super) enum Step {
+    Done(UserRow),
+    /// The user has a second factor (the authenticator app's code, a passkey) still to give.
+    SecondFactor(UserRow),
+}
+
 impl AccountService {
+    /// Binds `session` to `user`, signed in now (a new session id: no fixation).
+    pub(super) async fn bind_session(
+        &self,
+        session: &Session,
+        user: &UserRow,
+        provider: Option<crate::auth::principal::ProviderSession>,
+    ) -> Result<(), AppError> {
+        // A fresh id at sign-in defeats session fixation.
+        session
+            .cycle_id()
+            .await
+            .or_internal("rotating the session id")?;
+        let now = self.clock.now_ms();
+        let auth = SessionAuth {
+            user_id: user.id,
+            epoch: user.session_epoch,
+            login_at_ms: now,
+            seen_ms: Some(now),
+            provider,
+        };
+        // A first step still waiting is done with: no later request can finish it again.
+        let _ = session
+            .remove::<provider::AwaitingSecond>(provider::AWAITING_SECOND)
+            .await;
+        session
+            .insert(SESSION_KEY, auth)
+            .await
+            .or_internal("storing the session")
+    }
+
+    /// Keeps `user` waiting in the session for their second factor, and says which to give.
+    pub(super) async fn await_second_factor(&self, session: &Session, user: &UserRow) -> AppError {
+        let awaiting = AwaitingSecond {
+            user_id: user.id,
+            epoch: user.session_epoch,
+            id_token: None,
+            next: String::new(),
+            at_ms: self.clock.now_ms(),
+        };
+        if session.insert(AWAITING_SECOND, awaiting).await.is_err() {
+            return AppError::internal();
+        }
+        if user.totp_secret.is_some() {
+            code_error(CODE_NEEDED)
+        } else {
+            AppError {
+                field: Some("passkey".into()),
+                ..AppError::new(ErrorKind::Unauthenticated, PASSKEY_NEEDED)
+            }
+        }
+    }
+
     /// A failed sign-in stays counted; the one that locked the name or the client out is news.
     pub(super) fn sign_in_failed(&self, name: &str, attempt: Attempt) {
         if attempt.locks {
@@ -27,7 +87,7 @@ impl AccountService {
         username: &str,
         password: &str,
         code: Option<&str>,
-    ) -> Result<UserRow, AppError> {
+    ) -> Result<Step, AppError> {
         // Bounded: no valid name is longer than 64, and this string keys the throttle and the audit log.
         let name: String = username.trim().to_lowercase().chars().take(65).collect();
         // Counted as a failure from here on, so parallel guesses cannot outrun the hashing.
@@ -65,21 +125,28 @@ impl AccountService {
                         "This account is disabled. Ask an admin to enable it.",
                     ));
                 }
-                if let Some(secret) = &user.totp_secret {
-                    // The password was right; the second factor is still to come.
-                    let code = code.map(normalise_code).filter(|c| !c.is_empty());
-                    let Some(code) = code else {
-                        // Not a failure: the form asks for the code next.
-                        self.throttle.withdrawn(attempt);
-                        return Err(code_error(CODE_NEEDED));
-                    };
-                    if !self.second_factor(info, &user, secret, &code).await? {
+                let code = code.map(normalise_code).filter(|c| !c.is_empty());
+                let code_right = match (&user.totp_secret, code) {
+                    (Some(secret), Some(code)) => {
+                        Some(self.second_factor(info, &user, secret, &code).await?)
+                    }
+                    _ => None,
+                };
+                match code_right {
+                    Some(false) => {
                         self.sign_in_failed(&name, attempt);
                         return Err(code_error(BAD_CODE));
                     }
+                    // The password was right; the second factor is still to come. Not a
+                    // failure: the form asks for the code or the passkey next.
+                    None if user.has_second_factor() => {
+                        self.throttle.withdrawn(attempt);
+                        return Ok(Step::SecondFactor(user));
+                    }
+                    _ => {}
                 }
                 self.throttle.succeeded(attempt);
-                Ok(user)
+                Ok(Step::Done(user))
             }
             _ => {
                 self.sign_in_failed(&name, attempt);

@@ -91,9 +91,9 @@ impl AccountService {
             if user.totp_secret.is_none() {
                 return Err(AppError::conflict("Two-factor sign-in is not on."));
             }
-            if self.required().await.contains(&user.role()) {
+            if user.passkeys == 0 && self.required().await.contains(&user.role()) {
                 return Err(AppError::conflict(format!(
-                    "Users with the {} role must keep two-factor sign-in. If you lost your phone, sign in with a recovery code, or ask an admin to reset it.",
+                    "Users with the {} role must keep two-factor sign-in: add a passkey first, or keep the app. If you lost your phone, sign in with a recovery code, or ask an admin to reset it.",
                     user.role()
                 )));
             }

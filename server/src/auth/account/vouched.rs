@@ -105,15 +105,22 @@ impl AccountService {
     }
 
     pub(super) async fn deny(&self, who: Who<'_>, name: &str, detail: String) {
+        self.audit_sign_in(who, name, AuditOutcome::Denied, Some(detail))
+            .await;
+    }
+
+    /// A sign-in's entry in the audit log (`session.login` on `user:<name>`), whichever way
+    /// it went.
+    pub(super) async fn audit_sign_in(
+        &self,
+        who: Who<'_>,
+        name: &str,
+        outcome: AuditOutcome,
+        detail: Option<String>,
+    ) {
         let target = format!("user:{name}");
         self.audit
-            .record(
-                who,
-                "session.login",
-                &target,
-                AuditOutcome::Denied,
-                Some(detail),
-            )
+            .record(who, "session.login", &target, outcome, detail)
             .await;
     }
 

@@ -5,6 +5,7 @@
 
 mod pending;
 mod settings;
+mod userinfo;
 
 use std::sync::Arc;
 
@@ -15,9 +16,9 @@ use openidconnect::core::{
 };
 use openidconnect::{
     AdditionalClaims, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret,
-    CsrfToken, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge, PostLogoutRedirectUrl,
-    ProviderMetadataWithLogout, RedirectUrl, RequestTokenError, Scope, SignatureVerificationError,
-    TokenResponse,
+    CsrfToken, IssuerUrl, LogoutRequest, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, RequestTokenError, Scope,
+    SignatureVerificationError, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -54,6 +55,8 @@ pub struct Verified {
     pub groups: Vec<String>,
     /// The provider reported a second factor (`amr`).
     pub second_factor: bool,
+    /// The ID token had nothing at the groups claim's path: userinfo is asked next.
+    groups_missing: bool,
     pub id_token: String,
     /// Where the user was going.
     pub next: String,
@@ -85,6 +88,8 @@ pub enum OidcError {
     Exchange(String),
     #[error("the ID token was refused: {0}")]
     Token(String),
+    #[error("bosun's own callback address is not usable ({0}): check BOSUN_PUBLIC_URL")]
+    Setup(String),
 }
 
 impl OidcError {
@@ -93,9 +98,10 @@ impl OidcError {
         match self {
             OidcError::Unreachable(_) => ProviderRefusal::Unreachable,
             OidcError::Provider(_) => ProviderRefusal::Cancelled,
-            OidcError::State | OidcError::Exchange(_) | OidcError::Token(_) => {
-                ProviderRefusal::Failed
-            }
+            OidcError::State
+            | OidcError::Exchange(_)
+            | OidcError::Token(_)
+            | OidcError::Setup(_) => ProviderRefusal::Failed,
         }
     }
 }
@@ -118,12 +124,16 @@ struct Inner {
 }
 
 impl Oidc {
-    pub fn new(settings: OidcSettings, http: reqwest::Client) -> Self {
+    pub fn new(
+        settings: OidcSettings,
+        http: reqwest::Client,
+        clock: crate::clock::SharedClock,
+    ) -> Self {
         Oidc(Arc::new(Inner {
             settings,
             http,
             discovered: tokio::sync::Mutex::new(None),
-            pending: PendingSignIns::default(),
+            pending: PendingSignIns::new(clock),
         }))
     }
 
@@ -170,8 +180,8 @@ impl Oidc {
     /// Where to send the browser to sign in, and the `state` to bind to it (a cookie). `next`
     /// is a path of bosun's, already checked.
     pub async fn start(&self, redirect: &str, next: String) -> Result<(Url, String), OidcError> {
-        let redirect = RedirectUrl::new(redirect.to_owned())
-            .map_err(|e| OidcError::Token(format!("bad redirect URL ({e})")))?;
+        let redirect =
+            RedirectUrl::new(redirect.to_owned()).map_err(|e| OidcError::Setup(e.to_string()))?;
         let client = self.client(self.metadata(None).await?.0, redirect.clone());
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = client.authorize_url(
@@ -236,7 +246,12 @@ impl Oidc {
         let token: IdToken = raw
             .parse()
             .map_err(|e| OidcError::Token(format!("not a signed JWT ({e})")))?;
-        let mut verified = check(&client, &token, &pending.nonce, &self.0.settings);
+        let took = Took {
+            raw: &raw,
+            nonce: &pending.nonce,
+            next: &pending.next,
+        };
+        let mut verified = check(&client, &token, &took, &self.0.settings);
         if matches!(
             verified,
             Err(ClaimsVerificationError::SignatureVerification(
@@ -246,11 +261,13 @@ impl Oidc {
             // The provider may have rotated its keys: read them again and check once more.
             let (metadata, _) = self.metadata(Some(generation)).await?;
             let client = self.client(metadata, pending.redirect);
-            verified = check(&client, &token, &pending.nonce, &self.0.settings);
+            verified = check(&client, &token, &took, &self.0.settings);
         }
         let mut v = verified.map_err(|e| OidcError::Token(e.to_string()))?;
-        v.id_token = raw;
-        v.next = pending.next;
+        if v.groups_missing {
+            let token = response.access_token().clone();
+            userinfo::complete(&client, &self.0.http, token, &self.0.settings, &mut v).await?;
+        }
         Ok(v)
     }
 
@@ -282,16 +299,25 @@ type Client = CoreClient<
     openidconnect::EndpointMaybeSet,
 >;
 
+/// What a callback brought and its started sign-in held: the ID token as sent, the nonce it
+/// must carry, and where the user was going.
+struct Took<'a> {
+    raw: &'a str,
+    nonce: &'a Nonce,
+    next: &'a str,
+}
+
 /// The ID token's checks (the crate's: signature by a key of the provider's, issuer,
 /// audience, expiry, nonce; an unsigned token is refused), then what bosun reads from it.
 fn check(
     client: &Client,
     token: &IdToken,
-    nonce: &Nonce,
+    took: &Took<'_>,
     settings: &OidcSettings,
 ) -> Result<Verified, ClaimsVerificationError> {
     let verifier = client.id_token_verifier();
-    let claims = token.claims(&verifier, nonce)?;
+    let claims = token.claims(&verifier, took.nonce)?;
+    let groups = settings.groups_claim.find(&claims.additional_claims().all);
     let second_factor = claims
         .auth_method_refs()
         .is_some_and(|amr| amr.iter().any(|a| SECOND_FACTORS.contains(&a.as_str())));
@@ -300,12 +326,11 @@ fn check(
         subject: claims.subject().to_string(),
         preferred_username: claims.preferred_username().map(|u| u.to_string()),
         email: claims.email().map(|e| e.to_string()),
-        groups: settings
-            .groups_claim
-            .groups(&claims.additional_claims().all),
+        groups: groups.clone().unwrap_or_default(),
+        groups_missing: groups.is_none(),
         second_factor,
-        id_token: String::new(),
-        next: String::new(),
+        id_token: took.raw.to_owned(),
+        next: took.next.to_owned(),
     })
 }
 

@@ -21,11 +21,11 @@ pub struct OidcSettings {
 
 impl OidcSettings {
     /// None when no provider is configured (the config checked the rest at start-up).
-    pub fn from_config(cfg: &OidcConfig, secret: Option<Secret>) -> Option<Self> {
+    pub fn from_config(cfg: &OidcConfig, client_secret: Secret) -> Option<Self> {
         Some(OidcSettings {
             issuer: cfg.issuer.clone()?,
             client_id: cfg.client_id.clone()?,
-            client_secret: secret?,
+            client_secret,
             scopes: cfg.scopes.0.clone(),
             groups_claim: cfg.groups_claim.clone(),
             button: cfg.button.clone(),
@@ -36,7 +36,11 @@ impl OidcSettings {
 /// The configured provider; None when `BOSUN_OIDC_ISSUER` is not set. The provider itself is
 /// first asked at the first sign-in, so bosun starts (and local admins sign in) while it is
 /// down.
-pub fn from_config(cfg: &OidcConfig, roots: Arc<RootCertStore>) -> Result<Option<Oidc>, String> {
+pub fn from_config(
+    cfg: &OidcConfig,
+    roots: Arc<RootCertStore>,
+    clock: crate::clock::SharedClock,
+) -> Result<Option<Oidc>, String> {
     if cfg.issuer.is_none() {
         return Ok(None);
     }
@@ -53,7 +57,7 @@ pub fn from_config(cfg: &OidcConfig, roots: Arc<RootCertStore>) -> Result<Option
         }
         (None, None) => return Err("no client secret (BOSUN_OIDC_CLIENT_SECRET)".into()),
     };
-    let settings = OidcSettings::from_config(cfg, Some(secret))
+    let settings = OidcSettings::from_config(cfg, secret)
         .ok_or("BOSUN_OIDC_ISSUER needs BOSUN_OIDC_CLIENT_ID")?;
     // Endpoints are used as discovered: a redirect from one is not followed.
     let http = crate::net::Https::trusting(roots)
@@ -61,5 +65,5 @@ pub fn from_config(cfg: &OidcConfig, roots: Arc<RootCertStore>) -> Result<Option
         .connect_timeout(Duration::from_secs(5))
         .redirects(0)
         .build()?;
-    Ok(Some(Oidc::new(settings, http)))
+    Ok(Some(Oidc::new(settings, http, clock)))
 }

@@ -20,6 +20,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Auth, PathParams, QueryParams, param};
 use crate::logs::Scope;
+use crate::logs::resume::{Resume, event_id};
 
 fn parse(raw: &RawLogQuery) -> Result<LogQuery, ApiError> {
     Ok(raw.parse(time::OffsetDateTime::now_utc().unix_timestamp())?)
@@ -45,8 +46,13 @@ async fn show(
     actor: &Auth<ViewerRole>,
     scope: Scope,
     raw: &RawLogQuery,
+    resume: Option<Resume>,
 ) -> Result<Response, ApiError> {
-    let q = parse(raw)?;
+    let mut q = parse(raw)?;
+    // A browser reconnecting after a drop: from its last line on, not the tail again.
+    if let Some(r) = resume.filter(|_| q.follow) {
+        q.since = Some(q.since.map_or(r.since(), |s| s.max(r.since())));
+    }
     let logs = &state.app.logs;
     // More history than a viewer may pull at once is an operator's, and audited.
     let whole = if q.is_whole() {
@@ -64,13 +70,21 @@ async fn show(
             Some(operator) => logs.follow_whole(operator, &scope, q).await?.boxed(),
             None => logs.follow(&actor.0, &scope, q)?.boxed(),
         };
-        let frames = frames.map(|frame: LogFrame| {
-            Ok::<_, Infallible>(
-                Event::default()
+        let frames = frames
+            .filter_map(move |mut frame: LogFrame| {
+                let keep = resume.is_none_or(|r| r.keep_newer(&mut frame));
+                std::future::ready(keep.then_some(frame))
+            })
+            .map(|frame: LogFrame| {
+                let id = event_id(&frame).map(str::to_owned);
+                let event = Event::default()
                     .json_data(frame)
-                    .unwrap_or_else(|_| Event::default()),
-            )
-        });
+                    .unwrap_or_else(|_| Event::default());
+                Ok::<_, Infallible>(match id {
+                    Some(id) => event.id(id),
+                    None => event,
+                })
+            });
         return Ok(Sse::new(frames)
             .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
             .into_response());
@@ -135,8 +149,16 @@ pub async fn of_container(
     actor: Auth<ViewerRole>,
     PathParams(id): PathParams<String>,
     QueryParams(raw): QueryParams<RawLogQuery>,
+    headers: http::HeaderMap,
 ) -> Result<Response, ApiError> {
-    show(&state, &actor, container(&id)?, &raw).await
+    show(
+        &state,
+        &actor,
+        container(&id)?,
+        &raw,
+        Resume::from_headers(&headers),
+    )
+    .await
 }
 
 /// A service's containers merged by time, each line prefixed `[service.N] `.
@@ -149,8 +171,16 @@ pub async fn of_service(
     actor: Auth<ViewerRole>,
     PathParams((p, s)): PathParams<(String, String)>,
     QueryParams(raw): QueryParams<RawLogQuery>,
+    headers: http::HeaderMap,
 ) -> Result<Response, ApiError> {
-    show(&state, &actor, service(&p, &s)?, &raw).await
+    show(
+        &state,
+        &actor,
+        service(&p, &s)?,
+        &raw,
+        Resume::from_headers(&headers),
+    )
+    .await
 }
 
 /// A whole project merged by time, each line prefixed `[service.N] `.
@@ -163,8 +193,16 @@ pub async fn of_project(
     actor: Auth<ViewerRole>,
     PathParams(p): PathParams<String>,
     QueryParams(raw): QueryParams<RawLogQuery>,
+    headers: http::HeaderMap,
 ) -> Result<Response, ApiError> {
-    show(&state, &actor, project(&p)?, &raw).await
+    show(
+        &state,
+        &actor,
+        project(&p)?,
+        &raw,
+        Resume::from_headers(&headers),
+    )
+    .await
 }
 
 /// Download one container's log as a `.log` file (streamed; audited).
@@ -223,8 +261,16 @@ pub async fn of_swarm_service(
     actor: Auth<ViewerRole>,
     PathParams(s): PathParams<String>,
     QueryParams(raw): QueryParams<RawLogQuery>,
+    headers: http::HeaderMap,
 ) -> Result<Response, ApiError> {
-    show(&state, &actor, swarm(&s)?, &raw).await
+    show(
+        &state,
+        &actor,
+        swarm(&s)?,
+        &raw,
+        Resume::from_headers(&headers),
+    )
+    .await
 }
 
 /// The same as a `.log` file; audited.

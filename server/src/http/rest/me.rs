@@ -2,13 +2,14 @@ use axum::Json;
 use axum::extract::State;
 use bosun_frontend::authz::SelfService;
 use bosun_frontend::error::AppError;
+use bosun_frontend::model::passkey::PasskeyDto;
 use bosun_frontend::model::{Me, PasswordChange, RecoveryCodes, TotpCode, TotpDisable, TotpSetup};
 use bosun_frontend::ports::AccountPort;
 use http::StatusCode;
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::extract::{Auth, JsonBody};
+use crate::http::extract::{Auth, JsonBody, PathParams};
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/me", tag = "me",
@@ -81,5 +82,31 @@ pub async fn totp_disable(
     JsonBody(request): JsonBody<TotpDisable>,
 ) -> Result<StatusCode, ApiError> {
     state.app.account.totp_disable(&actor, request).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Your passkeys: where each works, when it was last used. Adding one is a browser ceremony
+/// (WebAuthn), on the Account page.
+#[utoipa::path(get, path = "/api/v1/me/passkeys", tag = "me",
+    security(("session" = ["self"]), ("token" = ["self"])),
+    responses((status = 200, body = Vec<PasskeyDto>), (status = 401, body = AppError)))]
+pub async fn passkeys(
+    State(state): State<AppState>,
+    Auth(actor): Auth<SelfService>,
+) -> Result<Json<Vec<PasskeyDto>>, ApiError> {
+    Ok(Json(state.app.account.passkeys(&actor).await?))
+}
+
+/// Revoke one of your passkeys (409 when it is the last second factor your role requires).
+#[utoipa::path(delete, path = "/api/v1/me/passkeys/{id}", tag = "me",
+    params(("id" = i64, Path, description = "Passkey id")),
+    security(("session" = ["self"]), ("token" = ["self"])),
+    responses((status = 204, description = "Revoked"), (status = 401, body = AppError), (status = 404, body = AppError), (status = 409, body = AppError)))]
+pub async fn revoke_passkey(
+    State(state): State<AppState>,
+    Auth(actor): Auth<SelfService>,
+    PathParams(id): PathParams<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.app.account.passkey_revoke(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -80,6 +80,8 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(me::logout_all))
         .routes(routes!(me::totp_start, me::totp_disable))
         .routes(routes!(me::totp_confirm))
+        .routes(routes!(me::passkeys))
+        .routes(routes!(me::revoke_passkey))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get, users::update, users::delete))
         .routes(routes!(users::reset_totp))

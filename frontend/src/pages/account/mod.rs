@@ -1,4 +1,7 @@
-//! Account: your password, signing out everywhere, API tokens and two-factor sign-in.
+//! Account: your password, signing out everywhere, API tokens, two-factor sign-in and
+//! passkeys.
+
+mod passkeys;
 
 use leptos::prelude::*;
 
@@ -18,11 +21,12 @@ pub fn AccountPage() -> impl IntoView {
             <h1>"Account"</h1>
             {(must_enrol && !pending).then(|| view! {
                 <div class="alert alert-info" role="status" data-testid="must-enrol">
-                    "Your role requires two-factor sign-in. Set it up below; everything else opens once it is on."
+                    "Your role requires two-factor sign-in. Set up the authenticator app or add a passkey below; everything else opens once you have one."
                 </div>
             })}
             <PasswordCard />
             {(!pending).then(|| view! { <TotpCard enabled=totp_on /> })}
+            {(!pending).then(|| view! { <passkeys::PasskeysCard must_enrol /> })}
             {(!pending && !must_enrol).then(|| view! { <TokensCard /> })}
             <SessionsCard tokens_shown={!pending && !must_enrol} />
         </section>

@@ -1,13 +1,18 @@
 //! Sign-in: the identity provider's button, and the password form (user name, password and,
 //! when asked for, a two-factor code) where passwords are allowed; the code step after a
-//! provider sign-in; and why a provider sign-in was refused.
+//! provider sign-in; passkeys (passwordless, or as the second factor); and why a provider
+//! sign-in was refused.
+
+mod passkey;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::account::{Login, LoginCode, load_sign_in_options};
+use crate::api::passkeys::load_second_factor_options;
 use crate::components::error_view::{ErrorView, urlencode};
 use crate::model::sign_in::{PasswordLogin, ProviderRefusal, SignInOptions};
+use passkey::PasskeyButton;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -33,8 +38,11 @@ pub fn LoginPage() -> impl IntoView {
             .and_then(Result::ok)
             .is_some_and(|o| o.password == PasswordLogin::Off)
     };
+    // As the shell's: effects run only once the wasm has hydrated the page.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
-        <main class="login">
+        <main class="login" data-hydrated=move || hydrated.get().to_string()>
             <div class="card login-card">
                 <h1 class="brand-large">"bosun"</h1>
                 <p class="muted">"Sign in to manage this host's compose stacks."</p>
@@ -52,7 +60,7 @@ pub fn LoginPage() -> impl IntoView {
                     <div class="alert alert-error" role="alert" data-testid="provider-refused">{r.message()}</div>
                 })}
                 <Show when=code_step>
-                    <CodeStep />
+                    <CodeStep next=Signal::derive(next) />
                 </Show>
                 // The provider's button comes with the options. The password form sits outside
                 // the Suspense, its action held by the page, so that re-rendering on a change
@@ -73,9 +81,13 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-/// The identity provider's button, and what passwords are for here.
+/// The identity provider's button, the passkey button, and what passwords are for here.
 #[component]
 fn Methods(options: SignInOptions, next: String) -> impl IntoView {
+    let passkey = options.passkey.then(|| {
+        let next = next.clone();
+        view! { <PasskeyButton next=Signal::derive(move || next.clone()) label="Sign in with a passkey" /> }
+    });
     let provider = options.provider.map(|label| {
         let href = format!("/auth/oidc/start?next={}", urlencode(&next));
         view! {
@@ -89,7 +101,7 @@ fn Methods(options: SignInOptions, next: String) -> impl IntoView {
             </p>
         }
     });
-    view! { {provider} {note} }.into_any()
+    view! { {provider} {passkey} {note} }.into_any()
 }
 
 #[component]
@@ -99,62 +111,106 @@ fn PasswordForm(
     next: Signal<String>,
 ) -> impl IntoView {
     let error = move || login.value().get().and_then(|r| r.err());
+    // The password was right; the second factor comes next: the code, a passkey, or either.
+    let asks = |e: &crate::error::AppError| {
+        (e.field.as_deref() == Some("code") && e.message.starts_with("Enter the"))
+            || e.field.as_deref() == Some("passkey")
+    };
+    let second = RwSignal::new(false);
     Effect::new(move |_| {
-        if error().is_some_and(|e| e.field.as_deref() == Some("code")) {
-            need_code.set(true);
+        if let Some(e) = error() {
+            if e.field.as_deref() == Some("code") {
+                need_code.set(true);
+            }
+            if asks(&e) {
+                second.set(true);
+            }
         }
     });
+    let offers = Resource::new(
+        move || second.get(),
+        |asked| async move {
+            if asked {
+                load_second_factor_options().await.unwrap_or_default()
+            } else {
+                Default::default()
+            }
+        },
+    );
     view! {
         {move || error()
-            .filter(|e| !(e.field.as_deref() == Some("code") && e.message.starts_with("Enter the")))
+            .filter(|e| !asks(e))
             .map(|error| view! { <div data-testid="login-error"><ErrorView error /></div> })}
         <ActionForm action=login>
             <input type="hidden" name="next" prop:value=next />
             <label>
                 "User name"
-                <input type="text" name="username" autocomplete="username" autocapitalize="none" required autofocus />
+                <input type="text" name="username" autocomplete="username webauthn" autocapitalize="none" required autofocus />
             </label>
             <label>
                 "Password"
                 <input type="password" name="password" autocomplete="current-password" required />
             </label>
             <Show when=move || need_code.get()>
-                <label>
-                    "Code from your authenticator app"
-                    <input type="text" name="code" inputmode="numeric" autocomplete="one-time-code"
-                        data-testid="login-code" autofocus required placeholder="123456" />
-                    <small class="muted">"Lost your phone? Enter one of your recovery codes instead."</small>
-                </label>
+                <CodeField />
             </Show>
             <button type="submit" class="primary" disabled=move || login.pending().get()>
                 {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
             </button>
         </ActionForm>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                offers.await.passkey.then(|| view! {
+                    <p class="muted" data-testid="second-factor-passkey">"Or confirm with your passkey:"</p>
+                    <PasskeyButton next label="Use a passkey" second_factor=true primary=!need_code.get_untracked() />
+                })
+            })}
+        </Suspense>
     }
     .into_any()
 }
 
-/// After a sign-in through the identity provider, for a role that needs a second factor the
-/// provider did not report: the code from the user's authenticator app.
+/// The code from the authenticator app (or a recovery code), for the second step.
 #[component]
-fn CodeStep() -> impl IntoView {
-    let action = ServerAction::<LoginCode>::new();
+fn CodeField() -> impl IntoView {
     view! {
-        <p>"You signed in with the identity provider. Your role needs a second factor: enter the code from your authenticator app."</p>
+        <label>
+            "Code from your authenticator app"
+            <input type="text" name="code" inputmode="numeric" autocomplete="one-time-code"
+                data-testid="login-code" autofocus required placeholder="123456" />
+            <small class="muted">"Lost your phone? Enter one of your recovery codes instead."</small>
+        </label>
+    }
+}
+
+/// After a sign-in through the identity provider, for a role that needs a second factor the
+/// provider did not report: the code from the user's authenticator app, or their passkey.
+#[component]
+fn CodeStep(next: Signal<String>) -> impl IntoView {
+    let action = ServerAction::<LoginCode>::new();
+    let offers = Resource::new(|| (), |_| load_second_factor_options());
+    view! {
+        <p>"You signed in with the identity provider. Your role needs a second factor: enter the code from your authenticator app, or use your passkey."</p>
         // Shown here, not by the error view: that would treat "wrong code" as an ended session
         // and leave this step.
         {move || action.value().get().and_then(|r| r.err()).map(|e| view! {
             <div class="alert alert-error" role="alert" data-testid="login-error">{e.message}</div>
         })}
-        <ActionForm action>
-            <label>
-                "Code from your authenticator app"
-                <input type="text" name="code" inputmode="numeric" autocomplete="one-time-code"
-                    data-testid="login-code" autofocus required placeholder="123456" />
-                <small class="muted">"Lost your phone? Enter one of your recovery codes instead."</small>
-            </label>
-            <button type="submit" class="primary" disabled=move || action.pending().get()>"Continue"</button>
-        </ActionForm>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let offers = offers.await.unwrap_or_default();
+                let code = (offers.code || !offers.passkey).then(|| view! {
+                    <ActionForm action>
+                        <CodeField />
+                        <button type="submit" class="primary" disabled=move || action.pending().get()>"Continue"</button>
+                    </ActionForm>
+                });
+                let passkey = offers.passkey.then(|| view! {
+                    <PasskeyButton next label="Use a passkey" second_factor=true primary=!offers.code />
+                });
+                view! { {code} {passkey} }
+            })}
+        </Suspense>
     }
     .into_any()
 }
