@@ -1,5 +1,5 @@
 import { Browser, BrowserContext, CDPSession, Page, expect, test } from '@playwright/test';
-import { adminApi, baseURL, readyUser, signIn, waitHydrated } from './helpers';
+import { adminApi, adminPassword, baseURL, readyUser, signIn, waitHydrated } from './helpers';
 
 // Browsers refuse WebAuthn at a bare IP address, so these tests open bosun at `localhost`
 // (the suite's own address is 127.0.0.1). The authenticator is Chromium's own virtual one,
@@ -76,6 +76,17 @@ test('a user adds a passkey on the Account page and then signs in with it alone'
   expect(actions.some((a) => a.startsWith('user.passkey.add ok') && a.includes('Laptop'))).toBe(true);
   expect(actions.some((a) => a.startsWith('session.login ok with a passkey'))).toBe(true);
   await context.close();
+
+  // An admin sees it on the Users page, where "Reset two-factor" would take it away.
+  const admin = await browser.newContext({ baseURL, ignoreHTTPSErrors: true });
+  const adminPage = await admin.newPage();
+  await signIn(adminPage, 'admin', adminPassword);
+  await expect(adminPage.getByTestId('current-user')).toHaveText('admin');
+  await adminPage.goto('/users');
+  const row = adminPage.locator(`[data-user="${name}"]`);
+  await expect(row).toContainText('1 passkey');
+  await expect(row.getByTestId('reset-totp')).toBeVisible();
+  await admin.close();
 });
 
 test('a revoked passkey no longer signs in, and the page says so', async ({ browser }) => {

@@ -74,6 +74,9 @@ fn UserRow(
     reset_totp: ServerAction<ResetTotp>,
 ) -> impl IntoView {
     let totp = user.totp_enabled;
+    let passkeys = user.passkeys;
+    // Something to reset: the authenticator app, or passkeys (a lost device holds either).
+    let second_factor = totp || passkeys > 0;
     let id = user.id;
     let disabled = user.disabled;
     let name = user.username.clone();
@@ -109,6 +112,11 @@ fn UserRow(
                 {if disabled { "disabled" } else { "active" }}
                 {user.must_change_password.then_some(" · must change password")}
                 {totp.then_some(" · two-factor on")}
+                {match passkeys {
+                    0 => None,
+                    1 => Some(" · 1 passkey".to_owned()),
+                    n => Some(format!(" · {n} passkeys")),
+                }}
             </td>
             <td>{user.last_login_at.unwrap_or_else(|| "never".into())}</td>
             <td class="actions">
@@ -126,11 +134,11 @@ fn UserRow(
                         }
                     }>"Reset password"</button>
                 </span>
-                {totp.then(|| {
+                {second_factor.then(|| {
                     let who = name.clone();
                     view! {
                         <button class="small" data-testid="reset-totp" on:click=move |_| {
-                            if confirm(&format!("Turn off two-factor sign-in for {who}? Their sessions end; they set it up again.")) {
+                            if confirm(&format!("Turn off two-factor sign-in for {who}: the authenticator app and all passkeys? Their sessions end; they set it up again.")) {
                                 reset_totp.dispatch(ResetTotp { id });
                             }
                         }>"Reset two-factor"</button>

@@ -145,7 +145,7 @@ fn PasswordForm(
             <input type="hidden" name="next" prop:value=next />
             <label>
                 "User name"
-                <input type="text" name="username" autocomplete="username webauthn" autocapitalize="none" required autofocus />
+                <input type="text" name="username" autocomplete="username" autocapitalize="none" required autofocus />
             </label>
             <label>
                 "Password"
