@@ -132,3 +132,30 @@ test('on a phone the certificates stack in one column and nothing is cut off', a
   expect(overflow).toBeLessThanOrEqual(0);
   await context.close();
 });
+
+test('a live update redraws the cards but keeps what an admin typed into a renew form', async ({ page }) => {
+  await signIn(page, 'admin', adminPassword);
+  await expect(page.getByTestId('current-user')).toHaveText('admin');
+  await page.goto('/certificates');
+  await waitHydrated(page);
+  await expect(page.getByTestId('stream')).toHaveAttribute('data-state', 'live');
+  const card = page.locator('[data-testid="cert"][data-kind="file"]', { hasText: 'legacy.crt' });
+  const typed = `${demoProject}/worker restart`;
+  await card.getByTestId('renew-reload').fill(typed);
+  await card.getByTestId('renew-names').fill('legacy.demo, legacy2.demo');
+  // A new file in the watched directory: the next scan sends a new list, which redraws every card.
+  const name = `redraw-${Date.now().toString(36)}`;
+  const dir = `/etc/nginx/certs/${name}`;
+  execFileSync('docker', [
+    'exec', proxyContainer(), 'sh', '-c',
+    `mkdir -p ${dir} && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 300 ` +
+      `-subj /CN=${name}.demo -keyout ${dir}/${name}.key -out ${dir}/${name}.crt 2>/dev/null`,
+  ]);
+  try {
+    await expect(page.locator('[data-testid="cert"]', { hasText: `${name}.crt` })).toBeVisible({ timeout: 45_000 });
+    await expect(card.getByTestId('renew-reload')).toHaveValue(typed);
+    await expect(card.getByTestId('renew-names')).toHaveValue('legacy.demo, legacy2.demo');
+  } finally {
+    execFileSync('docker', ['exec', proxyContainer(), 'rm', '-rf', dir]);
+  }
+});

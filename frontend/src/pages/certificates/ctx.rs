@@ -1,4 +1,7 @@
-//! What the Certificates page provides to its parts: the admin flag, the actions, the live view.
+//! What the Certificates page provides to its parts: the admin flag, the actions, the live view,
+//! and what an admin has typed into the renew forms.
+
+use std::collections::HashMap;
 
 use leptos::prelude::*;
 
@@ -12,4 +15,16 @@ pub struct CertsCtx {
     pub renew: ServerAction<RenewCertificate>,
     pub upload: ServerAction<UploadCertificate>,
     pub data: RwSignal<CertificatesView>,
+    /// Each card's renew form as the admin left it, by certificate id. Every live update draws
+    /// the cards anew; the forms start from here, so nothing typed is lost to a redraw.
+    pub drafts: StoredValue<HashMap<String, RenewDraft>>,
+}
+
+/// A renew form's fields as typed: the source, the names, the reload lines, the confirmation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RenewDraft {
+    pub source: String,
+    pub names: String,
+    pub reload: String,
+    pub confirm: bool,
 }

@@ -49,8 +49,15 @@ fn Live(first: CertificatesView, admin: bool) -> impl IntoView {
         renew: ServerAction::new(),
         upload: ServerAction::new(),
         data: RwSignal::new(first),
+        drafts: StoredValue::new(Default::default()),
     };
     provide_context(c);
+    // A renewal went through: the forms start again from the certificates' own values.
+    Effect::new(move |_| {
+        if matches!(c.renew.value().get(), Some(Ok(_))) {
+            c.drafts.update_value(|d| d.clear());
+        }
+    });
     let state = RwSignal::new(Stream::Connecting);
     follow::<CertificatesView>("/api/v1/certificates/events", state, move |v| c.data.set(v));
     let live = move || match state.get() {

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::ctx::CertsCtx;
+use super::ctx::{CertsCtx, RenewDraft};
 use crate::api::certs::RenewCertificate;
 use crate::model::{CertDto, CertKind, CertSource};
 
@@ -19,15 +19,12 @@ pub fn RenewForm(cert: CertDto) -> impl IntoView {
         .filter(|s| cert.renew_sources.contains(s))
         .or_else(|| cert.renew_sources.first().copied())
         .unwrap_or(CertSource::InternalCa);
-    let source = RwSignal::new(preferred.as_str().to_owned());
     let wanted = cert
         .managed
         .as_ref()
         .map(|m| m.names.clone())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| cert.sans.clone());
-    let names = RwSignal::new(wanted.join(", "));
-    let confirm = RwSignal::new(false);
     let unconfirmed = cert.unconfirmed_names.clone();
     // A served certificate renews the file it comes from: that file's list is the one to show
     // (and to keep, as an empty field clears it).
@@ -44,15 +41,45 @@ pub fn RenewForm(cert: CertDto) -> impl IntoView {
                     .map(|m| m.reload_with.clone())
             })
         });
-    let reload = RwSignal::new(
-        listed
+    let defaults = RenewDraft {
+        source: preferred.as_str().to_owned(),
+        names: wanted.join(", "),
+        reload: listed
             .unwrap_or_default()
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("\n"),
-    );
+        confirm: false,
+    };
+    // What the admin typed before the last live update redrew this card, else the
+    // certificate's own values.
+    let start = c
+        .drafts
+        .with_value(|d| d.get(&cert.id).cloned())
+        .unwrap_or_else(|| defaults.clone());
+    let source = RwSignal::new(start.source);
+    let names = RwSignal::new(start.names);
+    let reload = RwSignal::new(start.reload);
+    let confirm = RwSignal::new(start.confirm);
     let id = cert.id.clone();
+    // Kept as it is typed, for the next redraw; a form as the certificate has it keeps nothing.
+    let key = cert.id.clone();
+    Effect::new(move |_| {
+        let now = RenewDraft {
+            source: source.get(),
+            names: names.get(),
+            reload: reload.get(),
+            confirm: confirm.get(),
+        };
+        c.drafts.update_value(|d| {
+            if now == defaults {
+                d.remove(&key);
+            } else {
+                d.insert(key.clone(), now);
+            }
+        });
+    });
     let help = format!("confirm-help-{}", cert.id);
     let busy = move || c.renew.pending().get() || c.upload.pending().get();
     // The names as they will be sent, one per comma, to show beside the box.
