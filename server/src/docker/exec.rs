@@ -140,12 +140,24 @@ impl Exit {
             .engine
             .client()
             .map_err(|e| format!("the engine is unreachable: {}", e.message()))?;
-        let inspected = docker.inspect_exec(&self.id).await.map_err(|e| {
-            format!(
-                "the engine lost track of the command: {}",
-                engine_message(&e)
-            )
-        })?;
+        let inspect = || async {
+            docker.inspect_exec(&self.id).await.map_err(|e| {
+                format!(
+                    "the engine lost track of the command: {}",
+                    engine_message(&e)
+                )
+            })
+        };
+        let mut inspected = inspect().await?;
+        // Just after the start the engine may report the command running before it reports
+        // its process: ask again for a moment rather than fail the cancel.
+        for _ in 0..40 {
+            if inspected.running != Some(true) || inspected.pid.is_some_and(|p| p > 0) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            inspected = inspect().await?;
+        }
         if inspected.running != Some(true) {
             return Ok(Signalled::AlreadyEnded);
         }
