@@ -23,6 +23,21 @@ test('a wrong password shows an error and stays on the sign-in page', async ({ p
   await expect(page).toHaveURL(/\/login/);
 });
 
+test('after a wrong password the sign-in page keeps where the user was going, and calls it no ended session', async ({ page }) => {
+  await page.goto('/users');
+  await expect(page).toHaveURL(/\/login\?next=(%2F|\/)users/);
+  await waitHydrated(page);
+  await signIn(page, 'admin', 'definitely-not-it', true);
+  await expect(page.getByTestId('login-error')).toContainText('Wrong user name or password');
+  await expect(page.getByTestId('login-error')).toContainText('Not signed in');
+  await expect(page.getByTestId('expired')).toHaveCount(0);
+  await expect(page).toHaveURL(/\/login\?next=(%2F|\/)users$/);
+  // The right password then goes where the user was going.
+  await signIn(page, 'admin', adminPassword, true);
+  await expect(page).toHaveURL(/\/users$/);
+  await expect(page.getByTestId('current-user')).toHaveText('admin');
+});
+
 test('signing out returns to the sign-in page and the session is gone', async ({ page }) => {
   await signIn(page, 'admin', adminPassword);
   await expect(page.getByTestId('current-user')).toHaveText('admin');

@@ -105,6 +105,8 @@ test('a revoked passkey no longer signs in, and the page says so', async ({ brow
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   await expect(page.getByTestId('passkey-error')).toContainText('did not sign you in');
   await expect(page).toHaveURL(/\/login/);
+  await page.goto('/account');
+  await expect(page).toHaveURL(/\/login\?next=/);
   const entries = await auditFor(name);
   expect(entries.some((e) => e.action === 'user.passkey.revoke' && e.outcome === 'ok')).toBe(true);
   await context.close();

@@ -15,6 +15,9 @@ fn explain(name: &str) -> String {
         "SecurityError" => {
             "The browser refused passkeys at this address. Open bosun at its host name (not an IP address) over https.".into()
         }
+        "BadOptions" => {
+            "bosun's passkey request did not make sense to this browser. Reload the page and try again; if it repeats, update the browser.".into()
+        }
         "Unsupported" => {
             "This browser cannot use passkeys here. Update it, or use another browser.".into()
         }

@@ -31,7 +31,8 @@ bosun_oidc_register() {
     local origin=${1:?usage: bosun_oidc_register URL}
     curl -sf -X POST -H 'content-type: application/json' \
         -d "{\"redirect_uris\":[\"$origin/auth/oidc/callback\"],\"post_logout_redirect_uris\":[\"$origin/login\"]}" \
-        "$OIDC_TEST_ISSUER/__test/client" >/dev/null
+        "$OIDC_TEST_ISSUER/__test/client" >/dev/null ||
+        { bosun__log "ERROR: the OpenID provider refused bosun's callback $origin/auth/oidc/callback"; return 1; }
 }
 
 bosun_oidc_stop() {

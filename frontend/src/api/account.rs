@@ -23,11 +23,7 @@ pub async fn login(
             .account
             .login(&parts, username, password, code)
             .await?;
-        let target = if me.must_change_password || me.must_enrol_totp {
-            "/account".to_owned()
-        } else {
-            super::safe_next(next.as_deref())
-        };
+        let target = super::landing(&me, next.as_deref());
         leptos_axum::redirect(&target);
         Ok(me)
     })
@@ -47,11 +43,7 @@ pub async fn login_code(code: String) -> Result<Me, AppError> {
     ctx::run(async move {
         let parts = ctx::parts()?;
         let (me, next) = ctx::ports()?.account.login_code(&parts, code).await?;
-        let target = if me.must_change_password || me.must_enrol_totp {
-            "/account".to_owned()
-        } else {
-            super::safe_next(Some(&next))
-        };
+        let target = super::landing(&me, Some(&next));
         leptos_axum::redirect(&target);
         Ok(me)
     })

@@ -44,6 +44,16 @@ pub(crate) fn replicas(value: &str) -> Result<u32, crate::error::AppError> {
     })
 }
 
+/// Where a sign-in goes on to: the Account page while a duty waits there (a password to
+/// change, a second factor to set up), else `next` if it is safe.
+pub fn landing(me: &crate::model::Me, next: Option<&str>) -> String {
+    if me.must_change_password || me.must_enrol_totp {
+        "/account".to_owned()
+    } else {
+        safe_next(next)
+    }
+}
+
 /// Where to go after signing in: only a local path, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {

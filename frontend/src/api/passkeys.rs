@@ -47,11 +47,7 @@ pub async fn passkey_sign_in_finish(
             .account
             .passkey_sign_in_finish(&parts, credential)
             .await?;
-        let next = if me.must_change_password || me.must_enrol_totp {
-            "/account".to_owned()
-        } else {
-            super::safe_next(after_provider.as_deref().or(next.as_deref()))
-        };
+        let next = super::landing(&me, after_provider.as_deref().or(next.as_deref()));
         Ok(PasskeySignedIn { next })
     })
     .await

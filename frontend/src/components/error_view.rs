@@ -5,13 +5,16 @@ use leptos::prelude::*;
 use crate::error::{AppError, ErrorKind};
 
 /// Shows an error the way users need it: what happened, what to do, and the request id.
-/// An ended session sends the browser back to the sign-in page instead.
+/// An ended session sends the browser back to the sign-in page instead. On the sign-in page
+/// itself a refusal (a wrong password, a wrong code) is the answer to show, not an ended
+/// session: the page stays, with where the user was going.
 #[component]
 pub fn ErrorView(error: AppError) -> impl IntoView {
-    let signed_out = error.kind == ErrorKind::Unauthenticated;
     let here = leptos_router::hooks::use_location()
         .pathname
         .get_untracked();
+    let signing_in = here == crate::nav::LOGIN_PATH;
+    let signed_out = error.kind == ErrorKind::Unauthenticated && !signing_in;
     let login = format!("/login?expired=1&next={}", urlencode(&here));
     // In the browser an ended session goes straight back to the sign-in page.
     #[cfg(feature = "hydrate")]
@@ -23,6 +26,7 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
     let title = match error.kind {
         ErrorKind::Forbidden => "Not allowed",
         ErrorKind::NotFound => "Not found",
+        ErrorKind::Unauthenticated if signing_in => "Not signed in",
         ErrorKind::Unauthenticated => "Signed out",
         ErrorKind::BadRequest => "Check your input",
         ErrorKind::Conflict => "Conflict",

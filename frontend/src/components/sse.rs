@@ -72,7 +72,7 @@ pub fn follow_while<T: DeserializeOwned + 'static>(
                         location.pathname().unwrap_or_default(),
                         location.search().unwrap_or_default()
                     );
-                    let _ = location.set_href(&format!(
+                    crate::nav::load_page(&format!(
                         "/login?expired=1&next={}",
                         crate::components::error_view::urlencode(&here)
                     ));

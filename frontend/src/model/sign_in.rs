@@ -39,6 +39,18 @@ pub struct SignInOptions {
     pub passkey: bool,
 }
 
+/// The sign-in's answer when the password was right and the authenticator app's code comes
+/// next (with `field: "code"`).
+pub const CODE_NEEDED: &str =
+    "Enter the 6-digit code from your authenticator app, or one of your recovery codes.";
+/// The same for a user whose second factor is a passkey only (with `field: "passkey"`).
+pub const PASSKEY_NEEDED: &str = "Confirm with your passkey: press “Use a passkey”.";
+
+/// Whether `e` is a sign-in asking for the second factor next: a step, not a failure.
+pub fn asks_second_factor(e: &crate::error::AppError) -> bool {
+    e.message == CODE_NEEDED || e.message == PASSKEY_NEEDED
+}
+
 /// What the second step of a sign-in can take for the user waiting in this session: the code
 /// from their authenticator app, their passkey, or both.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -99,11 +99,12 @@ fn UserRow(
         <tr data-user=name.clone()>
             <td>{name.clone()}</td>
             <td>
-                <select on:change=set_role aria-label=format!("Role of {name}") disabled=from_provider>
+                <select on:change=set_role aria-label=format!("Role of {name}") disabled=from_provider
+                    aria-describedby=from_provider.then(|| format!("role-source-{id}"))>
                     {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=r == user.role>{r.as_str()}</option> }).collect_view()}
                 </select>
                 {provider.map(|groups| view! {
-                    <small class="muted" data-testid="role-source">
+                    <small class="muted" data-testid="role-source" id=format!("role-source-{id}")>
                         {format!("from the identity provider: {}", if groups.is_empty() { "no groups".to_owned() } else { groups.join(", ") })}
                     </small>
                 })}

@@ -134,8 +134,20 @@ impl AuditService {
         target: &str,
         result: &Result<T, AppError>,
     ) {
+        self.outcome_noting(who, action, target, result, None).await;
+    }
+
+    /// [`Self::outcome`], with what a success did (`done`) as its detail.
+    pub async fn outcome_noting<T>(
+        &self,
+        who: Who<'_>,
+        action: &str,
+        target: &str,
+        result: &Result<T, AppError>,
+        done: Option<String>,
+    ) {
         let (outcome, detail) = match result {
-            Ok(_) => (AuditOutcome::Ok, None),
+            Ok(_) => (AuditOutcome::Ok, done),
             Err(e) if e.kind == ErrorKind::Forbidden => {
                 (AuditOutcome::Denied, Some(e.message.clone()))
             }

@@ -29,11 +29,17 @@ pub struct RelyingParty {
 impl RelyingParty {
     /// For the origin the browser is at. A bare IP address is refused with what to do.
     pub fn for_origin(origin: &str) -> Result<RelyingParty, AppError> {
-        let url = Url::parse(origin).map_err(|_| AppError::internal())?;
+        let unusable = || {
+            AppError::bad_request(
+                "passkey",
+                "The address this page was opened at is not one a passkey can belong to. Open bosun at its host name (e.g. https://bosun.lan:8443) and try again there.",
+            )
+        };
+        let url = Url::parse(origin).map_err(|_| unusable())?;
         let rp_id = match url.host() {
             Some(url::Host::Domain(name)) => name.to_owned(),
             Some(_) => return Err(AppError::bad_request("passkey", BARE_IP)),
-            None => return Err(AppError::internal()),
+            None => return Err(unusable()),
         };
         let webauthn = WebauthnBuilder::new(&rp_id, &url)
             .and_then(|b| b.rp_name("bosun").build())
@@ -98,6 +104,12 @@ mod tests {
     fn the_relying_party_is_the_host_name_and_never_an_ip_address() {
         let rp = RelyingParty::for_origin("https://bosun.lan:8443").unwrap();
         assert_eq!(rp.rp_id, "bosun.lan");
+        // A Host header that passes bosun's character check but is no URL (a port too
+        // large): the browser's mistake, told as such, not a server error.
+        let odd = RelyingParty::for_origin("https://bosun.lan:99999")
+            .err()
+            .unwrap();
+        assert_eq!(odd.kind, bosun_frontend::error::ErrorKind::BadRequest);
         for bare in ["https://192.168.1.20:8443", "https://[::1]:8443"] {
             let e = RelyingParty::for_origin(bare).err().unwrap();
             assert_eq!(e.field.as_deref(), Some("passkey"));

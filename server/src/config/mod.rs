@@ -319,6 +319,7 @@ impl Config {
         {
             config.admin_password = None;
         }
+        config.oidc.drop_empty();
         config.validate()?;
         Ok(config)
     }

@@ -117,14 +117,9 @@ pub enum GroupMatch {
 }
 
 impl ClaimPath {
-    /// The groups at this path in `claims`: an array of strings, or one string. Anything
-    /// else there (or nothing) is no group.
-    pub fn groups(&self, claims: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
-        self.find(claims).unwrap_or_default()
-    }
-
-    /// The groups at this path, or None when `claims` has nothing there (then the provider's
-    /// userinfo endpoint may have them).
+    /// The groups at this path in `claims`: an array of strings, or one string; anything else
+    /// there is no group. None when `claims` has nothing there (then the provider's userinfo
+    /// endpoint may have them).
     pub fn find(&self, claims: &serde_json::Map<String, serde_json::Value>) -> Option<Vec<String>> {
         let mut parts = self.0.iter();
         let mut at = claims.get(parts.next()?);
@@ -141,10 +136,6 @@ impl ClaimPath {
             serde_json::Value::String(one) => Some(vec![one.clone()]),
             _ => Some(Vec::new()),
         }
-    }
-
-    pub fn dotted(&self) -> String {
-        self.0.join(".")
     }
 }
 
@@ -270,6 +261,32 @@ fn parse_password_login(s: &str) -> Result<PasswordLogin, String> {
 }
 
 impl OidcConfig {
+    /// An empty value (as compose files pass through `${X:-}`) means "not set": an empty
+    /// client id or secret is refused by `validate` as missing, not used.
+    pub(super) fn drop_empty(&mut self) {
+        if self
+            .client_id
+            .as_deref()
+            .is_some_and(|c| c.trim().is_empty())
+        {
+            self.client_id = None;
+        }
+        if self
+            .client_secret
+            .as_ref()
+            .is_some_and(|c| c.expose().is_empty())
+        {
+            self.client_secret = None;
+        }
+        if self
+            .client_secret_file
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            self.client_secret_file = None;
+        }
+    }
+
     /// What clap cannot check: a provider needs its client and its role map, and turning
     /// passwords off or down needs a provider to sign in with instead.
     pub(super) fn validate(&self, trusted_proxies: bool) -> Result<(), (&'static str, String)> {
@@ -307,11 +324,7 @@ impl OidcConfig {
             }
             return Ok(());
         }
-        if self
-            .client_id
-            .as_deref()
-            .is_none_or(|c| c.trim().is_empty())
-        {
+        if self.client_id.is_none() {
             return Err((
                 "--oidc-client-id / BOSUN_OIDC_CLIENT_ID",
                 "is needed with BOSUN_OIDC_ISSUER".into(),
@@ -385,11 +398,11 @@ mod tests {
             "team": "dev",
         });
         let claims = claims.as_object().unwrap();
-        let at = |p: &str| parse_claim_path(p).unwrap().groups(claims);
-        assert_eq!(at("groups"), groups(&["a", "b"]));
-        assert_eq!(at("realm_access.roles"), groups(&["ops"]));
-        assert_eq!(at("team"), groups(&["dev"]));
-        assert!(at("missing.path").is_empty());
+        let at = |p: &str| parse_claim_path(p).unwrap().find(claims);
+        assert_eq!(at("groups"), Some(groups(&["a", "b"])));
+        assert_eq!(at("realm_access.roles"), Some(groups(&["ops"])));
+        assert_eq!(at("team"), Some(groups(&["dev"])));
+        assert!(at("missing.path").is_none());
         assert!(parse_claim_path("a..b").is_err());
     }
 

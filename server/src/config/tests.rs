@@ -349,4 +349,9 @@ fn an_identity_provider_needs_its_client_and_role_map_and_passwords_need_it_to_b
     );
     // The secret never shows in the configuration's debug output.
     assert!(!format!("{c:?}").contains("s3cret"));
+    // An empty secret (compose's `${X:-}`) is a missing one, named, not a secret of "".
+    let empty_secret = [&provider[..5], &[""], &provider[6..]].concat();
+    assert_eq!(empty_secret[4], "--oidc-client-secret");
+    let err = load(&empty_secret, &[]).unwrap_err().to_string();
+    assert!(err.contains("BOSUN_OIDC_CLIENT_SECRET"), "{err}");
 }

@@ -49,6 +49,15 @@ pub async fn request_context(
         .map(|c| c.0.ip())
         .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
     let client = client_ip(peer, req.headers(), &state.security.trusted_proxies);
+    // The scheme the browser used, for bosun's own URLs (redirects, the passkey origin).
+    let scheme = super::client_ip::scheme(
+        state.security.https,
+        peer,
+        req.headers(),
+        &state.security.trusted_proxies,
+    );
+    req.extensions_mut()
+        .insert(crate::auth::account::OwnScheme(scheme));
     let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
     let upgrade = is_websocket_upgrade(req.headers());
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());

@@ -66,8 +66,7 @@ fn cookie_state(headers: &HeaderMap) -> Option<String> {
 
 pub async fn start(
     State(state): State<AppState>,
-    uri: http::Uri,
-    headers: HeaderMap,
+    parts: http::request::Parts,
     q: Result<Query<StartQuery>, QueryRejection>,
 ) -> Response {
     // A query that does not parse asks for nowhere in particular: the sign-in goes on to `/`.
@@ -76,7 +75,7 @@ pub async fn start(
     let Some(provider) = account.provider() else {
         return Redirect::to("/login").into_response();
     };
-    let Some(redirect) = account.policy().own_url(&headers, &uri, CALLBACK) else {
+    let Some(redirect) = account.policy().own_url(&parts, CALLBACK) else {
         return refused(ProviderRefusal::Failed);
     };
     let next = safe_next(q.next.as_deref());
@@ -110,10 +109,14 @@ pub async fn callback(
     };
     let answer = match (q.code, q.state, q.error) {
         (_, state, Some(error)) => Callback::Refused {
+            // Anyone can send this: it goes to the audit log, so it is kept short.
             error: match q.error_description {
                 Some(d) => format!("{error} ({d})"),
                 None => error,
-            },
+            }
+            .chars()
+            .take(200)
+            .collect(),
             state,
         },
         (Some(code), Some(state), None) => Callback::Code { code, state },

@@ -37,7 +37,24 @@ impl Resume {
         });
         !frame.items.is_empty()
     }
+
+    /// Whether `frame` starts well after the browser's last line (more than lines of merged
+    /// containers can be out of order). History comes in time order and live lines are newer,
+    /// so from such a frame on no line can be at or before it: the check can stop, and the
+    /// stream no longer parses every line's time.
+    pub fn passed(self, frame: &LogFrame) -> bool {
+        let first = frame.items.iter().find_map(|item| match item {
+            LogItem::Line(line) => Some(line.ts.as_str()),
+            LogItem::Marker(_) => None,
+        });
+        first
+            .and_then(|ts| OffsetDateTime::parse(ts, &Rfc3339).ok())
+            .is_some_and(|at| at > self.0 + REORDER)
+    }
 }
+
+/// How far lines of merged containers can be out of time order.
+const REORDER: time::Duration = time::Duration::seconds(2);
 
 /// The SSE id of a frame: its last line's time.
 pub fn event_id(frame: &LogFrame) -> Option<&str> {
@@ -84,6 +101,14 @@ mod tests {
             items: vec![line("2026-12-05T09:59:59Z")],
         };
         assert!(!resume.keep_newer(&mut old), "nothing new: no event");
+        assert!(
+            !resume.passed(&frame),
+            "within the reorder margin: keep checking"
+        );
+        let later = LogFrame {
+            items: vec![line("2026-12-05T10:00:04Z")],
+        };
+        assert!(resume.passed(&later), "well past: checking stops");
     }
 
     #[test]

@@ -101,13 +101,30 @@ impl Store {
         Ok(name)
     }
 
-    /// Removes all of the user's passkeys (an admin's reset of two-factor sign-in); how many.
-    pub async fn clear_passkeys(&self, user_id: i64) -> Result<u64, StoreError> {
+    /// An admin's reset of a user's two-factor sign-in (a lost device), in one step: the
+    /// app's secret and recovery codes, every passkey, and the sessions and tokens signed in
+    /// with them. How many passkeys went.
+    pub async fn reset_second_factors(&self, user_id: i64) -> Result<u64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = 0, \
+             session_epoch = session_epoch + 1, updated_at = ? WHERE id = ?",
+        )
+        .bind(now_ms())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         let gone = sqlx::query("DELETE FROM passkeys WHERE user_id = ?")
             .bind(user_id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?
             .rows_affected();
+        super::users::end_tokens(&mut tx, user_id).await?;
+        tx.commit().await?;
         self.credentials_changed();
         Ok(gone)
     }
@@ -171,7 +188,10 @@ mod tests {
             Some("Laptop")
         );
         assert_eq!(store.passkeys_of(ann).await.unwrap().len(), 1);
-        assert_eq!(store.clear_passkeys(ann).await.unwrap(), 1);
-        assert_eq!(store.user_by_id(ann).await.unwrap().unwrap().passkeys, 0);
+        let epoch = store.user_by_id(ann).await.unwrap().unwrap().session_epoch;
+        assert_eq!(store.reset_second_factors(ann).await.unwrap(), 1);
+        let reset = store.user_by_id(ann).await.unwrap().unwrap();
+        assert_eq!(reset.passkeys, 0);
+        assert_eq!(reset.session_epoch, epoch + 1, "its sessions end");
     }
 }

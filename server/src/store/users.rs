@@ -220,7 +220,7 @@ impl Store {
 
 /// Tokens die with the credential generation they were made in (the epoch check in
 /// `user_by_token_hash` would refuse them anyway); deleting them keeps the token list honest.
-async fn end_tokens(
+pub(super) async fn end_tokens(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     user_id: i64,
 ) -> Result<(), StoreError> {

@@ -216,6 +216,7 @@ impl UsersPort for UserService {
 
     async fn reset_totp(&self, actor: &Admin, id: i64) -> Result<UserDto, AppError> {
         let mut target = format!("user id {id}");
+        let mut passkeys = 0;
         let result = async {
             let user = self.load(id).await?;
             target = format!("user:{}", user.username);
@@ -225,25 +226,19 @@ impl UsersPort for UserService {
                     user.username
                 )));
             }
-            self.store
-                .clear_totp(id)
+            // A lost device may hold passkeys too: they go with the app's secret, and the
+            // sessions signed in with either end, all in one step.
+            passkeys = self
+                .store
+                .reset_second_factors(id)
                 .await
-                .or_internal("resetting TOTP")?;
-            // A lost device may hold passkeys too: they go with the app's secret.
-            self.store
-                .clear_passkeys(id)
-                .await
-                .or_internal("removing passkeys")?;
-            // Sessions signed in with the old phone end too.
-            self.store
-                .bump_session_epoch(id)
-                .await
-                .or_internal("ending sessions")?;
+                .or_internal("resetting two-factor sign-in")?;
             Ok(self.load(id).await?.to_dto())
         }
         .await;
+        let done = Some(format!("the app's secret and {passkeys} passkeys removed"));
         self.audit
-            .outcome(actor.into(), "user.totp.reset", &target, &result)
+            .outcome_noting(actor.into(), "user.totp.reset", &target, &result, done)
             .await;
         result
     }

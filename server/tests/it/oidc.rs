@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::api::{audit, expect_json};
 use crate::harness::{ADMIN_PASSWORD, TestServer};
-use crate::oidc_provider::{Provider, sign_in};
+use crate::oidc_provider::{Provider, sign_in, to_callback};
 
 async fn bosun_with(p: &Provider, extra: &[&str]) -> TestServer {
     let mut flags: Vec<String> = vec!["--admin-password".into(), ADMIN_PASSWORD.into()];
@@ -163,10 +163,24 @@ async fn forged_or_replayed_answers_are_refused_and_rotated_keys_still_work() {
         "{failed:?}"
     );
 
-    // The same answer twice: the second is refused (its state was spent).
+    // The same answer twice, with the browser's own state cookie: the second is refused by
+    // bosun because its started sign-in was spent (not by the provider's code check, and not
+    // for a missing cookie).
     let l = sign_in(&s, "alice", "/").await;
     assert_eq!(l.status, StatusCode::OK);
-    let replay = s.browser().get(&l.callback).send().await.unwrap();
+    let state = url::Url::parse(&l.callback)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let replay = s
+        .script()
+        .get(&l.callback)
+        .header("Cookie", format!("bosun_oidc_state={state}"))
+        .send()
+        .await
+        .unwrap();
     assert!(replay.status().is_redirection());
     assert!(
         replay.headers()["location"]
@@ -175,28 +189,48 @@ async fn forged_or_replayed_answers_are_refused_and_rotated_keys_still_work() {
             .contains("refused=failed"),
         "a replayed answer"
     );
+    let why = |entries: &[bosun_frontend::model::AuditEntry]| {
+        entries[0].detail.clone().unwrap_or_default()
+    };
+    let failed = audit(&s, &admin, "action=session.login&outcome=failed").await;
+    assert!(why(&failed).contains("state"), "{:?}", failed[0]);
 
-    // A state this browser did not start: refused.
-    let mut forged = url::Url::parse(&l.callback).unwrap();
-    let pairs: Vec<(String, String)> = forged
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if k == "state" {
-                "forged".into()
-            } else {
-                v.into_owned()
-            };
-            (k.into_owned(), v)
-        })
-        .collect();
-    forged.query_pairs_mut().clear().extend_pairs(pairs);
-    let r = l.client.get(forged.as_str()).send().await.unwrap();
+    // A state this browser did not start: another browser, with a sign-in of its own (and
+    // so a state cookie of its own), brings alice's answer before she does. Refused, and her
+    // own sign-in is not spent by it: she still comes in.
+    let (alice, callback) = to_callback(&s, "alice", "/").await;
+    let other = s.browser();
+    let started = other
+        .get(s.url("/auth/oidc/start?next=/"))
+        .send()
+        .await
+        .unwrap();
+    assert!(started.status().is_redirection());
+    let r = other.get(&callback).send().await.unwrap();
     assert!(
         r.headers()["location"]
             .to_str()
             .unwrap()
             .contains("refused=failed")
     );
+    let failed = audit(&s, &admin, "action=session.login&outcome=failed").await;
+    assert!(why(&failed).contains("state"), "{:?}", failed[0]);
+    assert_eq!(
+        other
+            .get(s.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = alice.get(&callback).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "alice's own answer still counts"
+    );
+    assert_eq!(me(&s, &alice).await.username, "alice");
 
     // The provider rotates its signing key: bosun reads the new keys and signs in.
     p.rotate_keys().await;

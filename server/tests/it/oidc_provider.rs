@@ -50,6 +50,7 @@ impl Provider {
             issuer,
             // Plain HTTP on loopback: no certificate to trust.
             http: Client::builder()
+                .timeout(std::time::Duration::from_secs(15))
                 .use_preconfigured_tls(crate::harness::trusting_pem(""))
                 .build()
                 .expect("client"),
@@ -142,26 +143,38 @@ impl Landing {
 /// A browser signing in at bosun through the provider as `user` (password `<user>-pw`),
 /// going on to `next`: every redirect followed by hand, the provider's login form filled in.
 pub async fn sign_in(s: &TestServer, user: &str, next: &str) -> Landing {
+    let (client, callback) = to_callback(s, user, next).await;
+    let r = client
+        .get(&callback)
+        .send()
+        .await
+        .expect("bosun's callback");
+    let status = r.status();
+    let location = header(&r, "location");
+    let body = r.text().await.expect("the callback's body");
+    Landing {
+        client,
+        callback,
+        status,
+        location,
+        body,
+    }
+}
+
+/// [`sign_in`] up to the provider's answer: the browser, and bosun's callback URL it was sent
+/// to, not yet opened.
+pub async fn to_callback(s: &TestServer, user: &str, next: &str) -> (Client, String) {
     let client = s.browser();
     let mut url = s.url(&format!("/auth/oidc/start?next={next}"));
     for _ in 0..20 {
+        if url.starts_with(&s.url("/auth/oidc/callback")) {
+            return (client, url);
+        }
         let r = client
             .get(&url)
             .send()
             .await
             .expect("a step of the sign-in");
-        if url.starts_with(&s.url("/auth/oidc/callback")) {
-            let status = r.status();
-            let location = header(&r, "location");
-            let body = r.text().await.unwrap_or_default();
-            return Landing {
-                client,
-                callback: url,
-                status,
-                location,
-                body,
-            };
-        }
         if r.status().is_redirection() {
             let to = header(&r, "location").expect("a redirect's Location");
             url = r.url().join(&to).expect("Location").to_string();

@@ -3,14 +3,13 @@
 //! that is good once; the second factor after a password, and only the waiting user's own;
 //! revocation, audited, and refused for the last second factor a role requires.
 
-use bosun_frontend::error::AppError;
 use bosun_frontend::model::passkey::{PasskeyDto, PasskeySignedIn};
 use bosun_frontend::model::sign_in::SecondFactorOptions;
 use bosun_frontend::model::{AuditOutcome, Me};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::api::{audit, expect_json};
+use crate::api::{audit, expect_json, refused};
 use crate::authenticator::SoftPasskey;
 use crate::harness::{ADMIN_PASSWORD, TestServer, password_of};
 
@@ -57,13 +56,13 @@ impl Named {
     }
 
     /// The options a `*_start` server function gave, parsed.
-    async fn options(&self, path: &str) -> Value {
-        let json: String = expect_json(self.post(path, &[]).await, StatusCode::OK).await;
+    async fn options(&self, path: &str, form: &[(&str, &str)]) -> Value {
+        let json: String = expect_json(self.post(path, form).await, StatusCode::OK).await;
         serde_json::from_str(&json).unwrap()
     }
 
     async fn register(&self, name: &str) -> (SoftPasskey, PasskeyDto) {
-        let options = self.options("/sfn/self/passkey_register_start").await;
+        let options = self.options("/sfn/self/passkey_register_start", &[]).await;
         let (passkey, answer) = SoftPasskey::create(&options, &self.origin);
         let r = self
             .post(
@@ -77,14 +76,11 @@ impl Named {
     /// Starts a passkey sign-in: passwordless, or the second step after the password.
     async fn start(&self, second_factor: bool) -> Value {
         let flag = if second_factor { "true" } else { "false" };
-        let r = self
-            .post(
-                "/sfn/public/passkey_sign_in_start",
-                &[("second_factor", flag)],
-            )
-            .await;
-        let json: String = expect_json(r, StatusCode::OK).await;
-        serde_json::from_str(&json).unwrap()
+        self.options(
+            "/sfn/public/passkey_sign_in_start",
+            &[("second_factor", flag)],
+        )
+        .await
     }
 
     async fn sign_in_with(&self, passkey: &mut SoftPasskey, second_factor: bool) -> Response {
@@ -108,16 +104,13 @@ impl Named {
             .send()
             .await
             .unwrap();
-        if r.status() == StatusCode::OK {
-            Some(r.json().await.unwrap())
-        } else {
-            None
+        // Signed in, or plainly not: any other answer is a failure of its own.
+        match r.status() {
+            StatusCode::OK => Some(r.json().await.unwrap()),
+            StatusCode::UNAUTHORIZED => None,
+            other => panic!("/api/v1/me answered {other}"),
         }
     }
-}
-
-async fn refused(r: Response, status: StatusCode) -> AppError {
-    expect_json(r, status).await
 }
 
 #[tokio::test]
@@ -138,7 +131,7 @@ async fn a_passkey_signs_in_alone_at_its_host_once_per_challenge() {
 
     let ann = Named::new(&s);
     assert_eq!(ann.password("pk-ann").await.status(), StatusCode::OK);
-    let options = ann.options("/sfn/self/passkey_register_start").await;
+    let options = ann.options("/sfn/self/passkey_register_start", &[]).await;
     let public = &options["publicKey"];
     assert_eq!(public["rp"]["id"], "localhost");
     assert_eq!(public["authenticatorSelection"]["residentKey"], "preferred");

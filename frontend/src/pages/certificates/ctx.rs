@@ -20,11 +20,13 @@ pub struct CertsCtx {
     pub drafts: StoredValue<HashMap<String, RenewDraft>>,
 }
 
-/// A renew form's fields as typed: the source, the names, the reload lines, the confirmation.
+/// A renew form's fields as typed: the source, the names, the reload lines, and the
+/// confirmation with the names it confirmed (a tick counts only for the names it was given).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RenewDraft {
     pub source: String,
     pub names: String,
     pub reload: String,
     pub confirm: bool,
+    pub unconfirmed: Vec<String>,
 }

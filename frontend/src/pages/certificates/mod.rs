@@ -52,10 +52,12 @@ fn Live(first: CertificatesView, admin: bool) -> impl IntoView {
         drafts: StoredValue::new(Default::default()),
     };
     provide_context(c);
-    // A renewal went through: the forms start again from the certificates' own values.
+    // A renewal went through: its form starts again from the certificate's new values.
     Effect::new(move |_| {
-        if matches!(c.renew.value().get(), Some(Ok(_))) {
-            c.drafts.update_value(|d| d.clear());
+        if let Some(Ok(report)) = c.renew.value().get() {
+            c.drafts.update_value(|d| {
+                d.remove(&report.id);
+            });
         }
     });
     let state = RwSignal::new(Stream::Connecting);

@@ -51,13 +51,16 @@ pub fn RenewForm(cert: CertDto) -> impl IntoView {
             .collect::<Vec<_>>()
             .join("\n"),
         confirm: false,
+        unconfirmed: unconfirmed.clone(),
     };
     // What the admin typed before the last live update redrew this card, else the
-    // certificate's own values.
-    let start = c
+    // certificate's own values. A tick for other names than these is not kept.
+    let mut start = c
         .drafts
         .with_value(|d| d.get(&cert.id).cloned())
         .unwrap_or_else(|| defaults.clone());
+    start.confirm &= start.unconfirmed == unconfirmed;
+    start.unconfirmed = unconfirmed.clone();
     let source = RwSignal::new(start.source);
     let names = RwSignal::new(start.names);
     let reload = RwSignal::new(start.reload);
@@ -71,6 +74,7 @@ pub fn RenewForm(cert: CertDto) -> impl IntoView {
             names: names.get(),
             reload: reload.get(),
             confirm: confirm.get(),
+            unconfirmed: defaults.unconfirmed.clone(),
         };
         c.drafts.update_value(|d| {
             if now == defaults {

@@ -11,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::account::{Login, LoginCode, load_sign_in_options};
 use crate::api::passkeys::load_second_factor_options;
 use crate::components::error_view::{ErrorView, urlencode};
-use crate::model::sign_in::{PasswordLogin, ProviderRefusal, SignInOptions};
+use crate::model::sign_in::{PasswordLogin, ProviderRefusal, SignInOptions, asks_second_factor};
 use passkey::PasskeyButton;
 
 #[component]
@@ -27,8 +27,8 @@ pub fn LoginPage() -> impl IntoView {
     };
     let code_step = move || query.read().get("step").as_deref() == Some("code");
     let options = Resource::new(|| (), |_| load_sign_in_options());
-    // Held here, not in the form: a wrong password sends the page to itself (with
-    // `?expired=1` from the error view), which may render the form again; the answer stays.
+    // Held here, not in the form: re-rendering the form on a change of the query (the code
+    // step, a refusal) keeps the answer.
     let login = ServerAction::<Login>::new();
     // The password was right and the account has two-factor sign-in: ask for the code.
     let need_code = RwSignal::new(false);
@@ -112,17 +112,13 @@ fn PasswordForm(
 ) -> impl IntoView {
     let error = move || login.value().get().and_then(|r| r.err());
     // The password was right; the second factor comes next: the code, a passkey, or either.
-    let asks = |e: &crate::error::AppError| {
-        (e.field.as_deref() == Some("code") && e.message.starts_with("Enter the"))
-            || e.field.as_deref() == Some("passkey")
-    };
     let second = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(e) = error() {
             if e.field.as_deref() == Some("code") {
                 need_code.set(true);
             }
-            if asks(&e) {
+            if asks_second_factor(&e) {
                 second.set(true);
             }
         }
@@ -139,7 +135,7 @@ fn PasswordForm(
     );
     view! {
         {move || error()
-            .filter(|e| !asks(e))
+            .filter(|e| !asks_second_factor(e))
             .map(|error| view! { <div data-testid="login-error"><ErrorView error /></div> })}
         <ActionForm action=login>
             <input type="hidden" name="next" prop:value=next />
@@ -160,9 +156,12 @@ fn PasswordForm(
         </ActionForm>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                offers.await.passkey.then(|| view! {
-                    <p class="muted" data-testid="second-factor-passkey">"Or confirm with your passkey:"</p>
-                    <PasskeyButton next label="Use a passkey" second_factor=true primary=!need_code.get_untracked() />
+                let offers = offers.await;
+                offers.passkey.then(|| view! {
+                    <p class="muted" data-testid="second-factor-passkey">
+                        {if offers.code { "Or confirm with your passkey:" } else { "Confirm with your passkey:" }}
+                    </p>
+                    <PasskeyButton next label="Use a passkey" second_factor=true primary=!offers.code />
                 })
             })}
         </Suspense>
@@ -191,10 +190,8 @@ fn CodeStep(next: Signal<String>) -> impl IntoView {
     let offers = Resource::new(|| (), |_| load_second_factor_options());
     view! {
         <p>"You signed in with the identity provider. Your role needs a second factor: enter the code from your authenticator app, or use your passkey."</p>
-        // Shown here, not by the error view: that would treat "wrong code" as an ended session
-        // and leave this step.
-        {move || action.value().get().and_then(|r| r.err()).map(|e| view! {
-            <div class="alert alert-error" role="alert" data-testid="login-error">{e.message}</div>
+        {move || action.value().get().and_then(|r| r.err()).map(|error| view! {
+            <div data-testid="login-error"><ErrorView error /></div>
         })}
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

@@ -11,7 +11,7 @@ mod totp;
 mod vouched;
 
 pub use forward::ForwardAuth;
-pub use provider::SignInPolicy;
+pub use provider::{OwnScheme, SignInPolicy};
 
 use std::sync::Arc;
 
@@ -20,7 +20,9 @@ use bosun_frontend::authz::{AnyUser, RequestInfo};
 use bosun_frontend::error::AppError;
 use bosun_frontend::error::ErrorKind;
 use bosun_frontend::model::passkey::{PasskeyDto, PasskeyName};
-use bosun_frontend::model::sign_in::{SecondFactorOptions, SignInOptions};
+use bosun_frontend::model::sign_in::{
+    CODE_NEEDED, PASSKEY_NEEDED, SecondFactorOptions, SignInOptions, asks_second_factor,
+};
 use bosun_frontend::model::{
     AuditOutcome, Me, PasswordChange, RecoveryCodes, Role, TotpCode, TotpDisable, TotpSetup,
     Username, check_password, normalise_code,
@@ -38,9 +40,6 @@ use crate::store::Store;
 use crate::store::users::UserRow;
 
 const BAD_CREDENTIALS: &str = "Wrong user name or password. Check both and try again.";
-const CODE_NEEDED: &str =
-    "Enter the 6-digit code from your authenticator app, or one of your recovery codes.";
-const PASSKEY_NEEDED: &str = "Confirm with your passkey: press “Use a passkey”.";
 const BAD_CODE: &str = "That code is not right, or it was used already. Codes change every 30 seconds: enter the current one, or a recovery code.";
 
 fn code_error(message: &str) -> AppError {
@@ -110,6 +109,14 @@ impl AccountService {
         self.store.totp_required().await.unwrap_or_default()
     }
 
+    /// The user just signed in by bosun itself (no second factor reported by a provider).
+    async fn signed_in_me(&self, user: &UserRow) -> Me {
+        me(
+            user,
+            super::principal::must_enrol(user, &self.required().await, false),
+        )
+    }
+
     async fn current_user(&self, actor: &AnyUser) -> Result<UserRow, AppError> {
         self.store
             .user_by_id(actor.user_id())
@@ -164,18 +171,15 @@ impl AccountPort for AccountService {
             {
                 sign_in::Step::Done(user) => user,
                 sign_in::Step::SecondFactor(user) => {
-                    self.password_allowed(&user)?;
                     return Err(self.await_second_factor(session, &user).await);
                 }
             };
-            self.password_allowed(&user)?;
             self.bind_session(session, &user, None).await?;
             self.store
                 .touch_login(user.id)
                 .await
                 .or_internal("recording the sign-in")?;
-            let must_enrol = super::principal::must_enrol(&user, &self.required().await, false);
-            Ok(me(&user, must_enrol))
+            Ok(self.signed_in_me(&user).await)
         }
         .await;
         let shown: String = username.trim().to_lowercase().chars().take(65).collect();
@@ -185,11 +189,7 @@ impl AccountPort for AccountService {
             request_id: &info.request_id,
         };
         // The first step of a two-step sign-in is neither a success nor a failure yet.
-        if result
-            .as_ref()
-            .err()
-            .is_some_and(|e| e.message == CODE_NEEDED || e.message == PASSKEY_NEEDED)
-        {
+        if result.as_ref().err().is_some_and(asks_second_factor) {
             return result;
         }
         let outcome = match &result {

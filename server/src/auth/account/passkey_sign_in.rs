@@ -5,7 +5,7 @@
 use bosun_frontend::model::sign_in::SecondFactorOptions;
 use webauthn_rs::prelude::{DiscoverableKey, PublicKeyCredential};
 
-use super::provider::{AWAITING_SECOND, AwaitingSecond};
+use super::provider::AwaitingSecond;
 use super::*;
 use crate::auth::passkey::{
     CEREMONY_MS, Ceremony, SIGNING_IN, SigningIn, credential_key, parse_answer, parse_stored,
@@ -42,12 +42,6 @@ impl Refusal {
 }
 
 impl AccountService {
-    /// The user waiting for their second factor in this session, if the wait is still on.
-    async fn awaiting(&self, session: &Session) -> Option<AwaitingSecond> {
-        let awaiting: AwaitingSecond = session.get(AWAITING_SECOND).await.ok().flatten()?;
-        (self.clock.now_ms() - awaiting.at_ms <= 600_000).then_some(awaiting)
-    }
-
     /// What the second-factor step can offer this session's waiting user.
     pub(super) async fn second_factor_options(&self, parts: &Parts) -> SecondFactorOptions {
         let Ok((_, session)) = request_parts(parts) else {
@@ -179,9 +173,8 @@ impl AccountService {
         };
         self.audit_sign_in(who, &name, outcome, detail).await;
         let (user, awaiting) = result.map_err(|r| r.error)?;
-        let must_enrol = crate::auth::principal::must_enrol(&user, &self.required().await, false);
         Ok((
-            me(&user, must_enrol),
+            self.signed_in_me(&user).await,
             awaiting.map(|a| a.next).filter(|n| !n.is_empty()),
         ))
     }

@@ -19,7 +19,7 @@ impl AccountService {
     pub(super) fn relying_party(&self, parts: &Parts) -> Result<RelyingParty, AppError> {
         let origin = self
             .policy
-            .own_url(&parts.headers, &parts.uri, "")
+            .own_url(parts, "")
             .ok_or_else(|| AppError::bad_request("passkey", crate::auth::passkey::BARE_IP))?;
         RelyingParty::for_origin(&origin)
     }
@@ -102,18 +102,13 @@ impl AccountService {
         credential: &str,
     ) -> Result<PasskeyDto, AppError> {
         let result = self.register_checked(actor, parts, &name, credential).await;
-        let detail = match &result {
-            Ok(p) => Some(format!("“{}” at {}", p.name, p.host)),
-            Err(e) => Some(e.message.clone()),
-        };
-        let outcome = if result.is_ok() {
-            AuditOutcome::Ok
-        } else {
-            AuditOutcome::Failed
-        };
+        let done = result
+            .as_ref()
+            .ok()
+            .map(|p| format!("“{}” at {}", p.name, p.host));
         let target = format!("user:{}", actor.username());
         self.audit
-            .record(actor.into(), "user.passkey.add", &target, outcome, detail)
+            .outcome_noting(actor.into(), "user.passkey.add", &target, &result, done)
             .await;
         result
     }

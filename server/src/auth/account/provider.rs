@@ -28,27 +28,32 @@ pub struct SignInPolicy {
     pub https: bool,
 }
 
+/// The scheme the browser used for this request: bosun's own, or a trusted proxy's
+/// `X-Forwarded-Proto` (set per request by the request context).
+#[derive(Clone, Copy, Debug)]
+pub struct OwnScheme(pub &'static str);
+
 impl SignInPolicy {
     /// bosun's own URL for `path`, as the browser reaches it: BOSUN_PUBLIC_URL, else the
-    /// request's host (`Host` in HTTP/1.1, the URI's authority in HTTP/2).
-    pub fn own_url(
-        &self,
-        headers: &http::HeaderMap,
-        uri: &http::Uri,
-        path: &str,
-    ) -> Option<String> {
+    /// request's host (`Host` in HTTP/1.1, the URI's authority in HTTP/2) on the scheme the
+    /// browser used (behind a proxy that ends TLS, its forwarded one).
+    pub fn own_url(&self, parts: &Parts, path: &str) -> Option<String> {
         if let Some(origin) = &self.public_origin {
             return Some(format!("{origin}{path}"));
         }
-        let host = match headers.get(http::header::HOST) {
+        let host = match parts.headers.get(http::header::HOST) {
             Some(h) => h.to_str().ok()?.to_owned(),
-            None => uri.authority()?.as_str().to_owned(),
+            None => parts.uri.authority()?.as_str().to_owned(),
         };
         let valid = !host.is_empty()
             && host
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c));
-        let scheme = if self.https { "https" } else { "http" };
+        let scheme = match parts.extensions.get::<OwnScheme>() {
+            Some(OwnScheme(scheme)) => scheme,
+            None if self.https => "https",
+            None => "http",
+        };
         valid.then(|| format!("{scheme}://{host}{path}"))
     }
 }
@@ -68,6 +73,8 @@ pub(super) struct AwaitingSecond {
 }
 
 pub(super) const AWAITING_SECOND: &str = "awaiting_second_factor";
+/// How long a first step waits for its second factor.
+const AWAIT_MS: i64 = 600_000;
 
 impl AccountService {
     pub fn provider(&self) -> Option<&Oidc> {
@@ -76,6 +83,12 @@ impl AccountService {
 
     pub fn policy(&self) -> &SignInPolicy {
         &self.policy
+    }
+
+    /// The user waiting for their second factor in this session, if the wait is still on.
+    pub(super) async fn awaiting(&self, session: &Session) -> Option<AwaitingSecond> {
+        let awaiting: AwaitingSecond = session.get(AWAITING_SECOND).await.ok().flatten()?;
+        (self.clock.now_ms() - awaiting.at_ms <= AWAIT_MS).then_some(awaiting)
     }
 
     /// Whether `user`, whose password was right, may sign in with it (`BOSUN_PASSWORD_LOGIN`).
@@ -87,10 +100,15 @@ impl AccountService {
             PasswordLogin::Admins => Err(AppError::forbidden(
                 "Passwords are for local admins only here, for when the identity provider is down. Sign in with the provider's button.",
             )),
-            PasswordLogin::Off => Err(AppError::forbidden(
-                "Password sign-in is off here. Sign in with the identity provider's button.",
-            )),
+            PasswordLogin::Off => Err(self.password_allowed_off()),
         }
+    }
+
+    /// The refusal where nobody may sign in with a password.
+    pub(super) fn password_allowed_off(&self) -> AppError {
+        AppError::forbidden(
+            "Password sign-in is off here. Sign in with the identity provider's button.",
+        )
     }
 
     /// The identity provider's sign-out page for this session's sign-in, if it was one.
@@ -106,7 +124,7 @@ impl AccountService {
             .ok()
             .flatten()?;
         let id_token = auth.provider?.id_token;
-        let after = self.policy.own_url(&parts.headers, &parts.uri, "/login")?;
+        let after = self.policy.own_url(parts, "/login")?;
         provider
             .end_session_url(&id_token, &after)
             .await
@@ -208,35 +226,48 @@ impl AccountService {
 mod tests {
     use super::*;
 
+    fn parts(host: Option<&str>, uri: &str, forwarded: Option<&'static str>) -> Parts {
+        let mut b = http::Request::builder().uri(uri);
+        if let Some(h) = host {
+            b = b.header(http::header::HOST, h);
+        }
+        let mut parts = b.body(()).unwrap().into_parts().0;
+        if let Some(scheme) = forwarded {
+            parts.extensions.insert(OwnScheme(scheme));
+        }
+        parts
+    }
+
     #[test]
     fn own_urls_come_from_the_public_url_the_host_header_or_the_http2_authority() {
         let mut policy = SignInPolicy {
             https: true,
             ..SignInPolicy::default()
         };
-        let mut h1 = http::HeaderMap::new();
-        h1.insert(http::header::HOST, "bosun.lan:8443".parse().unwrap());
-        let path_only: http::Uri = "/auth/oidc/start".parse().unwrap();
-        let h2: http::Uri = "https://10.0.0.7:8443/auth/oidc/start".parse().unwrap();
+        let h1 = parts(Some("bosun.lan:8443"), "/auth/oidc/start", None);
+        let h2 = parts(None, "https://10.0.0.7:8443/auth/oidc/start", None);
         let cb = "/auth/oidc/callback";
         assert_eq!(
-            policy.own_url(&h1, &path_only, cb).as_deref(),
+            policy.own_url(&h1, cb).as_deref(),
             Some("https://bosun.lan:8443/auth/oidc/callback")
         );
         assert_eq!(
-            policy.own_url(&http::HeaderMap::new(), &h2, cb).as_deref(),
+            policy.own_url(&h2, cb).as_deref(),
             Some("https://10.0.0.7:8443/auth/oidc/callback")
         );
+        assert_eq!(policy.own_url(&parts(None, "/x", None), cb), None);
+        // Behind a proxy that ends TLS, the scheme the browser used.
+        let proxied = parts(Some("bosun.example"), "/x", Some("https"));
+        policy.https = false;
         assert_eq!(
-            policy.own_url(&http::HeaderMap::new(), &path_only, cb),
-            None
+            policy.own_url(&proxied, cb).as_deref(),
+            Some("https://bosun.example/auth/oidc/callback")
         );
-        let mut bad = http::HeaderMap::new();
-        bad.insert(http::header::HOST, "evil.example/x?".parse().unwrap());
-        assert_eq!(policy.own_url(&bad, &path_only, cb), None);
+        let bad = parts(Some("evil.example/x?"), "/x", None);
+        assert_eq!(policy.own_url(&bad, cb), None);
         policy.public_origin = Some("https://ops.example.org".into());
         assert_eq!(
-            policy.own_url(&bad, &path_only, cb).as_deref(),
+            policy.own_url(&bad, cb).as_deref(),
             Some("https://ops.example.org/auth/oidc/callback")
         );
     }

@@ -1,7 +1,6 @@
 //! The code step after a sign-in through the identity provider, for a role that needs a
 //! second factor the provider did not report: the user's bosun code (or a recovery code).
 
-use super::provider::{AWAITING_SECOND, AwaitingSecond};
 use super::*;
 use crate::auth::principal::ProviderSession;
 
@@ -20,16 +19,7 @@ impl AccountService {
                 "The sign-in through the identity provider has expired. Start again with the provider's button.",
             )
         };
-        let awaiting: AwaitingSecond = session
-            .get(AWAITING_SECOND)
-            .await
-            .ok()
-            .flatten()
-            .ok_or_else(expired)?;
-        if self.clock.now_ms() - awaiting.at_ms > 600_000 {
-            let _ = session.remove::<AwaitingSecond>(AWAITING_SECOND).await;
-            return Err(expired());
-        }
+        let awaiting = self.awaiting(session).await.ok_or_else(expired)?;
         let user = self
             .store
             .user_by_id(awaiting.user_id)
@@ -77,7 +67,6 @@ impl AccountService {
         self.bind_session(session, &user, provider_session).await?;
         self.audit_sign_in(who, &user.username, AuditOutcome::Ok, Some(detail.into()))
             .await;
-        let must_enrol = crate::auth::principal::must_enrol(&user, &self.required().await, false);
-        Ok((me(&user, must_enrol), awaiting.next))
+        Ok((self.signed_in_me(&user).await, awaiting.next))
     }
 }

@@ -1,6 +1,8 @@
 //! Checking a sign-in: the throttle, the password (timing-equalised for unknown users), the
 //! second factor; a failure that puts a name under attack is news.
 
+use bosun_frontend::model::sign_in::PasswordLogin;
+
 use super::provider::{AWAITING_SECOND, AwaitingSecond};
 use super::*;
 
@@ -88,6 +90,10 @@ impl AccountService {
         password: &str,
         code: Option<&str>,
     ) -> Result<Step, AppError> {
+        // Nobody may use a password here: refused before any hashing or throttling.
+        if self.policy.password == PasswordLogin::Off {
+            return Err(self.password_allowed_off());
+        }
         // Bounded: no valid name is longer than 64, and this string keys the throttle and the audit log.
         let name: String = username.trim().to_lowercase().chars().take(65).collect();
         // Counted as a failure from here on, so parallel guesses cannot outrun the hashing.
@@ -124,6 +130,13 @@ impl AccountService {
                     return Err(AppError::forbidden(
                         "This account is disabled. Ask an admin to enable it.",
                     ));
+                }
+                // Before the second factor, so no code is spent on a sign-in that cannot go
+                // on; counted as a failure, so the answer cannot be probed faster than a
+                // password can.
+                if let Err(e) = self.password_allowed(&user) {
+                    self.sign_in_failed(&name, attempt);
+                    return Err(e);
                 }
                 let code = code.map(normalise_code).filter(|c| !c.is_empty());
                 let code_right = match (&user.totp_secret, code) {

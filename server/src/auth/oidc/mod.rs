@@ -45,8 +45,8 @@ type IdToken = openidconnect::IdToken<
     CoreJwsSigningAlgorithm,
 >;
 
-/// Who the provider says signed in, checked.
-#[derive(Debug)]
+/// Who the provider says signed in, checked. No `Debug`: it holds the ID token, which is
+/// never logged (see `ProviderSession`).
 pub struct Verified {
     pub issuer: String,
     pub subject: String,

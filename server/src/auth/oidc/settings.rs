@@ -53,7 +53,14 @@ pub fn from_config(
                     path.display()
                 )
             })?;
-            Secret::new(text.trim_end_matches(['\n', '\r']))
+            let secret = text.trim_end_matches(['\n', '\r']);
+            if secret.is_empty() {
+                return Err(format!(
+                    "the client secret file {} is empty",
+                    path.display()
+                ));
+            }
+            Secret::new(secret)
         }
         (None, None) => return Err("no client secret (BOSUN_OIDC_CLIENT_SECRET)".into()),
     };

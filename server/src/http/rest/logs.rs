@@ -70,9 +70,17 @@ async fn show(
             Some(operator) => logs.follow_whole(operator, &scope, q).await?.boxed(),
             None => logs.follow(&actor.0, &scope, q)?.boxed(),
         };
+        let mut resume = resume;
         let frames = frames
             .filter_map(move |mut frame: LogFrame| {
-                let keep = resume.is_none_or(|r| r.keep_newer(&mut frame));
+                let keep = match resume {
+                    Some(r) if r.passed(&frame) => {
+                        resume = None;
+                        true
+                    }
+                    Some(r) => r.keep_newer(&mut frame),
+                    None => true,
+                };
                 std::future::ready(keep.then_some(frame))
             })
             .map(|frame: LogFrame| {
