@@ -4,8 +4,9 @@
 # Measures bosun against the raw Docker engine and the compose CLI, side by side in one run,
 # and prints one table with the goals: status page, log follow throughput, backup of a
 # ≥ 1 GB PostgreSQL database, scaling 1 → 10 → 1, RSS idle and with 50/100 log followers,
-# 1,000 viewers of one busy container (engine streams, RSS, lost lines), the Logs page in
-# Chromium following a log flood (scripts/browser-bench.sh: lag, long tasks, heap, DOM),
+# 1,000 viewers of one busy container (engine streams, RSS, lost lines), in Chromium
+# (scripts/browser-bench.sh) the Services page at 10,000 containers (first screen, DOM, long
+# tasks while scrolling) and the Logs page following a log flood (lag, long tasks, heap, DOM),
 # container image size, hydration bundle size, start time; and what the always-on stats
 # history costs (engine calls, CPU, RSS) at 1 s sampling. Release artifacts are built once.
 # --smoke runs every measurement small and fast (scripts/test.sh does); its figures only
@@ -46,8 +47,9 @@ for bench in status many logs fanout backup scale startup history; do
     cargo bench -p bosun --locked --bench "$bench" -- $smoke | tee -a /dev/stderr | { grep '^BENCH ' || true; } >>"$figures"
 done
 
-# What Chromium does with the Logs page following a log flood (end2end/bench/flood.spec.ts).
-bosun__log "bench: browser log flood ${smoke}"
+# What Chromium does with the Services page at many containers and the Logs page following a
+# log flood (end2end/bench/services.spec.ts, flood.spec.ts).
+bosun__log "bench: browser: Services page at many containers, log flood ${smoke}"
 scripts/browser-bench.sh $smoke >>"$figures"
 
 # Sizes users download or pull.
@@ -110,6 +112,15 @@ row "Log flood in Chromium: JS heap at the end" "$(value flood_heap_mb)" "MB" "<
 row "Log flood in Chromium: log rows in the page (the rows in sight plus a margin)" "$(value flood_rows_drawn)" "" "<=" 150
 info "Log flood in Chromium: DOM nodes in the whole page at the end" "$(value flood_dom_nodes)" "nodes"
 info "Log flood in Chromium: lines kept in the page (bounded at 50,000)" "$(value flood_lines_kept)" "lines"
+bn=$(value many_browser_containers | cut -d. -f1)
+row "Services page in Chromium, $bn containers: first screen (navigation to the frame that draws the first project)" "$(value many_first_screen_ms)" "ms" "<=" 2000
+row "Services page in Chromium, $bn containers: nodes in the DOM, text and comments too (the more of: once live, 2 s later)" "$(value many_dom_nodes)" "nodes" "<=" 5000
+info "Services page in Chromium, $bn containers: elements among them" "$(value many_dom_elements)" "elements"
+row "Services page in Chromium, $bn containers: longest main-thread task while scrolling it and one opened project through" "$(value many_scroll_longest_ms)" "ms" "<=" 200
+info "Services page in Chromium, $bn containers: hydrated (from navigation start)" "$(value many_hydrated_ms)" "ms"
+info "Services page in Chromium, $bn containers: HTML (decoded)" "$(value many_html_kb)" "KB"
+info "Services page in Chromium, $bn containers: longest main-thread task while loading (before scrolling)" "$(value many_load_longest_ms)" "ms"
+info "Services page in Chromium, $bn containers: JS heap at the end" "$(value many_heap_mb)" "MB" 1
 row "Container image (uncompressed)" "$(value image_mb)" "MB" "<=" 20
 row "Hydration bundle (wasm + js, gzipped)" "$(value bundle_kb)" "KB" "<=" 400
 row "Site files over the wire, cold load (brotli: wasm + js + css)" "$(value wire_kb)" "KB" "<=" 500

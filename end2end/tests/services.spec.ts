@@ -255,6 +255,9 @@ test('an opened row charts its service over the last hour, with samples from bef
 
   // The pointer reads a sample off the chart.
   const svg = memory.locator('svg');
+  // The pointer only reaches what is on screen: a taller page (an attention list) pushes the
+  // chart below the fold.
+  await svg.scrollIntoViewIfNeeded();
   const box = (await svg.boundingBox())!;
   await page.mouse.move(box.x + 10, box.y + 10);
   await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2, { steps: 5 });

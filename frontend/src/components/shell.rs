@@ -19,6 +19,7 @@ pub struct CurrentUser(pub Me);
 #[component]
 pub fn Shell() -> impl IntoView {
     let me = Resource::new(|| (), |_| whoami());
+    crate::components::render_once::provide();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -39,7 +40,7 @@ fn Layout(user: Me) -> impl IntoView {
     // end-to-end tests wait for this marker before relying on client-side behaviour.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    let engine = Resource::new(|| (), |_| engine_state());
+    let engine = crate::components::render_once::page_resource(|| (), |_| engine_state());
     let logout = ServerAction::<Logout>::new();
     let role = user.role;
     let pending_change = user.must_change_password || user.must_enrol_totp;

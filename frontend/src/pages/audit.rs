@@ -22,7 +22,7 @@ pub fn AuditPage() -> impl IntoView {
             limit: None,
         }
     };
-    let entries = Resource::new(filters, list_audit);
+    let entries = crate::components::render_once::page_resource(filters, list_audit);
     view! {
         <section class="page">
             <h1>"Audit log"</h1>

@@ -17,8 +17,8 @@ use crate::model::details::{ContainerDetails, EnvVar, LabelDto};
 pub fn ContainerPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let details = Resource::new(id, load_details);
-    let access = Resource::new(|| (), |()| load_terminal_access());
+    let details = crate::components::render_once::page_resource(id, load_details);
+    let access = crate::components::render_once::page_resource(|| (), |()| load_terminal_access());
     view! {
         <section class="page container-details">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -9,7 +9,7 @@ use crate::model::{LinkDto, LinkSource};
 #[component]
 pub fn LinksPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
-    let list = Resource::new(move || refresh.get(), |_| links());
+    let list = crate::components::render_once::page_resource(move || refresh.get(), |_| links());
     view! {
         <section class="page">
             <div class="page-head">

@@ -14,7 +14,7 @@ use crate::components::error_view::ErrorView;
 pub fn TerminalPage() -> impl IntoView {
     let params = use_params_map();
     let id = params.with_untracked(|p| p.get("id").unwrap_or_default());
-    let access = Resource::new(|| (), |()| load_terminal_access());
+    let access = crate::components::render_once::page_resource(|| (), |()| load_terminal_access());
     let back = format!("/containers/{id}");
     view! {
         <section class="page terminal-page">

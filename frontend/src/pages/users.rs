@@ -12,7 +12,7 @@ pub fn UsersPage() -> impl IntoView {
     let update = ServerAction::<UpdateUser>::new();
     let delete = ServerAction::<DeleteUser>::new();
     let reset_totp = ServerAction::<ResetTotp>::new();
-    let users = Resource::new(
+    let users = crate::components::render_once::page_resource(
         move || {
             (
                 create.version().get(),

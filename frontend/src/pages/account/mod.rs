@@ -64,7 +64,7 @@ fn PasswordCard() -> impl IntoView {
 fn TokensCard() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = Resource::new(
+    let tokens = crate::components::render_once::page_resource(
         move || (create.version().get(), revoke.version().get()),
         |_| list_tokens(),
     );

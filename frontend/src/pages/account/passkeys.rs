@@ -27,7 +27,7 @@ pub fn PasskeysCard(
 ) -> impl IntoView {
     let revoke = ServerAction::<RevokePasskey>::new();
     let added = RwSignal::new(0u32);
-    let list = Resource::new(
+    let list = crate::components::render_once::page_resource(
         move || (revoke.version().get(), added.get()),
         |_| list_passkeys(),
     );

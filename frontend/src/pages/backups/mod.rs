@@ -22,7 +22,7 @@ use crate::model::{BackupsView, Role};
 #[component]
 pub fn BackupsPage() -> impl IntoView {
     let role = use_context::<CurrentUser>().map(|u| u.0.role);
-    let first = Resource::new(|| (), |_| load_backups());
+    let first = crate::components::render_once::page_resource(|| (), |_| load_backups());
     view! {
         <section class="page">
             <div class="page-head"><h1>"Backups"</h1></div>

@@ -22,7 +22,7 @@ use crate::model::{CertificatesView, Role, Urgency};
 #[component]
 pub fn CertificatesPage() -> impl IntoView {
     let role = use_context::<CurrentUser>().map(|u| u.0.role);
-    let first = Resource::new(|| (), |_| load_certificates());
+    let first = crate::components::render_once::page_resource(|| (), |_| load_certificates());
     view! {
         <section class="page">
             <div class="page-head"><h1>"Certificates"</h1></div>

@@ -127,8 +127,8 @@ pub fn LogsPage() -> impl IntoView {
     });
     let can_download =
         use_context::<CurrentUser>().is_some_and(|u| u.0.role.allows(Role::Operator));
-    let overview = Resource::new(|| (), |_| load_overview(false));
-    let checked = Resource::new(
+    let overview = crate::components::render_once::page_resource(|| (), |_| load_overview(false));
+    let checked = crate::components::render_once::page_resource(
         move || selection.get(),
         |s| async move {
             if s.path().is_none() {

@@ -50,8 +50,10 @@ pub struct ServicesCtx {
     pub menu: RwSignal<Option<String>>,
     /// The service whose scale control is open.
     pub scaling: RwSignal<Option<String>>,
-    /// The projects folded to their header (remembered in this browser).
-    pub collapsed: RwSignal<HashSet<String>>,
+    /// The projects the user folded or opened (remembered in this browser).
+    pub folds: RwSignal<super::fold::Folds>,
+    /// More rows than the page should draw at once: projects start folded.
+    pub crowded: RwSignal<bool>,
     /// What the filter box holds (and the URL's `q`).
     pub filter: RwSignal<String>,
     /// The history charts of opened rows, by `project/service`.

@@ -1,9 +1,12 @@
 //! The Services page's body, live: the overview replaced by each frame of the events stream,
 //! with the stream's and the engine's state above it.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 
 use super::ctx::ctx;
+use super::fold;
 use super::project_card::ProjectCard;
 use super::shape::{Condition, finds};
 use crate::components::sse::{Stream, follow};
@@ -43,6 +46,40 @@ pub fn Live(first: Overview, oneoff: bool) -> impl IntoView {
             data.set(o);
         },
     );
+    let crowded = ctx.map(|c| c.crowded);
+    if let Some(cr) = crowded {
+        cr.set(data.with_untracked(fold::crowded));
+    }
+    Effect::new(move |_| {
+        let now = data.with(fold::crowded);
+        if let Some(cr) = crowded.filter(|cr| cr.get_untracked() != now) {
+            cr.set(now);
+        }
+    });
+    let order = Memo::new(move |_| data.with(order_of));
+    let index = Memo::new(move |_| {
+        data.with(|o| {
+            o.projects
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.name.clone(), i))
+                .collect::<HashMap<_, _>>()
+        })
+    });
+    let other = Memo::new(move |_| data.with(other_group));
+    // The filter found nothing anywhere.
+    let nothing = ctx.map(|c| c.filter).map(|f| {
+        move || {
+            f.with(|q| {
+                let found = |g: &crate::model::ProjectDto| g.services.iter().any(|s| finds(q, &g.name, s));
+                let none = data.with(|o| !o.projects.iter().any(found))
+                    && other.with(|g| !g.as_ref().is_some_and(found));
+                none.then(|| view! {
+                    <p class="empty" data-testid="filter-empty">{format!("No service, container, image or port matches “{}”.", q.trim())}</p>
+                })
+            })
+        }
+    });
     Effect::new(move |_| {
         if state.get() == Stream::Lost {
             was_lost.set(true);
@@ -67,34 +104,80 @@ pub fn Live(first: Overview, oneoff: bool) -> impl IntoView {
             </div>
         })}
         {move || data.with(engine_note)}
-        {move || data.with(|o| {
-            if o.projects.is_empty() && o.other.is_empty() {
-                return view! { <p class="empty">"No containers on this host yet. Start a stack with docker compose up -d and it appears here by itself."</p> }.into_any();
-            }
-            // Projects in trouble first; the engine's order (by name) otherwise.
-            let mut projects = o.projects.clone();
-            projects.sort_by_key(|p| std::cmp::Reverse(Condition::of_project(p)));
-            let other = other_group(o);
-            let nothing = ctx.map(|c| c.filter).map(|f| {
-                let every: Vec<(String, crate::model::ServiceDto)> = projects
-                    .iter()
-                    .chain(other.iter())
-                    .flat_map(|p| p.services.iter().map(|s| (p.name.clone(), s.clone())))
-                    .collect();
-                move || f.with(|q| {
-                    let none = !every.iter().any(|(p, s)| finds(q, p, s));
-                    none.then(|| view! {
-                        <p class="empty" data-testid="filter-empty">{format!("No service, container, image or port matches “{}”.", q.trim())}</p>
-                    })
-                })
-            });
-            view! {
-                {nothing}
-                {projects.into_iter().map(|project| view! { <ProjectCard project /> }).collect_view()}
-                {other.map(|other| view! { <div class="other" data-testid="other"><ProjectCard project=other compose=false /></div> })}
-            }.into_any()
-        })}
+        {move || data.with(|o| (o.projects.is_empty() && o.other.is_empty()).then(|| view! {
+            <p class="empty">"No containers on this host yet. Start a stack with docker compose up -d and it appears here by itself."</p>
+        }))}
+        <FoldNote data />
+        {nothing}
+        // Keyed by project: a frame redraws only the cards whose project changed.
+        <For each=move || order.get() key=|name| name.clone() let:name>
+            <ProjectSlot data index name />
+        </For>
+        {move || other.get().map(|other| view! { <div class="other" data-testid="other"><ProjectCard project=other compose=false /></div> })}
     }
+}
+
+/// Projects in trouble first; the engine's order (by name) otherwise.
+fn order_of(o: &Overview) -> Vec<String> {
+    let mut keyed: Vec<(std::cmp::Reverse<Condition>, usize, &str)> = o
+        .projects
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            (
+                std::cmp::Reverse(Condition::of_project(p)),
+                i,
+                p.name.as_str(),
+            )
+        })
+        .collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, _, n)| n.to_owned()).collect()
+}
+
+/// One project's card, redrawn only when that project changed in a frame.
+#[component]
+fn ProjectSlot(
+    data: RwSignal<Overview>,
+    index: Memo<HashMap<String, usize>>,
+    name: String,
+) -> impl IntoView {
+    let project = Memo::new(move |_| {
+        let at = index.with(|ix| ix.get(&name).copied());
+        data.with(|o| at.and_then(|i| o.projects.get(i)).cloned())
+    });
+    move || {
+        project
+            .get()
+            .map(|project| view! { <ProjectCard project /> })
+    }
+}
+
+/// On a crowded host: why the projects are folded, and both ways out at once.
+#[component]
+fn FoldNote(data: RwSignal<Overview>) -> impl IntoView {
+    let Some(c) = ctx() else { return ().into_any() };
+    let set_all = move |fold: bool| {
+        data.with_untracked(|o| {
+            c.folds
+                .update(|f| f.set_all(o.projects.iter().map(|p| p.name.as_str()), fold));
+        });
+        c.folds.with_untracked(fold::save);
+    };
+    (move || {
+        c.crowded.get().then(|| {
+            let rows = data.with(fold::rows);
+            view! {
+                <p class="fold-note muted" data-testid="fold-note">
+                    {format!("{rows} services on this host: projects start folded. Open one, or find a service with the filter. ")}
+                    <button class="small" data-action="open-all" on:click=move |_| set_all(false)>"Open all"</button>
+                    " "
+                    <button class="small" data-action="fold-all" on:click=move |_| set_all(true)>"Fold all"</button>
+                </p>
+            }
+        })
+    })
+    .into_any()
 }
 
 /// Containers outside any compose project, shown as one group without service actions.

@@ -5,11 +5,11 @@ mod compose_view;
 mod container_row;
 mod ctx;
 mod filter;
+mod fold;
 mod history;
 mod live;
 mod menu;
 mod project_card;
-mod remember;
 mod scale_control;
 mod service_row;
 mod shape;
@@ -56,7 +56,8 @@ pub fn ServicesPage() -> impl IntoView {
         expanded: RwSignal::new(HashSet::new()),
         menu: RwSignal::new(None),
         scaling: RwSignal::new(None),
-        collapsed: RwSignal::new(HashSet::new()),
+        folds: RwSignal::new(fold::Folds::default()),
+        crowded: RwSignal::new(false),
         filter: RwSignal::new(
             leptos_router::hooks::use_query_map()
                 .with_untracked(|q| q.get("q"))
@@ -66,8 +67,8 @@ pub fn ServicesPage() -> impl IntoView {
         now: RwSignal::new(shape::now_secs()),
     };
     provide_context(c);
-    // Folded projects are remembered by this browser: read once the page runs in it.
-    Effect::new(move |_| c.collapsed.set(remember::load_collapsed()));
+    // Folded and opened projects are remembered by this browser: read once the page runs in it.
+    Effect::new(move |_| c.folds.set(fold::load()));
     // The runbook tasks, for operators: read in the browser, and again when the dialog closes.
     let dialog_closed = RwSignal::new(0u32);
     Effect::new(move |was_open: Option<bool>| {
@@ -94,7 +95,8 @@ pub fn ServicesPage() -> impl IntoView {
     });
 
     let oneoff = RwSignal::new(false);
-    let initial = Resource::new(move || oneoff.get(), load_overview);
+    let initial =
+        crate::components::render_once::page_resource(move || oneoff.get(), load_overview);
     view! {
         <section class="page">
             <div class="page-head">

@@ -29,17 +29,17 @@ pub fn ProjectCard(project: ProjectDto, #[prop(default = true)] compose: bool) -
     let name = project.name.clone();
     let folded = {
         let name = name.clone();
-        move || c.collapsed.with(|f| f.contains(&name)) && c.filter.with(|q| q.trim().is_empty())
+        move || {
+            c.folds.with(|f| f.is_folded(&name, c.crowded.get()))
+                && c.filter.with(|q| q.trim().is_empty())
+        }
     };
     let toggle = {
         let name = name.clone();
         move |_| {
-            c.collapsed.update(|f| {
-                if !f.remove(&name) {
-                    f.insert(name.clone());
-                }
-            });
-            super::remember::save_collapsed(&c.collapsed.get_untracked());
+            let crowded = c.crowded.get_untracked();
+            c.folds.update(|f| f.toggle(&name, crowded));
+            c.folds.with_untracked(super::fold::save);
         }
     };
     let mut services = project.services.clone();

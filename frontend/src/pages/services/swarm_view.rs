@@ -18,7 +18,7 @@ struct SwarmCtx {
 
 #[component]
 pub fn SwarmSection(can_act: bool) -> impl IntoView {
-    let first = Resource::new(|| (), |_| load_swarm());
+    let first = crate::components::render_once::page_resource(|| (), |_| load_swarm());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

@@ -12,7 +12,10 @@ use crate::model::Role;
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let save = ServerAction::<SetSecuritySettings>::new();
-    let current = Resource::new(move || save.version().get(), |_| load_security_settings());
+    let current = crate::components::render_once::page_resource(
+        move || save.version().get(),
+        |_| load_security_settings(),
+    );
     view! {
         <section class="page">
             <h1>"Settings"</h1>

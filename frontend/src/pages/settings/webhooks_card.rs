@@ -12,7 +12,7 @@ pub fn WebhooksCard() -> impl IntoView {
     let add = ServerAction::<AddWebhook>::new();
     let delete = ServerAction::<DeleteWebhook>::new();
     let test = ServerAction::<TestWebhook>::new();
-    let view = Resource::new(
+    let view = crate::components::render_once::page_resource(
         move || {
             (
                 add.version().get(),

@@ -13,7 +13,7 @@ use crate::model::{DefinedTaskDto, NewDefinedTask};
 pub fn DefinedTasks() -> impl IntoView {
     let define = ServerAction::<DefineTask>::new();
     let delete = ServerAction::<DeleteDefinedTask>::new();
-    let list = Resource::new(
+    let list = crate::components::render_once::page_resource(
         move || (define.version().get(), delete.version().get()),
         |_| defined_tasks(),
     );

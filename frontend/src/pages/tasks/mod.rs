@@ -34,7 +34,8 @@ pub fn TasksPage() -> impl IntoView {
         now
     });
     let history_of = RwSignal::new(None::<TaskDto>);
-    let data = Resource::new(move || closed.get(), |_| load_tasks());
+    let data =
+        crate::components::render_once::page_resource(move || closed.get(), |_| load_tasks());
     view! {
         <section class="page">
             <div class="page-head"><h1>"Tasks"</h1></div>
@@ -133,7 +134,7 @@ pub fn Problems(problems: Vec<TaskProblem>) -> impl IntoView {
 /// One task's runs, all on one page.
 #[component]
 fn History(history_of: RwSignal<Option<TaskDto>>, open: RwSignal<Opened>) -> impl IntoView {
-    let runs = Resource::new(
+    let runs = crate::components::render_once::page_resource(
         move || history_of.get(),
         |task| async move {
             match task {
