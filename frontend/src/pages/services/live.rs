@@ -72,7 +72,10 @@ pub fn Live(first: Overview, oneoff: bool) -> impl IntoView {
         move || {
             f.with(|q| {
                 let found = |g: &crate::model::ProjectDto| g.services.iter().any(|s| finds(q, &g.name, s));
-                let none = data.with(|o| !o.projects.iter().any(found))
+                // An empty host says so itself (below), whatever the filter holds.
+                let empty_host = data.with(|o| o.projects.is_empty() && o.other.is_empty());
+                let none = !empty_host
+                    && data.with(|o| !o.projects.iter().any(found))
                     && other.with(|g| !g.as_ref().is_some_and(found));
                 none.then(|| view! {
                     <p class="empty" data-testid="filter-empty">{format!("No service, container, image or port matches “{}”.", q.trim())}</p>
