@@ -6,7 +6,7 @@ use bosun_frontend::model::{AuditOutcome, Me, UserDto};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::api::{audit, expect_json};
+use crate::api::{audit, expect_json, status_of};
 use crate::harness::{ADMIN_PASSWORD, TestServer};
 use crate::oidc_provider::{Provider, sign_in, to_callback};
 
@@ -38,13 +38,7 @@ async fn provider_groups_give_roles_at_every_sign_in_and_refusals_are_audited() 
     let m = me(&s, &alice.client).await;
     assert_eq!((m.username.as_str(), m.role.as_str()), ("alice", "admin"));
     assert_eq!(
-        alice
-            .client
-            .get(s.url("/api/v1/users"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&alice.client, &s, "/api/v1/users").await,
         StatusCode::OK
     );
 
@@ -52,12 +46,7 @@ async fn provider_groups_give_roles_at_every_sign_in_and_refusals_are_audited() 
     let vera = sign_in(&s, "vera", "/").await;
     assert_eq!(me(&s, &vera.client).await.role.as_str(), "viewer");
     assert_eq!(
-        vera.client
-            .get(s.url("/api/v1/users"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&vera.client, &s, "/api/v1/users").await,
         StatusCode::FORBIDDEN
     );
 
@@ -65,13 +54,7 @@ async fn provider_groups_give_roles_at_every_sign_in_and_refusals_are_audited() 
     let nobody = sign_in(&s, "nobody", "/").await;
     assert_eq!(nobody.refused().as_deref(), Some("no-role"));
     assert_eq!(
-        nobody
-            .client
-            .get(s.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&nobody.client, &s, "/api/v1/me").await,
         StatusCode::UNAUTHORIZED
     );
     let denied = audit(&s, &admin, "action=session.login").await;
@@ -216,12 +199,7 @@ async fn forged_or_replayed_answers_are_refused_and_rotated_keys_still_work() {
     let failed = audit(&s, &admin, "action=session.login&outcome=failed").await;
     assert!(why(&failed).contains("state"), "{:?}", failed[0]);
     assert_eq!(
-        other
-            .get(s.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&other, &s, "/api/v1/me").await,
         StatusCode::UNAUTHORIZED
     );
     let r = alice.get(&callback).send().await.unwrap();

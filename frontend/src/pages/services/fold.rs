@@ -45,26 +45,26 @@ impl Folds {
     /// The header was clicked: the other state, remembered as a choice.
     pub fn toggle(&mut self, project: &str, crowded: bool) {
         let fold = !self.is_folded(project, crowded);
-        self.folded.remove(project);
-        self.opened.remove(project);
-        if fold {
-            self.folded.insert(project.to_owned());
-        } else {
-            self.opened.insert(project.to_owned());
-        }
+        self.choose(project, fold);
     }
 
     /// Every project to one state, as a choice (the "Open all" and "Fold all" buttons).
     pub fn set_all<'a>(&mut self, projects: impl Iterator<Item = &'a str>, fold: bool) {
         for p in projects {
-            self.folded.remove(p);
-            self.opened.remove(p);
-            if fold {
-                self.folded.insert(p.to_owned());
-            } else {
-                self.opened.insert(p.to_owned());
-            }
+            self.choose(p, fold);
         }
+    }
+
+    /// One project folded or opened by the user: that choice only, the other one dropped.
+    fn choose(&mut self, project: &str, fold: bool) {
+        self.folded.remove(project);
+        self.opened.remove(project);
+        let chosen = if fold {
+            &mut self.folded
+        } else {
+            &mut self.opened
+        };
+        chosen.insert(project.to_owned());
     }
 }
 

@@ -19,12 +19,21 @@ pub fn Live(first: Overview, oneoff: bool) -> impl IntoView {
     let ctx = ctx();
     let max_replicas = ctx.map(|c| c.max_replicas);
     let engine_up = ctx.map(|c| c.engine_up);
+    let crowded = ctx.map(|c| c.crowded);
     if let Some(m) = max_replicas {
         m.set(first.max_replicas);
     }
     if let Some(e) = engine_up {
         e.set(first.engine.connected);
     }
+    // Only a change is told: every card's folding reads it.
+    let follow_crowd = move |o: &Overview| {
+        let now = fold::crowded(o);
+        if let Some(cr) = crowded.filter(|cr| cr.get_untracked() != now) {
+            cr.set(now);
+        }
+    };
+    follow_crowd(&first);
     let data = RwSignal::new(first);
     let state = RwSignal::new(Stream::Connecting);
     let was_lost = RwSignal::new(false);
@@ -43,19 +52,10 @@ pub fn Live(first: Overview, oneoff: bool) -> impl IntoView {
             if let Some(e) = engine_up {
                 e.set(o.engine.connected);
             }
+            follow_crowd(&o);
             data.set(o);
         },
     );
-    let crowded = ctx.map(|c| c.crowded);
-    if let Some(cr) = crowded {
-        cr.set(data.with_untracked(fold::crowded));
-    }
-    Effect::new(move |_| {
-        let now = data.with(fold::crowded);
-        if let Some(cr) = crowded.filter(|cr| cr.get_untracked() != now) {
-            cr.set(now);
-        }
-    });
     let order = Memo::new(move |_| data.with(order_of));
     let index = Memo::new(move |_| {
         data.with(|o| {
