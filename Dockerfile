@@ -10,28 +10,34 @@
 
 ARG DEBIAN_IMAGE=debian:bookworm-slim
 
-FROM ${DEBIAN_IMAGE} AS runtime-base
-# libssl3: the passkey checks (webauthn-rs) use OpenSSL.
+# Debian only lends the parts: the image itself is `scratch` plus the binary, the shared
+# libraries it links (glibc; OpenSSL for the passkey checks), the CA certificates and the site.
+FROM ${DEBIAN_IMAGE} AS parts
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates libssl3 \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
-# glibc's malloc raises its mmap threshold after the first large free, so each sign-in's
-# argon2 working memory (19 MiB) would stay resident; a fixed threshold hands it back.
+COPY scripts/image-root.sh /usr/local/bin/image-root
+
+FROM scratch AS runtime-base
+# bosun's allocator settings are built into the binary (.cargo/config.toml).
 ENV BOSUN_DATA_DIR=/data \
     BOSUN_LISTEN=0.0.0.0:8443 \
-    LEPTOS_SITE_ROOT=/app/site \
-    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072
+    LEPTOS_SITE_ROOT=/app/site
 VOLUME /data
 EXPOSE 8443
 # Root inside the container: the mounted Docker socket is owned by root (or the docker group).
 ENTRYPOINT ["/usr/local/bin/bosun"]
-# bosun asks itself (its /healthz on loopback): no shell or curl needed in the image.
+# bosun asks itself (its /healthz on loopback): no shell or curl in the image.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
     CMD ["/usr/local/bin/bosun", "healthcheck"]
 
+FROM parts AS prebuilt-root
+COPY target/release/bosun /root-fs/usr/local/bin/bosun
+RUN image-root /root-fs/usr/local/bin/bosun /root-fs
+
 FROM runtime-base AS prebuilt
-COPY target/release/bosun /usr/local/bin/bosun
+COPY --from=prebuilt-root /root-fs /
 COPY target/site /app/site
 
 FROM rust:1-bookworm AS build
@@ -43,6 +49,10 @@ RUN (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fun
     && PATH="/src/end2end/node_modules/.bin:$PATH" \
        cargo run --locked --manifest-path xtask/Cargo.toml -- build --release
 
+FROM parts AS runtime-root
+COPY --from=build /src/target/release/bosun /root-fs/usr/local/bin/bosun
+RUN image-root /root-fs/usr/local/bin/bosun /root-fs
+
 FROM runtime-base AS runtime
-COPY --from=build /src/target/release/bosun /usr/local/bin/bosun
+COPY --from=runtime-root /root-fs /
 COPY --from=build /src/target/site /app/site

@@ -17,7 +17,5 @@ bosun_build --release
 mkdir -p data
 export BOSUN_DATA_DIR=${BOSUN_DATA_DIR:-$root/data}
 export LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-$root/target/site}
-# As in the image: give each sign-in's argon2 memory back to the system (see Dockerfile).
-export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.mmap_threshold=131072}
 bosun__log "starting bosun (Ctrl-C stops it)"
 exec "$root/target/release/bosun" "$@"

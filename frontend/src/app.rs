@@ -1,7 +1,7 @@
 //! The app: the HTML shell rendered on the server and the routes of every page.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
@@ -30,6 +30,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="apple-touch-icon" href="/icon.svg" />
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <meta name="theme-color" content="#0b5cc8" />
+                // The bundle's name carries its digest (server/src/http/assets.rs): the
+                // stylesheet is asked for here, by the same name as the script and the wasm.
+                <link rel="stylesheet" id="leptos" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name) />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -45,7 +48,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/bosun.css" />
         <Title text="bosun" />
         <Router>
             <Routes fallback=NotFound>

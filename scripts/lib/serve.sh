@@ -57,16 +57,18 @@ bosun_serve_stop() {
     fi
 }
 
-# Every file a page served at $1 (a URL) asks for under /pkg/ must exist in target/site/pkg:
+# Every file a page served at $1 (a URL) asks for under /pkg/ must be served (200):
 # a binary and a site from different builds render pages that never hydrate.
 bosun_check_site_refs() {
-    local page=$1 html refs missing=0 ref
+    local page=$1 html refs missing=0 ref origin code
     html=$(curl -sk "$page") || { bosun__log "ERROR: could not fetch $page"; return 1; }
     refs=$(printf '%s' "$html" | grep -o '/pkg/[A-Za-z0-9._-]*' | sort -u)
     [ -n "$refs" ] || { bosun__log "ERROR: $page references no /pkg/ file (no hydration script?)"; return 1; }
+    origin=$(printf '%s' "$page" | grep -o '^https\{0,1\}://[^/]*')
     for ref in $refs; do
-        if [ ! -f "$BOSUN_ROOT/target/site$ref" ]; then
-            bosun__log "ERROR: $page asks for $ref, which target/site does not have"
+        code=$(curl -sk -o /dev/null -w '%{http_code}' "$origin$ref")
+        if [ "$code" != 200 ]; then
+            bosun__log "ERROR: $page asks for $ref, which bosun answers with $code"
             missing=1
         fi
     done

@@ -291,8 +291,10 @@ pub async fn run_with_clock(
         .to_pretty_json()
         .map_err(|e| StartError::OpenApi(e.to_string()))?;
     let local_addr = listener.local_addr()?;
+    // The bundle's name carries the digest of its files (http/assets.rs).
+    let pkg = config.site_root.join("pkg");
     let leptos = LeptosOptions::builder()
-        .output_name("bosun")
+        .output_name(http::assets::stamped_name(&pkg))
         .site_root(config.site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .site_addr(local_addr)

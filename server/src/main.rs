@@ -4,6 +4,11 @@ use bosun_server::auth::bootstrap::FirstAdmin;
 use bosun_server::config::{Config, ConfigError};
 use tracing_subscriber::EnvFilter;
 
+/// jemalloc, with its settings built in (.cargo/config.toml): see BENCHMARKS.md, "RSS at
+/// 10,000 containers".
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     // `bosun healthcheck [settings]`: the image's HEALTHCHECK (no shell or curl in it).
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();

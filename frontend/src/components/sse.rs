@@ -80,11 +80,14 @@ pub fn follow_while<T: DeserializeOwned + 'static>(
             });
         }
     });
+    // Live once connected: a stream may start with the next change rather than a frame.
+    let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| state.set(Stream::Live));
     source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    let held = SendWrapper::new((source, on_message, on_error));
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    let held = SendWrapper::new((source, on_message, on_error, on_open));
     on_cleanup(move || {
-        let (source, _, _) = held.take();
+        let (source, _, _, _) = held.take();
         source.close();
     });
 }

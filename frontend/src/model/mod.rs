@@ -16,6 +16,7 @@ pub mod cert_source;
 pub mod details;
 pub mod engine;
 pub mod link;
+pub mod log_targets;
 pub mod logs;
 pub mod names;
 pub mod notify;

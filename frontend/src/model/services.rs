@@ -17,6 +17,11 @@ pub struct Overview {
     pub engine: InventoryState,
     /// The most replicas a service may be scaled to here.
     pub max_replicas: u32,
+    /// A digest of the rest of this picture. Pass it as `have` when opening
+    /// `/api/v1/overview/events`, and the stream starts with the next change instead of
+    /// repeating this. Each frame's event id is its own digest; the frames leave this empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub revision: String,
 }
 
 /// How fresh the picture is.

@@ -96,6 +96,9 @@ pub struct ViewOptions {
 #[async_trait]
 pub trait ServicesPort: Send + Sync {
     async fn overview(&self, actor: &Viewer, view: &ViewOptions) -> Result<Overview, AppError>;
+    /// Every project, service and container by name (one-off containers left out): the
+    /// Logs page's picker.
+    fn log_targets(&self, actor: &Viewer) -> crate::model::log_targets::LogTargets;
     /// Runs `action` on every container of the service. 409 while another action on the
     /// same service runs.
     async fn service_action(

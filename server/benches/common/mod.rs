@@ -32,9 +32,7 @@ impl Bosun {
             .env("BOSUN_ADMIN_PASSWORD", PASSWORD)
             .env("BOSUN_LOG", "warn")
             // The benches time dumps; proving them by a restore is measured on its own.
-            .env("BOSUN_BACKUP_VERIFY", "off")
-            // Started as the image and scripts/start.sh start it (see the Dockerfile).
-            .env("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=131072");
+            .env("BOSUN_BACKUP_VERIFY", "off");
         cmd.envs(env.iter().copied());
         let (child, addr) = launch::launch(cmd).await;
         let base = format!("http://{addr}");

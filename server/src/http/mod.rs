@@ -1,6 +1,7 @@
 //! The HTTP surface: pages and server functions (Leptos), the REST API, static files.
 
 pub mod access;
+pub mod assets;
 pub mod client_ip;
 pub mod complete;
 pub mod context;

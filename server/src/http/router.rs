@@ -4,14 +4,12 @@ use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 
 use super::complete;
-use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use bosun_frontend::app::{App, shell};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use time::Duration as CookieDuration;
-use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeader;
+use tower::service_fn;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
@@ -20,18 +18,6 @@ use super::{AppState, SESSION_COOKIE, access, context, csrf, headers};
 
 async fn healthz() -> &'static str {
     "ok"
-}
-
-/// The built site's files (wasm bundle, JS, CSS, xterm): the precompressed copy the browser
-/// accepts (brotli, gzip; made by the release build), else the file. The names are not
-/// hashed, so browsers revalidate (`no-cache`: a 304 when unchanged) instead of guessing.
-fn assets(options: &leptos::config::LeptosOptions) -> SetResponseHeader<ServeDir, HeaderValue> {
-    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-    SetResponseHeader::overriding(
-        ServeDir::new(dir).precompressed_br().precompressed_gzip(),
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache"),
-    )
 }
 
 /// `api` is the REST router from `rest::api()`, built once together with its OpenAPI document.
@@ -45,6 +31,11 @@ pub fn router(
     let leptos_options = state.leptos.clone();
     let ports = state.ports.clone();
     let routes = generate_route_list(App);
+    let assets = super::assets::Assets::new(
+        std::path::Path::new(leptos_options.site_root.as_ref())
+            .join(leptos_options.site_pkg_dir.as_ref()),
+        &leptos_options.output_name,
+    );
 
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name(SESSION_COOKIE)
@@ -70,7 +61,10 @@ pub fn router(
         .route(access::METRICS_PATH, get(super::metrics::metrics))
         .route(super::oidc::START, get(super::oidc::start))
         .route(super::oidc::CALLBACK, get(super::oidc::callback))
-        .nest_service("/pkg", assets(&state.leptos))
+        .nest_service(
+            "/pkg",
+            service_fn(move |request| assets.clone().serve(request)),
+        )
         .leptos_routes_with_context(&state, routes, page_context.clone(), move || {
             shell(leptos_options.clone())
         })

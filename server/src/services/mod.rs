@@ -4,7 +4,9 @@
 pub mod actions;
 pub mod compose_file;
 pub mod details;
+pub mod revision;
 pub mod scale;
+pub mod targets;
 pub mod view;
 
 use std::sync::Arc;
@@ -208,7 +210,16 @@ impl Services {
 #[async_trait]
 impl ServicesPort for Services {
     async fn overview(&self, _actor: &Viewer, view: &ViewOptions) -> Result<Overview, AppError> {
-        Ok(self.snapshot(view))
+        let mut overview = self.snapshot(view);
+        // What its events stream would send for the same picture (see `revision`).
+        overview.revision = revision::Revision::of_value(&overview)
+            .map(revision::Revision::into_string)
+            .unwrap_or_default();
+        Ok(overview)
+    }
+
+    fn log_targets(&self, _actor: &Viewer) -> bosun_frontend::model::log_targets::LogTargets {
+        targets::targets(&self.engine.inventory().records())
     }
 
     async fn service_action(

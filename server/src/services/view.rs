@@ -94,6 +94,7 @@ pub fn overview(
         other,
         engine,
         max_replicas: extras.max_replicas(),
+        revision: String::new(),
     };
     if !overview.engine.connected {
         mark_unconfirmed(&mut overview);

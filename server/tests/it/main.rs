@@ -48,6 +48,7 @@ mod metrics;
 mod notify;
 mod offsite;
 mod oidc;
+mod overview_stream;
 mod passkeys;
 mod scale;
 mod security;

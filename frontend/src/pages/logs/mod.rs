@@ -9,11 +9,11 @@ use leptos_router::hooks::use_query_map;
 
 use self::log_view::LogView;
 use self::scope_picker::ScopePicker;
-use crate::api::logs::check_log_query;
-use crate::api::services::load_overview;
+use crate::api::logs::{check_log_query, load_log_targets};
 use crate::components::error_view::ErrorView;
 use crate::components::shell::CurrentUser;
-use crate::model::{Overview, RawLogQuery, Role};
+use crate::model::log_targets::LogTargets;
+use crate::model::{RawLogQuery, Role};
 
 /// What the form says, straight from the address bar.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -127,7 +127,7 @@ pub fn LogsPage() -> impl IntoView {
     });
     let can_download =
         use_context::<CurrentUser>().is_some_and(|u| u.0.role.allows(Role::Operator));
-    let overview = crate::components::render_once::page_resource(|| (), |_| load_overview(false));
+    let targets = crate::components::render_once::page_resource(|| (), |_| load_log_targets());
     let checked = crate::components::render_once::page_resource(
         move || selection.get(),
         |s| async move {
@@ -142,8 +142,8 @@ pub fn LogsPage() -> impl IntoView {
             <h1>"Logs"</h1>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match overview.await {
-                        Ok(o) => view! { <Picker overview=o selection=selection.get_untracked() /> }.into_any(),
+                    match targets.await {
+                        Ok(t) => view! { <Picker targets=t selection=selection.get_untracked() /> }.into_any(),
                         Err(error) => view! { <ErrorView error /> }.into_any(),
                     }
                 })}
@@ -176,7 +176,7 @@ pub fn LogsPage() -> impl IntoView {
 
 /// The form: what to show and how. A plain GET form, so the address bar keeps the choice.
 #[component]
-fn Picker(overview: Overview, selection: Selection) -> impl IntoView {
+fn Picker(targets: LogTargets, selection: Selection) -> impl IntoView {
     let can_read_whole =
         use_context::<CurrentUser>().is_some_and(|u| u.0.role.allows(Role::Operator));
     let current = selection.scope.clone();
@@ -184,7 +184,7 @@ fn Picker(overview: Overview, selection: Selection) -> impl IntoView {
         <Form method="GET" action="/logs" attr:class="card log-form" attr:data-testid="log-form">
             <div class="wide scope-field">
                 <label for="scope-search">"Show"</label>
-                <ScopePicker overview current />
+                <ScopePicker targets current />
             </div>
             <label>"Filter"
                 <input type="search" name="grep" value=selection.grep.clone() placeholder="text to look for" data-testid="grep" />

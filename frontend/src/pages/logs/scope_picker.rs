@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::Overview;
+use crate::model::log_targets::LogTargets;
 
 /// One choice: the form value (`p:…`, `s:…/…`, `c:…`, `w:…`) and how it reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,10 +14,10 @@ pub struct Choice {
 }
 
 /// Every project, service and container on the host, in the engine's order.
-pub fn choices(overview: &Overview, current: &str) -> Vec<Choice> {
+pub fn choices(targets: &LogTargets, current: &str) -> Vec<Choice> {
     let mut out = Vec::new();
     let mut push = |value: String, label: String| out.push(Choice { value, label });
-    for p in &overview.projects {
+    for p in &targets.projects {
         push(
             format!("p:{}", p.name),
             format!("{} — whole project", p.name),
@@ -38,8 +38,8 @@ pub fn choices(overview: &Overview, current: &str) -> Vec<Choice> {
             }
         }
     }
-    for c in &overview.other {
-        push(format!("c:{}", c.name), format!("{} (no project)", c.name));
+    for name in &targets.other {
+        push(format!("c:{name}"), format!("{name} (no project)"));
     }
     // Swarm services are opened from their card on the Services page.
     if let Some(name) = current.strip_prefix("w:") {
@@ -107,8 +107,8 @@ fn save_recent(recent: &[String]) {
 }
 
 #[component]
-pub fn ScopePicker(overview: Overview, current: String) -> impl IntoView {
-    let all = choices(&overview, &current);
+pub fn ScopePicker(targets: LogTargets, current: String) -> impl IntoView {
+    let all = choices(&targets, &current);
     let label_of = |v: &str| all.iter().find(|c| c.value == v).map(|c| c.label.clone());
     let value = RwSignal::new(current.clone());
     let typed = RwSignal::new(label_of(&current).unwrap_or_default());
@@ -225,6 +225,48 @@ mod tests {
             value: value.into(),
             label: label.into(),
         }
+    }
+
+    #[test]
+    fn every_project_service_and_replica_is_a_choice() {
+        use crate::model::log_targets::{TargetContainer, TargetProject, TargetService};
+        let container = |name: &str, number| TargetContainer {
+            name: name.into(),
+            number: Some(number),
+        };
+        let targets = LogTargets {
+            projects: vec![TargetProject {
+                name: "shop".into(),
+                services: vec![
+                    TargetService {
+                        name: "db".into(),
+                        containers: vec![container("shop-db-1", 1)],
+                    },
+                    TargetService {
+                        name: "web".into(),
+                        containers: vec![container("shop-web-1", 1), container("shop-web-2", 2)],
+                    },
+                ],
+            }],
+            other: vec!["loose".into()],
+        };
+        let all = choices(&targets, "w:stack_api");
+        let values: Vec<_> = all.iter().map(|c| c.value.as_str()).collect();
+        // One replica is its service: only a service with several lists them one by one.
+        assert_eq!(
+            values,
+            [
+                "p:shop",
+                "s:shop/db",
+                "s:shop/web",
+                "c:shop-web-1",
+                "c:shop-web-2",
+                "c:loose",
+                "w:stack_api"
+            ]
+        );
+        assert_eq!(all[4].label, "shop / web #2 — shop-web-2");
+        assert_eq!(all[5].label, "loose (no project)");
     }
 
     #[test]

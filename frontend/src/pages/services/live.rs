@@ -34,28 +34,29 @@ pub fn Live(first: Overview, oneoff: bool) -> impl IntoView {
         }
     };
     follow_crowd(&first);
+    // The stream starts with the next change: this page already shows `first`.
+    let url = match first.revision.as_str() {
+        "" => format!("/api/v1/overview/events?oneoff={oneoff}"),
+        have => format!("/api/v1/overview/events?oneoff={oneoff}&have={have}"),
+    };
     let data = RwSignal::new(first);
     let state = RwSignal::new(Stream::Connecting);
     let was_lost = RwSignal::new(false);
     let recovered = RwSignal::new(false);
-    follow::<Overview>(
-        &format!("/api/v1/overview/events?oneoff={oneoff}"),
-        state,
-        move |o| {
-            if was_lost.get_untracked() {
-                was_lost.set(false);
-                recovered.set(true);
-            }
-            if let Some(m) = max_replicas {
-                m.set(o.max_replicas);
-            }
-            if let Some(e) = engine_up {
-                e.set(o.engine.connected);
-            }
-            follow_crowd(&o);
-            data.set(o);
-        },
-    );
+    follow::<Overview>(&url, state, move |o| {
+        if was_lost.get_untracked() {
+            was_lost.set(false);
+            recovered.set(true);
+        }
+        if let Some(m) = max_replicas {
+            m.set(o.max_replicas);
+        }
+        if let Some(e) = engine_up {
+            e.set(o.engine.connected);
+        }
+        follow_crowd(&o);
+        data.set(o);
+    });
     let order = Memo::new(move |_| data.with(order_of));
     let index = Memo::new(move |_| {
         data.with(|o| {
