@@ -4,8 +4,8 @@ use bosun_server::auth::bootstrap::FirstAdmin;
 use bosun_server::config::{Config, ConfigError};
 use tracing_subscriber::EnvFilter;
 
-/// jemalloc, with its settings built in (.cargo/config.toml): see BENCHMARKS.md, "RSS at
-/// 10,000 containers".
+/// jemalloc, with its settings built in (.cargo/config.toml): freed memory goes back to the
+/// system within about a second. Why: BENCHMARKS.md, "Memory at 10,000 containers".
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
