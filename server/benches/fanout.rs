@@ -104,15 +104,7 @@ async fn last_seq(docker: &Docker, name: &str) -> u64 {
 
 /// The value of one sample line of bosun's metrics.
 async fn metric(bosun: &Bosun, name: &str) -> f64 {
-    let text = bosun
-        .client
-        .get(bosun.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (text, _) = bosun.text("/metrics").await;
     text.lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
         .unwrap_or_else(|| panic!("no {name} in\n{text}"))

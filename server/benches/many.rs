@@ -151,44 +151,16 @@ async fn main() {
         list_all(&docker).await;
         engine.push(t.elapsed());
 
-        let t = Instant::now();
-        let body = bosun
-            .client
-            .get(bosun.url("/api/v1/overview"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        overview.push(t.elapsed());
+        let (body, took) = bosun.text("/api/v1/overview").await;
+        overview.push(took);
         assert!(body.len() > n * 50, "an overview of {} bytes", body.len());
 
-        let t = Instant::now();
-        let html = bosun
-            .client
-            .get(bosun.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        page.push(t.elapsed());
+        let (html, took) = bosun.text("/").await;
+        page.push(took);
         page_bytes = html.len();
     }
     // The Logs page: its picker names every container, and nothing more.
-    let t = Instant::now();
-    let logs_page = bosun
-        .client
-        .get(bosun.url("/logs"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let logs_page_time = t.elapsed();
+    let (logs_page, logs_page_time) = bosun.text("/logs").await;
     assert!(
         logs_page.contains(&format!("{prefix}p0_svc0_1")),
         "the Logs page's picker names the containers"

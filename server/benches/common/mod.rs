@@ -69,6 +69,21 @@ impl Bosun {
         format!("{}{path}", self.base)
     }
 
+    /// GET `path` as the signed-in admin: the body as text, and how long it took.
+    pub async fn text(&self, path: &str) -> (String, Duration) {
+        let t = Instant::now();
+        let body = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        (body, t.elapsed())
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id().expect("bosun is running")
     }

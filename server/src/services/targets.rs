@@ -1,6 +1,5 @@
 //! The Logs page's picker: every project, service and container by name, from the inventory.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bosun_frontend::model::log_targets::{
@@ -9,40 +8,31 @@ use bosun_frontend::model::log_targets::{
 
 use crate::docker::record::Record;
 
-/// Grouped as the overview groups them (projects and services by name, replicas in order);
-/// one-off (`compose run`) containers are left out, as on the Services page by default.
+/// Grouped as the overview groups them (`view::group`); one-off (`compose run`) containers
+/// are left out, as on the Services page by default.
 pub fn targets(records: &[Arc<Record>]) -> LogTargets {
-    let mut grouped: BTreeMap<&str, BTreeMap<&str, Vec<&Record>>> = BTreeMap::new();
-    let mut other = Vec::new();
-    for r in records.iter().filter(|r| !r.oneoff()) {
-        match (r.project(), r.service()) {
-            (Some(p), Some(s)) => grouped.entry(p).or_default().entry(s).or_default().push(r),
-            _ => other.push(r.name.clone()),
-        }
-    }
-    other.sort();
+    let grouped = super::view::group(records, false);
     let projects = grouped
+        .projects
         .into_iter()
         .map(|(name, services)| TargetProject {
             name: name.to_owned(),
             services: services
                 .into_iter()
-                .map(|(service, mut members)| {
-                    members.sort_by(|a, b| (a.number(), &a.name).cmp(&(b.number(), &b.name)));
-                    TargetService {
-                        name: service.to_owned(),
-                        containers: members
-                            .into_iter()
-                            .map(|r| TargetContainer {
-                                name: r.name.clone(),
-                                number: r.number(),
-                            })
-                            .collect(),
-                    }
+                .map(|(service, members)| TargetService {
+                    name: service.to_owned(),
+                    containers: members
+                        .into_iter()
+                        .map(|r| TargetContainer {
+                            name: r.name.clone(),
+                            number: r.number(),
+                        })
+                        .collect(),
                 })
                 .collect(),
         })
         .collect();
+    let other = grouped.other.into_iter().map(|r| r.name.clone()).collect();
     LogTargets { projects, other }
 }
 

@@ -26,6 +26,29 @@ pub trait Extras {
     fn update(&self, project: &str, service: &str) -> Option<bosun_frontend::model::ServiceUpdate>;
 }
 
+/// Containers grouped as compose groups them: project → service → members in replica order,
+/// and those outside any project by name. One-off (`compose run`) containers only when asked.
+pub struct Grouped<'a> {
+    pub projects: BTreeMap<&'a str, BTreeMap<&'a str, Vec<&'a Record>>>,
+    pub other: Vec<&'a Record>,
+}
+
+pub fn group(records: &[Arc<Record>], include_oneoff: bool) -> Grouped<'_> {
+    let mut projects: BTreeMap<&str, BTreeMap<&str, Vec<&Record>>> = BTreeMap::new();
+    let mut other = Vec::new();
+    for r in records.iter().filter(|r| include_oneoff || !r.oneoff()) {
+        match (r.project(), r.service()) {
+            (Some(p), Some(s)) => projects.entry(p).or_default().entry(s).or_default().push(r),
+            _ => other.push(r.as_ref()),
+        }
+    }
+    for members in projects.values_mut().flat_map(BTreeMap::values_mut) {
+        members.sort_by(|a, b| a.number().cmp(&b.number()).then(a.name.cmp(&b.name)));
+    }
+    other.sort_by(|a, b| a.name.cmp(&b.name));
+    Grouped { projects, other }
+}
+
 pub fn overview(
     records: &[Arc<Record>],
     engine: InventoryState,
@@ -33,17 +56,14 @@ pub fn overview(
     extras: &dyn Extras,
     now: OffsetDateTime,
 ) -> Overview {
-    let visible = |r: &&Arc<Record>| view.include_oneoff || !r.oneoff();
-    // project → service → containers
-    let mut grouped: BTreeMap<&str, BTreeMap<&str, Vec<&Record>>> = BTreeMap::new();
-    let mut other = Vec::new();
-    for r in records.iter().filter(visible) {
-        match (r.project(), r.service()) {
-            (Some(p), Some(s)) => grouped.entry(p).or_default().entry(s).or_default().push(r),
-            _ => other.push(container(r, &view.host, now)),
-        }
-    }
-    other.sort_by(|a, b| a.name.cmp(&b.name));
+    let Grouped {
+        projects: grouped,
+        other,
+    } = group(records, view.include_oneoff);
+    let other = other
+        .into_iter()
+        .map(|r| container(r, &view.host, now))
+        .collect();
 
     // Which projects sit on each network (host/none are not networks to share).
     let mut network_projects: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -123,12 +143,11 @@ fn mark_unconfirmed(o: &mut Overview) {
 fn service_dto(
     project: &str,
     name: &str,
-    mut members: Vec<&Record>,
+    members: Vec<&Record>,
     view: &ViewOptions,
     extras: &dyn Extras,
     now: OffsetDateTime,
 ) -> ServiceDto {
-    members.sort_by(|a, b| a.number().cmp(&b.number()).then(a.name.cmp(&b.name)));
     let newest = members.iter().max_by_key(|r| r.created).copied();
     // The check of each link was made on bosun's check host, never the browser's.
     let probed = detect::service_links(project, name, &members, extras.check_host());
