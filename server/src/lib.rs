@@ -39,6 +39,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum_server::accept::NoDelayAcceptor;
+use axum_server::tls_rustls::RustlsAcceptor;
 use leptos::config::LeptosOptions;
 use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::SqliteStore;
@@ -331,6 +333,9 @@ pub async fn run_with_clock(
     let app = http::router::router(state, api, sessions, config.session_idle, secure_cookie)
         .into_make_service_with_connect_info::<SocketAddr>();
 
+    // Pages stream in several writes. With Nagle's algorithm on, a write after the first waits
+    // for the client's ACK, which a kept-alive connection delays by 40 ms: the Services page
+    // took 44 ms to a keep-alive client instead of 4 (benches/status.rs). So no Nagle.
     let handle = axum_server::Handle::<SocketAddr>::new();
     let shutdown_handle = handle.clone();
     tokio::spawn(async move {
@@ -345,6 +350,7 @@ pub async fn run_with_clock(
                 local_addr,
             });
             axum_server::from_tcp(listener)?
+                .acceptor(NoDelayAcceptor)
                 .handle(handle)
                 .serve(app)
                 .await
@@ -359,7 +365,8 @@ pub async fn run_with_clock(
                 first_admin,
                 local_addr,
             });
-            axum_server::tls_rustls::from_tcp_rustls(listener, tls_config)?
+            axum_server::from_tcp(listener)?
+                .acceptor(RustlsAcceptor::new(tls_config).acceptor(NoDelayAcceptor))
                 .handle(handle)
                 .serve(app)
                 .await
