@@ -33,7 +33,7 @@ bosun_ensure_compose >/dev/null
 bosun__log "release build (server, wasm bundle, benches), once"
 # The benches link the very dependencies and server library of the release build (same
 # profile, same features): after `scripts/build.sh --release` only the bench targets compile.
-if [ ! -x target/release/bosun ] || [ ! -f target/site/pkg/bosun_bg.wasm ] || [ -z "$smoke" ]; then
+if [ ! -x target/release/bosun ] || [ ! -f target/site/pkg/bosun_bg.wasm.br ] || [ -z "$smoke" ]; then
     bosun_build --release
 fi
 cargo bench -p bosun --locked --no-run >&2
@@ -53,7 +53,8 @@ bosun__log "bench: browser: Services page at many containers, log flood ${smoke}
 scripts/browser-bench.sh $smoke >>"$figures"
 
 # Sizes users download or pull.
-bundle=$(( $(gzip -c target/site/pkg/bosun_bg.wasm | wc -c) + $(gzip -c target/site/pkg/bosun.js | wc -c) ))
+# The gzip copies the release build made (best compression); the wasm is kept only compressed.
+bundle=$(( $(wc -c <target/site/pkg/bosun_bg.wasm.gz) + $(wc -c <target/site/pkg/bosun.js.gz) ))
 echo "BENCH bundle_kb $(awk -v b="$bundle" 'BEGIN { print b / 1000 }')" >>"$figures"
 # What a cold load of a page moves for the site's files: the brotli copies bosun serves to a
 # browser that accepts br (wasm, JS glue, CSS; made by the release build).

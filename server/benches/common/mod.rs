@@ -15,7 +15,25 @@ pub struct Bosun {
     child: tokio::process::Child,
     pub base: String,
     pub client: reqwest::Client,
+    env: Vec<(String, String)>,
     _data: tempfile::TempDir,
+}
+
+/// The `bosun` binary on `data`, plain HTTP, a loopback port; its base URL.
+async fn spawn(
+    data: &std::path::Path,
+    env: &[(String, String)],
+) -> (tokio::process::Child, String) {
+    let mut cmd = launch::bosun();
+    cmd.env("BOSUN_DATA_DIR", data)
+        .env("BOSUN_TLS", "off")
+        .env("BOSUN_ADMIN_PASSWORD", PASSWORD)
+        .env("BOSUN_LOG", "warn")
+        // The benches time dumps; proving them by a restore is measured on its own.
+        .env("BOSUN_BACKUP_VERIFY", "off");
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    let (child, addr) = launch::launch(cmd).await;
+    (child, format!("http://{addr}"))
 }
 
 impl Bosun {
@@ -26,33 +44,19 @@ impl Bosun {
     /// Like `start`, with more environment (e.g. `BOSUN_STATS_HISTORY`).
     pub async fn start_with(env: &[(&str, &str)]) -> Bosun {
         let data = tempfile::tempdir().unwrap();
-        let mut cmd = launch::bosun();
-        cmd.env("BOSUN_DATA_DIR", data.path())
-            .env("BOSUN_TLS", "off")
-            .env("BOSUN_ADMIN_PASSWORD", PASSWORD)
-            .env("BOSUN_LOG", "warn")
-            // The benches time dumps; proving them by a restore is measured on its own.
-            .env("BOSUN_BACKUP_VERIFY", "off");
-        cmd.envs(env.iter().copied());
-        let (child, addr) = launch::launch(cmd).await;
-        let base = format!("http://{addr}");
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let (child, base) = spawn(data.path(), &env).await;
         let bosun = Bosun {
             child,
             base,
             client: client(),
+            env,
             _data: data,
         };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while bosun
-            .client
-            .get(bosun.url("/healthz"))
-            .send()
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "bosun did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        bosun.ready().await;
         let r = bosun
             .client
             .post(bosun.url("/api/v1/session"))
@@ -63,6 +67,36 @@ impl Bosun {
             .unwrap();
         assert!(r.status().is_success());
         bosun
+    }
+
+    /// Stops bosun and starts it again on the same data dir, as after an upgrade or a host's
+    /// reboot: its first admin exists, and the session (kept in the data dir) is still valid,
+    /// so no password is hashed on the way. Returns once it answers `/healthz`.
+    pub async fn restart(&mut self) {
+        self.stop();
+        let (child, base) = spawn(self._data.path(), &self.env).await;
+        self.child = child;
+        self.base = base;
+        self.ready().await;
+    }
+
+    async fn ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.client.get(self.url("/healthz")).send().await.is_err() {
+            assert!(Instant::now() < deadline, "bosun did not start");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Kills bosun and waits (5 s at most) until it is gone.
+    fn stop(&mut self) {
+        let _ = self.child.start_kill();
+        for _ in 0..500 {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -90,15 +124,9 @@ impl Bosun {
 }
 
 impl Drop for Bosun {
-    /// Kills bosun and waits (5 s at most) until it is gone, before its data dir is removed.
+    /// Kills bosun and waits until it is gone, before its data dir is removed.
     fn drop(&mut self) {
-        let _ = self.child.start_kill();
-        for _ in 0..500 {
-            if !matches!(self.child.try_wait(), Ok(None)) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        self.stop();
     }
 }
 

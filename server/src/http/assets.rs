@@ -14,6 +14,7 @@ use axum::response::Response;
 use http::{HeaderValue, Uri, header};
 use sha2::{Digest, Sha256};
 use tower::ServiceExt;
+use tower_http::decompression::Decompression;
 use tower_http::services::ServeDir;
 
 /// The bundle's base name; the wasm-bindgen output and the CSS are named after it.
@@ -30,7 +31,9 @@ const REVALIDATE: &str = "no-cache";
 pub fn stamped_name(pkg: &Path) -> String {
     let mut hash = Sha256::new();
     for suffix in BUNDLE {
-        let Ok(bytes) = std::fs::read(pkg.join(format!("{OUTPUT}{suffix}"))) else {
+        let file = pkg.join(format!("{OUTPUT}{suffix}"));
+        // The file, or its gzip copy where the build kept only the compressed ones.
+        let Ok(bytes) = std::fs::read(&file).or_else(|_| std::fs::read(gz(&file))) else {
             return OUTPUT.to_owned();
         };
         hash.update(u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_le_bytes());
@@ -45,10 +48,18 @@ pub fn stamped_name(pkg: &Path) -> String {
     format!("{OUTPUT}.{hex}")
 }
 
+fn gz(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".gz");
+    PathBuf::from(name)
+}
+
 /// The `/pkg` service.
 #[derive(Clone)]
 pub struct Assets {
     files: ServeDir,
+    /// The same files for a client that takes no compression: the `.gz` copy, decompressed.
+    gunzip: Decompression<ServeDir>,
     stamped: String,
 }
 
@@ -56,7 +67,8 @@ impl Assets {
     /// `stamped` is what [`stamped_name`] gave for `pkg`.
     pub fn new(pkg: PathBuf, stamped: &str) -> Self {
         Assets {
-            files: ServeDir::new(pkg).precompressed_br().precompressed_gzip(),
+            files: ServeDir::new(&pkg).precompressed_br().precompressed_gzip(),
+            gunzip: Decompression::new(ServeDir::new(pkg).precompressed_gzip()),
             stamped: stamped.to_owned(),
         }
     }
@@ -81,10 +93,25 @@ impl Assets {
                 .build()
                 .unwrap_or_default();
         }
+        let (method, uri) = (head.method.clone(), head.uri.clone());
         let mut response = match self.files.oneshot(Request::from_parts(head, body)).await {
             Ok(response) => response.map(Body::new),
             Err(never) => match never {},
         };
+        if response.status() == http::StatusCode::NOT_FOUND {
+            // Only a compressed copy, and a client that takes none: decompress the gzip one.
+            // The request carries no Accept-Encoding, so the decompressor asks for gzip.
+            let plain = Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(Body::empty())
+                .unwrap_or_default();
+            if let Ok(inflated) = self.gunzip.oneshot(plain).await
+                && inflated.status().is_success()
+            {
+                response = inflated.map(Body::new);
+            }
+        }
         let cache = if file.is_some() && response.status().is_success() {
             IMMUTABLE
         } else {
@@ -161,5 +188,60 @@ mod tests {
         // Without a site there is no stamp, and nothing is kept.
         let plain = Assets::new(PathBuf::from("/nowhere"), "bosun");
         assert_eq!(plain.unstamp("/bosun.js"), None);
+    }
+
+    fn gzip(text: &str) -> Vec<u8> {
+        use std::io::Write;
+        let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        w.write_all(text.as_bytes()).unwrap();
+        w.finish().unwrap()
+    }
+
+    async fn get(assets: &Assets, path: &str, accept: Option<&str>) -> (u16, String, Vec<u8>) {
+        let mut request = Request::builder().uri(path);
+        if let Some(accept) = accept {
+            request = request.header(header::ACCEPT_ENCODING, accept);
+        }
+        let response = assets
+            .clone()
+            .serve(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let encoding = response
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, encoding, body.to_vec())
+    }
+
+    #[tokio::test]
+    async fn a_wasm_kept_compressed_only_reaches_every_client() {
+        let dir = site(&[("bosun.js", "js"), ("bosun.css", "css")]);
+        let wasm = "\0asm the bundle";
+        std::fs::write(dir.path().join("bosun_bg.wasm.gz"), gzip(wasm)).unwrap();
+        std::fs::write(dir.path().join("bosun_bg.wasm.br"), b"brotli bytes").unwrap();
+        let stamped = stamped_name(dir.path());
+        assert_ne!(stamped, "bosun", "the gzip copy stands in for the raw file");
+        let assets = Assets::new(dir.path().to_owned(), &stamped);
+        let path = format!("/{stamped}_bg.wasm");
+
+        let (status, encoding, body) = get(&assets, &path, Some("br, gzip")).await;
+        assert_eq!((status, encoding.as_str()), (200, "br"));
+        assert_eq!(body, b"brotli bytes");
+        let (status, encoding, body) = get(&assets, &path, Some("gzip")).await;
+        assert_eq!((status, encoding.as_str()), (200, "gzip"));
+        assert_eq!(body, gzip(wasm));
+        // No compression taken: the gzip copy, decompressed.
+        let (status, encoding, body) = get(&assets, &path, None).await;
+        assert_eq!((status, encoding.as_str()), (200, ""));
+        assert_eq!(body, wasm.as_bytes());
+        // A file that is not there is still missing.
+        let (status, _, _) = get(&assets, "/nothing.wasm", None).await;
+        assert_eq!(status, 404);
     }
 }
