@@ -67,6 +67,41 @@ pub async fn text_of(client: &Client, s: &TestServer, path: &str) -> String {
         .expect("body")
 }
 
+/// A server-rendered page as its reader gets it: the HTML without Leptos's hydration markers
+/// (`<!>`, `<!--…-->`), which sit between a text and its closing tag depending on how the
+/// view was built, and are nothing anyone reads.
+pub async fn page_of(client: &Client, s: &TestServer, path: &str) -> String {
+    without_markers(&text_of(client, s, path).await)
+}
+
+fn without_markers(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("<!") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        rest = if let Some(after) = tail.strip_prefix("<!>") {
+            after
+        } else if tail.starts_with("<!--") {
+            tail.find("-->").map_or("", |end| &tail[end + 3..])
+        } else {
+            // `<!DOCTYPE html>`
+            out.push_str("<!");
+            &tail[2..]
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn hydration_markers_are_taken_out_and_nothing_else() {
+    assert_eq!(
+        without_markers("<!DOCTYPE html><p>a<!>, <strong>b<!></strong><!--hk=1-->c</p>"),
+        "<!DOCTYPE html><p>a, <strong>b</strong>c</p>"
+    );
+}
+
 /// The status of a GET, for the many "is this allowed now?" checks.
 pub async fn status_of(client: &Client, s: &TestServer, path: &str) -> StatusCode {
     client

@@ -12,7 +12,7 @@ use bosun_frontend::model::{AuditOutcome, CertDto, CertSource, RenewReport};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::api::{audit, expect_json, post_json, refused, text_of};
+use crate::api::{audit, expect_json, page_of, post_json, refused};
 use crate::certs::{certificates, pair};
 use crate::harness::{ADMIN_PASSWORD, TestServer};
 use crate::stacks::{Project, unique};
@@ -164,7 +164,7 @@ async fn labels_cannot_lead_bosun_out_of_a_mount_or_to_names_nobody_confirmed() 
     }
 
     // The page's renew forms show the names to confirm, with a box that must be ticked.
-    let page = text_of(&admin, &s, "/certificates").await;
+    let page = page_of(&admin, &s, "/certificates").await;
     for a in ATTACKS {
         if let Expect::Confirm(names) = a.expect {
             let shown = format!("<strong>{}</strong>", names.join(", "));
