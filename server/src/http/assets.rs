@@ -39,13 +39,7 @@ pub fn stamped_name(pkg: &Path) -> String {
         hash.update(u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_le_bytes());
         hash.update(&bytes);
     }
-    let hex: String = hash
-        .finalize()
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("{OUTPUT}.{hex}")
+    format!("{OUTPUT}.{}", hex::encode(&hash.finalize()[..6]))
 }
 
 fn gz(file: &Path) -> PathBuf {

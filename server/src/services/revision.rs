@@ -4,8 +4,6 @@
 //! 4 MB of JSON at 10,000 containers). Each frame's SSE id is its digest too, so a browser
 //! that reconnects after a drop (`Last-Event-ID`) gets nothing it already shows.
 
-use std::fmt::Write as _;
-
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -28,11 +26,7 @@ impl Revision {
     }
 
     fn from_hash(hash: &[u8]) -> Revision {
-        let mut hex = String::with_capacity(16);
-        for byte in hash.iter().take(8) {
-            let _ = write!(hex, "{byte:02x}");
-        }
-        Revision(hex)
+        Revision(hex::encode(&hash[..8]))
     }
 
     pub fn as_str(&self) -> &str {
