@@ -11,10 +11,10 @@
 ARG DEBIAN_IMAGE=debian:bookworm-slim
 
 # Debian only lends the parts: the image itself is `scratch` plus the binary, the shared
-# libraries it links (glibc; OpenSSL for the passkey checks), the CA certificates and the site.
+# libraries it links (glibc alone), the CA certificates and the site.
 FROM ${DEBIAN_IMAGE} AS parts
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates libssl3 \
+    && apt-get install -y --no-install-recommends ca-certificates \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 COPY scripts/image-root.sh /usr/local/bin/image-root

@@ -14,7 +14,7 @@ bosun_require_release
 
 project=bosun-ci-smoke
 image=bosun:latest
-if ss -ltn 2>/dev/null | awk '{print $4}' | grep -qE '[:.]8443$'; then
+if grep -qE '[:.]8443$' <<<"$(ss -ltn 2>/dev/null | awk '{print $4}')"; then
     bosun__log "ERROR: port 8443 is in use; stop whatever listens there (a bosun from scripts/start.sh?) and run again"
     exit 1
 fi
@@ -67,8 +67,10 @@ passed=$((passed + 1))
 
 # The image's bosun hands freed memory back as measured (BENCHMARKS.md): its allocator's
 # settings are built into the binary, not left to the environment.
-if ! docker run --rm -e _RJEM_MALLOC_CONF=stats_print:true "$image" --version 2>&1 |
-    grep -q 'opt.dirty_decay_ms: 1000'; then
+# (Read whole before the match: `grep -q` stops at the first match, and under pipefail the
+# writer's broken pipe would fail the check.)
+stats=$(docker run --rm -e _RJEM_MALLOC_CONF=stats_print:true "$image" --version 2>&1)
+if ! grep -q 'opt.dirty_decay_ms: 1000' <<<"$stats"; then
     bosun__log "ERROR: the image's bosun does not have jemalloc's built-in settings (.cargo/config.toml)"
     exit 1
 fi

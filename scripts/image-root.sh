@@ -1,6 +1,6 @@
 #!/bin/sh
 # Used inside the Dockerfile: gathers what the bosun binary at $1 needs to run on `scratch`
-# into the root $2: the shared libraries it links (glibc, OpenSSL), the CA certificates, an
+# into the root $2: the shared libraries it links (glibc), the CA certificates, an
 # empty /tmp and the /data mount point. Nothing else: no shell, no package manager.
 set -eu
 bin=$1

@@ -34,9 +34,6 @@ bosun_ensure_rust() {
         export PATH="$HOME/.cargo/bin:$PATH"
     fi
     command -v cc >/dev/null 2>&1 || bosun__apt_install build-essential
-    # Passkeys (webauthn-rs) link the system's OpenSSL.
-    { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openssl; } ||
-        bosun__apt_install pkg-config libssl-dev
     if command -v rustup >/dev/null 2>&1; then
         rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
             rustup target add wasm32-unknown-unknown >&2

@@ -117,6 +117,27 @@ impl SoftPasskey {
         (passkey, answer)
     }
 
+    /// A passkey made earlier: its key (PKCS#8), credential id and user handle, at `rp_id`,
+    /// with the signature counter it last sent.
+    pub fn stored(
+        pkcs8: &[u8],
+        credential_id: &[u8],
+        user_handle: &[u8],
+        rp_id: &str,
+        counter: u32,
+    ) -> SoftPasskey {
+        let key =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &SystemRandom::new())
+                .expect("key");
+        SoftPasskey {
+            key,
+            credential_id: credential_id.to_vec(),
+            user_handle: user_handle.to_vec(),
+            rp_id: rp_id.to_owned(),
+            counter,
+        }
+    }
+
     fn auth_data(&self, flags: u8) -> Vec<u8> {
         let mut out = Sha256::digest(self.rp_id.as_bytes()).to_vec();
         out.push(flags);

@@ -3,7 +3,7 @@
 //! provider.
 
 use bosun_frontend::model::sign_in::SecondFactorOptions;
-use webauthn_rs::prelude::{DiscoverableKey, PublicKeyCredential};
+use webauthn_rs::prelude::PublicKeyCredential;
 
 use super::provider::AwaitingSecond;
 use super::*;
@@ -251,10 +251,9 @@ impl AccountService {
                         ),
                     ));
                 }
-                let key = DiscoverableKey::from(&passkey);
                 (
                     rp.webauthn
-                        .finish_discoverable_authentication(&answer, state, &[key]),
+                        .finish_discoverable_authentication_v2(&answer, state, &passkey),
                     None,
                 )
             }
