@@ -288,10 +288,15 @@ pub async fn run_with_clock(
         engine,
     };
 
-    let (api, doc) = http::rest::api();
-    let openapi_json = doc
-        .to_pretty_json()
-        .map_err(|e| StartError::OpenApi(e.to_string()))?;
+    // Only the document's text is kept: the `OpenApi` value it is made from is several MB of
+    // small allocations, freed here rather than held for the server's whole run.
+    let (api, openapi_json) = {
+        let (api, doc) = http::rest::api();
+        let json = doc
+            .to_pretty_json()
+            .map_err(|e| StartError::OpenApi(e.to_string()))?;
+        (api, bytes::Bytes::from(json))
+    };
     let local_addr = listener.local_addr()?;
     // The bundle's name carries the digest of its files (http/assets.rs).
     let pkg = config.site_root.join("pkg");
@@ -321,7 +326,7 @@ pub async fn run_with_clock(
             },
             clock: clock.clone(),
         }),
-        openapi_json: Arc::new(openapi_json),
+        openapi_json,
         streams: http::stream_guard::StreamLimit::new(config.max_streams),
     };
     // Secure cookies need HTTPS in the browser: ours, or a TLS proxy's in front of us.

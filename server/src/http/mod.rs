@@ -49,7 +49,8 @@ pub struct AppState {
     pub ports: Ports,
     pub store: Store,
     pub security: Arc<Security>,
-    pub openapi_json: Arc<String>,
+    /// The OpenAPI document's text, shared by every answer that sends it.
+    pub openapi_json: bytes::Bytes,
     /// The session records, for open streams to check that theirs still exists.
     pub sessions: tower_sessions_sqlx_store::SqliteStore,
     /// Open streams per sign-in or token, capped.

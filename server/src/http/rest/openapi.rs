@@ -16,7 +16,7 @@ pub async fn document(
 ) -> impl IntoResponse {
     (
         [(http::header::CONTENT_TYPE, "application/json")],
-        state.openapi_json.as_str().to_owned(),
+        state.openapi_json.clone(),
     )
 }
 
