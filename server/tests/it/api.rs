@@ -83,7 +83,14 @@ fn without_markers(html: &str) -> String {
         rest = if let Some(after) = tail.strip_prefix("<!>") {
             after
         } else if tail.starts_with("<!--") {
-            tail.find("-->").map_or("", |end| &tail[end + 3..])
+            match tail.find("-->") {
+                Some(end) => &tail[end + 3..],
+                // Not a marker after all: keep the rest as it is, never drop it unseen.
+                None => {
+                    out.push_str(tail);
+                    ""
+                }
+            }
         } else {
             // `<!DOCTYPE html>`
             out.push_str("<!");
@@ -99,6 +106,10 @@ fn hydration_markers_are_taken_out_and_nothing_else() {
     assert_eq!(
         without_markers("<!DOCTYPE html><p>a<!>, <strong>b<!></strong><!--hk=1-->c</p>"),
         "<!DOCTYPE html><p>a, <strong>b</strong>c</p>"
+    );
+    assert_eq!(
+        without_markers("<p>a</p><!-- no end"),
+        "<p>a</p><!-- no end"
     );
 }
 

@@ -181,12 +181,7 @@ async fn a_dump_damaged_on_disk_fails_verification_naming_the_table() {
         .join("backups")
         .join(b.file_name.clone().unwrap());
     let sum = drop_a_row(&path);
-    let db = sqlx::SqlitePool::connect(&format!(
-        "sqlite:{}",
-        s.data.path().join("bosun.db").display()
-    ))
-    .await
-    .unwrap();
+    let db = s.db().await;
     sqlx::query("UPDATE backups SET sha256 = ? WHERE id = ?")
         .bind(&sum)
         .bind(b.id)

@@ -163,6 +163,15 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
+    /// bosun's own database in its data dir, opened beside the running server (WAL), for a
+    /// test that must set up or damage a row the API does not reach.
+    pub async fn db(&self) -> sqlx::SqlitePool {
+        let path = self.data.path().join("bosun.db");
+        sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .expect("open bosun.db")
+    }
+
     pub fn cert_path(&self) -> PathBuf {
         self.data.path().join("tls").join("bosun.crt")
     }

@@ -113,10 +113,14 @@ impl Named {
     }
 }
 
+/// A bosun where a passkey alone signs in (`--passkey-login on`).
+async fn passwordless() -> TestServer {
+    TestServer::start_with(&["--admin-password", ADMIN_PASSWORD, "--passkey-login", "on"]).await
+}
+
 #[tokio::test]
 async fn a_passkey_signs_in_alone_at_its_host_once_per_challenge() {
-    let s = TestServer::start_with(&["--admin-password", ADMIN_PASSWORD, "--passkey-login", "on"])
-        .await;
+    let s = passwordless().await;
     let admin = s.admin().await;
     let at_ip = s.user(&admin, "pk-ann", "operator").await;
 
@@ -337,17 +341,11 @@ async fn a_passkey_stored_by_an_earlier_bosun_still_signs_in_and_keeps_its_count
     use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
     use registered_before_the_upgrade as old;
 
-    let s = TestServer::start_with(&["--admin-password", ADMIN_PASSWORD, "--passkey-login", "on"])
-        .await;
+    let s = passwordless().await;
     let admin = s.admin().await;
     let _ = s.user(&admin, "pk-old", "operator").await;
     // The row as the earlier bosun left it in its database.
-    let db = sqlx::SqlitePool::connect(&format!(
-        "sqlite:{}",
-        s.data.path().join("bosun.db").display()
-    ))
-    .await
-    .unwrap();
+    let db = s.db().await;
     let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'pk-old'")
         .fetch_one(&db)
         .await
