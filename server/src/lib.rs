@@ -112,7 +112,7 @@ pub async fn run_with_clock(
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    let hasher = PasswordHasherPool::new(cores).await?;
+    let hasher = PasswordHasherPool::new(cores)?;
     let first_admin = ensure_first_admin(&store, &hasher, &config).await?;
 
     let (engine, monitor) = docker::Engine::start(config.docker_host.as_deref());

@@ -71,13 +71,16 @@ impl Bosun {
 
     /// Stops bosun and starts it again on the same data dir, as after an upgrade or a host's
     /// reboot: its first admin exists, and the session (kept in the data dir) is still valid,
-    /// so no password is hashed on the way. Returns once it answers `/healthz`.
-    pub async fn restart(&mut self) {
+    /// so no password is hashed on the way. Returns once it answers `/healthz`, with the
+    /// instant the new process was started (after the old one was gone).
+    pub async fn restart(&mut self) -> Instant {
         self.stop();
+        let started = Instant::now();
         let (child, base) = spawn(self._data.path(), &self.env).await;
         self.child = child;
         self.base = base;
         self.ready().await;
+        started
     }
 
     async fn ready(&self) {
