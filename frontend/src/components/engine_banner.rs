@@ -54,7 +54,7 @@ fn listen(status: RwSignal<Option<EngineStatus>>, stream_lost: RwSignal<bool>) {
         let on_message =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
                 if let Some(text) = ev.data().as_string()
-                    && let Ok(s) = serde_json::from_str::<EngineStatus>(&text)
+                    && let Ok(s) = crate::components::json::decode::<EngineStatus>(&text)
                 {
                     stream_lost.set(false);
                     status.set(Some(s));

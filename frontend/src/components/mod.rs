@@ -5,6 +5,7 @@ pub mod chart;
 pub mod engine_banner;
 pub mod error_view;
 pub mod icon;
+pub mod json;
 pub mod render_once;
 pub mod shell;
 pub mod sparkline;

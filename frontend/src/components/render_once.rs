@@ -6,13 +6,16 @@
 //! was built two or three times per request: its server functions ran that often (the whole
 //! overview, three times, for the Services page) and each copy of their answer went into the
 //! HTML for hydration. [`page_resource`] hands the later walks the resource the first walk
-//! made. The browser builds each page once, so there it is a plain `Resource::new`.
+//! made. The browser builds each page once, so there it is a plain resource.
 
 use std::future::Future;
 
+#[cfg(feature = "ssr")]
 use leptos::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+use super::json::{JsonResource, resource};
 
 /// The resources made so far, by their place in the source.
 #[cfg(feature = "ssr")]
@@ -44,7 +47,7 @@ pub fn provide() {
 pub fn page_resource<S, T, Fut>(
     source: impl Fn() -> S + Send + Sync + 'static,
     fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
-) -> Resource<T>
+) -> JsonResource<T>
 where
     S: PartialEq + Clone + Send + Sync + 'static,
     T: Serialize + DeserializeOwned + Send + Sync + 'static,
@@ -55,19 +58,20 @@ where
         let at = std::panic::Location::caller();
         let key = (at.file(), at.line(), at.column());
         let Ok(mut made) = once.made.lock() else {
-            return Resource::new(source, fetcher);
+            return resource(source, fetcher);
         };
-        if let Some(r) = made.get(&key).and_then(|r| r.downcast_ref::<Resource<T>>()) {
+        if let Some(r) = made
+            .get(&key)
+            .and_then(|r| r.downcast_ref::<JsonResource<T>>())
+        {
             return *r;
         }
         // The source is read now: on the server nothing changes it during a render, and the
         // walk whose signals it reads is dropped before the next one.
         let now = source();
-        let r = once
-            .owner
-            .with(|| Resource::new(move || now.clone(), fetcher));
+        let r = once.owner.with(|| resource(move || now.clone(), fetcher));
         made.insert(key, Box::new(r));
         return r;
     }
-    Resource::new(source, fetcher)
+    resource(source, fetcher)
 }

@@ -18,7 +18,7 @@ pub struct CurrentUser(pub Me);
 /// Header, navigation and engine banner around every signed-in page.
 #[component]
 pub fn Shell() -> impl IntoView {
-    let me = Resource::new(|| (), |_| whoami());
+    let me = crate::components::json::resource(|| (), |_| whoami());
     crate::components::render_once::provide();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

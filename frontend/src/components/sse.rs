@@ -46,7 +46,7 @@ pub fn follow_while<T: DeserializeOwned + 'static>(
     let on_message =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
             if let Some(text) = ev.data().as_string()
-                && let Ok(value) = serde_json::from_str::<T>(&text)
+                && let Ok(value) = crate::components::json::decode::<T>(&text)
             {
                 state.set(Stream::Live);
                 if !on_message(value) {

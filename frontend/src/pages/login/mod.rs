@@ -26,7 +26,7 @@ pub fn LoginPage() -> impl IntoView {
             .and_then(|c| ProviderRefusal::from_code(&c))
     };
     let code_step = move || query.read().get("step").as_deref() == Some("code");
-    let options = Resource::new(|| (), |_| load_sign_in_options());
+    let options = crate::components::json::resource(|| (), |_| load_sign_in_options());
     // Held here, not in the form: re-rendering the form on a change of the query (the code
     // step, a refusal) keeps the answer.
     let login = ServerAction::<Login>::new();
@@ -123,7 +123,7 @@ fn PasswordForm(
             }
         }
     });
-    let offers = Resource::new(
+    let offers = crate::components::json::resource(
         move || second.get(),
         |asked| async move {
             if asked {
@@ -187,7 +187,7 @@ fn CodeField() -> impl IntoView {
 #[component]
 fn CodeStep(next: Signal<String>) -> impl IntoView {
     let action = ServerAction::<LoginCode>::new();
-    let offers = Resource::new(|| (), |_| load_second_factor_options());
+    let offers = crate::components::json::resource(|| (), |_| load_second_factor_options());
     view! {
         <p>"You signed in with the identity provider. Your role needs a second factor: enter the code from your authenticator app, or use your passkey."</p>
         {move || action.value().get().and_then(|r| r.err()).map(|error| view! {
