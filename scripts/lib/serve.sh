@@ -15,7 +15,7 @@ bosun_password() {
 
 bosun_require_release() {
     local bin="$BOSUN_ROOT/target/release/bosun" site="$BOSUN_ROOT/target/site"
-    [ -x "$bin" ] && [ -f "$site/pkg/bosun_bg.wasm.br" ] && [ -f "$site/pkg/bosun.js" ] ||
+    [ -x "$bin" ] && [ -f "$site/pkg/bosun_bg.wasm.br" ] && [ -f "$site/pkg/bosun.js.br" ] ||
         { bosun__log "ERROR: build first: scripts/build.sh --release"; return 1; }
 }
 

@@ -1,8 +1,9 @@
 //! Precompressed copies of the site's text and wasm files, made once per release build:
 //! `NAME.br` (brotli, best) and `NAME.gz` (gzip, best) beside `NAME`. bosun serves whichever
 //! the browser accepts, so a cold load moves the compressed bytes, not the 4 MB raw wasm.
-//! The raw wasm is then removed: every browser takes brotli or gzip, and bosun decompresses
-//! the gzip copy for a client that takes neither. The image is 4 MB smaller for it.
+//! The raw file is then removed: every browser takes brotli or gzip, and bosun decompresses
+//! the gzip copy for a client that takes neither. The image is smaller for it: the raw wasm
+//! was 2.7 MB, and xterm.js, the JS glue and the CSS another 0.6 MB.
 
 use std::fs;
 use std::io::Write;
@@ -35,9 +36,7 @@ pub fn precompress(dir: &Path) -> Result<(u64, u64), String> {
         let gz = gzip_of(&raw)?;
         write(&path, "br", &br)?;
         write(&path, "gz", &gz)?;
-        if path.extension().is_some_and(|e| e == "wasm") {
-            fs::remove_file(&path).map_err(|e| format!("removing {}: {e}", path.display()))?;
-        }
+        fs::remove_file(&path).map_err(|e| format!("removing {}: {e}", path.display()))?;
         totals = (totals.0 + raw.len() as u64, totals.1 + br.len() as u64);
     }
     Ok(totals)

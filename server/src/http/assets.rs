@@ -192,6 +192,16 @@ mod tests {
     }
 
     async fn get(assets: &Assets, path: &str, accept: Option<&str>) -> (u16, String, Vec<u8>) {
+        let (status, encoding, _, body) = get_typed(assets, path, accept).await;
+        (status, encoding, body)
+    }
+
+    /// [`get`], with the answer's content type.
+    async fn get_typed(
+        assets: &Assets,
+        path: &str,
+        accept: Option<&str>,
+    ) -> (u16, String, String, Vec<u8>) {
         let mut request = Request::builder().uri(path);
         if let Some(accept) = accept {
             request = request.header(header::ACCEPT_ENCODING, accept);
@@ -207,10 +217,15 @@ mod tests {
             .get(header::CONTENT_ENCODING)
             .map(|v| v.to_str().unwrap().to_owned())
             .unwrap_or_default();
+        let kind = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
         let body = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .unwrap();
-        (status, encoding, body.to_vec())
+        (status, encoding, kind, body.to_vec())
     }
 
     #[tokio::test]
@@ -237,5 +252,27 @@ mod tests {
         // A file that is not there is still missing.
         let (status, _, _) = get(&assets, "/nothing.wasm", None).await;
         assert_eq!(status, 404);
+    }
+
+    /// The release build keeps only the compressed copies of every file it compresses
+    /// (xterm.js, the JS glue, the CSS too): each still reaches every client, as its own type.
+    #[tokio::test]
+    async fn a_script_kept_compressed_only_reaches_every_client_as_a_script() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("xterm")).unwrap();
+        let script = "export const terminal = 1;";
+        std::fs::write(dir.path().join("xterm/xterm.js.gz"), gzip(script)).unwrap();
+        std::fs::write(dir.path().join("xterm/xterm.js.br"), b"brotli bytes").unwrap();
+        let assets = Assets::new(dir.path().to_owned(), "bosun");
+        for (accept, encoding, body) in [
+            (Some("br, gzip"), "br", b"brotli bytes".to_vec()),
+            (Some("gzip"), "gzip", gzip(script)),
+            (None, "", script.as_bytes().to_vec()),
+        ] {
+            let got = get_typed(&assets, "/xterm/xterm.js", accept).await;
+            assert_eq!((got.0, got.1.as_str()), (200, encoding), "{accept:?}");
+            assert!(got.2.contains("javascript"), "{accept:?}: {}", got.2);
+            assert_eq!(got.3, body, "{accept:?}");
+        }
     }
 }

@@ -50,6 +50,7 @@ mod offsite;
 mod oidc;
 mod overview_stream;
 mod passkeys;
+mod passkeys_stored;
 mod scale;
 mod security;
 mod services;

@@ -14,13 +14,13 @@ use crate::authenticator::SoftPasskey;
 use crate::harness::{ADMIN_PASSWORD, TestServer, password_of};
 
 /// A browser at `https://localhost:PORT`, a host name where passkeys work.
-struct Named {
+pub(crate) struct Named {
     client: Client,
     origin: String,
 }
 
 impl Named {
-    fn new(s: &TestServer) -> Named {
+    pub(crate) fn new(s: &TestServer) -> Named {
         let origin = s.url("").replace("127.0.0.1", "localhost");
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(reqwest::header::ORIGIN, origin.parse().unwrap());
@@ -83,7 +83,11 @@ impl Named {
         .await
     }
 
-    async fn sign_in_with(&self, passkey: &mut SoftPasskey, second_factor: bool) -> Response {
+    pub(crate) async fn sign_in_with(
+        &self,
+        passkey: &mut SoftPasskey,
+        second_factor: bool,
+    ) -> Response {
         let options = self.start(second_factor).await;
         let answer = passkey.get(&options, &self.origin);
         self.finish(&answer).await
@@ -97,7 +101,7 @@ impl Named {
         .await
     }
 
-    async fn me(&self) -> Option<Me> {
+    pub(crate) async fn me(&self) -> Option<Me> {
         let r = self
             .client
             .get(self.url("/api/v1/me"))
@@ -114,7 +118,7 @@ impl Named {
 }
 
 /// A bosun where a passkey alone signs in (`--passkey-login on`).
-async fn passwordless() -> TestServer {
+pub(crate) async fn passwordless() -> TestServer {
     TestServer::start_with(&["--admin-password", ADMIN_PASSWORD, "--passkey-login", "on"]).await
 }
 
@@ -323,68 +327,4 @@ async fn after_the_password_only_the_waiting_users_own_passkey_finishes_the_sign
         .unwrap();
     let reset: bosun_frontend::model::UserDto = expect_json(r, StatusCode::OK).await;
     assert_eq!(reset.passkeys, 0);
-}
-
-/// A passkey registered before bosun's passkeys moved from webauthn-rs 0.5 (OpenSSL) to 0.6
-/// (RustCrypto): its record exactly as 0.5.4 stored it, and the software authenticator's key.
-mod registered_before_the_upgrade {
-    pub const RECORD: &str = r#"{"cred":{"cred_id":"LcWW8ZwmjZZuUAvL_LpIqMTItyJHfbiuu1-M2XsV8Cs","cred":{"type_":"ES256","key":{"EC_EC2":{"curve":"SECP256R1","x":"hG7_KGpDRU1ELfkLo81PlIXMu3PM-ovQaxEwkVMEEvA","y":"MVFuqyPpnKL2nHOqXPpoj8aij9C8g-OuhPwq1szLf1I"}}},"counter":1,"transports":null,"user_verified":true,"backup_eligible":false,"backup_state":false,"registration_policy":"required","extensions":{"cred_protect":"Ignored","hmac_create_secret":"NotRequested","appid":"NotRequested","cred_props":"Ignored"},"attestation":{"data":"None","metadata":"None"},"attestation_format":"none"}}"#;
-    pub const CREDENTIAL_ID: &str = "LcWW8ZwmjZZuUAvL_LpIqMTItyJHfbiuu1-M2XsV8Cs";
-    pub const USER_HANDLE: &str = "601dabca-efa1-4616-815f-ea8bf03ac23c";
-    /// The authenticator's P-256 key, PKCS#8, standard base64 (a test key, nothing else).
-    pub const KEY: &str = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgyNEweHVjXLQefmOPqqT07i9v2Ynwks4HGqo3vde3+sGhRANCAASEbv8oakNFTUQt+QujzU+Uhcy7c8z6i9BrETCRUwQS8DFRbqsj6Zyi9pxzqlz6aI/Goo/QvIPjroT8KtbMy39S";
-}
-
-#[tokio::test]
-async fn a_passkey_stored_by_an_earlier_bosun_still_signs_in_and_keeps_its_counter() {
-    use base64::Engine;
-    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-    use registered_before_the_upgrade as old;
-
-    let s = passwordless().await;
-    let admin = s.admin().await;
-    let _ = s.user(&admin, "pk-old", "operator").await;
-    // The row as the earlier bosun left it in its database.
-    let db = s.db().await;
-    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'pk-old'")
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO passkeys (user_id, user_handle, credential_id, name, rp_id, passkey, created_at) \
-         VALUES (?, ?, ?, 'Old laptop', 'localhost', ?, 0)",
-    )
-    .bind(user_id)
-    .bind(old::USER_HANDLE)
-    .bind(old::CREDENTIAL_ID)
-    .bind(old::RECORD)
-    .execute(&db)
-    .await
-    .unwrap();
-    db.close().await;
-
-    let key = STANDARD.decode(old::KEY).unwrap();
-    let id = URL_SAFE_NO_PAD.decode(old::CREDENTIAL_ID).unwrap();
-    let handle = uuid::Uuid::parse_str(old::USER_HANDLE).unwrap();
-    let authenticator =
-        |counter| SoftPasskey::stored(&key, &id, handle.as_bytes(), "localhost", counter);
-
-    // It signs in alone, twice: the counter it sends goes up each time.
-    let mut passkey = authenticator(1);
-    for _ in 0..2 {
-        let fresh = Named::new(&s);
-        let r = fresh.sign_in_with(&mut passkey, false).await;
-        let _: PasskeySignedIn = expect_json(r, StatusCode::OK).await;
-        assert_eq!(fresh.me().await.unwrap().username, "pk-old");
-    }
-    // The new counter was kept (in the new record's form): a copy of the authenticator that
-    // replays an older counter is refused as a possible clone.
-    let mut clone = authenticator(1);
-    let copy = Named::new(&s);
-    refused(
-        copy.sign_in_with(&mut clone, false).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    assert!(copy.me().await.is_none());
 }
