@@ -81,9 +81,17 @@ pub enum Ceremony {
     },
 }
 
-/// A stored passkey record back into webauthn-rs's type.
+/// What a user is told about a stored passkey record this bosun cannot read.
+const UNREADABLE: &str = "bosun cannot read what it stored for this passkey (it may come from another version of bosun). Sign in with your password or another passkey, then revoke this one on the Account page and register it again.";
+
+/// A stored passkey record back into webauthn-rs's type. One bosun cannot read (another
+/// version's form, a damaged row) is a conflict the user can get past, not a server fault;
+/// the log gets the cause.
 pub fn parse_stored(json: &str) -> Result<Passkey, AppError> {
-    serde_json::from_str(json).map_err(|e| crate::error::internal("reading a stored passkey", e))
+    serde_json::from_str(json).map_err(|e| {
+        tracing::warn!(error = %e, "a stored passkey record cannot be read");
+        AppError::conflict(UNREADABLE)
+    })
 }
 
 /// What a browser sent, parsed at the edge: a malformed answer is the caller's error.

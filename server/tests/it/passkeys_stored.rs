@@ -3,10 +3,11 @@
 //! what to do next, and audited.
 
 use bosun_frontend::model::passkey::PasskeySignedIn;
-use reqwest::StatusCode;
+use reqwest::{Client, StatusCode};
 
 use crate::api::{audit, expect_json, refused};
 use crate::authenticator::SoftPasskey;
+use crate::harness::TestServer;
 use crate::passkeys::{Named, passwordless};
 
 /// A passkey registered before bosun's passkeys moved from webauthn-rs 0.5 (OpenSSL) to 0.6
@@ -19,18 +20,24 @@ mod registered_before_the_upgrade {
     pub const KEY: &str = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgyNEweHVjXLQefmOPqqT07i9v2Ynwks4HGqo3vde3+sGhRANCAASEbv8oakNFTUQt+QujzU+Uhcy7c8z6i9BrETCRUwQS8DFRbqsj6Zyi9pxzqlz6aI/Goo/QvIPjroT8KtbMy39S";
 }
 
-#[tokio::test]
-async fn a_passkey_stored_by_an_earlier_bosun_still_signs_in_and_keeps_its_counter() {
+/// A bosun where a passkey alone signs in, with `username` (an operator) holding the passkey
+/// above stored as `record`, written straight into its database as an earlier bosun left it;
+/// with the admin's client and a maker of authenticators that hold that passkey's key, each
+/// starting at the signature counter it is given.
+async fn with_stored_passkey(
+    username: &str,
+    record: &str,
+) -> (TestServer, Client, impl Fn(u32) -> SoftPasskey) {
     use base64::Engine;
     use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
     use registered_before_the_upgrade as old;
 
     let s = passwordless().await;
     let admin = s.admin().await;
-    let _ = s.user(&admin, "pk-old", "operator").await;
-    // The row as the earlier bosun left it in its database.
+    let _ = s.user(&admin, username, "operator").await;
     let db = s.db().await;
-    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'pk-old'")
+    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+        .bind(username)
         .fetch_one(&db)
         .await
         .unwrap();
@@ -41,7 +48,7 @@ async fn a_passkey_stored_by_an_earlier_bosun_still_signs_in_and_keeps_its_count
     .bind(user_id)
     .bind(old::USER_HANDLE)
     .bind(old::CREDENTIAL_ID)
-    .bind(old::RECORD)
+    .bind(record)
     .execute(&db)
     .await
     .unwrap();
@@ -51,7 +58,14 @@ async fn a_passkey_stored_by_an_earlier_bosun_still_signs_in_and_keeps_its_count
     let id = URL_SAFE_NO_PAD.decode(old::CREDENTIAL_ID).unwrap();
     let handle = uuid::Uuid::parse_str(old::USER_HANDLE).unwrap();
     let authenticator =
-        |counter| SoftPasskey::stored(&key, &id, handle.as_bytes(), "localhost", counter);
+        move |counter| SoftPasskey::stored(&key, &id, handle.as_bytes(), "localhost", counter);
+    (s, admin, authenticator)
+}
+
+#[tokio::test]
+async fn a_passkey_stored_by_an_earlier_bosun_still_signs_in_and_keeps_its_counter() {
+    let (s, _admin, authenticator) =
+        with_stored_passkey("pk-old", registered_before_the_upgrade::RECORD).await;
 
     // It signs in alone, twice: the counter it sends goes up each time.
     let mut passkey = authenticator(1);
@@ -77,34 +91,9 @@ async fn a_passkey_stored_by_an_earlier_bosun_still_signs_in_and_keeps_its_count
 /// passkey with what to do next, not a server error, and the refusal is audited with why.
 #[tokio::test]
 async fn a_passkey_record_bosun_cannot_read_is_refused_with_what_to_do() {
-    use base64::Engine;
-    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-    use registered_before_the_upgrade as old;
-
-    let s = passwordless().await;
-    let admin = s.admin().await;
-    let _ = s.user(&admin, "pk-odd", "operator").await;
-    let db = s.db().await;
-    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'pk-odd'")
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO passkeys (user_id, user_handle, credential_id, name, rp_id, passkey, created_at) \
-         VALUES (?, ?, ?, 'Odd key', 'localhost', '{\"cred\":\"not webauthn-rs\"}', 0)",
-    )
-    .bind(user_id)
-    .bind(old::USER_HANDLE)
-    .bind(old::CREDENTIAL_ID)
-    .execute(&db)
-    .await
-    .unwrap();
-    db.close().await;
-
-    let key = STANDARD.decode(old::KEY).unwrap();
-    let id = URL_SAFE_NO_PAD.decode(old::CREDENTIAL_ID).unwrap();
-    let handle = uuid::Uuid::parse_str(old::USER_HANDLE).unwrap();
-    let mut passkey = SoftPasskey::stored(&key, &id, handle.as_bytes(), "localhost", 1);
+    let (s, admin, authenticator) =
+        with_stored_passkey("pk-odd", r#"{"cred":"not webauthn-rs"}"#).await;
+    let mut passkey = authenticator(1);
     let who = Named::new(&s);
     let e = refused(
         who.sign_in_with(&mut passkey, false).await,

@@ -14,9 +14,6 @@ use crate::auth::principal::ProviderSession;
 
 const FAILED: &str = "That passkey did not sign you in. Try again, or sign in another way.";
 
-/// A stored passkey record this bosun cannot read: what the user can do about it.
-const UNREADABLE: &str = "bosun cannot read what it stored for this passkey (it may come from another version of bosun). Sign in with your password or another passkey, then revoke this one on the Account page and register it again.";
-
 /// A passkey sign-in that did not go through: who it was for (when known), what the user is
 /// told, and why (for the audit log; the user's text stays the same whatever the reason, but
 /// for a record bosun cannot read, where the user has something to do).
@@ -224,11 +221,10 @@ impl AccountService {
             .map_err(|e| Refusal::new(None, crate::error::internal("loading a user", e)))?
             .ok_or_else(|| Refusal::failed(None, "its user is gone"))?;
         let name = Some(user.username.clone());
-        // A record this bosun cannot read is no server fault the user can do nothing about:
-        // they are told how to get past it, and the log says which it was.
-        let mut passkey = parse_stored(&row.passkey).map_err(|_| Refusal {
+        // The user is told how to get past an unreadable record; the audit says which it was.
+        let mut passkey = parse_stored(&row.passkey).map_err(|error| Refusal {
             name: name.clone(),
-            error: AppError::conflict(UNREADABLE),
+            error,
             why: Some("its stored record cannot be read".into()),
         })?;
         let (checked, awaiting) = match pending.ceremony {
