@@ -138,7 +138,9 @@ fn PasswordForm(
             .filter(|e| !asks_second_factor(e))
             .map(|error| view! { <div data-testid="login-error"><ErrorView error /></div> })}
         <ActionForm action=login>
-            <input type="hidden" name="next" prop:value=next />
+            // An attribute, so the server renders it too: a form sent before the page has
+            // hydrated (the sign-in page's code is fetched on demand) still goes back `next`.
+            <input type="hidden" name="next" value=next />
             <label>
                 "User name"
                 <input type="text" name="username" autocomplete="username" autocapitalize="none" required autofocus />

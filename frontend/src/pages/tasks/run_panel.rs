@@ -39,6 +39,16 @@ pub fn RunPanel(id: i64) -> impl IntoView {
     let output = RwSignal::new(Vec::<OutputChunk>::new());
     let state = RwSignal::new(Stream::Connecting);
     let seen = Rc::new(Cell::new(0u64));
+    // A lost stream reconnects by itself, and the server starts it over with the run and its
+    // whole output: count the new connection's frames from zero, so that output replaces.
+    Effect::new({
+        let seen = Rc::clone(&seen);
+        move |_| {
+            if state.get() == Stream::Lost {
+                seen.set(0);
+            }
+        }
+    });
     follow_while::<RunEvent>(
         &format!("/api/v1/task-runs/{id}/events"),
         state,
