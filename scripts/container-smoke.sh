@@ -44,9 +44,9 @@ passed=$((passed + 1))
 compose exec -T bosun /usr/local/bin/bosun healthcheck ||
     { compose logs >&2; bosun__log "ERROR: 'bosun healthcheck' failed inside the container"; exit 1; }
 passed=$((passed + 1))
-# The wasm bundle goes over the wire brotli-compressed, under a name that carries its digest,
-# kept by browsers for good (a new build is a new name).
-wasm=$(curl -sk "$url/login" | grep -o '/pkg/bosun\.[0-9a-f]\{12\}_bg\.wasm' | head -n1)
+# The wasm bundle goes over the wire brotli-compressed, from a directory named by its digest,
+# kept by browsers for good (a new build is a new directory).
+wasm=$(curl -sk "$url/login" | grep -o '/pkg/[0-9a-f]\{12\}/bosun_bg\.wasm' | head -n1)
 [ -n "$wasm" ] || { bosun__log "ERROR: the sign-in page names no digest-stamped wasm bundle"; exit 1; }
 headers=$(curl -sk -H 'Accept-Encoding: br' -D - -o /dev/null "$url$wasm" | tr -d '\r' | tr 'A-Z' 'a-z')
 case "$headers" in

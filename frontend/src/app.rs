@@ -3,14 +3,11 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, path};
 
 use crate::components::shell::Shell;
-use crate::pages::{
-    account::AccountPage, audit::AuditPage, backups::BackupsPage, certificates::CertificatesPage,
-    links::LinksPage, login::LoginPage, logs::LogsPage, not_found::NotFound,
-    services::ServicesPage, settings::SettingsPage, tasks::TasksPage, users::UsersPage,
-};
+use crate::pages::not_found::NotFound;
+use crate::routes;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The theme chosen on the switch, from its cookie: the page comes in it, no flash.
@@ -30,8 +27,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="apple-touch-icon" href="/icon.svg" />
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <meta name="theme-color" content="#0b5cc8" />
-                // The bundle's name carries its digest (server/src/http/assets.rs): the
-                // stylesheet is asked for here, by the same name as the script and the wasm.
+                // The bundle's directory is named by its digest (server/src/http/assets.rs):
+                // the stylesheet is asked for here, from the same one as the script and wasm.
                 <link rel="stylesheet" id="leptos" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name) />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
@@ -51,20 +48,20 @@ pub fn App() -> impl IntoView {
         <Title text="bosun" />
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/login") view={Lazy::<routes::Login>::new()} />
                 <ParentRoute path=path!("") view=Shell>
-                    <Route path=path!("") view=ServicesPage />
-                    <Route path=path!("tasks") view=TasksPage />
-                    <Route path=path!("containers/:id") view=crate::pages::container::ContainerPage />
-                    <Route path=path!("containers/:id/terminal") view=crate::pages::terminal::TerminalPage />
-                    <Route path=path!("logs") view=LogsPage />
-                    <Route path=path!("backups") view=BackupsPage />
-                    <Route path=path!("certificates") view=CertificatesPage />
-                    <Route path=path!("links") view=LinksPage />
-                    <Route path=path!("audit") view=AuditPage />
-                    <Route path=path!("users") view=UsersPage />
-                    <Route path=path!("settings") view=SettingsPage />
-                    <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("") view={Lazy::<routes::Services>::new()} />
+                    <Route path=path!("tasks") view={Lazy::<routes::Tasks>::new()} />
+                    <Route path=path!("containers/:id") view={Lazy::<routes::Container>::new()} />
+                    <Route path=path!("containers/:id/terminal") view={Lazy::<routes::Terminal>::new()} />
+                    <Route path=path!("logs") view={Lazy::<routes::Logs>::new()} />
+                    <Route path=path!("backups") view={Lazy::<routes::Backups>::new()} />
+                    <Route path=path!("certificates") view={Lazy::<routes::Certificates>::new()} />
+                    <Route path=path!("links") view={Lazy::<routes::Links>::new()} />
+                    <Route path=path!("audit") view={Lazy::<routes::Audit>::new()} />
+                    <Route path=path!("users") view={Lazy::<routes::Users>::new()} />
+                    <Route path=path!("settings") view={Lazy::<routes::Settings>::new()} />
+                    <Route path=path!("account") view={Lazy::<routes::Account>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -9,6 +9,7 @@ pub mod format;
 pub mod model;
 pub mod nav;
 pub mod pages;
+pub mod routes;
 pub mod webauthn;
 
 #[cfg(feature = "ssr")]
@@ -20,5 +21,6 @@ pub mod ports;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Lazy routes: hydration waits for the chunk of the page being hydrated.
+    leptos::mount::hydrate_lazy(app::App);
 }

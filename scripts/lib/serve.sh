@@ -15,7 +15,9 @@ bosun_password() {
 
 bosun_require_release() {
     local bin="$BOSUN_ROOT/target/release/bosun" site="$BOSUN_ROOT/target/site"
-    [ -x "$bin" ] && [ -f "$site/pkg/bosun_bg.wasm.br" ] && [ -f "$site/pkg/bosun.js.br" ] ||
+    # The release bundle: its directory is named by its digest (xtask/src/split.rs).
+    compgen -G "$site/pkg/????????????/bosun_bg.wasm.br" >/dev/null &&
+        compgen -G "$site/pkg/????????????/bosun.js.br" >/dev/null && [ -x "$bin" ] ||
         { bosun__log "ERROR: build first: scripts/build.sh --release"; return 1; }
 }
 
@@ -62,7 +64,7 @@ bosun_serve_stop() {
 bosun_check_site_refs() {
     local page=$1 html refs missing=0 ref origin code
     html=$(curl -sk "$page") || { bosun__log "ERROR: could not fetch $page"; return 1; }
-    refs=$(printf '%s' "$html" | grep -o '/pkg/[A-Za-z0-9._-]*' | sort -u)
+    refs=$(printf '%s' "$html" | grep -o '/pkg/[A-Za-z0-9._/-]*' | sort -u)
     [ -n "$refs" ] || { bosun__log "ERROR: $page references no /pkg/ file (no hydration script?)"; return 1; }
     origin=$(printf '%s' "$page" | grep -o '^https\{0,1\}://[^/]*')
     for ref in $refs; do

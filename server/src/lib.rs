@@ -300,12 +300,12 @@ pub async fn run_with_clock(
         (api, bytes::Bytes::from(json))
     };
     let local_addr = listener.local_addr()?;
-    // The bundle's name carries the digest of its files (http/assets.rs).
-    let pkg = config.site_root.join("pkg");
+    // The bundle is in a directory named by the digest of its files (http/assets.rs).
+    let bundle = http::assets::bundle_dir(&config.site_root.join("pkg"));
     let leptos = LeptosOptions::builder()
-        .output_name(http::assets::stamped_name(&pkg))
+        .output_name(http::assets::OUTPUT)
         .site_root(config.site_root.to_string_lossy().into_owned())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(http::assets::pkg_dir(bundle.as_deref()))
         .site_addr(local_addr)
         .build();
     let state = AppState {

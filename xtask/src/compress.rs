@@ -28,7 +28,12 @@ pub fn precompress(dir: &Path) -> Result<(u64, u64), String> {
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| EXTENSIONS.contains(&e));
-        if !wanted {
+        // The split manifest is read by the server, as it is, never sent.
+        if !wanted
+            || path
+                .file_name()
+                .is_some_and(|n| n == crate::split::MANIFEST)
+        {
             continue;
         }
         let raw = fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;

@@ -1,16 +1,19 @@
 //! bosun's build: `cargo run --manifest-path xtask/Cargo.toml -- <command> [--release]`
 //!
-//!   site     the hydration bundle (wasm + JS glue), wasm-opt'd in release, the CSS and the
-//!            public assets, into `target/site`
+//!   site     the hydration bundle (the wasm split into its core and the lazy routes'
+//!            chunks, the JS glue), wasm-opt'd in release, the CSS and the public assets,
+//!            into `target/site` (the bundle in `pkg/<digest>/`, see split.rs)
 //!   server   the server binary, copied to `target/<profile>/bosun` when cargo builds elsewhere
 //!            (a shared `CARGO_TARGET_DIR`), so the image, e2e and the benches run one file
 //!   build    both
 //!
-//! This is the pipeline cargo-leptos runs, minus its download of tools. No `LEPTOS_*` build
-//! variable is set, so a binary built by a plain `cargo build` asks for the very same files
-//! (`pkg/bosun.js`, `pkg/bosun_bg.wasm`) as one built here.
+//! This is the pipeline cargo-leptos runs with `--split`, minus its download of tools. No
+//! `LEPTOS_*` build variable is set, so a binary built by a plain `cargo build` asks for the
+//! very same files (`bosun.js`, `bosun_bg.wasm` in the bundle directory it finds at start)
+//! as one built here.
 
 mod compress;
+mod split;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -160,6 +163,11 @@ fn site(ws: &Workspace, release: bool) -> Result<(), String> {
         "hydrate",
         "--crate-type",
         "cdylib",
+        // For the final link only: wasm-split reads the relocations to find what each
+        // lazy route's code calls (the dependencies are not rebuilt for it).
+        "--",
+        "-C",
+        "link-arg=--emit-relocs",
     ])?;
     let dir = if release { "wasm-release" } else { "debug" };
     let wasm = ws
@@ -176,18 +184,25 @@ fn site(ws: &Workspace, release: bool) -> Result<(), String> {
     }
     fs::create_dir_all(&pkg).map_err(|e| format!("creating {}: {e}", pkg.display()))?;
 
+    let glue = format!("{OUTPUT_NAME}.js");
+    let core = wasm.with_file_name(format!("{FRONTEND_LIB}_core.wasm"));
+    eprintln!("[xtask] wasm-split {} -> {}", wasm.display(), pkg.display());
+    let chunks = split::split(&wasm, &core, &pkg, &glue)?;
     eprintln!(
         "[xtask] wasm-bindgen {} -> {}",
-        wasm.display(),
+        core.display(),
         pkg.display()
     );
     let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
     bindgen
-        .input_path(&wasm)
+        .input_path(&core)
         .out_name(OUTPUT_NAME)
         .web(true)
         .map_err(|e| format!("wasm-bindgen: {e:#}"))?
         .typescript(false)
+        // The chunks link to the core by its exports' own names.
+        .keep_lld_exports(true)
+        .demangle(false)
         .debug(!release)
         .keep_debug(!release)
         .generate(&pkg)
@@ -196,20 +211,30 @@ fn site(ws: &Workspace, release: bool) -> Result<(), String> {
     let bundle = pkg.join(format!("{OUTPUT_NAME}_bg.wasm"));
     if release {
         wasm_opt(&bundle)?;
+        for chunk in &chunks {
+            wasm_opt(chunk)?;
+        }
     }
     copy(
         &ws.root.join("style").join("main.css"),
         &pkg.join(format!("{OUTPUT_NAME}.css")),
     )?;
+    let mut sizes = vec![(glue, 0u64), (format!("{OUTPUT_NAME}_bg.wasm"), 0)];
+    sizes.extend(
+        chunks
+            .iter()
+            .filter_map(|c| c.file_name())
+            .map(|n| (n.to_string_lossy().into_owned(), 0)),
+    );
+    for (name, len) in &mut sizes {
+        *len = fs::metadata(pkg.join(&*name)).map(|m| m.len()).unwrap_or(0);
+    }
+    let digest = split::seal(&pkg)?;
+    for (name, len) in sizes {
+        eprintln!("[xtask] site: pkg/{digest}/{name} {} KB", len / 1024);
+    }
     copy_dir(&ws.root.join("frontend").join("public"), &site)?;
     xterm(&ws.root, &pkg)?;
-    for name in [
-        format!("{OUTPUT_NAME}.js"),
-        format!("{OUTPUT_NAME}_bg.wasm"),
-    ] {
-        let len = fs::metadata(pkg.join(&name)).map(|m| m.len()).unwrap_or(0);
-        eprintln!("[xtask] site: pkg/{name} {} KB", len / 1024);
-    }
     if release {
         let (raw, br) = compress::precompress(&pkg)?;
         eprintln!(

@@ -1,9 +1,11 @@
-//! The site's files under `/pkg`. The bundle (JS glue, wasm, CSS) is asked for under a name
-//! that carries a digest of its contents (`bosun.1a2b3c4d5e6f.js`), taken when bosun starts:
-//! browsers keep those for a year without asking again (`immutable`), and a new build is a new
-//! name, so nobody runs a stale bundle. Everything else there (xterm, or the bundle under its
-//! plain name) is revalidated (`no-cache`: a 304 when unchanged). Each file goes out
-//! precompressed (brotli, gzip; made by the release build) when the browser takes it.
+//! The site's files under `/pkg`. The bundle (JS glue, the core wasm, the lazy routes'
+//! chunks and their loader, the CSS) sits in a directory named after a digest of its files,
+//! `pkg/1a2b3c4d5e6f/`, made by the release build (`xtask/src/split.rs`): browsers keep
+//! those for a year without asking again (`immutable`), and a new build is a new directory,
+//! so nobody runs a stale bundle, nor a chunk of another build. Its files name each other
+//! relatively, so they always come from one build. Everything else there (xterm) is
+//! revalidated (`no-cache`: a 304 when unchanged). Each file goes out precompressed (brotli,
+//! gzip; made by the release build) when the browser takes it.
 
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
@@ -11,8 +13,7 @@ use std::path::{Path, PathBuf};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;
-use http::{HeaderValue, Uri, header};
-use sha2::{Digest, Sha256};
+use http::{HeaderValue, header};
 use tower::ServiceExt;
 use tower_http::decompression::Decompression;
 use tower_http::services::ServeDir;
@@ -20,32 +21,30 @@ use tower_http::services::ServeDir;
 /// The bundle's base name; the wasm-bindgen output and the CSS are named after it.
 pub const OUTPUT: &str = "bosun";
 
-/// What follows the base name in each file of the bundle.
-const BUNDLE: [&str; 3] = [".js", "_bg.wasm", ".css"];
-
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
-/// The name the pages ask for: `bosun.` and twelve hex digits of the bundle's digest; plain
-/// `bosun` when a file of it is missing (a build without a site has nothing to keep).
-pub fn stamped_name(pkg: &Path) -> String {
-    let mut hash = Sha256::new();
-    for suffix in BUNDLE {
-        let file = pkg.join(format!("{OUTPUT}{suffix}"));
-        // The file, or its gzip copy where the build kept only the compressed ones.
-        let Ok(bytes) = std::fs::read(&file).or_else(|_| std::fs::read(gz(&file))) else {
-            return OUTPUT.to_owned();
-        };
-        hash.update(u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_le_bytes());
-        hash.update(&bytes);
+/// The bundle's directory in `pkg`: the one whose name is twelve hex digits. None without a
+/// site, or with more than one such directory (no build makes two): the pages then ask for
+/// `pkg/bosun.js`, which is not there, and work without hydration.
+pub fn bundle_dir(pkg: &Path) -> Option<String> {
+    let mut found = None;
+    for entry in std::fs::read_dir(pkg).ok()?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let digest = name.len() == 12 && name.bytes().all(|b| b.is_ascii_hexdigit());
+        if digest && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(name);
+        }
     }
-    format!("{OUTPUT}.{}", hex::encode(&hash.finalize()[..6]))
+    found
 }
 
-fn gz(file: &Path) -> PathBuf {
-    let mut name = file.as_os_str().to_owned();
-    name.push(".gz");
-    PathBuf::from(name)
+/// The site-relative directory the pages ask for the bundle in (Leptos's `site_pkg_dir`).
+pub fn pkg_dir(bundle: Option<&str>) -> String {
+    bundle.map_or_else(|| "pkg".to_owned(), |b| format!("pkg/{b}"))
 }
 
 /// The `/pkg` service.
@@ -54,39 +53,30 @@ pub struct Assets {
     files: ServeDir,
     /// The same files for a client that takes no compression: the `.gz` copy, decompressed.
     gunzip: Decompression<ServeDir>,
-    stamped: String,
+    /// `/<digest>/`: requests under it are the bundle's, kept for good.
+    sealed: Option<String>,
 }
 
 impl Assets {
-    /// `stamped` is what [`stamped_name`] gave for `pkg`.
-    pub fn new(pkg: PathBuf, stamped: &str) -> Self {
+    /// `bundle` is what [`bundle_dir`] gave for `pkg`.
+    pub fn new(pkg: PathBuf, bundle: Option<&str>) -> Self {
         Assets {
             files: ServeDir::new(&pkg).precompressed_br().precompressed_gzip(),
             gunzip: Decompression::new(ServeDir::new(pkg).precompressed_gzip()),
-            stamped: stamped.to_owned(),
+            sealed: bundle.map(|b| format!("/{b}/")),
         }
     }
 
-    /// The bundle's file a request path names under its stamped name (`/bosun.js` for
-    /// `/bosun.1a2b3c4d5e6f.js`); None for any other path, which is served as asked.
-    fn unstamp(&self, path: &str) -> Option<String> {
-        let rest = path
-            .strip_prefix('/')?
-            .strip_prefix(self.stamped.as_str())
-            .filter(|_| self.stamped != OUTPUT)?;
-        BUNDLE.contains(&rest).then(|| format!("/{OUTPUT}{rest}"))
+    /// Whether a request path names a file of the sealed bundle.
+    fn is_sealed(&self, path: &str) -> bool {
+        self.sealed
+            .as_deref()
+            .is_some_and(|dir| path.starts_with(dir))
     }
 
     pub async fn serve(self, request: Request) -> Result<Response, Infallible> {
-        let file = self.unstamp(request.uri().path());
-        let (mut head, body) = request.into_parts();
-        if let Some(file) = &file {
-            // A fixed file name in the same directory: nothing else from the request is kept.
-            head.uri = Uri::builder()
-                .path_and_query(file.as_str())
-                .build()
-                .unwrap_or_default();
-        }
+        let sealed = self.is_sealed(request.uri().path());
+        let (head, body) = request.into_parts();
         let (method, uri) = (head.method.clone(), head.uri.clone());
         let mut response = match self.files.oneshot(Request::from_parts(head, body)).await {
             Ok(response) => response.map(Body::new),
@@ -106,7 +96,7 @@ impl Assets {
                 response = inflated.map(Body::new);
             }
         }
-        let cache = if file.is_some() && response.status().is_success() {
+        let cache = if sealed && response.status().is_success() {
             IMMUTABLE
         } else {
             REVALIDATE
@@ -122,66 +112,65 @@ impl Assets {
 mod tests {
     use super::*;
 
-    fn site(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (name, text) in files {
-            std::fs::write(dir.path().join(name), text).unwrap();
-        }
-        dir
+    #[test]
+    fn the_bundle_is_the_one_directory_named_by_a_digest() {
+        let pkg = tempfile::tempdir().unwrap();
+        assert_eq!(bundle_dir(pkg.path()), None, "no site, no bundle");
+        std::fs::create_dir(pkg.path().join("xterm")).unwrap();
+        std::fs::write(pkg.path().join("0123456789ab"), "a file, not the bundle").unwrap();
+        assert_eq!(bundle_dir(pkg.path()), None);
+        std::fs::create_dir(pkg.path().join("1a2b3c4d5e6f")).unwrap();
+        assert_eq!(bundle_dir(pkg.path()).as_deref(), Some("1a2b3c4d5e6f"));
+        assert_eq!(pkg_dir(Some("1a2b3c4d5e6f")), "pkg/1a2b3c4d5e6f");
+        assert_eq!(pkg_dir(None), "pkg");
+        // Two builds' directories: none is taken rather than the wrong one.
+        std::fs::create_dir(pkg.path().join("ffffffffffff")).unwrap();
+        assert_eq!(bundle_dir(pkg.path()), None);
     }
 
-    #[test]
-    fn the_name_changes_with_any_file_of_the_bundle() {
-        let a = site(&[
-            ("bosun.js", "js"),
-            ("bosun_bg.wasm", "wasm"),
-            ("bosun.css", "css"),
-        ]);
-        let b = site(&[
-            ("bosun.js", "js"),
-            ("bosun_bg.wasm", "wasm"),
-            ("bosun.css", "css2"),
-        ]);
-        let (name_a, name_b) = (stamped_name(a.path()), stamped_name(b.path()));
-        assert!(
-            name_a.starts_with("bosun.") && name_a.len() == "bosun.".len() + 12,
-            "{name_a}"
-        );
-        assert_ne!(name_a, name_b);
+    #[tokio::test]
+    async fn only_the_bundle_directory_is_kept_for_good() {
+        let pkg = tempfile::tempdir().unwrap();
+        let bundle = pkg.path().join("0123456789ab");
+        std::fs::create_dir(&bundle).unwrap();
+        std::fs::create_dir(pkg.path().join("xterm")).unwrap();
+        std::fs::write(bundle.join("bosun.js"), "js").unwrap();
+        std::fs::write(bundle.join("chunk_1.wasm"), "wasm").unwrap();
+        std::fs::write(pkg.path().join("xterm/xterm.js"), "xterm").unwrap();
+        let assets = Assets::new(pkg.path().to_owned(), Some("0123456789ab"));
+        let cache = |path: &'static str| {
+            let assets = assets.clone();
+            async move {
+                let request = Request::builder().uri(path).body(Body::empty()).unwrap();
+                let response = assets.serve(request).await.unwrap();
+                let cache = response.headers()[header::CACHE_CONTROL].clone();
+                (
+                    response.status().as_u16(),
+                    cache.to_str().unwrap().to_owned(),
+                )
+            }
+        };
         assert_eq!(
-            name_a,
-            stamped_name(a.path()),
-            "the same files, the same name"
-        );
-        let partial = site(&[("bosun.js", "js")]);
-        assert_eq!(stamped_name(partial.path()), "bosun");
-    }
-
-    #[test]
-    fn only_the_bundle_under_its_stamped_name_is_kept() {
-        let assets = Assets::new(PathBuf::from("/nowhere"), "bosun.0123456789ab");
-        let file = |p: &str| assets.unstamp(p);
-        assert_eq!(file("/bosun.0123456789ab.js").as_deref(), Some("/bosun.js"));
-        assert_eq!(
-            file("/bosun.0123456789ab_bg.wasm").as_deref(),
-            Some("/bosun_bg.wasm")
+            cache("/0123456789ab/bosun.js").await,
+            (200, IMMUTABLE.into())
         );
         assert_eq!(
-            file("/bosun.0123456789ab.css").as_deref(),
-            Some("/bosun.css")
+            cache("/0123456789ab/chunk_1.wasm").await,
+            (200, IMMUTABLE.into())
         );
-        // Another build's name, a plain name, another file: served as asked, revalidated.
-        for other in [
-            "/bosun.ffffffffffff.js",
-            "/bosun.js",
-            "/bosun.0123456789ab.js.map",
-            "/xterm/xterm.js",
-        ] {
-            assert_eq!(file(other), None, "{other}");
-        }
-        // Without a site there is no stamp, and nothing is kept.
-        let plain = Assets::new(PathBuf::from("/nowhere"), "bosun");
-        assert_eq!(plain.unstamp("/bosun.js"), None);
+        // Outside the bundle, or not there: revalidated, never kept.
+        assert_eq!(cache("/xterm/xterm.js").await, (200, REVALIDATE.into()));
+        assert_eq!(
+            cache("/0123456789ab/gone.wasm").await,
+            (404, REVALIDATE.into())
+        );
+        assert_eq!(
+            cache("/ffffffffffff/bosun.js").await,
+            (404, REVALIDATE.into())
+        );
+        // Without a bundle nothing is kept.
+        let plain = Assets::new(pkg.path().to_owned(), None);
+        assert!(!plain.is_sealed("/0123456789ab/bosun.js"));
     }
 
     fn gzip(text: &str) -> Vec<u8> {
@@ -230,23 +219,23 @@ mod tests {
 
     #[tokio::test]
     async fn a_wasm_kept_compressed_only_reaches_every_client() {
-        let dir = site(&[("bosun.js", "js"), ("bosun.css", "css")]);
+        let dir = tempfile::tempdir().unwrap();
+        let bundle = dir.path().join("0123456789ab");
+        std::fs::create_dir(&bundle).unwrap();
         let wasm = "\0asm the bundle";
-        std::fs::write(dir.path().join("bosun_bg.wasm.gz"), gzip(wasm)).unwrap();
-        std::fs::write(dir.path().join("bosun_bg.wasm.br"), b"brotli bytes").unwrap();
-        let stamped = stamped_name(dir.path());
-        assert_ne!(stamped, "bosun", "the gzip copy stands in for the raw file");
-        let assets = Assets::new(dir.path().to_owned(), &stamped);
-        let path = format!("/{stamped}_bg.wasm");
+        std::fs::write(bundle.join("bosun_bg.wasm.gz"), gzip(wasm)).unwrap();
+        std::fs::write(bundle.join("bosun_bg.wasm.br"), b"brotli bytes").unwrap();
+        let assets = Assets::new(dir.path().to_owned(), bundle_dir(dir.path()).as_deref());
+        let path = "/0123456789ab/bosun_bg.wasm";
 
-        let (status, encoding, body) = get(&assets, &path, Some("br, gzip")).await;
+        let (status, encoding, body) = get(&assets, path, Some("br, gzip")).await;
         assert_eq!((status, encoding.as_str()), (200, "br"));
         assert_eq!(body, b"brotli bytes");
-        let (status, encoding, body) = get(&assets, &path, Some("gzip")).await;
+        let (status, encoding, body) = get(&assets, path, Some("gzip")).await;
         assert_eq!((status, encoding.as_str()), (200, "gzip"));
         assert_eq!(body, gzip(wasm));
         // No compression taken: the gzip copy, decompressed.
-        let (status, encoding, body) = get(&assets, &path, None).await;
+        let (status, encoding, body) = get(&assets, path, None).await;
         assert_eq!((status, encoding.as_str()), (200, ""));
         assert_eq!(body, wasm.as_bytes());
         // A file that is not there is still missing.
@@ -263,7 +252,7 @@ mod tests {
         let script = "export const terminal = 1;";
         std::fs::write(dir.path().join("xterm/xterm.js.gz"), gzip(script)).unwrap();
         std::fs::write(dir.path().join("xterm/xterm.js.br"), b"brotli bytes").unwrap();
-        let assets = Assets::new(dir.path().to_owned(), "bosun");
+        let assets = Assets::new(dir.path().to_owned(), None);
         for (accept, encoding, body) in [
             (Some("br, gzip"), "br", b"brotli bytes".to_vec()),
             (Some("gzip"), "gzip", gzip(script)),

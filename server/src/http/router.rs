@@ -32,9 +32,8 @@ pub fn router(
     let ports = state.ports.clone();
     let routes = generate_route_list(App);
     let assets = super::assets::Assets::new(
-        std::path::Path::new(leptos_options.site_root.as_ref())
-            .join(leptos_options.site_pkg_dir.as_ref()),
-        &leptos_options.output_name,
+        std::path::Path::new(leptos_options.site_root.as_ref()).join("pkg"),
+        leptos_options.site_pkg_dir.strip_prefix("pkg/"),
     );
 
     let session_layer = SessionManagerLayer::new(sessions)
