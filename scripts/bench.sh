@@ -58,12 +58,15 @@ scripts/browser-bench.sh $smoke >>"$figures"
 # The Services page is the largest, and where a signed-in user lands.
 size() { python3 scripts/lib/bundle_size.py target/site/pkg "$@"; }
 # The gzip copies the release build made (best compression); the wasm is kept only compressed.
-echo "BENCH bundle_kb $(size services gz)" >>"$figures"
-echo "BENCH bundle_login_kb $(size login gz)" >>"$figures"
-# What bosun serves a browser that accepts br: the brotli copies, the CSS too.
-echo "BENCH wire_kb $(size services br --css)" >>"$figures"
-echo "BENCH wire_login_kb $(size login br --css)" >>"$figures"
-echo "BENCH wire_all_kb $(size all br --css)" >>"$figures"
+# What bosun serves a browser that accepts br: the brotli copies, the CSS too. (Assigned
+# first, so that a build without its split manifest stops the bench instead of a blank row.)
+bundle=$(size services gz)
+bundle_login=$(size login gz)
+wire=$(size services br --css)
+wire_login=$(size login br --css)
+wire_all=$(size all br --css)
+printf 'BENCH %s %s\n' bundle_kb "$bundle" bundle_login_kb "$bundle_login" wire_kb "$wire" \
+    wire_login_kb "$wire_login" wire_all_kb "$wire_all" >>"$figures"
 bosun__log "building the image (prebuilt artifacts) for its size"
 docker build -q --target prebuilt -t bosun:bench . >/dev/null
 echo "BENCH image_mb $(docker image inspect -f '{{.Size}}' bosun:bench | awk '{ print $1 / 1e6 }')" >>"$figures"
