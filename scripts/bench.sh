@@ -76,6 +76,11 @@ value() { awk -v k="$1" '$1 == "BENCH" && $2 == k { v = $3 } END { if (v == "") 
 # row LABEL VALUE UNIT GOAL-OP GOAL
 row() {
     local label=$1 v=$2 unit=$3 op=$4 goal=$5 met
+    # A figure a bench did not print is a miss, never a blank that compares as met.
+    if [ -z "$v" ]; then
+        printf '| %s | not measured | %s %s %s | **no** |\n' "$label" "$op" "$goal" "$unit"
+        return
+    fi
     met=$(awk -v v="$v" -v g="$goal" -v op="$op" 'BEGIN { ok = (op == "<=") ? v <= g : (op == "=") ? v == g : v >= g; print ok ? "yes" : "**no**" }')
     printf '| %s | %s %s | %s %s %s | %s |\n' "$label" "$(printf '%.2f' "$v")" "$unit" "$op" "$goal" "$unit" "$met"
 }
