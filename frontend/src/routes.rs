@@ -64,77 +64,42 @@ fn other_page(page: Other) -> AnyView {
     }
 }
 
-/// The sign-in page's route.
-#[derive(Debug)]
-pub struct Login;
-
-impl LazyRoute for Login {
-    fn data() -> Self {
-        Self
-    }
-
-    async fn view(_this: Self) -> AnyView {
-        login_page().await
-    }
-
-    async fn preload() {
-        #[cfg(feature = "hydrate")]
-        __preload_login_page().await;
-    }
-}
-
-/// The Services page's route.
-#[derive(Debug)]
-pub struct Services;
-
-impl LazyRoute for Services {
-    fn data() -> Self {
-        Self
-    }
-
-    async fn view(_this: Self) -> AnyView {
-        services_page().await
-    }
-
-    async fn preload() {
-        #[cfg(feature = "hydrate")]
-        __preload_services_page().await;
-    }
-}
-
-/// The route of one of the [`Other`] pages, named as its variant.
-macro_rules! other_route {
-    ($($page:ident),*) => {$(
+/// A route whose view is a split point's page: `view` awaits the lazy function, `preload`
+/// fetches its chunks (its `__preload_` twin, which `#[lazy]` writes in the browser build).
+macro_rules! page_route {
+    ($($route:ident => $view:expr, $preload:ident;)*) => {$(
         #[derive(Debug)]
-        pub struct $page;
+        pub struct $route;
 
-        impl LazyRoute for $page {
+        impl LazyRoute for $route {
             fn data() -> Self {
                 Self
             }
 
             async fn view(_this: Self) -> AnyView {
-                other_page(Other::$page).await
+                $view.await
             }
 
             async fn preload() {
                 #[cfg(feature = "hydrate")]
-                __preload_other_page().await;
+                $preload().await;
             }
         }
     )*};
 }
 
-other_route!(
-    Tasks,
-    Container,
-    Terminal,
-    Logs,
-    Backups,
-    Certificates,
-    Links,
-    Audit,
-    Users,
-    Settings,
-    Account
-);
+page_route! {
+    Login => login_page(), __preload_login_page;
+    Services => services_page(), __preload_services_page;
+    Tasks => other_page(Other::Tasks), __preload_other_page;
+    Container => other_page(Other::Container), __preload_other_page;
+    Terminal => other_page(Other::Terminal), __preload_other_page;
+    Logs => other_page(Other::Logs), __preload_other_page;
+    Backups => other_page(Other::Backups), __preload_other_page;
+    Certificates => other_page(Other::Certificates), __preload_other_page;
+    Links => other_page(Other::Links), __preload_other_page;
+    Audit => other_page(Other::Audit), __preload_other_page;
+    Users => other_page(Other::Users), __preload_other_page;
+    Settings => other_page(Other::Settings), __preload_other_page;
+    Account => other_page(Other::Account), __preload_other_page;
+}

@@ -184,10 +184,9 @@ fn site(ws: &Workspace, release: bool) -> Result<(), String> {
     }
     fs::create_dir_all(&pkg).map_err(|e| format!("creating {}: {e}", pkg.display()))?;
 
-    let glue = format!("{OUTPUT_NAME}.js");
     let core = wasm.with_file_name(format!("{FRONTEND_LIB}_core.wasm"));
     eprintln!("[xtask] wasm-split {} -> {}", wasm.display(), pkg.display());
-    let chunks = split::split(&wasm, &core, &pkg, &glue)?;
+    let chunks = split::split(&wasm, &core, &pkg, &format!("{OUTPUT_NAME}.js"))?;
     eprintln!(
         "[xtask] wasm-bindgen {} -> {}",
         core.display(),
@@ -219,19 +218,9 @@ fn site(ws: &Workspace, release: bool) -> Result<(), String> {
         &ws.root.join("style").join("main.css"),
         &pkg.join(format!("{OUTPUT_NAME}.css")),
     )?;
-    let mut sizes = vec![(glue, 0u64), (format!("{OUTPUT_NAME}_bg.wasm"), 0)];
-    sizes.extend(
-        chunks
-            .iter()
-            .filter_map(|c| c.file_name())
-            .map(|n| (n.to_string_lossy().into_owned(), 0)),
-    );
-    for (name, len) in &mut sizes {
-        *len = fs::metadata(pkg.join(&*name)).map(|m| m.len()).unwrap_or(0);
-    }
     let digest = split::seal(&pkg)?;
-    for (name, len) in sizes {
-        eprintln!("[xtask] site: pkg/{digest}/{name} {} KB", len / 1024);
+    for part in split::parts(&pkg.join(&digest))? {
+        eprintln!("[xtask] site: pkg/{digest}/{} {} KB", part.0, part.1 / 1024);
     }
     copy_dir(&ws.root.join("frontend").join("public"), &site)?;
     xterm(&ws.root, &pkg)?;

@@ -74,3 +74,15 @@ pub fn seal(pkg: &Path) -> Result<String, String> {
     }
     Ok(digest)
 }
+
+/// The sealed bundle's files with their sizes, by name: what the build prints.
+pub fn parts(dir: &Path) -> Result<Vec<(String, u64)>, String> {
+    let mut parts = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))? {
+        let entry = entry.map_err(|e| format!("reading {}: {e}", dir.display()))?;
+        let len = entry.metadata().map_err(|e| e.to_string())?.len();
+        parts.push((entry.file_name().to_string_lossy().into_owned(), len));
+    }
+    parts.sort();
+    Ok(parts)
+}
