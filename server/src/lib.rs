@@ -121,19 +121,10 @@ pub async fn run_with_clock(
         links::check::Checker::new(&config.link_check_host()).map_err(StartError::LinkClient)?;
     let stats = docker::stats::StatsHub::new(&engine, config.stats_linger);
     let (history, sampler) = docker::history::History::start(&engine, config.stats_history.every());
-    // Targets on the LAN may use bosun's internal CA or the roots in BOSUN_CERT_TRUST.
-    let mut notify_roots = Vec::new();
-    if let Ok(ca) = certs::issuers::InternalCa::load_or_create(
-        &config.data_dir,
-        config.ca_cert_days,
-        config.ca_allowed_names.as_ref(),
-    ) {
-        notify_roots.push(ca.root_der().clone());
-    }
-    if let Some(path) = &config.cert_trust {
-        notify_roots.extend(trust::read_bundle(path).unwrap_or_default());
-    }
-    let registry_roots = trust::Trust::new(&notify_roots).all_roots();
+    // The internal CA and the roots bosun trusts, read once: targets on the LAN (registries,
+    // the identity provider, webhooks) may use the internal CA or the roots in BOSUN_CERT_TRUST.
+    let roots = certs::Roots::load(&config).map_err(StartError::Certs)?;
+    let registry_roots = roots.trust.all_roots();
     let provider = auth::oidc::from_config(&config.oidc, registry_roots.clone(), clock.clone())
         .map_err(StartError::Oidc)?;
     let (notifier, dispatcher) = notify::Notifier::start(
@@ -187,6 +178,7 @@ pub async fn run_with_clock(
     let verifications = backups.clone();
     let certs = certs::CertService::start(
         &config,
+        roots,
         store.clone(),
         audit.clone(),
         engine.clone(),
@@ -301,7 +293,9 @@ pub async fn run_with_clock(
     };
     let local_addr = listener.local_addr()?;
     // The bundle is in a directory named by the digest of its files (http/assets.rs).
-    let bundle = http::assets::bundle_dir(&config.site_root.join("pkg"));
+    let bundle = http::assets::bundle_dir(&config.site_root.join("pkg"))
+        .inspect_err(|e| tracing::warn!("{e}"))
+        .ok();
     let leptos = LeptosOptions::builder()
         .output_name(http::assets::OUTPUT)
         .site_root(config.site_root.to_string_lossy().into_owned())

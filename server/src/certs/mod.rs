@@ -26,7 +26,7 @@ use crate::audit::AuditService;
 use crate::docker::Engine;
 use crate::store::Store;
 
-pub use self::start::Started;
+pub use self::start::{Roots, Started};
 
 pub struct Settings {
     pub dirs: Vec<PathBuf>,

@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::docker::Engine;
 use crate::store::Store;
 use crate::tls::CertResolver;
+use crate::trust::Trust;
 
 use super::inventory::probe::Probes;
 use super::inventory::shared::{Scanned, Scans};
@@ -28,16 +29,16 @@ pub struct Started {
     pub http01: Option<(Http01Answers, tokio::net::TcpListener)>,
 }
 
-impl CertService {
-    pub async fn start(
-        config: &Config,
-        store: Store,
-        audit: AuditService,
-        engine: Engine,
-        busy: crate::busy::Busy,
-        notifier: crate::notify::Notifier,
-        clock: crate::clock::SharedClock,
-    ) -> Result<Started, String> {
+/// What the certificates room starts from, read once at start: bosun's internal CA and the
+/// roots bosun trusts (the system's, the CA's, `BOSUN_CERT_TRUST`'s). The same roots check
+/// the registries, the identity provider, webhooks and off-site stores.
+pub struct Roots {
+    pub ca: InternalCa,
+    pub trust: Trust,
+}
+
+impl Roots {
+    pub fn load(config: &Config) -> Result<Self, String> {
         let ca = InternalCa::load_or_create(
             &config.data_dir,
             config.ca_cert_days,
@@ -49,7 +50,26 @@ impl CertService {
                 crate::trust::read_bundle(path).map_err(|e| format!("BOSUN_CERT_TRUST: {e}"))?,
             );
         }
-        let trust = crate::trust::Trust::new(&extra);
+        let trust = Trust::new(&extra);
+        Ok(Roots { ca, trust })
+    }
+}
+
+impl CertService {
+    // The rooms it works with, each one handle: grouping them in a struct would only move
+    // the same list elsewhere.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn start(
+        config: &Config,
+        roots: Roots,
+        store: Store,
+        audit: AuditService,
+        engine: Engine,
+        busy: crate::busy::Busy,
+        notifier: crate::notify::Notifier,
+        clock: crate::clock::SharedClock,
+    ) -> Result<Started, String> {
+        let Roots { ca, trust } = roots;
 
         let mut http01 = None;
         let acme = match &config.acme_directory {

@@ -24,22 +24,43 @@ pub const OUTPUT: &str = "bosun";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
-/// The bundle's directory in `pkg`: the one whose name is twelve hex digits. None without a
-/// site, or with more than one such directory (no build makes two): the pages then ask for
-/// `pkg/bosun.js`, which is not there, and work without hydration.
-pub fn bundle_dir(pkg: &Path) -> Option<String> {
-    let mut found = None;
-    for entry in std::fs::read_dir(pkg).ok()?.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let digest = name.len() == 12 && name.bytes().all(|b| b.is_ascii_hexdigit());
-        if digest && entry.file_type().is_ok_and(|t| t.is_dir()) {
-            if found.is_some() {
-                return None;
-            }
-            found = Some(name);
-        }
+/// Why the pages cannot name a bundle: they are then served without their scripts (no
+/// hydration), so bosun says so at start, with what to do.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NoBundle {
+    #[error(
+        "no site at {0}: pages are served without their scripts; build it (`xtask build --release`) or set LEPTOS_SITE_ROOT to the built site"
+    )]
+    NoSite(String),
+    #[error(
+        "no bundle directory in {0}: pages are served without their scripts; build the site again (`xtask build --release`)"
+    )]
+    Missing(String),
+    #[error("{dir} holds the bundles of {} builds ({}): pages are served without their scripts; keep one build's directory, or build the site again", .found.len(), .found.join(", "))]
+    Several { dir: String, found: Vec<String> },
+}
+
+/// The bundle's directory in `pkg`: the one whose name is twelve hex digits. With none, or
+/// several (no build makes two; a site copied over another can), the pages cannot tell which
+/// to load, and none is taken rather than the wrong one.
+pub fn bundle_dir(pkg: &Path) -> Result<String, NoBundle> {
+    let shown = || pkg.display().to_string();
+    let entries = std::fs::read_dir(pkg).map_err(|_| NoBundle::NoSite(shown()))?;
+    let mut found: Vec<String> = entries
+        .flatten()
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.len() == 12 && name.bytes().all(|b| b.is_ascii_hexdigit()))
+        .collect();
+    found.sort();
+    match found.len() {
+        0 => Err(NoBundle::Missing(shown())),
+        1 => Ok(found.remove(0)),
+        _ => Err(NoBundle::Several {
+            dir: shown(),
+            found,
+        }),
     }
-    found
 }
 
 /// The site-relative directory the pages ask for the bundle in (Leptos's `site_pkg_dir`).
@@ -114,18 +135,39 @@ mod tests {
 
     #[test]
     fn the_bundle_is_the_one_directory_named_by_a_digest() {
-        let pkg = tempfile::tempdir().unwrap();
-        assert_eq!(bundle_dir(pkg.path()), None, "no site, no bundle");
-        std::fs::create_dir(pkg.path().join("xterm")).unwrap();
-        std::fs::write(pkg.path().join("0123456789ab"), "a file, not the bundle").unwrap();
-        assert_eq!(bundle_dir(pkg.path()), None);
-        std::fs::create_dir(pkg.path().join("1a2b3c4d5e6f")).unwrap();
-        assert_eq!(bundle_dir(pkg.path()).as_deref(), Some("1a2b3c4d5e6f"));
+        let site = tempfile::tempdir().unwrap();
+        let pkg = site.path().join("pkg");
+        let shown = pkg.display().to_string();
+        assert_eq!(
+            bundle_dir(&pkg),
+            Err(NoBundle::NoSite(shown.clone())),
+            "no site, no bundle"
+        );
+        std::fs::create_dir(&pkg).unwrap();
+        std::fs::create_dir(pkg.join("xterm")).unwrap();
+        std::fs::write(pkg.join("0123456789ab"), "a file, not the bundle").unwrap();
+        assert_eq!(bundle_dir(&pkg), Err(NoBundle::Missing(shown.clone())));
+        std::fs::create_dir(pkg.join("1a2b3c4d5e6f")).unwrap();
+        assert_eq!(bundle_dir(&pkg).as_deref(), Ok("1a2b3c4d5e6f"));
         assert_eq!(pkg_dir(Some("1a2b3c4d5e6f")), "pkg/1a2b3c4d5e6f");
         assert_eq!(pkg_dir(None), "pkg");
-        // Two builds' directories: none is taken rather than the wrong one.
-        std::fs::create_dir(pkg.path().join("ffffffffffff")).unwrap();
-        assert_eq!(bundle_dir(pkg.path()), None);
+        // Two builds' directories: none is taken rather than the wrong one, and the log line
+        // names both and what to do.
+        std::fs::create_dir(pkg.join("ffffffffffff")).unwrap();
+        let several = bundle_dir(&pkg).unwrap_err();
+        assert_eq!(
+            several,
+            NoBundle::Several {
+                dir: shown,
+                found: vec!["1a2b3c4d5e6f".into(), "ffffffffffff".into()]
+            }
+        );
+        let message = several.to_string();
+        assert!(
+            message.contains("2 builds (1a2b3c4d5e6f, ffffffffffff)"),
+            "{message}"
+        );
+        assert!(message.contains("keep one build's directory"), "{message}");
     }
 
     #[tokio::test]
@@ -225,7 +267,10 @@ mod tests {
         let wasm = "\0asm the bundle";
         std::fs::write(bundle.join("bosun_bg.wasm.gz"), gzip(wasm)).unwrap();
         std::fs::write(bundle.join("bosun_bg.wasm.br"), b"brotli bytes").unwrap();
-        let assets = Assets::new(dir.path().to_owned(), bundle_dir(dir.path()).as_deref());
+        let assets = Assets::new(
+            dir.path().to_owned(),
+            bundle_dir(dir.path()).ok().as_deref(),
+        );
         let path = "/0123456789ab/bosun_bg.wasm";
 
         let (status, encoding, body) = get(&assets, path, Some("br, gzip")).await;
