@@ -126,6 +126,10 @@ async fn main() {
     let bosun = Bosun::start().await;
     let (base, client, pid) = (bosun.base.clone(), bosun.client.clone(), bosun.pid());
     tokio::time::sleep(Duration::from_millis(500)).await;
+    let signed_in = rss_kib(pid);
+    // Idle: the sign-in's work done, and its argon2 memory (19 MiB) handed back to the system
+    // by the allocator's one-second decay; what `docker stats` shows for a console nobody uses.
+    tokio::time::sleep(Duration::from_millis(9500)).await;
     let idle = rss_kib(pid);
 
     // Throughput: one container that has written `lines` lines.
@@ -202,8 +206,13 @@ async fn main() {
         per_s(ours) / per_s(raw)
     );
     println!(
+        "  {:<48} {:>9.1} MiB",
+        "bosun RSS, 0.5 s after a sign-in",
+        signed_in as f64 / 1024.0
+    );
+    println!(
         "  {:<48} {:>9.1} MiB   goal ≤ 15 MB",
-        "bosun RSS, idle (signed in)",
+        "bosun RSS, idle (10 s after a sign-in)",
         idle as f64 / 1024.0
     );
     for (n, f) in [(followers, &few), (2 * followers, &many)] {
@@ -217,6 +226,7 @@ async fn main() {
     }
     figure("logs_ratio", per_s(ours) / per_s(raw));
     figure("logs_lines_per_s", per_s(ours));
+    figure("rss_signed_in_mb", signed_in as f64 * 1024.0 / 1e6);
     figure("rss_idle_mb", idle as f64 * 1024.0 / 1e6);
     figure("rss_followers_few_mb", few.rss_kib as f64 * 1024.0 / 1e6);
     figure("rss_followers_many_mb", many.rss_kib as f64 * 1024.0 / 1e6);
