@@ -17,7 +17,8 @@ command -v nm >/dev/null 2>&1 || bosun__apt_install binutils
 [ -d target/site/pkg ] || bosun__fail "no site in target/site: run the release build first (README)"
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+pid=
+trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 # The shipped binary's code, linked once more with its symbol table. Only the last link is
 # asked not to strip: the symbols' names carry a hash of their crate's build settings
 # (`strip` among them), so changing the profile instead would name every function of
@@ -27,7 +28,7 @@ cp "$CARGO_TARGET_DIR/release/bosun" "$work/bosun"
 
 # One run under callgrind: a new data dir, a sign-in, and the pages if asked.
 record() {
-    local out=$1 pages=$2 port=$((20000 + RANDOM % 20000)) pid i jar="$work/jar"
+    local out=$1 pages=$2 port=$((20000 + RANDOM % 20000)) i jar="$work/jar"
     mkdir -p "$work/data-$out"
     env -u BOSUN_ROOT BOSUN_DATA_DIR="$work/data-$out" BOSUN_TLS=off BOSUN_LOG=warn \
         BOSUN_ADMIN_PASSWORD=hot-symbols-password BOSUN_BACKUP_VERIFY=off LEPTOS_SITE_ROOT="$PWD/target/site" \
@@ -57,10 +58,11 @@ record() {
     fi
     kill -INT "$pid"
     wait "$pid" || true
+    pid=
 }
 record start none
 record pages pages
 python3 scripts/lib/hot_symbols.py "$work/bosun" server/link/hot-symbols.txt "$work/start" "$work/pages"
 # Link the shipped binary again, stripped (the crates are not rebuilt).
 cargo build --locked --release -p bosun --bin bosun >&2
-bosun__log "done; the release build (xtask build --release) links with it"
+bosun__log "done; the release build (scripts/build.sh --release) links with it"

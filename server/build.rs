@@ -12,7 +12,7 @@
 //! side by side, at the front of `.text` (`--symbol-ordering-file`, with the list in
 //! `link/hot-symbols.txt`, made by `scripts/hot-symbols.sh`). The kernel maps a binary's code
 //! 64 KB around each page it runs, so code run once at start, spread over the whole binary,
-//! kept most of it resident: 18.8 of 26 MB at idle. Packed, it is 6.7 MB (BENCHMARKS.md).
+//! kept most of it resident: 18.6 of 26 MB at idle. Packed, about 6 MB (BENCHMARKS.md).
 //! A symbol the list names and the binary no longer has is skipped; one it misses is laid
 //! out as before. Only a linker that takes the option gets it (rust-lld does; GNU ld does
 //! not), which a one-line program linked with it tells.

@@ -29,11 +29,11 @@ const REVALIDATE: &str = "no-cache";
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NoBundle {
     #[error(
-        "no site at {0}: pages are served without their scripts; build it (`xtask build --release`) or set LEPTOS_SITE_ROOT to the built site"
+        "no site at {0}: pages are served without their scripts; build it (`scripts/build.sh --release`) or set LEPTOS_SITE_ROOT to the built site"
     )]
     NoSite(String),
     #[error(
-        "no bundle directory in {0}: pages are served without their scripts; build the site again (`xtask build --release`)"
+        "no bundle directory in {0}: pages are served without their scripts; build the site again (`scripts/build.sh --release`)"
     )]
     Missing(String),
     #[error("{dir} holds the bundles of {} builds ({}): pages are served without their scripts; keep one build's directory, or build the site again", .found.len(), .found.join(", "))]
