@@ -25,20 +25,34 @@ source "$BOSUN_ROOT/scripts/lib/docker.sh"
 
 bosun_ensure_rust() {
     export PATH="$HOME/.cargo/bin:$PATH"
+    # The pinned compiler (rust-toolchain.toml: the release link's code order names functions
+    # as this version mangles them).
+    local channel
+    channel=$(sed -n 's/^channel = "\(.*\)"$/\1/p' "$BOSUN_ROOT/rust-toolchain.toml")
     if ! command -v cargo >/dev/null 2>&1; then
         command -v curl >/dev/null 2>&1 || bosun__apt_install curl ca-certificates
         command -v cc >/dev/null 2>&1 || bosun__apt_install build-essential
-        bosun__log "installing Rust with rustup"
-        curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal >&2 ||
+        bosun__log "installing Rust $channel with rustup"
+        curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs |
+            sh -s -- -y --profile minimal --default-toolchain "${channel:-stable}" >&2 ||
             { bosun__log "ERROR: could not install Rust; install it from https://rustup.rs and run this again"; return 1; }
         export PATH="$HOME/.cargo/bin:$PATH"
     fi
     command -v cc >/dev/null 2>&1 || bosun__apt_install build-essential
     if command -v rustup >/dev/null 2>&1; then
-        rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
-            rustup target add wasm32-unknown-unknown >&2
-        cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt >&2
-        cargo clippy --version >/dev/null 2>&1 || rustup component add clippy >&2
+        # rustup installs a pinned toolchain on first use only where RUSTUP_AUTO_INSTALL allows.
+        if [ -n "$channel" ] && ! rustup toolchain list 2>/dev/null | grep -q "^$channel-"; then
+            bosun__log "installing Rust $channel (rust-toolchain.toml) with rustup"
+            rustup toolchain install "$channel" --profile minimal >&2 || return 1
+        fi
+        # From the checkout, so that they apply to the pinned toolchain wherever this is run.
+        (
+            cd "$BOSUN_ROOT" || exit 1
+            rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
+                rustup target add wasm32-unknown-unknown >&2
+            cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt >&2
+            cargo clippy --version >/dev/null 2>&1 || rustup component add clippy >&2
+        ) || return 1
     fi
     bosun_cargo_cache
 }
