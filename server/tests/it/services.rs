@@ -139,11 +139,20 @@ async fn projects_started_outside_bosun_are_listed_with_their_services_and_conta
     assert_eq!(app.len(), 2);
     assert!(app.iter().any(|c| c.oneoff));
 
-    // Outside any project: the "Other" group.
-    let overview: Overview = json_get(&viewer, &s, "/api/v1/overview").await;
+    // Outside any project: the "Other" group, once the inventory has seen its events (the
+    // wait above was for the projects, which came up before this container).
+    let mut overview: Overview = json_get(&viewer, &s, "/api/v1/overview").await;
+    for _ in 0..50 {
+        if overview.other.iter().any(|c| c.name == loose) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        overview = json_get(&viewer, &s, "/api/v1/overview").await;
+    }
     assert!(
         overview.other.iter().any(|c| c.name == loose),
-        "{loose} not in Other"
+        "{loose} not in Other within 5 s: {:?}",
+        overview.other.iter().map(|c| &c.name).collect::<Vec<_>>()
     );
 
     // One project, one service, and clear errors.
