@@ -48,7 +48,11 @@ pub fn follow_while<T: DeserializeOwned + 'static>(
             if let Some(text) = ev.data().as_string()
                 && let Ok(value) = crate::components::json::decode::<T>(&text)
             {
-                state.set(Stream::Live);
+                // Set once, not per message: every set wakes what reads the state, and a
+                // fast stream brings many messages in one task.
+                if state.get_untracked() != Stream::Live {
+                    state.set(Stream::Live);
+                }
                 if !on_message(value) {
                     own.close();
                 }

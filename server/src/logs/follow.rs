@@ -66,8 +66,8 @@ impl Ctx {
     }
 }
 
-/// Frames of at most 1,000 items: one per burst, so a fast writer does not mean one
-/// event per line.
+/// The scope's lines as events, paced (`frames`): a fast writer does not mean one event
+/// per line.
 pub fn follow(
     engine: Engine,
     hub: Hub,
@@ -86,17 +86,7 @@ pub fn follow(
         tx,
     };
     tokio::spawn(supervise(ctx, in_scope));
-    futures::stream::unfold(rx, |mut rx| async move {
-        let first = rx.recv().await?;
-        let mut items = vec![first];
-        while items.len() < 1000 {
-            match rx.try_recv() {
-                Ok(item) => items.push(item),
-                Err(_) => break,
-            }
-        }
-        Some((LogFrame { items }, rx))
-    })
+    super::frames::paced(rx, super::frames::PACE, super::frames::MAX)
 }
 
 async fn supervise(ctx: Ctx, in_scope: InScope) {

@@ -3,6 +3,7 @@
 
 pub mod filter;
 pub mod follow;
+pub mod frames;
 pub mod hub;
 pub mod merge;
 pub mod resume;

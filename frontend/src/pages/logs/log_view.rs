@@ -23,6 +23,23 @@ const ROW_PX: f64 = 20.0;
 /// Rows drawn above and below the ones in sight, so a scroll does not show a gap.
 const MARGIN: usize = 40;
 
+/// New lines are drawn at most this often. A flood brings an event every 20 ms and each
+/// draw replaces every row in sight: drawn each time, it kept the main thread busy about
+/// 90% of the time. Nobody reads faster than 20 draws a second; scrolling is not held back.
+const DRAW_GAP_MS: f64 = 50.0;
+
+/// The browser's clock, in milliseconds (nothing is drawn on the server).
+fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
+}
+
 #[derive(Clone, Default)]
 struct Buffer {
     items: VecDeque<(u64, LogItem)>,
@@ -63,8 +80,8 @@ fn window(len: usize, top: f64, height: f64) -> (usize, usize) {
 #[component]
 pub fn LogView(url: String, timestamps: bool) -> impl IntoView {
     let shown = StoredValue::new(Buffer::default());
-    // Bumped once per animation frame at most when the buffer changed (a fast log brings
-    // hundreds of frames a second; the page draws sixty), and when the view scrolls.
+    // Bumped when the buffer changed, once per animation frame and `DRAW_GAP_MS` at most
+    // (a fast log brings fifty events a second), and when the view scrolls.
     let changed = RwSignal::new(0u64);
     let frame_due = StoredValue::new(false);
     // Where the view is and how tall, as the scroll events say: drawing never asks the page
@@ -77,13 +94,24 @@ pub fn LogView(url: String, timestamps: bool) -> impl IntoView {
     let at_bottom = RwSignal::new(true);
     let scroller = NodeRef::<leptos::html::Div>::new();
     let spacer = NodeRef::<leptos::html::Div>::new();
+    let last_draw = StoredValue::new(f64::NEG_INFINITY);
     let redraw = move || {
-        if !frame_due.get_value() {
-            frame_due.set_value(true);
+        if frame_due.get_value() {
+            return;
+        }
+        frame_due.set_value(true);
+        let draw = move || {
             request_animation_frame(move || {
                 frame_due.try_set_value(false);
+                last_draw.try_set_value(now_ms());
                 changed.try_update(|n| *n += 1);
-            });
+            })
+        };
+        let wait = DRAW_GAP_MS - (now_ms() - last_draw.get_value());
+        if wait > 0.0 {
+            set_timeout(draw, std::time::Duration::from_millis(wait.ceil() as u64));
+        } else {
+            draw();
         }
     };
     follow::<LogFrame>(&url, state, move |frame| {
