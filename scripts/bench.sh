@@ -121,6 +121,8 @@ fs=$(value flood_seconds | cut -d. -f1); fr=$(value flood_rate | cut -d. -f1)
 row "Log flood in Chromium ($fr lines/s for $fs s): newest line on screen, behind the container (worst 2 s sample)" "$(value flood_lag_ms)" "ms" "<=" 1000
 info "Log flood in Chromium: longest the page took to answer a probe" "$(value flood_probe_ms)" "ms"
 row "Log flood in Chromium: longest main-thread task (longtask entries)" "$(value flood_longest_task_ms)" "ms" "<=" 200
+info "Log flood in Chromium: main thread busy while following (share of the time; script within it)" "$(value flood_busy_pct)" "% ($(printf '%.0f' "$(value flood_script_pct)") % script)" 0
+info "Log flood in Chromium: server-sent events the page was handed a second (each a call into its code)" "$(value flood_events_per_s)" "events/s" 0
 row "Log flood in Chromium: JS heap at the end" "$(value flood_heap_mb)" "MB" "<=" 150
 row "Log flood in Chromium: log rows in the page (the rows in sight plus a margin)" "$(value flood_rows_drawn)" "" "<=" 150
 info "Log flood in Chromium: DOM nodes in the whole page at the end" "$(value flood_dom_nodes)" "nodes"
