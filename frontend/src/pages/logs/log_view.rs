@@ -155,6 +155,12 @@ pub fn LogView(url: String, timestamps: bool) -> impl IntoView {
         at_bottom.set(true);
         changed.update(|n| *n += 1);
     };
+    // Still from the click on: what came before it is drawn now, not at the next draw
+    // (which may be up to `DRAW_GAP_MS` away), and what comes after it waits in `held`.
+    let pause = move |_| {
+        paused.set(true);
+        changed.update(|n| *n += 1);
+    };
     let to_bottom = move |_| {
         at_bottom.set(true);
         changed.update(|n| *n += 1);
@@ -194,7 +200,7 @@ pub fn LogView(url: String, timestamps: bool) -> impl IntoView {
                     </button>
                 }.into_any()
             } else {
-                view! { <button class="small" data-testid="pause" on:click=move |_| paused.set(true)>"Pause"</button> }.into_any()
+                view! { <button class="small" data-testid="pause" on:click=pause>"Pause"</button> }.into_any()
             }}
             <button class="small" data-testid="bottom" on:click=to_bottom>"Jump to bottom"</button>
             <span class="muted" data-testid="line-count">{move || format!("{} lines", total())}</span>
