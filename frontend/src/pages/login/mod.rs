@@ -32,12 +32,6 @@ pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     // The password was right and the account has two-factor sign-in: ask for the code.
     let need_code = RwSignal::new(false);
-    let password_off = move || {
-        options
-            .get()
-            .and_then(Result::ok)
-            .is_some_and(|o| o.password == PasswordLogin::Off)
-    };
     // As the shell's: effects run only once the wasm has hydrated the page.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -62,19 +56,23 @@ pub fn LoginPage() -> impl IntoView {
                 <Show when=code_step>
                     <CodeStep next=Signal::derive(next) />
                 </Show>
-                // The provider's button comes with the options. The password form sits outside
-                // the Suspense, its action held by the page, so that re-rendering on a change
-                // of the query keeps its answer; it is hidden where passwords are off.
+                // The provider's button and the password form come with the options (the
+                // server waits for them, so a page without its wasm has them too). The form's
+                // action is held by the page, so re-rendering on a change of the query keeps
+                // its answer; the form is hidden where passwords are off.
                 <Show when=move || !code_step()>
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             let options = options.await.unwrap_or_default();
-                            view! { <Methods options next=next() /> }
+                            let password_off = options.password == PasswordLogin::Off;
+                            view! {
+                                <Methods options next=next() />
+                                <div hidden=password_off>
+                                    <PasswordForm login need_code next=Signal::derive(next) />
+                                </div>
+                            }
                         })}
                     </Suspense>
-                    <div hidden=password_off>
-                        <PasswordForm login need_code next=Signal::derive(next) />
-                    </div>
                 </Show>
             </div>
         </main>
