@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use bosun_frontend::error::AppError;
-use bosun_frontend::model::{AuditEntry, ContainerState, Overview};
+use bosun_frontend::model::{AuditEntry, ContainerState, Overview, ProjectDto};
 use reqwest::{Client, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
@@ -160,13 +160,42 @@ pub fn state_in(overview: &Overview, project: &str, service: &str) -> Option<Con
         .map(|c| c.state)
 }
 
-/// Waits until bosun's inventory shows `project` (it follows the engine's events).
+/// Waits until bosun's inventory shows `project` (it follows the engine's events) with as
+/// many of its service containers as the engine has now. The project is listed once its first
+/// container is seen, and the rest may come a moment later under load: a test that acts on a
+/// service right away would otherwise find it missing. (When the counts never agree within
+/// 5 s, for a test whose project changes meanwhile, the test's own checks decide.)
 pub async fn wait_listed(client: &Client, s: &TestServer, project: &str) {
-    for _ in 0..50 {
-        if status_of(client, s, &format!("/api/v1/projects/{project}")).await == StatusCode::OK {
-            return;
+    let engine = engine_count(project);
+    let path = format!("/api/v1/projects/{project}");
+    for i in 0..100 {
+        let r = client.get(s.url(&path)).send().await.expect("request");
+        if r.status() == StatusCode::OK {
+            let listed: ProjectDto = json_of(r).await;
+            let count: usize = listed.services.iter().map(|s| s.containers.len()).sum();
+            if count >= engine || i >= 50 {
+                return;
+            }
+        } else if i >= 50 {
+            break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("{project} never listed");
+}
+
+/// The engine's count of `project`'s service containers (one-off `run` containers aside).
+fn engine_count(project: &str) -> usize {
+    let out = std::process::Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=com.docker.compose.project={project}"),
+            "--filter",
+            "label=com.docker.compose.oneoff=False",
+        ])
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&out.stdout).lines().count()
 }
